@@ -1,0 +1,195 @@
+//! What a component is: a config half (serde + schemars, checked before a run) and a runtime half
+//! (built per run, only streams). Sources read, transforms reshape, sinks write and commit.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::engine::Output;
+use crate::expression::Expressions;
+use crate::flow::DEFAULT_PORT;
+use crate::record::Batch;
+
+/// The three roles a component can have in a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComponentKind {
+    /// Produces records; has no input.
+    Source,
+    /// Takes records in and sends records on.
+    Transform,
+    /// Writes records somewhere; has no output except `error`.
+    Sink,
+}
+
+impl fmt::Display for ComponentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ComponentKind::Source => "source",
+            ComponentKind::Transform => "transform",
+            ComponentKind::Sink => "destination",
+        })
+    }
+}
+
+/// Why a component stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ComponentError {
+    /// The component failed; the message says what, where and what to do. The engine adds the node.
+    #[error("{0}")]
+    Failed(String),
+    /// The engine asked the component to stop (cancelled, preview limit reached, or nothing
+    /// downstream wants more records). Components pass it on with `?`.
+    #[error("stopped")]
+    Halted,
+}
+
+impl ComponentError {
+    /// A failure with this message.
+    pub fn failed(message: impl Into<String>) -> Self {
+        ComponentError::Failed(message.into())
+    }
+
+    /// A failure of a file operation, naming the file.
+    pub fn io(action: &str, path: &Path, error: &std::io::Error) -> Self {
+        ComponentError::Failed(format!("cannot {action} {}: {error}", path.display()))
+    }
+}
+
+/// A per-record problem: the record could not be processed, but the run may go on (`on_error`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RecordError(pub String);
+
+/// One expression in a component's config, for validation to compile and check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpressionField {
+    /// Where it sits in the config, e.g. `when` or `set.full_name`.
+    pub field: String,
+    /// The expression as written.
+    pub source: String,
+}
+
+impl ExpressionField {
+    pub fn new(field: impl Into<String>, source: impl Into<String>) -> Self {
+        ExpressionField { field: field.into(), source: source.into() }
+    }
+}
+
+/// What a component can use when it is built for a run.
+pub struct BuildContext<'run> {
+    /// The node being built.
+    pub node_id: &'run str,
+    /// The flow the node belongs to.
+    pub flow_id: &'run str,
+    /// The folder relative paths resolve against (the flow file's folder).
+    pub base_dir: &'run Path,
+    /// The run's expression environment; compile expressions once here.
+    pub expressions: &'run Expressions,
+    /// For sources: the sync state the last successful run committed.
+    pub state: Option<&'run serde_json::Value>,
+    /// Whether this is a preview: sinks are not built, sources may take shortcuts.
+    pub preview: bool,
+}
+
+impl BuildContext<'_> {
+    /// A path from a config, resolved against the flow's folder when relative.
+    pub fn resolve_path(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() { path.to_path_buf() } else { self.base_dir.join(path) }
+    }
+}
+
+/// What every component config can tell before a run.
+pub trait ComponentConfig: Send + Sync + fmt::Debug {
+    /// The ports records can leave through (besides `error`).
+    fn output_ports(&self) -> Vec<String> {
+        vec![DEFAULT_PORT.to_string()]
+    }
+
+    /// The expressions in this config, so validation can compile them.
+    fn expressions(&self) -> Vec<ExpressionField> {
+        Vec::new()
+    }
+}
+
+/// The config half of a source.
+pub trait SourceConfig: ComponentConfig {
+    fn build<'run>(&self, context: &BuildContext<'run>)
+    -> Result<Box<dyn Source + 'run>, ComponentError>;
+}
+
+/// The config half of a transform.
+pub trait TransformConfig: ComponentConfig {
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Transform + 'run>, ComponentError>;
+}
+
+/// The config half of a sink.
+pub trait SinkConfig: ComponentConfig {
+    fn build<'run>(&self, context: &BuildContext<'run>) -> Result<Box<dyn Sink + 'run>, ComponentError>;
+}
+
+/// A parsed, typed component config.
+#[derive(Debug)]
+pub enum Component {
+    Source(Box<dyn SourceConfig>),
+    Transform(Box<dyn TransformConfig>),
+    Sink(Box<dyn SinkConfig>),
+}
+
+impl Component {
+    pub fn kind(&self) -> ComponentKind {
+        match self {
+            Component::Source(_) => ComponentKind::Source,
+            Component::Transform(_) => ComponentKind::Transform,
+            Component::Sink(_) => ComponentKind::Sink,
+        }
+    }
+
+    /// The part every config shares.
+    pub fn config(&self) -> &dyn ComponentConfig {
+        match self {
+            Component::Source(config) => config.as_ref(),
+            Component::Transform(config) => config.as_ref(),
+            Component::Sink(config) => config.as_ref(),
+        }
+    }
+}
+
+/// The runtime half of a source: streams records into `out` until done.
+pub trait Source: Send {
+    /// Reads everything (or everything since the last committed state), emitting records and,
+    /// for incremental sources, checkpoints. Returns when done or when `out` says to stop.
+    fn read(&mut self, out: &mut Output) -> Result<(), ComponentError>;
+}
+
+/// The runtime half of a transform: reshapes batches.
+pub trait Transform: Send {
+    /// Processes one batch, emitting or rejecting each record.
+    fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError>;
+
+    /// Called once after the last batch, for transforms that hold records back.
+    fn finish(&mut self, out: &mut Output) -> Result<(), ComponentError> {
+        let _ = out;
+        Ok(())
+    }
+
+    /// True once the transform wants no more input (e.g. `limit` is full).
+    fn is_done(&self) -> bool {
+        false
+    }
+}
+
+/// The runtime half of a sink: writes batches, then commits or aborts the whole run's writes.
+pub trait Sink: Send {
+    /// Writes one batch. Nothing written is visible to others until `commit`.
+    fn write(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError>;
+
+    /// Makes the run's writes visible, all at once.
+    fn commit(self: Box<Self>) -> Result<(), ComponentError>;
+
+    /// Discards the run's writes; the destination stays as it was before the run.
+    fn abort(self: Box<Self>);
+}

@@ -1,0 +1,533 @@
+//! Runs a validated flow: builds every node, wires bounded channels along the edges, runs one
+//! thread per node, then commits every sink or none and reports what happened.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::component::{BuildContext, Component, ComponentError, Sink, SinkConfig, SourceConfig, TransformConfig};
+use crate::engine::control::RunControl;
+use crate::engine::events::{EventCallback, LogLevel, NodeStats, RunEvent};
+use crate::engine::output::{Output, OutputSettings};
+use crate::expression::Expressions;
+use crate::flow::{ERROR_PORT, Flow, OnError};
+use crate::record::{Batch, DEFAULT_BATCH_SIZE, Record};
+use crate::registry::Registry;
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Stop every source after this many records (preview).
+    pub record_limit: Option<u64>,
+    /// Do not build sinks; count what they would have written (preview).
+    pub dry_run: bool,
+    /// Keep this many sample records per node (preview).
+    pub sample_size: usize,
+    /// Records per batch.
+    pub batch_size: usize,
+    /// Batches that may wait on one edge before the sender blocks (backpressure).
+    pub channel_capacity: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            record_limit: None,
+            dry_run: false,
+            sample_size: 0,
+            batch_size: DEFAULT_BATCH_SIZE,
+            channel_capacity: 4,
+        }
+    }
+}
+
+impl RunOptions {
+    /// A preview: at most `limit` records from each source, nothing written, samples kept.
+    pub fn preview(limit: u64) -> Self {
+        RunOptions {
+            record_limit: Some(limit),
+            dry_run: true,
+            sample_size: limit.min(1000) as usize,
+            ..RunOptions::default()
+        }
+    }
+}
+
+/// Everything a run needs besides its options.
+pub struct RunRequest<'a> {
+    pub flow: &'a Flow,
+    pub registry: &'a Registry,
+    /// Where relative paths in configs resolve from.
+    pub base_dir: &'a Path,
+    /// Each source node's last committed sync state.
+    pub states: &'a HashMap<String, serde_json::Value>,
+    pub started_at: DateTime<Utc>,
+    pub control: RunControl,
+    pub events: Option<EventCallback>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+/// How a node ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeStatus {
+    Succeeded,
+    Failed,
+    /// Stopped because the run was cancelled or another node failed.
+    Stopped,
+}
+
+/// Why a run failed: the node (when one is to blame) and the message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunFailure {
+    pub node: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for RunFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.node {
+            Some(node) => write!(f, "node `{node}`: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// What one node did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeReport {
+    pub node: String,
+    pub status: NodeStatus,
+    pub stats: NodeStats,
+    pub error: Option<String>,
+    /// Sample records (preview): what the node sent on, or for a sink what it received.
+    pub samples: Vec<Record>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub status: RunStatus,
+    pub failure: Option<RunFailure>,
+    /// Per node, in the flow's order.
+    pub nodes: Vec<NodeReport>,
+    /// New sync state per source node, to store now that every sink has committed. Empty unless
+    /// the run succeeded and wrote for real.
+    pub states: BTreeMap<String, serde_json::Value>,
+    pub duration_ms: u64,
+}
+
+impl RunReport {
+    fn failed_before_start(node: Option<&str>, message: String, flow: &Flow) -> RunReport {
+        RunReport {
+            status: RunStatus::Failed,
+            failure: Some(RunFailure { node: node.map(str::to_string), message }),
+            nodes: flow
+                .nodes
+                .iter()
+                .map(|node| NodeReport {
+                    node: node.id.clone(),
+                    status: NodeStatus::Stopped,
+                    stats: NodeStats::default(),
+                    error: None,
+                    samples: Vec::new(),
+                })
+                .collect(),
+            states: BTreeMap::new(),
+            duration_ms: 0,
+        }
+    }
+
+    /// The report of one node.
+    pub fn node(&self, id: &str) -> Option<&NodeReport> {
+        self.nodes.iter().find(|report| report.node == id)
+    }
+}
+
+/// What a node thread hands back.
+struct NodeOutcome {
+    status: NodeStatus,
+    error: Option<String>,
+    stats: NodeStats,
+    samples: Vec<Record>,
+    checkpoint: Option<serde_json::Value>,
+}
+
+/// Runs a flow that passed validation. Blocks until the run is over: call it from a blocking
+/// thread (`tokio::task::spawn_blocking`).
+pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
+    let started = Instant::now();
+    let flow = request.flow;
+
+    let mut components = Vec::with_capacity(flow.nodes.len());
+    for node in &flow.nodes {
+        let Some(descriptor) = request.registry.get(&node.component) else {
+            let message = format!("unknown node type `{}`", node.component);
+            return RunReport::failed_before_start(Some(&node.id), message, flow);
+        };
+        match (descriptor.parse)(node.config.clone()) {
+            Ok(component) => components.push(component),
+            Err(error) => {
+                let message = match error.field {
+                    Some(field) => format!("config field `{field}`: {}", error.message),
+                    None => error.message,
+                };
+                return RunReport::failed_before_start(Some(&node.id), message, flow);
+            }
+        }
+    }
+
+    // One input channel per node that has incoming edges; senders are cloned per edge.
+    let index_of: HashMap<&str, usize> =
+        flow.nodes.iter().enumerate().map(|(index, node)| (node.id.as_str(), index)).collect();
+    let mut inputs: Vec<Option<(SyncSender<Batch>, Receiver<Batch>)>> = flow
+        .nodes
+        .iter()
+        .map(|node| {
+            let has_input = flow.edges.iter().any(|edge| edge.to == node.id);
+            has_input.then(|| sync_channel(options.channel_capacity.max(1)))
+        })
+        .collect();
+    let mut outputs: Vec<Output> = Vec::with_capacity(flow.nodes.len());
+    for (index, node) in flow.nodes.iter().enumerate() {
+        let senders_for = |port: &str| -> Vec<SyncSender<Batch>> {
+            flow.edges
+                .iter()
+                .filter(|edge| edge.from == node.id && edge.port() == port)
+                .filter_map(|edge| index_of.get(edge.to.as_str()))
+                .filter_map(|target| inputs[*target].as_ref().map(|(sender, _)| sender.clone()))
+                .collect()
+        };
+        let ports = match &components[index] {
+            Component::Sink(_) => Vec::new(),
+            other => other
+                .config()
+                .output_ports()
+                .into_iter()
+                .map(|port| {
+                    let senders = senders_for(&port);
+                    (port, senders)
+                })
+                .collect(),
+        };
+        let error_senders =
+            if node.on_error == OnError::Route { senders_for(ERROR_PORT) } else { Vec::new() };
+        let is_source = matches!(components[index], Component::Source(_));
+        outputs.push(Output::new(OutputSettings {
+            node: node.id.clone(),
+            ports,
+            error_senders,
+            on_error: node.on_error,
+            batch_size: options.batch_size,
+            control: request.control.clone(),
+            events: request.events.clone(),
+            limit: if is_source { options.record_limit } else { None },
+            sample_size: options.sample_size,
+        }));
+    }
+    // Keep only the receivers: once every upstream node is done, its channel closes.
+    let receivers: Vec<Option<Receiver<Batch>>> =
+        inputs.iter_mut().map(|slot| slot.take().map(|(_, receiver)| receiver)).collect();
+
+    let expressions = Expressions::new(&flow.vars, request.started_at);
+    let (settled_sender, settled_receiver) = std::sync::mpsc::channel::<()>();
+    let mut decision_senders: Vec<SyncSender<bool>> = Vec::new();
+
+    let outcomes: Vec<NodeOutcome> = std::thread::scope(|scope| {
+        let mut handles = Vec::with_capacity(flow.nodes.len());
+        for (((node, component), output), receiver) in
+            flow.nodes.iter().zip(&components).zip(outputs).zip(receivers)
+        {
+            let context = BuildContext {
+                node_id: &node.id,
+                flow_id: &flow.id,
+                base_dir: request.base_dir,
+                expressions: &expressions,
+                state: request.states.get(&node.id),
+                preview: options.dry_run,
+            };
+            let decision = match component {
+                Component::Sink(_) => {
+                    let (sender, receiver) = sync_channel::<bool>(1);
+                    decision_senders.push(sender);
+                    Some(receiver)
+                }
+                _ => None,
+            };
+            let settled = settled_sender.clone();
+            let control = request.control.clone();
+            let events = request.events.clone();
+            let handle = std::thread::Builder::new()
+                .name(format!("node-{}", node.id))
+                .spawn_scoped(scope, move || {
+                    run_node(NodeRun {
+                        node_id: &node.id,
+                        component,
+                        context,
+                        output,
+                        input: receiver,
+                        settled,
+                        decision,
+                        control,
+                        events,
+                        options,
+                    })
+                })
+                .expect("the system can start a thread");
+            handles.push(handle);
+        }
+        drop(settled_sender);
+        // Every node settles once: sources and transforms when they end, sinks when their writes
+        // are staged. Then all sinks commit, or all discard.
+        for _ in 0..flow.nodes.len() {
+            if settled_receiver.recv().is_err() {
+                break;
+            }
+        }
+        let commit = !request.control.is_stopping();
+        for sender in decision_senders.drain(..) {
+            let _ = sender.send(commit);
+        }
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("a node thread does not panic"))
+            .collect()
+    });
+
+    let mut states = BTreeMap::new();
+    let mut nodes = Vec::with_capacity(outcomes.len());
+    for (node, outcome) in flow.nodes.iter().zip(outcomes) {
+        if let Some(state) = outcome.checkpoint {
+            states.insert(node.id.clone(), state);
+        }
+        nodes.push(NodeReport {
+            node: node.id.clone(),
+            status: outcome.status,
+            stats: outcome.stats,
+            error: outcome.error,
+            samples: outcome.samples,
+        });
+    }
+    let (status, failure) = if request.control.is_cancelled() {
+        (RunStatus::Cancelled, None)
+    } else if let Some((node, message)) = request.control.first_failure() {
+        (RunStatus::Failed, Some(RunFailure { node, message }))
+    } else {
+        (RunStatus::Succeeded, None)
+    };
+    if status != RunStatus::Succeeded || options.dry_run {
+        states.clear();
+    }
+    RunReport { status, failure, nodes, states, duration_ms: started.elapsed().as_millis() as u64 }
+}
+
+struct NodeRun<'run> {
+    node_id: &'run str,
+    component: &'run Component,
+    context: BuildContext<'run>,
+    output: Output,
+    input: Option<Receiver<Batch>>,
+    settled: std::sync::mpsc::Sender<()>,
+    decision: Option<Receiver<bool>>,
+    control: RunControl,
+    events: Option<EventCallback>,
+    options: &'run RunOptions,
+}
+
+fn run_node(run: NodeRun<'_>) -> NodeOutcome {
+    let NodeRun { node_id, component, context, mut output, input, settled, decision, control, events, options } =
+        run;
+    let started = Instant::now();
+    if let Some(events) = &events {
+        events(RunEvent::NodeStarted { node: node_id.to_string() });
+    }
+    let mut sink_samples = Vec::new();
+    let result = match component {
+        Component::Source(config) => {
+            let result = run_source(config.as_ref(), &context, &mut output);
+            let _ = settled.send(());
+            result
+        }
+        Component::Transform(config) => {
+            let result = run_transform(config.as_ref(), &context, &mut output, input);
+            let _ = settled.send(());
+            result
+        }
+        Component::Sink(config) => run_sink(SinkRun {
+            config: config.as_ref(),
+            context: &context,
+            output: &mut output,
+            input,
+            settled: &settled,
+            decision,
+            control: &control,
+            options,
+            samples: &mut sink_samples,
+        }),
+    };
+    let (status, error) = match result {
+        Ok(()) => (NodeStatus::Succeeded, None),
+        Err(ComponentError::Halted) if !control.is_stopping() => (NodeStatus::Succeeded, None),
+        Err(ComponentError::Halted) => (NodeStatus::Stopped, None),
+        Err(ComponentError::Failed(message)) => {
+            control.fail(Some(node_id), message.clone());
+            (NodeStatus::Failed, Some(message))
+        }
+    };
+    if let Some(total) = output.skipped_beyond_log_limit() {
+        output.log(LogLevel::Warn, format!("{total} records skipped in total (only the first ones are logged)"));
+    }
+    output.stats.duration_ms = started.elapsed().as_millis() as u64;
+    let stats = output.stats.clone();
+    let checkpoint = output.take_checkpoint();
+    let samples = if matches!(component, Component::Sink(_)) {
+        sink_samples
+    } else {
+        std::mem::take(&mut output.samples)
+    };
+    // Dropping the output closes this node's edges, so downstream nodes see the end.
+    drop(output);
+    if let Some(events) = &events {
+        events(RunEvent::NodeFinished {
+            node: node_id.to_string(),
+            status,
+            stats: stats.clone(),
+            error: error.clone(),
+        });
+    }
+    NodeOutcome { status, error, stats, samples, checkpoint }
+}
+
+fn run_source(
+    config: &dyn SourceConfig,
+    context: &BuildContext<'_>,
+    output: &mut Output,
+) -> Result<(), ComponentError> {
+    let mut source = config.build(context)?;
+    match source.read(output) {
+        Ok(()) | Err(ComponentError::Halted) => output.finish(),
+        Err(error) => Err(error),
+    }
+}
+
+fn run_transform(
+    config: &dyn TransformConfig,
+    context: &BuildContext<'_>,
+    output: &mut Output,
+    input: Option<Receiver<Batch>>,
+) -> Result<(), ComponentError> {
+    let mut transform = config.build(context)?;
+    if let Some(input) = input {
+        for batch in input.iter() {
+            if output.should_stop() {
+                return Err(ComponentError::Halted);
+            }
+            output.stats.records_in += batch.len() as u64;
+            transform.transform(batch, output)?;
+            output.flush()?;
+            if transform.is_done() {
+                break;
+            }
+        }
+    }
+    if output.should_stop() {
+        return Err(ComponentError::Halted);
+    }
+    transform.finish(output)?;
+    output.finish()
+}
+
+struct SinkRun<'a, 'run> {
+    config: &'a dyn SinkConfig,
+    context: &'a BuildContext<'run>,
+    output: &'a mut Output,
+    input: Option<Receiver<Batch>>,
+    settled: &'a std::sync::mpsc::Sender<()>,
+    decision: Option<Receiver<bool>>,
+    control: &'a RunControl,
+    options: &'a RunOptions,
+    samples: &'a mut Vec<Record>,
+}
+
+/// Writes everything, reports "staged", then commits or discards as the executor decides.
+fn run_sink(run: SinkRun<'_, '_>) -> Result<(), ComponentError> {
+    let built: Result<Box<dyn Sink + '_>, ComponentError> =
+        if run.options.dry_run { Ok(Box::new(DiscardSink)) } else { run.config.build(run.context) };
+    let mut sink = match built {
+        Ok(sink) => sink,
+        Err(error) => {
+            let _ = run.settled.send(());
+            return Err(error);
+        }
+    };
+    let written = write_all(sink.as_mut(), run.output, run.input, run.options.sample_size, run.samples);
+    let written = written.and_then(|()| run.output.finish());
+    if let Err(error) = written {
+        sink.abort();
+        let _ = run.settled.send(());
+        return Err(error);
+    }
+    let _ = run.settled.send(());
+    let commit = run.decision.and_then(|decision| decision.recv().ok()).unwrap_or(false);
+    if commit && !run.control.is_stopping() {
+        sink.commit()
+    } else {
+        sink.abort();
+        Err(ComponentError::Halted)
+    }
+}
+
+fn write_all(
+    sink: &mut (dyn Sink + '_),
+    output: &mut Output,
+    input: Option<Receiver<Batch>>,
+    sample_size: usize,
+    samples: &mut Vec<Record>,
+) -> Result<(), ComponentError> {
+    if let Some(input) = input {
+        for batch in input.iter() {
+            if output.should_stop() {
+                return Err(ComponentError::Halted);
+            }
+            let received = batch.len() as u64;
+            output.stats.records_in += received;
+            let room = sample_size.saturating_sub(samples.len());
+            samples.extend(batch.iter().take(room).cloned());
+            let errored_before = output.stats.records_errored;
+            sink.write(batch, output)?;
+            output.stats.records_out += received - (output.stats.records_errored - errored_before);
+            output.flush()?;
+        }
+    }
+    if output.should_stop() {
+        return Err(ComponentError::Halted);
+    }
+    Ok(())
+}
+
+/// Stands in for every sink in a preview: takes records, writes nothing.
+struct DiscardSink;
+
+impl Sink for DiscardSink {
+    fn write(&mut self, _batch: Batch, _out: &mut Output) -> Result<(), ComponentError> {
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), ComponentError> {
+        Ok(())
+    }
+
+    fn abort(self: Box<Self>) {}
+}

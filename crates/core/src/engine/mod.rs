@@ -1,0 +1,15 @@
+//! The streaming engine: one thread per node, batches over bounded channels, per-node counters
+//! streamed as events, cooperative cancellation, `on_error` handling, preview and two-phase sink
+//! commits.
+
+mod control;
+mod events;
+mod executor;
+mod output;
+
+pub use control::RunControl;
+pub use events::{EventCallback, LogLevel, NodeStats, RunEvent};
+pub use executor::{
+    NodeReport, NodeStatus, RunFailure, RunOptions, RunReport, RunRequest, RunStatus, execute,
+};
+pub use output::Output;

@@ -1,0 +1,305 @@
+//! A node's way out: buffers records per port into batches, sends them downstream with
+//! backpressure, applies the node's `on_error` to rejected records, counts, samples and checkpoints.
+
+use std::sync::mpsc::SyncSender;
+use std::time::{Duration, Instant};
+
+use crate::component::ComponentError;
+use crate::engine::control::RunControl;
+use crate::engine::events::{EventCallback, LogLevel, NodeStats, RunEvent};
+use crate::flow::OnError;
+use crate::record::{Batch, Record, describe_value};
+
+/// How many skipped records a node logs one by one before it only counts them.
+const SKIP_LOG_LIMIT: u64 = 20;
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The field a routed record carries its error message in.
+pub const ERROR_FIELD: &str = "_error";
+
+struct Port {
+    name: String,
+    senders: Vec<SyncSender<Batch>>,
+    buffer: Vec<Record>,
+}
+
+/// Where a component sends its records. Given to every source, transform and sink.
+pub struct Output {
+    node: String,
+    ports: Vec<Port>,
+    error_port: Port,
+    on_error: OnError,
+    batch_size: usize,
+    control: RunControl,
+    events: Option<EventCallback>,
+    pub(crate) stats: NodeStats,
+    /// Preview: stop the source after this many records.
+    limit: Option<u64>,
+    checkpoint: Option<serde_json::Value>,
+    sample_size: usize,
+    pub(crate) samples: Vec<Record>,
+    /// Keep records that have nowhere to go (component tests read them back).
+    keep_unsent: bool,
+    had_downstream: bool,
+    last_progress: Instant,
+}
+
+pub(crate) struct OutputSettings {
+    pub node: String,
+    pub ports: Vec<(String, Vec<SyncSender<Batch>>)>,
+    pub error_senders: Vec<SyncSender<Batch>>,
+    pub on_error: OnError,
+    pub batch_size: usize,
+    pub control: RunControl,
+    pub events: Option<EventCallback>,
+    pub limit: Option<u64>,
+    pub sample_size: usize,
+}
+
+impl Output {
+    pub(crate) fn new(settings: OutputSettings) -> Output {
+        let had_downstream = settings.ports.iter().any(|(_, senders)| !senders.is_empty())
+            || !settings.error_senders.is_empty();
+        Output {
+            node: settings.node,
+            ports: settings
+                .ports
+                .into_iter()
+                .map(|(name, senders)| Port { name, senders, buffer: Vec::new() })
+                .collect(),
+            error_port: Port {
+                name: crate::flow::ERROR_PORT.into(),
+                senders: settings.error_senders,
+                buffer: Vec::new(),
+            },
+            on_error: settings.on_error,
+            batch_size: settings.batch_size.max(1),
+            control: settings.control,
+            events: settings.events,
+            stats: NodeStats::default(),
+            limit: settings.limit,
+            checkpoint: None,
+            sample_size: settings.sample_size,
+            samples: Vec::new(),
+            keep_unsent: false,
+            had_downstream,
+            last_progress: Instant::now(),
+        }
+    }
+
+    /// An output that keeps everything it is given, for testing a component on its own.
+    pub fn for_test(ports: &[&str], on_error: OnError) -> Output {
+        let mut output = Output::new(OutputSettings {
+            node: "test".into(),
+            ports: ports.iter().map(|name| (name.to_string(), Vec::new())).collect(),
+            error_senders: Vec::new(),
+            on_error,
+            batch_size: usize::MAX,
+            control: RunControl::new(),
+            events: None,
+            limit: None,
+            sample_size: 0,
+        });
+        output.keep_unsent = true;
+        output
+    }
+
+    /// For tests: the records sent to `port` (`error` for routed ones), taken out of the output.
+    pub fn take(&mut self, port: &str) -> Vec<Record> {
+        if port == crate::flow::ERROR_PORT {
+            return std::mem::take(&mut self.error_port.buffer);
+        }
+        self.ports
+            .iter_mut()
+            .find(|candidate| candidate.name == port)
+            .map(|found| std::mem::take(&mut found.buffer))
+            .unwrap_or_default()
+    }
+
+    /// The node's counters so far.
+    pub fn stats(&self) -> &NodeStats {
+        &self.stats
+    }
+
+    /// Sends a record on the default port.
+    pub fn emit(&mut self, record: Record) -> Result<(), ComponentError> {
+        self.emit_at(0, record)
+    }
+
+    /// Sends a record on a named port (`route` uses this).
+    pub fn emit_to(&mut self, port: &str, record: Record) -> Result<(), ComponentError> {
+        match self.ports.iter().position(|candidate| candidate.name == port) {
+            Some(index) => self.emit_at(index, record),
+            None => Err(ComponentError::failed(format!("node has no output port `{port}`"))),
+        }
+    }
+
+    fn emit_at(&mut self, index: usize, record: Record) -> Result<(), ComponentError> {
+        self.stats.records_out += 1;
+        if self.samples.len() < self.sample_size {
+            self.samples.push(record.clone());
+        }
+        let port = &mut self.ports[index];
+        if !port.senders.is_empty() || self.keep_unsent {
+            port.buffer.push(record);
+            if port.buffer.len() >= self.batch_size {
+                self.send(Some(index))?;
+            }
+        }
+        self.check_limit()
+    }
+
+    /// Hands back a record the component could not process. With `on_error: fail` this fails
+    /// the node (return the error with `?`); with `skip` it is counted and logged; with `route`
+    /// it goes to the `error` port with the message in its `_error` field.
+    pub fn reject(&mut self, mut record: Record, error: impl Into<String>) -> Result<(), ComponentError> {
+        let message = error.into();
+        self.stats.records_errored += 1;
+        match self.on_error {
+            OnError::Fail => {
+                return Err(ComponentError::Failed(format!("{message} (record: {})", summarize(&record))));
+            }
+            OnError::Skip => {
+                if self.stats.records_errored <= SKIP_LOG_LIMIT {
+                    self.log(LogLevel::Warn, format!("skipped a record: {message} (record: {})", summarize(&record)));
+                }
+            }
+            OnError::Route => {
+                record.insert(ERROR_FIELD.into(), serde_json::Value::String(message));
+                if !self.error_port.senders.is_empty() || self.keep_unsent {
+                    self.error_port.buffer.push(record);
+                    if self.error_port.buffer.len() >= self.batch_size {
+                        self.send(None)?;
+                    }
+                }
+            }
+        }
+        self.check_limit()
+    }
+
+    /// Records the sync state reached: everything emitted so far is covered by it. It is stored
+    /// only after every destination has committed those records.
+    pub fn checkpoint(&mut self, state: serde_json::Value) {
+        self.checkpoint = Some(state);
+    }
+
+    /// Counts bytes read from or written to the outside world.
+    pub fn add_bytes(&mut self, bytes: u64) {
+        self.stats.bytes += bytes;
+    }
+
+    /// True when the component should stop at the next chance (cancelled or another node failed).
+    pub fn should_stop(&self) -> bool {
+        self.control.is_stopping()
+    }
+
+    /// Sends whatever is buffered now. Sources call it when records arrive slowly (after each
+    /// page of an API); the engine calls it after every batch a transform handles.
+    pub fn flush(&mut self) -> Result<(), ComponentError> {
+        for index in 0..self.ports.len() {
+            if !self.ports[index].buffer.is_empty() && !self.keep_unsent {
+                self.send(Some(index))?;
+            }
+        }
+        if !self.error_port.buffer.is_empty() && !self.keep_unsent {
+            self.send(None)?;
+        }
+        if self.last_progress.elapsed() >= PROGRESS_INTERVAL {
+            self.report_progress();
+        }
+        if self.control.is_stopping() {
+            return Err(ComponentError::Halted);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn report_progress(&mut self) {
+        self.last_progress = Instant::now();
+        if let Some(events) = &self.events {
+            events(RunEvent::NodeProgress { node: self.node.clone(), stats: self.stats.clone() });
+        }
+    }
+
+    pub(crate) fn log(&self, level: LogLevel, message: String) {
+        if let Some(events) = &self.events {
+            events(RunEvent::Log { node: Some(self.node.clone()), level, message });
+        }
+    }
+
+    pub(crate) fn take_checkpoint(&mut self) -> Option<serde_json::Value> {
+        self.checkpoint.take()
+    }
+
+    pub(crate) fn skipped_beyond_log_limit(&self) -> Option<u64> {
+        (self.on_error == OnError::Skip && self.stats.records_errored > SKIP_LOG_LIMIT)
+            .then_some(self.stats.records_errored)
+    }
+
+    fn check_limit(&mut self) -> Result<(), ComponentError> {
+        if let Some(limit) = self.limit {
+            if self.stats.records_out + self.stats.records_errored >= limit {
+                self.flush()?;
+                return Err(ComponentError::Halted);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends one port's buffer (`None`: the error port) to every edge leaving it. An edge whose
+    /// receiver has gone (a finished `limit`, a failed node) is dropped; when no edge is left
+    /// anywhere, the node is told to stop.
+    fn send(&mut self, index: Option<usize>) -> Result<(), ComponentError> {
+        let port = match index {
+            Some(index) => &mut self.ports[index],
+            None => &mut self.error_port,
+        };
+        let batch = std::mem::take(&mut port.buffer);
+        if let Some((last, others)) = port.senders.split_last() {
+            let mut closed = Vec::new();
+            for (position, sender) in others.iter().enumerate() {
+                if sender.send(batch.clone()).is_err() {
+                    closed.push(position);
+                }
+            }
+            if last.send(batch).is_err() {
+                closed.push(others.len());
+            }
+            for position in closed.into_iter().rev() {
+                port.senders.remove(position);
+            }
+        }
+        if self.control.is_stopping() {
+            return Err(ComponentError::Halted);
+        }
+        let open = self.ports.iter().any(|port| !port.senders.is_empty())
+            || !self.error_port.senders.is_empty();
+        if self.had_downstream && !open {
+            return Err(ComponentError::Halted);
+        }
+        Ok(())
+    }
+
+    /// Sends everything left; called by the engine when the component is done.
+    pub(crate) fn finish(&mut self) -> Result<(), ComponentError> {
+        let result = self.flush();
+        self.report_progress();
+        match result {
+            Err(ComponentError::Halted) if !self.control.is_stopping() => Ok(()),
+            other => other,
+        }
+    }
+}
+
+/// The first few fields of a record, for error messages.
+fn summarize(record: &Record) -> String {
+    const FIELDS: usize = 4;
+    let mut parts: Vec<String> = record
+        .iter()
+        .take(FIELDS)
+        .map(|(key, value)| format!("{key}={}", describe_value(value)))
+        .collect();
+    if record.len() > FIELDS {
+        parts.push("…".into());
+    }
+    parts.join(", ")
+}

@@ -1,0 +1,204 @@
+//! The flow document (format `sluice.flow/1`): the same shape is stored, exported, imported and
+//! run. Component configs stay raw JSON here; the registry gives them their typed form.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The only format this version reads and writes.
+pub const FLOW_FORMAT: &str = "sluice.flow/1";
+
+/// The port a node sends its records to unless an edge names another.
+pub const DEFAULT_PORT: &str = "out";
+
+/// The port that receives records a node could not process when its `on_error` is `route`.
+pub const ERROR_PORT: &str = "error";
+
+/// A flow: nodes (a source, transforms, destinations) joined by edges, with an optional schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    /// Always `sluice.flow/1` for this version of the format.
+    pub format: String,
+    /// A stable identifier (a UUID); sync state and run history are kept under it.
+    pub id: String,
+    /// The name people see in the studio and in run listings.
+    pub name: String,
+    /// What the flow is for, in a sentence or two.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The components of the flow.
+    pub nodes: Vec<Node>,
+    /// Which node's output feeds which node's input.
+    #[serde(default)]
+    pub edges: Vec<Edge>,
+    /// Flow variables, available to every expression as `vars`.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub vars: serde_json::Map<String, serde_json::Value>,
+    /// When the flow runs by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
+}
+
+/// One component on the canvas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    /// Unique within the flow: letters, digits, `-` and `_`. Edges and errors refer to it.
+    pub id: String,
+    /// The component, e.g. `csv.read`, `filter`, `sqlite.write`.
+    #[serde(rename = "type")]
+    pub component: String,
+    /// Where the node sits on the canvas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+    /// The component's settings; each component documents its own fields.
+    #[serde(default = "empty_config")]
+    pub config: serde_json::Value,
+    /// What to do with a record this node cannot process.
+    #[serde(default, skip_serializing_if = "OnError::is_default")]
+    pub on_error: OnError,
+    /// The name of the credential this node uses; the secret itself is never in the flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+fn empty_config() -> serde_json::Value {
+    serde_json::Value::Object(serde_json::Map::new())
+}
+
+/// A node's place on the canvas.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    pub x: f64,
+    pub y: f64,
+}
+
+/// What a node does with a record it cannot process.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// Stop the run; the destination is left as it was.
+    #[default]
+    Fail,
+    /// Count the record as errored, log why, and go on.
+    Skip,
+    /// Send the record, with the error message in its `_error` field, to the node's `error` port.
+    Route,
+}
+
+impl OnError {
+    fn is_default(&self) -> bool {
+        *self == OnError::Fail
+    }
+}
+
+impl fmt::Display for OnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OnError::Fail => "fail",
+            OnError::Skip => "skip",
+            OnError::Route => "route",
+        })
+    }
+}
+
+/// A connection from one node's output port to another node's input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Edge {
+    /// The upstream node's id.
+    pub from: String,
+    /// The upstream node's port; `out` unless the node has named ports (`route`) or this is `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<String>,
+    /// The downstream node's id.
+    pub to: String,
+}
+
+impl Edge {
+    /// The port this edge leaves from.
+    pub fn port(&self) -> &str {
+        self.from_port.as_deref().unwrap_or(DEFAULT_PORT)
+    }
+}
+
+/// When a flow runs by itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// Cron with seconds: `sec min hour day-of-month month day-of-week`, e.g. `0 0 7 * * Mon-Fri`.
+    pub cron: String,
+    /// The IANA timezone the cron times are read in, e.g. `Europe/Berlin`.
+    pub timezone: String,
+    /// Whether the schedule is active.
+    #[serde(default)]
+    pub enabled: bool,
+    /// What to do about fires missed while the machine slept or Sluice was closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed: Option<MissedRunPolicy>,
+}
+
+/// What to do about scheduled runs that were missed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MissedRunPolicy {
+    /// Run once when Sluice is back, however many fires were missed.
+    #[default]
+    RunOnce,
+    /// Wait for the next fire.
+    Skip,
+}
+
+/// Where a flow document failed to parse, with a message a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct ParseError {
+    /// 1-based line of the problem.
+    pub line: usize,
+    /// 1-based column of the problem.
+    pub column: usize,
+    pub message: String,
+}
+
+impl Flow {
+    /// Reads a flow document. Structural problems (not JSON, a missing or misspelled top-level
+    /// field) come back with their line and column; component configs are checked by validation.
+    pub fn from_json(text: &str) -> Result<Flow, ParseError> {
+        let deserializer = &mut serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            let message = if path == "." || path.is_empty() {
+                inner.to_string()
+            } else {
+                format!("at `{path}`: {inner}")
+            };
+            ParseError {
+                line: inner.line(),
+                column: inner.column(),
+                message: strip_position(&message),
+            }
+        })
+    }
+
+    /// The flow as pretty JSON, the form it is stored and exported in.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a flow always serializes")
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|node| node.id == id)
+    }
+}
+
+/// serde_json appends " at line L column C" to its messages; the position is reported separately.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_string(),
+        None => message.to_string(),
+    }
+}

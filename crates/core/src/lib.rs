@@ -1,0 +1,17 @@
+//! Sluice's core: the flow model and its validation, the streaming engine, the transforms and the
+//! expression language. It does no I/O beyond what transforms need; connectors live elsewhere.
+
+pub mod component;
+pub mod engine;
+pub mod expression;
+pub mod flow;
+pub mod record;
+pub mod registry;
+pub mod schema;
+pub mod transforms;
+pub mod validate;
+
+pub use component::{ComponentError, ComponentKind, RecordError};
+pub use flow::{Edge, Flow, Node, OnError};
+pub use record::{Batch, Record};
+pub use registry::Registry;

@@ -1,0 +1,201 @@
+//! The component registry: every node type Sluice knows, with its config schema, help text and
+//! parser. Core registers the transforms; the connectors crate adds sources and sinks.
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+
+use crate::component::{Component, ComponentKind, SinkConfig, SourceConfig, TransformConfig};
+
+/// A problem with one node's config, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The field, as a path into the config (`set.full_name`), when one can be named.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// One node type: what the palette shows and how its config is read.
+#[derive(Clone)]
+pub struct ComponentDescriptor {
+    /// The node type as written in flows, e.g. `csv.read`.
+    pub component: &'static str,
+    pub kind: ComponentKind,
+    /// A short name for the palette.
+    pub title: &'static str,
+    /// The palette group, e.g. `Files`, `Databases`, `Transform`.
+    pub category: &'static str,
+    /// One sentence on what it does.
+    pub description: &'static str,
+    /// The JSON Schema of the config.
+    pub schema: fn() -> schemars::Schema,
+    /// Reads a config.
+    pub parse: fn(serde_json::Value) -> Result<Component, ConfigError>,
+}
+
+impl std::fmt::Debug for ComponentDescriptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ComponentDescriptor").field("component", &self.component).finish()
+    }
+}
+
+impl ComponentDescriptor {
+    /// Describes a source whose config is `C`.
+    pub fn source<C: SourceConfig + DeserializeOwned + JsonSchema + 'static>(
+        component: &'static str,
+        title: &'static str,
+        category: &'static str,
+        description: &'static str,
+    ) -> Self {
+        fn parse<C: SourceConfig + DeserializeOwned + 'static>(
+            value: serde_json::Value,
+        ) -> Result<Component, ConfigError> {
+            Ok(Component::Source(Box::new(parse_config::<C>(value)?)))
+        }
+        ComponentDescriptor {
+            component,
+            kind: ComponentKind::Source,
+            title,
+            category,
+            description,
+            schema: schema_of::<C>,
+            parse: parse::<C>,
+        }
+    }
+
+    /// Describes a transform whose config is `C`.
+    pub fn transform<C: TransformConfig + DeserializeOwned + JsonSchema + 'static>(
+        component: &'static str,
+        title: &'static str,
+        description: &'static str,
+    ) -> Self {
+        fn parse<C: TransformConfig + DeserializeOwned + 'static>(
+            value: serde_json::Value,
+        ) -> Result<Component, ConfigError> {
+            Ok(Component::Transform(Box::new(parse_config::<C>(value)?)))
+        }
+        ComponentDescriptor {
+            component,
+            kind: ComponentKind::Transform,
+            title,
+            category: "Transform",
+            description,
+            schema: schema_of::<C>,
+            parse: parse::<C>,
+        }
+    }
+
+    /// Describes a sink whose config is `C`.
+    pub fn sink<C: SinkConfig + DeserializeOwned + JsonSchema + 'static>(
+        component: &'static str,
+        title: &'static str,
+        category: &'static str,
+        description: &'static str,
+    ) -> Self {
+        fn parse<C: SinkConfig + DeserializeOwned + 'static>(
+            value: serde_json::Value,
+        ) -> Result<Component, ConfigError> {
+            Ok(Component::Sink(Box::new(parse_config::<C>(value)?)))
+        }
+        ComponentDescriptor {
+            component,
+            kind: ComponentKind::Sink,
+            title,
+            category,
+            description,
+            schema: schema_of::<C>,
+            parse: parse::<C>,
+        }
+    }
+}
+
+fn schema_of<C: JsonSchema>() -> schemars::Schema {
+    schemars::schema_for!(C)
+}
+
+/// Reads a typed config from JSON, naming the field that is wrong.
+pub fn parse_config<C: DeserializeOwned>(value: serde_json::Value) -> Result<C, ConfigError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.inner().to_string();
+        let field = if path == "." || path.is_empty() {
+            quoted_name(&message)
+        } else {
+            Some(path)
+        };
+        ConfigError { field, message: explain_serde_message(&message) }
+    })
+}
+
+/// serde names the field in backticks (`unknown field `pth``, `missing field `path``).
+fn quoted_name(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    Some(message[start..end].to_string())
+}
+
+/// Turns serde's wording into a sentence that says what to do.
+fn explain_serde_message(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        return match rest.split_once(", expected ") {
+            Some((name, expected)) => format!("unknown field {name}; the fields are {expected}"),
+            None => format!("unknown field {rest}; this component has no settings"),
+        };
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return format!("the required field {rest} is missing");
+    }
+    message.to_string()
+}
+
+/// Every node type this installation knows.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    descriptors: Vec<ComponentDescriptor>,
+}
+
+impl Registry {
+    /// A registry holding the core transforms.
+    pub fn with_transforms() -> Self {
+        Registry { descriptors: crate::transforms::descriptors() }
+    }
+
+    /// Adds a node type. A second registration of the same type replaces the first.
+    pub fn register(&mut self, descriptor: ComponentDescriptor) {
+        self.descriptors.retain(|existing| existing.component != descriptor.component);
+        self.descriptors.push(descriptor);
+    }
+
+    /// The node type with this name.
+    pub fn get(&self, component: &str) -> Option<&ComponentDescriptor> {
+        self.descriptors.iter().find(|descriptor| descriptor.component == component)
+    }
+
+    /// Every node type, in registration order.
+    pub fn descriptors(&self) -> &[ComponentDescriptor] {
+        &self.descriptors
+    }
+
+    /// The known type closest in spelling to `component`, for "did you mean" hints.
+    pub fn closest(&self, component: &str) -> Option<&'static str> {
+        self.descriptors
+            .iter()
+            .map(|descriptor| (edit_distance(component, descriptor.component), descriptor.component))
+            .filter(|(distance, _)| *distance <= 3)
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, name)| name)
+    }
+}
+
+fn edit_distance(left: &str, right: &str) -> usize {
+    let right: Vec<char> = right.chars().collect();
+    let mut previous: Vec<usize> = (0..=right.len()).collect();
+    for (row, left_char) in left.chars().enumerate() {
+        let mut current = vec![row + 1];
+        for (column, right_char) in right.iter().enumerate() {
+            let substitution = previous[column] + usize::from(left_char != *right_char);
+            current.push(substitution.min(previous[column + 1] + 1).min(current[column] + 1));
+        }
+        previous = current;
+    }
+    previous[right.len()]
+}

@@ -1,0 +1,232 @@
+//! `cast`: converts fields to a type, record by record, with a per-record error when a value does
+//! not convert.
+
+use chrono::SecondsFormat;
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::component::{BuildContext, ComponentConfig, ComponentError, Transform, TransformConfig};
+use crate::engine::Output;
+use crate::expression::parse_datetime_text;
+use crate::record::{Batch, describe_value};
+
+/// Converts fields to a type. CSV values are all text; this is where they become numbers, dates
+/// and so on. A value that does not convert is a per-record error (see `on_error`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CastConfig {
+    /// Field name → the type to convert it to.
+    pub fields: IndexMap<String, CastType>,
+    /// The strftime layout of date text, e.g. `%d/%m/%Y %H:%M`. Without it, ISO 8601 / RFC 3339
+    /// dates and unix timestamps are read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datetime_format: Option<String>,
+    /// Treat empty text as null instead of an error (CSV writes missing values as empty text).
+    #[serde(default = "default_true")]
+    pub empty_as_null: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A type a field can be converted to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CastType {
+    /// Text.
+    String,
+    /// A whole number.
+    Integer,
+    /// A number with or without decimals.
+    Number,
+    /// true or false (also reads yes/no, y/n, 1/0, on/off).
+    Boolean,
+    /// A date and time, written as RFC 3339 in UTC.
+    Datetime,
+    /// JSON text parsed into a value (object, array, number, …).
+    Json,
+}
+
+impl ComponentConfig for CastConfig {}
+
+impl TransformConfig for CastConfig {
+    fn build<'run>(
+        &self,
+        _context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Transform + 'run>, ComponentError> {
+        Ok(Box::new(Cast { config: self.clone() }))
+    }
+}
+
+struct Cast {
+    config: CastConfig,
+}
+
+impl Transform for Cast {
+    fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
+        'records: for mut record in batch {
+            for (field, target) in &self.config.fields {
+                let Some(value) = record.get_mut(field) else { continue };
+                match convert(value, *target, &self.config) {
+                    Ok(converted) => *value = converted,
+                    Err(reason) => {
+                        let message = format!("field `{field}`: {reason}");
+                        out.reject(record, message)?;
+                        continue 'records;
+                    }
+                }
+            }
+            out.emit(record)?;
+        }
+        Ok(())
+    }
+}
+
+fn convert(value: &Value, target: CastType, config: &CastConfig) -> Result<Value, String> {
+    if value.is_null() {
+        return Ok(Value::Null);
+    }
+    if let Value::String(text) = value {
+        if text.trim().is_empty() && config.empty_as_null && target != CastType::String {
+            return Ok(Value::Null);
+        }
+    }
+    let shown = describe_value(value);
+    match target {
+        CastType::String => Ok(Value::String(match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        })),
+        CastType::Integer => match value {
+            Value::Number(number) if number.is_i64() || number.is_u64() => Ok(value.clone()),
+            Value::Number(number) => whole(number.as_f64().unwrap_or(f64::NAN), &shown),
+            Value::Bool(flag) => Ok(Value::from(i64::from(*flag))),
+            Value::String(text) => {
+                let text = text.trim();
+                match text.parse::<i64>() {
+                    Ok(integer) => Ok(Value::from(integer)),
+                    Err(_) => match text.parse::<f64>() {
+                        Ok(float) => whole(float, &shown),
+                        Err(_) => Err(format!("{shown} is not a whole number")),
+                    },
+                }
+            }
+            _ => Err(format!("{shown} is not a whole number")),
+        },
+        CastType::Number => match value {
+            Value::Number(_) => Ok(value.clone()),
+            Value::Bool(flag) => Ok(Value::from(f64::from(u8::from(*flag)))),
+            Value::String(text) => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number)
+                .ok_or_else(|| format!("{shown} is not a number")),
+            _ => Err(format!("{shown} is not a number")),
+        },
+        CastType::Boolean => match value {
+            Value::Bool(_) => Ok(value.clone()),
+            Value::Number(number) => match number.as_f64() {
+                Some(0.0) => Ok(Value::Bool(false)),
+                Some(1.0) => Ok(Value::Bool(true)),
+                _ => Err(format!("{shown} is not true or false")),
+            },
+            Value::String(text) => match text.trim().to_ascii_lowercase().as_str() {
+                "true" | "t" | "yes" | "y" | "1" | "on" => Ok(Value::Bool(true)),
+                "false" | "f" | "no" | "n" | "0" | "off" => Ok(Value::Bool(false)),
+                _ => Err(format!("{shown} is not true or false")),
+            },
+            _ => Err(format!("{shown} is not true or false")),
+        },
+        CastType::Datetime => {
+            let text = match value {
+                Value::String(text) => text.clone(),
+                Value::Number(number) => number.to_string(),
+                _ => return Err(format!("{shown} is not a date")),
+            };
+            parse_datetime_text(&text, config.datetime_format.as_deref())
+                .map(|parsed| Value::String(parsed.to_rfc3339_opts(SecondsFormat::AutoSi, true)))
+        }
+        CastType::Json => match value {
+            Value::String(text) => serde_json::from_str(text)
+                .map_err(|error| format!("{shown} is not valid JSON ({error})")),
+            other => Ok(other.clone()),
+        },
+    }
+}
+
+fn whole(float: f64, shown: &str) -> Result<Value, String> {
+    if float.is_finite() && float.fract() == 0.0 && float.abs() < 9.0e15 {
+        Ok(Value::from(float as i64))
+    } else {
+        Err(format!("{shown} is not a whole number"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::OnError;
+    use crate::transforms::testing::{records, run};
+    use serde_json::json;
+
+    fn cast(fields: serde_json::Value) -> CastConfig {
+        serde_json::from_value(json!({"fields": fields})).unwrap()
+    }
+
+    #[test]
+    fn converts_csv_text_to_types() {
+        let config = cast(json!({
+            "id": "integer", "amount": "number", "vip": "boolean", "at": "datetime",
+            "meta": "json", "zip": "string", "empty": "integer"
+        }));
+        let input = records(json!([{
+            "id": " 42 ", "amount": "19.5", "vip": "Yes", "at": "2026-03-01 12:00:00",
+            "meta": "{\"a\": [1]}", "zip": 1234, "empty": ""
+        }]));
+        let mut out = run(&config, input, OnError::Fail);
+        assert_eq!(
+            serde_json::Value::Object(out.take("out")[0].clone()),
+            json!({"id": 42, "amount": 19.5, "vip": true, "at": "2026-03-01T12:00:00Z",
+                   "meta": {"a": [1]}, "zip": "1234", "empty": null})
+        );
+    }
+
+    #[test]
+    fn a_custom_date_layout_is_used() {
+        let mut config = cast(json!({"day": "datetime"}));
+        config.datetime_format = Some("%d/%m/%Y".into());
+        let mut out = run(&config, records(json!([{"day": "31/12/2025"}])), OnError::Fail);
+        assert_eq!(out.take("out")[0]["day"], json!("2025-12-31T00:00:00Z"));
+    }
+
+    #[test]
+    fn values_that_do_not_convert_are_routed_with_the_field_named() {
+        let config = cast(json!({"id": "integer", "amount": "number", "vip": "boolean"}));
+        let input = records(json!([
+            {"id": "1.5", "amount": "1", "vip": "yes"},
+            {"id": "2", "amount": "lots", "vip": "yes"},
+            {"id": "3", "amount": "1", "vip": "maybe"},
+            {"id": "4", "amount": "1", "vip": "no"},
+        ]));
+        let mut out = run(&config, input, OnError::Route);
+        assert_eq!(out.take("out").len(), 1);
+        let messages: Vec<String> = out
+            .take("error")
+            .iter()
+            .map(|record| record["_error"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "field `id`: '1.5' is not a whole number",
+                "field `amount`: 'lots' is not a number",
+                "field `vip`: 'maybe' is not true or false",
+            ]
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! `map`: computes fields, renames fields and drops fields — in that order.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::component::{
+    BuildContext, ComponentConfig, ComponentError, ExpressionField, Transform, TransformConfig,
+};
+use crate::engine::Output;
+use crate::expression::{CompiledExpression, RecordScope};
+use crate::record::{Batch, Record};
+
+/// Reshapes each record: `set` computes fields, then `rename` renames fields, then `drop` removes
+/// fields. Every `set` expression sees the record as it came in.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MapConfig {
+    /// Fields to compute: field name → expression, e.g. `"full_name": "first_name ~ ' ' ~ last_name"`.
+    /// An existing field is replaced in place; a new one is added at the end.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub set: IndexMap<String, String>,
+    /// Fields to rename: old name → new name. A field the record does not have is left alone.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub rename: IndexMap<String, String>,
+    /// Fields to remove (names after renaming).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop: Vec<String>,
+}
+
+impl ComponentConfig for MapConfig {
+    fn expressions(&self) -> Vec<ExpressionField> {
+        self.set
+            .iter()
+            .map(|(field, source)| ExpressionField::new(format!("set.{field}"), source))
+            .collect()
+    }
+}
+
+impl TransformConfig for MapConfig {
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Transform + 'run>, ComponentError> {
+        let mut set = Vec::with_capacity(self.set.len());
+        for (field, source) in &self.set {
+            let compiled = context
+                .expressions
+                .compile(source)
+                .map_err(|error| ComponentError::failed(format!("`set.{field}`: {error}")))?;
+            set.push((field.clone(), compiled));
+        }
+        Ok(Box::new(Map {
+            set,
+            rename: self.rename.clone(),
+            drop: self.drop.clone(),
+            values: Vec::with_capacity(self.set.len()),
+        }))
+    }
+}
+
+struct Map<'run> {
+    set: Vec<(String, CompiledExpression<'run>)>,
+    rename: IndexMap<String, String>,
+    drop: Vec<String>,
+    /// Reused per record to hold the computed values until the scope is left.
+    values: Vec<serde_json::Value>,
+}
+
+impl Map<'_> {
+    fn reshape(&self, record: Record) -> Record {
+        if self.rename.is_empty() {
+            let mut record = record;
+            for name in &self.drop {
+                record.shift_remove(name);
+            }
+            return record;
+        }
+        // One pass keeps every field where it was while renaming.
+        let mut reshaped = Record::new();
+        for (name, value) in record {
+            let name = match self.rename.get(&name) {
+                Some(renamed) => renamed.clone(),
+                None => name,
+            };
+            if !self.drop.contains(&name) {
+                reshaped.insert(name, value);
+            }
+        }
+        reshaped
+    }
+}
+
+impl Transform for Map<'_> {
+    fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
+        for record in batch {
+            let scope = RecordScope::enter(record);
+            self.values.clear();
+            let mut failure = None;
+            for (field, expression) in &self.set {
+                match expression.evaluate(&scope) {
+                    Ok(value) => self.values.push(value),
+                    Err(error) => {
+                        failure = Some(format!("`set.{field}`: {error}"));
+                        break;
+                    }
+                }
+            }
+            let mut record = scope.leave();
+            if let Some(message) = failure {
+                out.reject(record, message)?;
+                continue;
+            }
+            for ((field, _), value) in self.set.iter().zip(self.values.drain(..)) {
+                record.insert(field.clone(), value);
+            }
+            out.emit(self.reshape(record))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::OnError;
+    use crate::transforms::testing::{records, run};
+    use serde_json::json;
+
+    fn standard_map() -> MapConfig {
+        serde_json::from_value(json!({
+            "set": {"full_name": "first_name ~ ' ' ~ last_name",
+                    "amount_cents": "(amount | float * 100) | round | int"},
+            "rename": {"created_at": "signup_ts"},
+            "drop": ["amount"]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn set_then_rename_then_drop_keeping_field_order() {
+        let input = records(json!([{
+            "id": "1", "first_name": "Ada", "last_name": "Lovelace",
+            "amount": "19.99", "created_at": "2026-01-02"
+        }]));
+        let mut out = run(&standard_map(), input, OnError::Fail);
+        let record = &out.take("out")[0];
+        assert_eq!(
+            serde_json::Value::Object(record.clone()),
+            json!({"id": "1", "first_name": "Ada", "last_name": "Lovelace",
+                   "signup_ts": "2026-01-02", "full_name": "Ada Lovelace", "amount_cents": 1999})
+        );
+        let keys: Vec<&String> = record.keys().collect();
+        assert_eq!(keys, ["id", "first_name", "last_name", "signup_ts", "full_name", "amount_cents"]);
+    }
+
+    #[test]
+    fn set_sees_the_incoming_record_and_can_replace_a_field() {
+        let config: MapConfig = serde_json::from_value(json!({
+            "set": {"name": "name | upper", "original": "name"}
+        }))
+        .unwrap();
+        let mut out = run(&config, records(json!([{"name": "ada"}])), OnError::Fail);
+        assert_eq!(
+            serde_json::Value::Object(out.take("out")[0].clone()),
+            json!({"name": "ADA", "original": "ada"})
+        );
+    }
+
+    #[test]
+    fn a_failing_expression_skips_the_record_when_asked() {
+        let input = records(json!([
+            {"first_name": "A", "last_name": "B", "amount": "x", "created_at": ""},
+            {"first_name": "C", "last_name": "D", "amount": "2", "created_at": ""},
+        ]));
+        let mut out = run(&standard_map(), input, OnError::Skip);
+        let kept = out.take("out");
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0]["full_name"], json!("C D"));
+        assert_eq!(out.stats().records_errored, 1);
+    }
+}

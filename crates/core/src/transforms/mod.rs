@@ -1,0 +1,106 @@
+//! The built-in transforms. They do no I/O: each reshapes records batch by batch.
+
+mod cast;
+mod dedupe;
+mod filter;
+mod limit;
+mod map;
+mod route;
+mod select;
+
+pub use cast::{CastConfig, CastType};
+pub use dedupe::DedupeConfig;
+pub use filter::FilterConfig;
+pub use limit::LimitConfig;
+pub use map::MapConfig;
+pub use route::{RouteConfig, RouteRule};
+pub use select::SelectConfig;
+
+use crate::registry::ComponentDescriptor;
+
+/// Registry entries for every built-in transform.
+pub fn descriptors() -> Vec<ComponentDescriptor> {
+    vec![
+        ComponentDescriptor::transform::<FilterConfig>(
+            "filter",
+            "Filter",
+            "Keeps the records for which a condition is true.",
+        ),
+        ComponentDescriptor::transform::<MapConfig>(
+            "map",
+            "Map fields",
+            "Computes new fields, renames fields and drops fields.",
+        ),
+        ComponentDescriptor::transform::<SelectConfig>(
+            "select",
+            "Select fields",
+            "Keeps only the listed fields, in the listed order.",
+        ),
+        ComponentDescriptor::transform::<CastConfig>(
+            "cast",
+            "Convert types",
+            "Converts fields to text, whole numbers, numbers, true/false, dates or JSON.",
+        ),
+        ComponentDescriptor::transform::<DedupeConfig>(
+            "dedupe",
+            "Remove duplicates",
+            "Keeps the first record for each key and drops later ones.",
+        ),
+        ComponentDescriptor::transform::<LimitConfig>(
+            "limit",
+            "Limit",
+            "Passes on the first N records and stops reading after them.",
+        ),
+        ComponentDescriptor::transform::<RouteConfig>(
+            "route",
+            "Route",
+            "Sends each record to the port of the first condition it matches, or to `else`.",
+        ),
+    ]
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Runs a transform on records without an engine.
+
+    use crate::component::{BuildContext, TransformConfig};
+    use crate::engine::Output;
+    use crate::expression::Expressions;
+    use crate::flow::OnError;
+    use crate::record::Record;
+
+    /// Runs `config` over `records` in batches of two and gives back the output.
+    pub fn run(config: &dyn TransformConfig, records: Vec<Record>, on_error: OnError) -> Output {
+        let ports = config.output_ports();
+        let port_names: Vec<&str> = ports.iter().map(String::as_str).collect();
+        let mut output = Output::for_test(&port_names, on_error);
+        let expressions = Expressions::for_validation();
+        let context = BuildContext {
+            node_id: "test",
+            flow_id: "flow",
+            base_dir: std::path::Path::new("."),
+            expressions: &expressions,
+            state: None,
+            preview: false,
+        };
+        let mut transform = config.build(&context).expect("transform builds");
+        for chunk in records.chunks(2) {
+            transform.transform(chunk.to_vec(), &mut output).expect("batch is processed");
+            if transform.is_done() {
+                break;
+            }
+        }
+        transform.finish(&mut output).expect("transform finishes");
+        output
+    }
+
+    /// Records from a JSON array literal.
+    pub fn records(value: serde_json::Value) -> Vec<Record> {
+        value
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(|item| item.as_object().expect("objects").clone())
+            .collect()
+    }
+}

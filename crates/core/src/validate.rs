@@ -1,0 +1,261 @@
+//! Flow validation: every problem at once, each naming the node and field, in words that say
+//! what to do.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+use crate::component::{Component, ComponentKind};
+use crate::expression::Expressions;
+use crate::flow::{ERROR_PORT, FLOW_FORMAT, Flow, OnError};
+use crate::registry::Registry;
+
+/// One thing wrong with a flow.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Problem {
+    /// The node at fault, when there is one.
+    pub node: Option<String>,
+    /// The field at fault: a config field (`when`, `set.full_name`) or a flow field (`edges[2].to`).
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.node, &self.field) {
+            (Some(node), Some(field)) => write!(f, "node `{node}`, field `{field}`: {}", self.message),
+            (Some(node), None) => write!(f, "node `{node}`: {}", self.message),
+            (None, Some(field)) => write!(f, "`{field}`: {}", self.message),
+            (None, None) => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Everything wrong with a flow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationReport {
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ValidationReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.problems.len();
+        writeln!(f, "the flow has {count} problem{}:", if count == 1 { "" } else { "s" })?;
+        for problem in &self.problems {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+struct Checker<'a> {
+    problems: Vec<Problem>,
+    registry: &'a Registry,
+}
+
+impl Checker<'_> {
+    fn flow_problem(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem { node: None, field: Some(field.into()), message: message.into() });
+    }
+
+    fn node_problem(&mut self, node: &str, field: Option<String>, message: impl Into<String>) {
+        self.problems.push(Problem { node: Some(node.to_string()), field, message: message.into() });
+    }
+}
+
+/// Checks a flow against the registry. `Ok` means it can run.
+pub fn validate(flow: &Flow, registry: &Registry) -> Result<(), ValidationReport> {
+    let mut checker = Checker { problems: Vec::new(), registry };
+    if flow.format != FLOW_FORMAT {
+        checker.flow_problem(
+            "format",
+            format!("'{}' is not a format this version reads; it reads '{FLOW_FORMAT}'", flow.format),
+        );
+    }
+    if flow.name.trim().is_empty() {
+        checker.flow_problem("name", "the flow needs a name");
+    }
+    if flow.nodes.is_empty() {
+        checker.flow_problem("nodes", "the flow has no nodes; add a source and a destination");
+    }
+
+    let components = check_nodes(&mut checker, flow);
+    check_edges(&mut checker, flow, &components);
+    if checker.problems.is_empty() { Ok(()) } else { Err(ValidationReport { problems: checker.problems }) }
+}
+
+/// Node ids, types, configs and expressions. Returns the parsed component of each valid node.
+fn check_nodes<'f>(checker: &mut Checker<'_>, flow: &'f Flow) -> HashMap<&'f str, Component> {
+    let expressions = Expressions::for_validation();
+    let mut seen = HashSet::new();
+    let mut components = HashMap::new();
+    for (index, node) in flow.nodes.iter().enumerate() {
+        if node.id.is_empty() {
+            checker.flow_problem(format!("nodes[{index}].id"), "a node has an empty id");
+            continue;
+        }
+        if !node.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            checker.node_problem(&node.id, None, "the id may only hold letters, digits, '-' and '_'");
+        }
+        if !seen.insert(node.id.as_str()) {
+            checker.node_problem(&node.id, None, "two nodes have this id; ids must be unique");
+            continue;
+        }
+        let Some(descriptor) = checker.registry.get(&node.component) else {
+            let hint = match checker.registry.closest(&node.component) {
+                Some(close) => format!("; did you mean `{close}`?"),
+                None => String::from("; see `sluice components` for the known types"),
+            };
+            checker.node_problem(&node.id, Some("type".into()), format!("unknown node type `{}`{hint}", node.component));
+            continue;
+        };
+        let component = match (descriptor.parse)(node.config.clone()) {
+            Ok(component) => component,
+            Err(error) => {
+                checker.node_problem(&node.id, error.field, error.message);
+                continue;
+            }
+        };
+        for expression in component.config().expressions() {
+            if let Err(error) = expressions.compile(&expression.source) {
+                checker.node_problem(
+                    &node.id,
+                    Some(expression.field),
+                    format!("the expression `{}` does not compile: {error}", expression.source),
+                );
+            }
+        }
+        components.insert(node.id.as_str(), component);
+    }
+    components
+}
+
+/// Edges: endpoints exist, ports exist, roles fit, no loops, nothing left unconnected.
+fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str, Component>) {
+    let known: HashSet<&str> = flow.nodes.iter().map(|node| node.id.as_str()).collect();
+    let mut good_edges = Vec::new();
+    for (index, edge) in flow.edges.iter().enumerate() {
+        let mut good = true;
+        for (end, id) in [("from", &edge.from), ("to", &edge.to)] {
+            if !known.contains(id.as_str()) {
+                checker.flow_problem(
+                    format!("edges[{index}].{end}"),
+                    format!("the edge {} `{id}`, but there is no node with that id", if end == "from" { "starts at" } else { "leads to" }),
+                );
+                good = false;
+            }
+        }
+        if !good {
+            continue;
+        }
+        if edge.from == edge.to {
+            checker.node_problem(&edge.from, None, "an edge connects the node to itself");
+            continue;
+        }
+        if let Some(component) = components.get(edge.from.as_str()) {
+            let node = flow.node(&edge.from).expect("known node");
+            let port = edge.port();
+            if port == ERROR_PORT {
+                if node.on_error != OnError::Route {
+                    checker.node_problem(
+                        &edge.from,
+                        Some("on_error".into()),
+                        format!("an edge leaves its `error` port, but on_error is '{}'; set it to 'route'", node.on_error),
+                    );
+                }
+            } else if component.kind() == ComponentKind::Sink {
+                checker.node_problem(&edge.from, None, format!("a destination has no `{port}` port; only its `error` port can be connected"));
+            } else {
+                let ports = component.config().output_ports();
+                if !ports.iter().any(|candidate| candidate == port) {
+                    checker.flow_problem(
+                        format!("edges[{index}].from_port"),
+                        format!("node `{}` has no port `{port}`; its ports are {}, error", edge.from, ports.join(", ")),
+                    );
+                }
+            }
+        }
+        if let Some(component) = components.get(edge.to.as_str()) {
+            if component.kind() == ComponentKind::Source {
+                checker.node_problem(&edge.to, None, format!("an edge from `{}` leads into this source; sources have no input", edge.from));
+                continue;
+            }
+        }
+        good_edges.push(edge);
+    }
+
+    for node in &flow.nodes {
+        let Some(component) = components.get(node.id.as_str()) else { continue };
+        let has_input = good_edges.iter().any(|edge| edge.to == node.id);
+        let has_output = good_edges.iter().any(|edge| edge.from == node.id);
+        match component.kind() {
+            ComponentKind::Source if !has_output => checker.node_problem(
+                &node.id,
+                None,
+                "this source is not connected to anything; connect it to a transform or a destination",
+            ),
+            ComponentKind::Transform if !has_input => {
+                checker.node_problem(&node.id, None, "nothing flows into this transform; connect a source to it")
+            }
+            ComponentKind::Transform if !has_output => checker.node_problem(
+                &node.id,
+                None,
+                "this transform's records go nowhere; connect it to a destination",
+            ),
+            ComponentKind::Sink if !has_input => {
+                checker.node_problem(&node.id, None, "nothing flows into this destination; connect a source to it")
+            }
+            _ => {}
+        }
+    }
+    if !flow.nodes.is_empty()
+        && !components.values().any(|component| component.kind() == ComponentKind::Source)
+        && components.len() == flow.nodes.len()
+    {
+        checker.flow_problem("nodes", "the flow has no source; add one that reads data");
+    }
+
+    if let Some(cycle) = find_cycle(flow, &good_edges) {
+        checker.node_problem(&cycle[0], None, format!("the edges form a loop: {}", cycle.join(" → ")));
+    }
+}
+
+/// A loop in the graph, as the node ids along it (first repeated at the end), if there is one.
+fn find_cycle(flow: &Flow, edges: &[&crate::flow::Edge]) -> Option<Vec<String>> {
+    let mut next: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for edge in edges {
+        next.entry(edge.from.as_str()).or_default().push(edge.to.as_str());
+    }
+    // Iterative depth-first search with colours: 1 = on the current path, 2 = done.
+    let mut colour: HashMap<&str, u8> = HashMap::new();
+    for start in flow.nodes.iter().map(|node| node.id.as_str()) {
+        if colour.contains_key(start) {
+            continue;
+        }
+        let mut path: Vec<(&str, usize)> = vec![(start, 0)];
+        colour.insert(start, 1);
+        while let Some((node, child_index)) = path.last_mut() {
+            let children = next.get(*node).map(Vec::as_slice).unwrap_or(&[]);
+            if let Some(child) = children.get(*child_index) {
+                *child_index += 1;
+                match colour.get(child) {
+                    Some(1) => {
+                        let start_at = path.iter().position(|(id, _)| id == child).expect("on path");
+                        let mut cycle: Vec<String> =
+                            path[start_at..].iter().map(|(id, _)| id.to_string()).collect();
+                        cycle.push(child.to_string());
+                        return Some(cycle);
+                    }
+                    Some(_) => {}
+                    None => {
+                        colour.insert(child, 1);
+                        path.push((child, 0));
+                    }
+                }
+            } else {
+                colour.insert(node, 2);
+                path.pop();
+            }
+        }
+    }
+    None
+}
