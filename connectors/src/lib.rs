@@ -1,0 +1,12 @@
+//! Every Sluice component that talks to the outside world (files, databases, APIs), one folder
+//! per connector, and the registry that lists them all with the core transforms.
+
+mod csv;
+mod file;
+mod json;
+mod registry;
+mod sqlite;
+#[cfg(test)]
+mod testing;
+
+pub use registry::registry;

@@ -226,6 +226,11 @@ impl Output {
         }
     }
 
+    /// For tests: the last checkpoint a source recorded.
+    pub fn take_checkpoint_for_test(&mut self) -> Option<serde_json::Value> {
+        self.checkpoint.take()
+    }
+
     pub(crate) fn take_checkpoint(&mut self) -> Option<serde_json::Value> {
         self.checkpoint.take()
     }

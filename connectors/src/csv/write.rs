@@ -1,0 +1,159 @@
+//! `csv.write`: writes records to a CSV file through a staging file renamed on commit.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sluice_core::component::{BuildContext, ComponentConfig, Sink, SinkConfig};
+use sluice_core::engine::Output;
+use sluice_core::{Batch, ComponentError};
+
+use crate::file::StagedFile;
+
+/// Writes records to a CSV file with a header row. The file is written beside its target and
+/// only replaces it when the whole run succeeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CsvWriteConfig {
+    /// The CSV file to write. A relative path is resolved against the flow file's folder.
+    pub path: PathBuf,
+    /// The columns, in order. Default: the fields of the first record. A record with a field
+    /// that is not a column is an error (see `on_error`); a missing field is left empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
+    /// The character between fields: `,` (default), `;`, `\t` for a tab, …
+    #[serde(default = "default_delimiter")]
+    pub delimiter: String,
+    /// Add to the end of an existing file (keeping its columns) instead of replacing it.
+    #[serde(default)]
+    pub append: bool,
+    /// Write a header row (not repeated when appending to a file that has one).
+    #[serde(default = "default_true")]
+    pub header: bool,
+}
+
+fn default_delimiter() -> String {
+    ",".into()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl ComponentConfig for CsvWriteConfig {}
+
+impl SinkConfig for CsvWriteConfig {
+    fn build<'run>(&self, context: &BuildContext<'run>) -> Result<Box<dyn Sink + 'run>, ComponentError> {
+        let delimiter = super::single_byte(&self.delimiter, "delimiter")?;
+        let path = context.resolve_path(&self.path);
+        let (staged, mut file) = StagedFile::create(&path)?;
+        let mut columns = self.columns.clone();
+        let mut header_written = false;
+        if self.append && path.exists() {
+            let existing = std::fs::read(&path).map_err(|error| ComponentError::io("read", &path, &error))?;
+            if self.header && columns.is_none() {
+                columns = existing_header(&existing, delimiter, &path)?;
+            }
+            header_written = self.header && !existing.is_empty();
+            file.write_all(&existing).map_err(|error| ComponentError::io("write", staged.staging_path(), &error))?;
+            if !existing.is_empty() && !existing.ends_with(b"\n") {
+                file.write_all(b"\n").map_err(|error| ComponentError::io("write", staged.staging_path(), &error))?;
+            }
+        }
+        let writer = csv::WriterBuilder::new().delimiter(delimiter).from_writer(file);
+        Ok(Box::new(CsvWrite {
+            staged,
+            writer,
+            columns,
+            write_header: self.header && !header_written,
+            row: Vec::new(),
+        }))
+    }
+}
+
+fn existing_header(contents: &[u8], delimiter: u8, path: &Path) -> Result<Option<Vec<String>>, ComponentError> {
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).from_reader(contents);
+    let mut header = csv::StringRecord::new();
+    match reader.read_record(&mut header) {
+        Ok(true) => Ok(Some(header.iter().map(str::to_string).collect())),
+        Ok(false) => Ok(None),
+        Err(error) => Err(ComponentError::failed(format!("cannot read the header of {}: {error}", path.display()))),
+    }
+}
+
+struct CsvWrite {
+    staged: StagedFile,
+    writer: csv::Writer<BufWriter<File>>,
+    columns: Option<Vec<String>>,
+    write_header: bool,
+    row: Vec<String>,
+}
+
+impl CsvWrite {
+    fn write_error(&self, error: &csv::Error) -> ComponentError {
+        ComponentError::failed(format!("cannot write {}: {error}", self.staged.staging_path().display()))
+    }
+}
+
+/// A value as CSV text: text as is, null as empty, anything else as JSON.
+fn cell(value: &Value, into: &mut String) {
+    into.clear();
+    match value {
+        Value::Null => {}
+        Value::String(text) => into.push_str(text),
+        other => into.push_str(&other.to_string()),
+    }
+}
+
+impl Sink for CsvWrite {
+    fn write(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
+        for record in batch {
+            let columns = self.columns.get_or_insert_with(|| record.keys().cloned().collect());
+            if let Some(extra) = record.keys().find(|key| !columns.contains(key)) {
+                let message = format!(
+                    "field `{extra}` is not one of the CSV columns ({}); add it to `columns` or drop it with a map",
+                    columns.join(", ")
+                );
+                out.reject(record, message)?;
+                continue;
+            }
+            if self.write_header {
+                self.write_header = false;
+                let header = columns.clone();
+                self.writer.write_record(&header).map_err(|error| self.write_error(&error))?;
+            }
+            let columns = self.columns.as_ref().expect("set above");
+            self.row.resize(columns.len(), String::new());
+            for (cell_text, column) in self.row.iter_mut().zip(columns) {
+                match record.get(column) {
+                    Some(value) => cell(value, cell_text),
+                    None => cell_text.clear(),
+                }
+            }
+            self.writer.write_record(&self.row).map_err(|error| self.write_error(&error))?;
+        }
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<(), ComponentError> {
+        if self.write_header {
+            if let Some(columns) = self.columns.clone() {
+                self.writer.write_record(&columns).map_err(|error| self.write_error(&error))?;
+            }
+        }
+        let this = *self;
+        let file = this.writer.into_inner().map_err(|error| {
+            ComponentError::failed(format!("cannot write {}: {}", this.staged.staging_path().display(), error.error()))
+        })?;
+        this.staged.commit(file)
+    }
+
+    fn abort(self: Box<Self>) {
+        let this = *self;
+        drop(this.writer);
+        this.staged.discard();
+    }
+}

@@ -1,0 +1,97 @@
+//! `json.write`: writes records as NDJSON or as one JSON array, through a staging file.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sluice_core::component::{BuildContext, ComponentConfig, Sink, SinkConfig};
+use sluice_core::engine::Output;
+use sluice_core::{Batch, ComponentError};
+
+use super::JsonLayout;
+use crate::file::StagedFile;
+
+/// Writes records to a JSON file: NDJSON (one object per line, the default) or one array. The
+/// file only replaces the previous one when the whole run succeeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonWriteConfig {
+    /// The file to write. A relative path is resolved against the flow file's folder.
+    pub path: PathBuf,
+    /// `ndjson` (default) or `array`.
+    #[serde(default = "default_layout")]
+    pub format: JsonLayout,
+    /// Indent the output for people to read (array layout only).
+    #[serde(default)]
+    pub pretty: bool,
+}
+
+fn default_layout() -> JsonLayout {
+    JsonLayout::Ndjson
+}
+
+impl ComponentConfig for JsonWriteConfig {}
+
+impl SinkConfig for JsonWriteConfig {
+    fn build<'run>(&self, context: &BuildContext<'run>) -> Result<Box<dyn Sink + 'run>, ComponentError> {
+        let path = context.resolve_path(&self.path);
+        let (staged, writer) = StagedFile::create(&path)?;
+        let array = self.format == JsonLayout::Array;
+        Ok(Box::new(JsonWrite { staged, writer, array, pretty: self.pretty && array, written: 0 }))
+    }
+}
+
+struct JsonWrite {
+    staged: StagedFile,
+    writer: BufWriter<File>,
+    array: bool,
+    pretty: bool,
+    written: u64,
+}
+
+impl JsonWrite {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), ComponentError> {
+        self.writer.write_all(bytes).map_err(|error| ComponentError::io("write", self.staged.staging_path(), &error))
+    }
+}
+
+impl Sink for JsonWrite {
+    fn write(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
+        let mut text = Vec::with_capacity(256);
+        for record in batch {
+            text.clear();
+            if self.array {
+                text.extend_from_slice(if self.written == 0 { b"[\n" } else { b",\n" });
+                if self.pretty {
+                    serde_json::to_writer_pretty(&mut text, &record)
+                } else {
+                    serde_json::to_writer(&mut text, &record)
+                }
+            } else {
+                serde_json::to_writer(&mut text, &record).map(|()| text.push(b'\n'))
+            }
+            .map_err(|error| ComponentError::failed(format!("cannot encode a record as JSON: {error}")))?;
+            self.put(&text)?;
+            out.add_bytes(text.len() as u64);
+            self.written += 1;
+        }
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<(), ComponentError> {
+        if self.array {
+            let closing: &[u8] = if self.written == 0 { b"[]\n" } else { b"\n]\n" };
+            self.put(closing)?;
+        }
+        let this = *self;
+        this.staged.commit(this.writer)
+    }
+
+    fn abort(self: Box<Self>) {
+        let this = *self;
+        drop(this.writer);
+        this.staged.discard();
+    }
+}

@@ -1,0 +1,62 @@
+//! Helpers for connector tests: run one component on its own, without an engine.
+
+use std::path::Path;
+
+use sluice_core::component::{BuildContext, SinkConfig, SourceConfig};
+use sluice_core::engine::Output;
+use sluice_core::expression::Expressions;
+use sluice_core::{OnError, Record};
+
+/// A build context rooted at `base_dir`, with `state` as the last committed sync state.
+pub fn with_context<T>(base_dir: &Path, state: Option<&serde_json::Value>, body: impl FnOnce(&BuildContext<'_>) -> T) -> T {
+    let expressions = Expressions::for_validation();
+    let context = BuildContext {
+        node_id: "node",
+        flow_id: "flow",
+        base_dir,
+        expressions: &expressions,
+        state,
+        preview: false,
+    };
+    body(&context)
+}
+
+/// Everything a source emits, what it rejected, and its output (for stats and checkpoints).
+pub struct SourceResult {
+    pub records: Vec<Record>,
+    pub rejected: Vec<Record>,
+    pub output: Output,
+}
+
+/// Reads a source to the end, routing rejected records aside.
+pub fn read_source(config: &dyn SourceConfig, base_dir: &Path, state: Option<&serde_json::Value>) -> Result<SourceResult, String> {
+    with_context(base_dir, state, |context| {
+        let mut output = Output::for_test(&["out"], OnError::Route);
+        let mut source = config.build(context).map_err(|error| error.to_string())?;
+        source.read(&mut output).map_err(|error| error.to_string())?;
+        Ok(SourceResult { records: output.take("out"), rejected: output.take("error"), output })
+    })
+}
+
+/// Writes records through a sink and commits (or aborts, when `commit` is false). Returns the
+/// records the sink rejected.
+pub fn write_sink(config: &dyn SinkConfig, base_dir: &Path, records: Vec<Record>, commit: bool) -> Result<Vec<Record>, String> {
+    with_context(base_dir, None, |context| {
+        let mut output = Output::for_test(&[], OnError::Route);
+        let mut sink = config.build(context).map_err(|error| error.to_string())?;
+        for chunk in records.chunks(3) {
+            sink.write(chunk.to_vec(), &mut output).map_err(|error| error.to_string())?;
+        }
+        if commit {
+            sink.commit().map_err(|error| error.to_string())?;
+        } else {
+            sink.abort();
+        }
+        Ok(output.take("error"))
+    })
+}
+
+/// Records from a JSON array literal.
+pub fn records(value: serde_json::Value) -> Vec<Record> {
+    value.as_array().expect("an array").iter().map(|item| item.as_object().expect("objects").clone()).collect()
+}
