@@ -1,0 +1,47 @@
+//! The `node_state` table: each source node's sync state (its cursor), per flow.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::params;
+
+use crate::{Error, Result, Store, timestamp};
+
+impl Store {
+    /// The committed sync state of every node of a flow.
+    pub fn node_states(&self, flow_id: &str) -> Result<HashMap<String, serde_json::Value>> {
+        let connection = self.connection();
+        let mut statement = connection.prepare("SELECT node_id, state FROM node_state WHERE flow_id = ?1")?;
+        let rows = statement
+            .query_map([flow_id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(node, text)| {
+                serde_json::from_str(&text)
+                    .map(|state| (node, state))
+                    .map_err(|error| Error::Corrupt { what: "sync state", message: error.to_string() })
+            })
+            .collect()
+    }
+
+    /// Stores the states a successful run reached, all at once.
+    pub fn commit_node_states(&self, flow_id: &str, run_id: &str, states: &BTreeMap<String, serde_json::Value>) -> Result<()> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction()?;
+        let now = timestamp(chrono::Utc::now());
+        for (node, state) in states {
+            transaction.execute(
+                "INSERT INTO node_state (flow_id, node_id, state, run_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (flow_id, node_id) DO UPDATE SET state = excluded.state, run_id = excluded.run_id,
+                 updated_at = excluded.updated_at",
+                params![flow_id, node, state.to_string(), run_id, now],
+            )?;
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Forgets a flow's sync state, so its next run reads everything again.
+    pub fn reset_node_states(&self, flow_id: &str) -> Result<usize> {
+        Ok(self.connection().execute("DELETE FROM node_state WHERE flow_id = ?1", [flow_id])?)
+    }
+}

@@ -1,0 +1,74 @@
+//! The `run_nodes` table: what each node of a run did (counts, bytes, time, error).
+
+use rusqlite::params;
+
+use crate::{Result, Store};
+
+/// One node's part in a run.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NodeRun {
+    pub node_id: String,
+    /// `succeeded`, `failed` or `stopped`.
+    pub status: String,
+    pub records_in: u64,
+    pub records_out: u64,
+    pub records_errored: u64,
+    pub bytes: u64,
+    pub duration_ms: u64,
+    pub error: Option<String>,
+}
+
+impl Store {
+    /// Stores the per-node results of a run, in flow order.
+    pub fn save_node_runs(&self, run_id: &str, nodes: &[NodeRun]) -> Result<()> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction()?;
+        {
+            let mut insert = transaction.prepare(
+                "INSERT OR REPLACE INTO run_nodes
+                 (run_id, node_id, position, status, records_in, records_out, records_errored, bytes, duration_ms, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for (position, node) in nodes.iter().enumerate() {
+                insert.execute(params![
+                    run_id,
+                    node.node_id,
+                    position as i64,
+                    node.status,
+                    node.records_in as i64,
+                    node.records_out as i64,
+                    node.records_errored as i64,
+                    node.bytes as i64,
+                    node.duration_ms as i64,
+                    node.error
+                ])?;
+            }
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// The per-node results of a run, in flow order.
+    pub fn node_runs(&self, run_id: &str) -> Result<Vec<NodeRun>> {
+        let connection = self.connection();
+        let mut statement = connection.prepare(
+            "SELECT node_id, status, records_in, records_out, records_errored, bytes, duration_ms, error
+             FROM run_nodes WHERE run_id = ?1 ORDER BY position",
+        )?;
+        let nodes = statement
+            .query_map([run_id], |row| {
+                Ok(NodeRun {
+                    node_id: row.get(0)?,
+                    status: row.get(1)?,
+                    records_in: row.get::<_, i64>(2)? as u64,
+                    records_out: row.get::<_, i64>(3)? as u64,
+                    records_errored: row.get::<_, i64>(4)? as u64,
+                    bytes: row.get::<_, i64>(5)? as u64,
+                    duration_ms: row.get::<_, i64>(6)? as u64,
+                    error: row.get(7)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(nodes)
+    }
+}
