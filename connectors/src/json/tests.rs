@@ -81,3 +81,16 @@ fn an_empty_array_file_is_valid_json() {
     let text = std::fs::read_to_string(folder.path().join("out.json")).unwrap();
     assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), json!([]));
 }
+
+#[test]
+fn ndjson_append_keeps_what_was_there() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("out.ndjson"), "{\"id\":1}").unwrap();
+    let config: JsonWriteConfig = serde_json::from_value(json!({"path": "out.ndjson", "append": true})).unwrap();
+    write_sink(&config, folder.path(), records(json!([{"id": 2}])), true).unwrap();
+    assert_eq!(std::fs::read_to_string(folder.path().join("out.ndjson")).unwrap(), "{\"id\":1}\n{\"id\":2}\n");
+    let config: JsonWriteConfig =
+        serde_json::from_value(json!({"path": "out.json", "append": true, "format": "array"})).unwrap();
+    let error = write_sink(&config, folder.path(), Vec::new(), true).unwrap_err();
+    assert!(error.contains("`append` works with the `ndjson` format only"), "{error}");
+}

@@ -26,6 +26,9 @@ pub struct JsonWriteConfig {
     /// Indent the output for people to read (array layout only).
     #[serde(default)]
     pub pretty: bool,
+    /// Add to the end of an existing NDJSON file instead of replacing it.
+    #[serde(default)]
+    pub append: bool,
 }
 
 fn default_layout() -> JsonLayout {
@@ -37,8 +40,21 @@ impl ComponentConfig for JsonWriteConfig {}
 impl SinkConfig for JsonWriteConfig {
     fn build<'run>(&self, context: &BuildContext<'run>) -> Result<Box<dyn Sink + 'run>, ComponentError> {
         let path = context.resolve_path(&self.path);
-        let (staged, writer) = StagedFile::create(&path)?;
         let array = self.format == JsonLayout::Array;
+        if self.append && array {
+            return Err(ComponentError::failed("`append` works with the `ndjson` format only; a JSON array cannot be appended to"));
+        }
+        let (staged, mut writer) = StagedFile::create(&path)?;
+        if self.append && path.exists() {
+            let existing = std::fs::read(&path).map_err(|error| ComponentError::io("read", &path, &error))?;
+            let write = |writer: &mut std::io::BufWriter<File>, bytes: &[u8]| {
+                writer.write_all(bytes).map_err(|error| ComponentError::io("write", staged.staging_path(), &error))
+            };
+            write(&mut writer, &existing)?;
+            if !existing.is_empty() && !existing.ends_with(b"\n") {
+                write(&mut writer, b"\n")?;
+            }
+        }
         Ok(Box::new(JsonWrite { staged, writer, array, pretty: self.pretty && array, written: 0 }))
     }
 }

@@ -1,0 +1,68 @@
+//! What a running Sluice installation needs, behind one API that the CLI and the desktop app
+//! both call: the store in its home folder, flow import/export, and the run manager.
+
+mod error;
+mod flows;
+mod home;
+mod runs;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sluice_core::Registry;
+use sluice_store::Store;
+
+pub use error::{Error, Result};
+pub use flows::{FlowListing, ImportOutcome, LoadedFlow};
+pub use home::default_home;
+pub use runs::{RunDetail, RunHandle, RunOutcome, RunTarget, Trigger};
+pub use sluice_core::engine::{NodeReport, NodeStats, RunEvent, RunOptions, RunReport, RunStatus};
+pub use sluice_store::{FlowVersion, RetentionPolicy, RunRecord};
+
+/// Every component this build knows, without opening an installation.
+pub fn registry() -> Registry {
+    sluice_connectors::registry()
+}
+
+/// One Sluice installation: its home folder, its store and the components it knows.
+#[derive(Debug, Clone)]
+pub struct Sluice {
+    home: PathBuf,
+    store: Arc<Store>,
+    registry: Arc<Registry>,
+}
+
+impl Sluice {
+    /// Opens the installation in `home` (default: `SLUICE_HOME`, else the OS data folder),
+    /// creating it on first use. Runs a crashed process left `running` become `interrupted`, and
+    /// old runs beyond the retention policy are removed.
+    pub fn open(home: Option<&Path>) -> Result<Sluice> {
+        let home = match home {
+            Some(home) => home.to_path_buf(),
+            None => default_home()?,
+        };
+        let store = Store::open(&home.join("sluice.db"))?;
+        let interrupted = store.mark_interrupted_runs(home::process_is_alive)?;
+        if interrupted > 0 {
+            tracing::warn!(runs = interrupted, "marked runs left unfinished by a stopped process as interrupted");
+        }
+        let policy = store.retention_policy()?;
+        store.apply_retention(policy, chrono::Utc::now())?;
+        Ok(Sluice { home, store: Arc::new(store), registry: Arc::new(sluice_connectors::registry()) })
+    }
+
+    /// The home folder.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The store, for what the runtime does not wrap.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Every component this installation knows.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+}

@@ -1,0 +1,40 @@
+//! What can go wrong at the runtime level, in messages a person can act on.
+
+use std::path::PathBuf;
+
+use sluice_core::flow::ParseError;
+use sluice_core::validate::ValidationReport;
+
+/// A runtime error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A flow file is not valid JSON or not shaped like a flow.
+    #[error("{file} is not a valid flow file: {error}")]
+    Parse { file: String, error: ParseError },
+    /// A flow has problems that keep it from running.
+    #[error("{file}: {report}")]
+    Invalid { file: String, report: ValidationReport },
+    /// No flow or run matches what was asked for.
+    #[error("{0}")]
+    NotFound(String),
+    /// A file could not be read or written.
+    #[error("cannot {action} {path}: {source}")]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    /// No home folder could be found or made.
+    #[error("{0}")]
+    Home(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] sluice_store::Error),
+}
+
+impl Error {
+    /// Whether the error is about the flow itself (a bad file or an invalid flow), as opposed
+    /// to the environment. The CLI exits with 2 for these.
+    pub fn is_invalid_flow(&self) -> bool {
+        matches!(self, Error::Parse { .. } | Error::Invalid { .. })
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

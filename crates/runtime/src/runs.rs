@@ -1,0 +1,269 @@
+//! The run manager: starts runs of stored flows or flow files, streams their events, cancels
+//! them, records them (status, per-node stats, log lines) and commits sync state only after
+//! every destination committed.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sluice_core::engine::{
+    EventCallback, LogLevel, NodeStatus, RunControl, RunEvent, RunOptions, RunReport, RunRequest, RunStatus, execute,
+};
+use sluice_core::validate::validate;
+use sluice_store::{LogLine, NewRun, NodeRun, RunRecord, RunStatus as StoredStatus};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+use crate::flows::LoadedFlow;
+use crate::{Error, Result, Sluice};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub enum RunTarget {
+    /// A stored flow, by id, id prefix or name.
+    Stored(String),
+    /// A flow already loaded (e.g. from a file).
+    Loaded(LoadedFlow),
+}
+
+/// What started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// Someone pressed Run.
+    Manual,
+    /// The scheduler.
+    Schedule,
+    /// The scheduler, making up for fires missed while Sluice was not running.
+    CatchUp,
+    /// The `sluice run` command.
+    Cli,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::Schedule => "schedule",
+            Trigger::CatchUp => "catch_up",
+            Trigger::Cli => "cli",
+        }
+    }
+}
+
+/// A run in progress.
+pub struct RunHandle {
+    pub run_id: String,
+    pub flow_id: String,
+    pub flow_name: String,
+    /// The run's events as they happen. Take it before waiting.
+    pub events: Option<UnboundedReceiver<RunEvent>>,
+    control: RunControl,
+    task: tokio::task::JoinHandle<Result<RunOutcome>>,
+}
+
+impl std::fmt::Debug for RunHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunHandle").field("run_id", &self.run_id).finish()
+    }
+}
+
+/// How a finished run went.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunOutcome {
+    pub run_id: String,
+    pub flow_id: String,
+    pub report: RunReport,
+}
+
+/// A stored run with its per-node results and its log.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunDetail {
+    pub run: RunRecord,
+    pub nodes: Vec<NodeRun>,
+    pub logs: Vec<LogLine>,
+}
+
+impl RunHandle {
+    /// Asks the run to stop; what it wrote is discarded and its state is not advanced.
+    pub fn cancel(&self) {
+        self.control.cancel();
+    }
+
+    /// A handle that can cancel the run from elsewhere.
+    pub fn control(&self) -> RunControl {
+        self.control.clone()
+    }
+
+    /// Waits for the run to end and be recorded.
+    pub async fn wait(self) -> Result<RunOutcome> {
+        self.task.await.unwrap_or_else(|error| Err(Error::NotFound(format!("the run task ended abnormally: {error}"))))
+    }
+}
+
+impl Sluice {
+    fn resolve(&self, target: RunTarget) -> Result<LoadedFlow> {
+        let loaded = match target {
+            RunTarget::Stored(reference) => self.find_flow(&reference)?,
+            RunTarget::Loaded(loaded) => loaded,
+        };
+        validate(&loaded.flow, self.registry())
+            .map_err(|report| Error::Invalid { file: format!("flow '{}'", loaded.flow.name), report })?;
+        Ok(loaded)
+    }
+
+    /// Starts a run. It is recorded at once as `running`; events stream on the handle.
+    /// Must be called within a tokio runtime.
+    pub fn start_run(&self, target: RunTarget, trigger: Trigger) -> Result<RunHandle> {
+        let loaded = self.resolve(target)?;
+        let flow_id = loaded.flow.id.clone();
+        let flow_name = loaded.flow.name.clone();
+        let run_id = uuid::Uuid::now_v7().to_string();
+        let started_at = chrono::Utc::now();
+        let store = self.store.clone();
+        store.insert_run(&NewRun {
+            id: &run_id,
+            flow_id: &flow_id,
+            flow_name: &flow_name,
+            flow_version: loaded.version,
+            trigger: trigger.as_str(),
+            started_at,
+        })?;
+        store.append_log(&run_id, "info", None, &format!("run started ({})", trigger.as_str()))?;
+        let states = store.node_states(&flow_id)?;
+
+        let (sender, receiver) = unbounded_channel();
+        let log_store = store.clone();
+        let log_run = run_id.clone();
+        let events: EventCallback = Arc::new(move |event: RunEvent| {
+            record_event(&log_store, &log_run, &event);
+            let _ = sender.send(event);
+        });
+        let control = RunControl::new();
+        let registry = self.registry.clone();
+        let task_control = control.clone();
+        let task_run_id = run_id.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let report = execute(
+                RunRequest {
+                    flow: &loaded.flow,
+                    registry: &registry,
+                    base_dir: &loaded.base_dir,
+                    states: &states,
+                    started_at,
+                    control: task_control,
+                    events: Some(events),
+                },
+                &RunOptions::default(),
+            );
+            record_outcome(&store, &task_run_id, &loaded.flow.id, &report)?;
+            tracing::info!(run = %task_run_id, flow = %loaded.flow.id, status = ?report.status, "run finished");
+            Ok(RunOutcome { run_id: task_run_id, flow_id: loaded.flow.id.clone(), report })
+        });
+        Ok(RunHandle { run_id, flow_id, flow_name, events: Some(receiver), control, task })
+    }
+
+    /// Runs a flow to the end and records it.
+    pub async fn run(&self, target: RunTarget, trigger: Trigger) -> Result<RunOutcome> {
+        self.start_run(target, trigger)?.wait().await
+    }
+
+    /// Previews a flow: at most `limit` records from each source, nothing written, sample records
+    /// per node. Not recorded in the run history; sync state is neither read nor advanced.
+    pub async fn preview(&self, target: RunTarget, limit: u64) -> Result<RunReport> {
+        let loaded = self.resolve(target)?;
+        let registry = self.registry.clone();
+        let report = tokio::task::spawn_blocking(move || {
+            execute(
+                RunRequest {
+                    flow: &loaded.flow,
+                    registry: &registry,
+                    base_dir: &loaded.base_dir,
+                    states: &HashMap::new(),
+                    started_at: chrono::Utc::now(),
+                    control: RunControl::new(),
+                    events: None,
+                },
+                &RunOptions::preview(limit),
+            )
+        })
+        .await
+        .map_err(|error| Error::NotFound(format!("the preview task ended abnormally: {error}")))?;
+        Ok(report)
+    }
+
+    /// The most recent runs, newest first; of one flow when `flow` names one.
+    pub fn runs(&self, flow: Option<&str>, limit: usize) -> Result<Vec<RunRecord>> {
+        let flow_id = match flow {
+            Some(reference) => Some(self.find_flow(reference).map(|loaded| loaded.flow.id).or_else(|error| {
+                // Runs of a flow run only from a file are found by the file's flow id.
+                if self.store().list_runs(Some(reference), 1)?.is_empty() { Err(error) } else { Ok(reference.to_string()) }
+            })?),
+            None => None,
+        };
+        Ok(self.store().list_runs(flow_id.as_deref(), limit)?)
+    }
+
+    /// A run with its per-node results and log; `id` may be a unique prefix.
+    pub fn run_detail(&self, id: &str) -> Result<RunDetail> {
+        let run = self.store().run(id)?.ok_or_else(|| Error::NotFound(format!("no run '{id}'; `sluice runs list` shows them")))?;
+        let nodes = self.store().node_runs(&run.id)?;
+        let logs = self.store().run_logs(&run.id)?;
+        Ok(RunDetail { run, nodes, logs })
+    }
+}
+
+/// Log lines and node failures go into the run's log as they happen.
+fn record_event(store: &sluice_store::Store, run_id: &str, event: &RunEvent) {
+    let result = match event {
+        RunEvent::Log { node, level, message } => {
+            let level = match level {
+                LogLevel::Info => "info",
+                LogLevel::Warn => "warn",
+                LogLevel::Error => "error",
+            };
+            store.append_log(run_id, level, node.as_deref(), message)
+        }
+        RunEvent::NodeFinished { node, status: NodeStatus::Failed, error: Some(message), .. } => {
+            store.append_log(run_id, "error", Some(node), message)
+        }
+        _ => Ok(()),
+    };
+    if let Err(error) = result {
+        tracing::warn!(run = %run_id, %error, "could not store a run log line");
+    }
+}
+
+/// Stores how the run went; sync state only when every destination committed.
+fn record_outcome(store: &sluice_store::Store, run_id: &str, flow_id: &str, report: &RunReport) -> Result<()> {
+    let nodes: Vec<NodeRun> = report
+        .nodes
+        .iter()
+        .map(|node| NodeRun {
+            node_id: node.node.clone(),
+            status: match node.status {
+                NodeStatus::Succeeded => "succeeded",
+                NodeStatus::Failed => "failed",
+                NodeStatus::Stopped => "stopped",
+            }
+            .to_string(),
+            records_in: node.stats.records_in,
+            records_out: node.stats.records_out,
+            records_errored: node.stats.records_errored,
+            bytes: node.stats.bytes,
+            duration_ms: node.stats.duration_ms,
+            error: node.error.clone(),
+        })
+        .collect();
+    store.save_node_runs(run_id, &nodes)?;
+    if report.status == RunStatus::Succeeded && !report.states.is_empty() {
+        store.commit_node_states(flow_id, run_id, &report.states)?;
+    }
+    let (status, line) = match report.status {
+        RunStatus::Succeeded => (StoredStatus::Succeeded, format!("run succeeded in {} ms", report.duration_ms)),
+        RunStatus::Failed => (StoredStatus::Failed, "run failed; nothing was committed".to_string()),
+        RunStatus::Cancelled => (StoredStatus::Cancelled, "run cancelled; nothing was committed".to_string()),
+    };
+    store.append_log(run_id, if status == StoredStatus::Succeeded { "info" } else { "warn" }, None, &line)?;
+    let failure = report.failure.as_ref().map(|failure| (&failure.node, failure.message.as_str()));
+    store.finish_run(run_id, status, failure)?;
+    store.apply_retention(store.retention_policy()?, chrono::Utc::now())?;
+    Ok(())
+}
