@@ -58,5 +58,5 @@ pub fn write_sink(config: &dyn SinkConfig, base_dir: &Path, records: Vec<Record>
 
 /// Records from a JSON array literal.
 pub fn records(value: serde_json::Value) -> Vec<Record> {
-    value.as_array().expect("an array").iter().map(|item| item.as_object().expect("objects").clone()).collect()
+    value.as_array().expect("an array").iter().map(|item| sluice_core::Record::from(item.as_object().expect("objects").clone())).collect()
 }

@@ -1,0 +1,55 @@
+//! Shared helpers for Sluice's cross-crate integration tests: fixture paths, flows built in code,
+//! and a runtime in a throwaway home folder.
+
+use std::path::{Path, PathBuf};
+
+/// The `tests/fixtures` folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The repository's root folder.
+pub fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A flow document from nodes and edges given as JSON.
+pub fn flow_json(nodes: serde_json::Value, edges: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "format": "sluice.flow/1",
+        "id": "01930000-0000-7000-8000-00000000abcd",
+        "name": "test flow",
+        "nodes": nodes,
+        "edges": edges,
+    })
+}
+
+/// An installation in a fresh temporary home folder (kept alive by the returned guard).
+pub fn temporary_installation() -> (tempfile::TempDir, sluice_runtime::Sluice) {
+    let home = tempfile::tempdir().expect("temporary home");
+    let sluice = sluice_runtime::Sluice::open(Some(home.path())).expect("installation opens");
+    (home, sluice)
+}
+
+/// Rows of a SQLite query as JSON arrays, for comparing destination contents.
+pub fn sqlite_rows(path: &Path, sql: &str) -> Vec<serde_json::Value> {
+    let connection = rusqlite::Connection::open(path).expect("open database");
+    let mut statement = connection.prepare(sql).expect("valid query");
+    let width = statement.column_count();
+    statement
+        .query_map([], |row| {
+            let cells: Vec<serde_json::Value> = (0..width)
+                .map(|index| match row.get_ref(index).expect("cell") {
+                    rusqlite::types::ValueRef::Null => serde_json::Value::Null,
+                    rusqlite::types::ValueRef::Integer(value) => value.into(),
+                    rusqlite::types::ValueRef::Real(value) => value.into(),
+                    rusqlite::types::ValueRef::Text(text) => String::from_utf8_lossy(text).into(),
+                    rusqlite::types::ValueRef::Blob(_) => "<blob>".into(),
+                })
+                .collect();
+            Ok(serde_json::Value::Array(cells))
+        })
+        .expect("query runs")
+        .collect::<Result<_, _>>()
+        .expect("rows read")
+}

@@ -20,7 +20,7 @@ fn messy_csv_reads_as_written() {
                 2,Zoë,\"two\r\nlines\",\r\n\
                 3,,,Köln\r\n";
     let result = read_text(text.as_bytes());
-    let rows: Vec<serde_json::Value> = result.records.into_iter().map(serde_json::Value::Object).collect();
+    let rows: Vec<serde_json::Value> = result.records.into_iter().map(sluice_core::Record::into_value).collect();
     assert_eq!(
         rows,
         vec![
@@ -62,7 +62,7 @@ fn delimiter_columns_and_duplicate_headers() {
     std::fs::write(folder.path().join("in.csv"), "x;x;\n1;2;3\n").unwrap();
     let config: CsvReadConfig = serde_json::from_value(json!({"path": "in.csv", "delimiter": ";"})).unwrap();
     let result = read_source(&config, folder.path(), None).unwrap();
-    assert_eq!(serde_json::Value::Object(result.records[0].clone()), json!({"x": "1", "x_2": "2", "column_3": "3"}));
+    assert_eq!(result.records[0].to_value(), json!({"x": "1", "x_2": "2", "column_3": "3"}));
 
     std::fs::write(folder.path().join("plain.tsv"), "1\t2\n").unwrap();
     let config: CsvReadConfig = serde_json::from_value(
@@ -70,7 +70,7 @@ fn delimiter_columns_and_duplicate_headers() {
     )
     .unwrap();
     let result = read_source(&config, folder.path(), None).unwrap();
-    assert_eq!(serde_json::Value::Object(result.records[0].clone()), json!({"a": "1", "b": "2"}));
+    assert_eq!(result.records[0].to_value(), json!({"a": "1", "b": "2"}));
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn written_csv_reads_back_the_same() {
     assert!(rejected.is_empty());
     let back = read_source(&read_config("out/people.csv"), folder.path(), None).unwrap();
     assert_eq!(
-        back.records.into_iter().map(serde_json::Value::Object).collect::<Vec<_>>(),
+        back.records.into_iter().map(sluice_core::Record::into_value).collect::<Vec<_>>(),
         vec![
             json!({"id": "1", "name": "Lovelace, Ada", "note": "said \"hi\"\nbye", "vip": "true", "extra": ""}),
             json!({"id": "2", "name": "Zoë", "note": "", "vip": "false", "extra": ""}),

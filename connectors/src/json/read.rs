@@ -122,7 +122,7 @@ impl JsonRead {
                 found = found.and_then(|mut value| value.get_mut(key.as_str()).map(Value::take));
             }
             match found {
-                Some(Value::Object(record)) => out.emit(record)?,
+                Some(Value::Object(record)) => out.emit(record.into())?,
                 Some(Value::Array(items)) => {
                     for (index, item) in items.into_iter().enumerate() {
                         emit_value(out, item, || format!("{name} line {number}, item {index}"))?;
@@ -172,7 +172,7 @@ fn document_error(name: &str, error: &serde_json::Error) -> ComponentError {
 
 fn emit_value(out: &mut Output, value: Value, place: impl Fn() -> String) -> Result<(), ComponentError> {
     match value {
-        Value::Object(record) => out.emit(record),
+        Value::Object(record) => out.emit(record.into()),
         other => {
             let kind = match other {
                 Value::Array(_) => "an array",

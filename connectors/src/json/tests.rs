@@ -13,7 +13,7 @@ fn read(contents: &str, config: serde_json::Value) -> Result<crate::testing::Sou
 }
 
 fn values(records: Vec<sluice_core::Record>) -> Vec<serde_json::Value> {
-    records.into_iter().map(serde_json::Value::Object).collect()
+    records.into_iter().map(sluice_core::Record::into_value).collect()
 }
 
 #[test]

@@ -60,6 +60,20 @@ fn to_sql(value: &Value) -> SqlValue {
     }
 }
 
+/// A record's value bound to a statement without copying text.
+pub(crate) struct Bind<'a>(pub Option<&'a Value>);
+
+impl rusqlite::ToSql for Bind<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::ToSqlOutput;
+        Ok(match self.0 {
+            Some(Value::String(text)) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+            Some(value) => ToSqlOutput::Owned(to_sql(value)),
+            None => ToSqlOutput::Owned(SqlValue::Null),
+        })
+    }
+}
+
 /// The column type a JSON value suggests when a table is created.
 fn column_type(value: &Value) -> Option<&'static str> {
     match value {

@@ -147,7 +147,7 @@ fn reads_a_table_or_a_query_with_types() {
     seed_events(&folder.path().join("in.db"), 1, 3);
     let config: SqliteReadConfig = serde_json::from_value(json!({"path": "in.db", "table": "events"})).unwrap();
     let result = read_source(&config, folder.path(), None).unwrap();
-    assert_eq!(serde_json::Value::Object(result.records[0].clone()), json!({"id": 1, "kind": "k1", "payload": "00ff"}));
+    assert_eq!(result.records[0].to_value(), json!({"id": 1, "kind": "k1", "payload": "00ff"}));
     let config: SqliteReadConfig =
         serde_json::from_value(json!({"path": "in.db", "query": "SELECT id * 2 AS double FROM events WHERE id > 1;"})).unwrap();
     let result = read_source(&config, folder.path(), None).unwrap();

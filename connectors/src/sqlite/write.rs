@@ -10,7 +10,10 @@ use sluice_core::component::{BuildContext, ComponentConfig, Sink, SinkConfig};
 use sluice_core::engine::Output;
 use sluice_core::{Batch, ComponentError, Record};
 
-use super::{column_type, quote, to_sql};
+use super::{Bind, column_type, quote};
+
+/// Column names in table order, with fast membership checks (every record's fields are checked).
+type Columns = indexmap::IndexSet<String, foldhash::fast::RandomState>;
 
 /// Writes records into a SQLite table. The table is created from the first records' fields and
 /// types, and columns that appear later are added. The whole run is one transaction: a failed
@@ -77,10 +80,9 @@ impl SinkConfig for SqliteWriteConfig {
             target,
             mode: self.mode,
             key: self.key.clone(),
-            columns: Vec::new(),
+            columns: Columns::default(),
             insert_sql: String::new(),
             prepared: false,
-            values: Vec::new(),
         }))
     }
 }
@@ -94,11 +96,10 @@ struct SqliteWrite {
     mode: WriteMode,
     key: Vec<String>,
     /// The target's columns, in order; every insert binds all of them.
-    columns: Vec<String>,
+    columns: Columns,
     insert_sql: String,
     /// Whether the target table has been set up for this run.
     prepared: bool,
-    values: Vec<rusqlite::types::Value>,
 }
 
 impl SqliteWrite {
@@ -116,18 +117,16 @@ impl SqliteWrite {
             self.columns = self.existing_columns()?;
         }
         if self.columns.is_empty() {
-            let mut columns: Vec<String> = Vec::new();
+            let mut columns = Columns::default();
             for record in batch {
                 for name in record.keys() {
                     if !columns.contains(name) {
-                        columns.push(name.clone());
+                        columns.insert(name.clone());
                     }
                 }
             }
             for name in &self.key {
-                if !columns.contains(name) {
-                    columns.push(name.clone());
-                }
+                columns.insert(name.clone());
             }
             let definitions: Vec<String> = columns
                 .iter()
@@ -161,14 +160,14 @@ impl SqliteWrite {
         Ok(())
     }
 
-    fn existing_columns(&self) -> Result<Vec<String>, ComponentError> {
+    fn existing_columns(&self) -> Result<Columns, ComponentError> {
         let mut statement = self
             .connection
             .prepare(&format!("SELECT name FROM pragma_table_info({})", sql_text(&self.target)))
             .map_err(|error| self.sql_error(error))?;
         let names = statement
             .query_map([], |row| row.get::<_, String>(0))
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .and_then(|rows| rows.collect::<Result<Columns, _>>())
             .map_err(|error| self.sql_error(error))?;
         Ok(names)
     }
@@ -183,7 +182,7 @@ impl SqliteWrite {
             let kind = first_type(batch, name).unwrap_or("");
             let alter = format!("ALTER TABLE {} ADD COLUMN {} {kind}", quote(&self.target), quote(name));
             self.connection.execute_batch(&alter).map_err(|error| self.sql_error(error))?;
-            self.columns.push(name.clone());
+            self.columns.insert(name.clone());
             added = true;
         }
         if added {
@@ -264,9 +263,8 @@ impl Sink for SqliteWrite {
                 out.reject(record, problem)?;
                 continue;
             }
-            self.values.clear();
-            self.values.extend(self.columns.iter().map(|name| record.get(name).map_or(rusqlite::types::Value::Null, to_sql)));
-            match statement.execute(rusqlite::params_from_iter(self.values.iter())) {
+            let values = self.columns.iter().map(|name| Bind(record.get(name)));
+            match statement.execute(rusqlite::params_from_iter(values)) {
                 Ok(_) => {}
                 Err(rusqlite::Error::SqliteFailure(error, message))
                     if error.code == rusqlite::ErrorCode::ConstraintViolation =>

@@ -99,6 +99,11 @@ enum RunsCommand {
     },
 }
 
+// Records are allocated on one node's thread and freed on another's; mimalloc handles that
+// without the lock contention of the system allocator (measured: several times faster runs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A failure with the exit code it deserves.
 struct Failure {
     code: u8,

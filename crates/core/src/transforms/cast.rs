@@ -190,7 +190,7 @@ mod tests {
         }]));
         let mut out = run(&config, input, OnError::Fail);
         assert_eq!(
-            serde_json::Value::Object(out.take("out")[0].clone()),
+            out.take("out")[0].to_value(),
             json!({"id": 42, "amount": 19.5, "vip": true, "at": "2026-03-01T12:00:00Z",
                    "meta": {"a": [1]}, "zip": "1234", "empty": null})
         );

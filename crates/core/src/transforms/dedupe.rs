@@ -46,7 +46,7 @@ impl Dedupe {
             text.hash(&mut high);
         };
         if self.key.is_empty() {
-            feed(&serde_json::Value::Object(record.clone()).to_string());
+            feed(&record.to_value().to_string());
         } else {
             for field in &self.key {
                 // Values are fed as JSON, so "1" (text) and 1 (number) are different keys.

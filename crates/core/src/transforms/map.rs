@@ -68,26 +68,21 @@ struct Map<'run> {
 }
 
 impl Map<'_> {
-    fn reshape(&self, record: Record) -> Record {
-        if self.rename.is_empty() {
-            let mut record = record;
-            for name in &self.drop {
-                record.shift_remove(name);
-            }
-            return record;
-        }
-        // One pass keeps every field where it was while renaming.
-        let mut reshaped = Record::new();
-        for (name, value) in record {
-            let name = match self.rename.get(&name) {
-                Some(renamed) => renamed.clone(),
-                None => name,
-            };
-            if !self.drop.contains(&name) {
-                reshaped.insert(name, value);
+    /// Renames and drops in place, so every field keeps its position.
+    fn reshape(&self, record: &mut Record) {
+        for (old, new) in &self.rename {
+            if let Some(index) = record.get_index_of(old.as_str()) {
+                if let Err((existing, _)) = record.replace_index(index, new.clone()) {
+                    // The new name is taken: the renamed field replaces that field's value.
+                    let (_, value) = record.shift_remove_index(index).expect("index exists");
+                    let position = if existing > index { existing - 1 } else { existing };
+                    record[position] = value;
+                }
             }
         }
-        reshaped
+        for name in &self.drop {
+            record.shift_remove(name.as_str());
+        }
     }
 }
 
@@ -111,10 +106,12 @@ impl Transform for Map<'_> {
                 out.reject(record, message)?;
                 continue;
             }
+            record.reserve(self.set.len());
             for ((field, _), value) in self.set.iter().zip(self.values.drain(..)) {
                 record.insert(field.clone(), value);
             }
-            out.emit(self.reshape(record))?;
+            self.reshape(&mut record);
+            out.emit(record)?;
         }
         Ok(())
     }
@@ -146,7 +143,7 @@ mod tests {
         let mut out = run(&standard_map(), input, OnError::Fail);
         let record = &out.take("out")[0];
         assert_eq!(
-            serde_json::Value::Object(record.clone()),
+            record.to_value(),
             json!({"id": "1", "first_name": "Ada", "last_name": "Lovelace",
                    "signup_ts": "2026-01-02", "full_name": "Ada Lovelace", "amount_cents": 1999})
         );
@@ -162,7 +159,7 @@ mod tests {
         .unwrap();
         let mut out = run(&config, records(json!([{"name": "ada"}])), OnError::Fail);
         assert_eq!(
-            serde_json::Value::Object(out.take("out")[0].clone()),
+            out.take("out")[0].to_value(),
             json!({"name": "ADA", "original": "ada"})
         );
     }

@@ -100,7 +100,7 @@ pub(crate) mod testing {
             .as_array()
             .expect("an array")
             .iter()
-            .map(|item| item.as_object().expect("objects").clone())
+            .map(|item| Record::from(item.as_object().expect("objects").clone()))
             .collect()
     }
 }

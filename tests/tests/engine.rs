@@ -1,0 +1,283 @@
+//! The engine end to end with real connectors: on_error modes, all-or-nothing destinations,
+//! fan-out and fan-in, preview, early stop, cancellation and incremental state.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::json;
+use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
+use sluice_core::engine::{Output, RunControl, RunEvent, RunOptions, RunReport, RunRequest, RunStatus, execute};
+use sluice_core::registry::ComponentDescriptor;
+use sluice_core::{ComponentError, Flow, Registry};
+use sluice_tests::{flow_json, sqlite_rows};
+
+fn run_with(registry: &Registry, flow: serde_json::Value, base_dir: &Path, options: &RunOptions, control: RunControl) -> RunReport {
+    let flow = Flow::from_json(&flow.to_string()).expect("parses");
+    sluice_core::validate::validate(&flow, registry).expect("valid");
+    execute(
+        RunRequest {
+            flow: &flow,
+            registry,
+            base_dir,
+            states: &HashMap::new(),
+            started_at: chrono_now(),
+            control,
+            events: None,
+        },
+        options,
+    )
+}
+
+fn chrono_now() -> chrono::DateTime<chrono::Utc> {
+    "2026-11-26T12:00:00Z".parse().unwrap()
+}
+
+fn run(flow: serde_json::Value, base_dir: &Path) -> RunReport {
+    run_with(&sluice_connectors::registry(), flow, base_dir, &RunOptions::default(), RunControl::new())
+}
+
+/// A CSV of `rows` customers; every 10th has a non-numeric amount.
+fn write_customers(path: &Path, rows: usize) {
+    let mut text = String::from("id,name,amount,status\n");
+    for id in 1..=rows {
+        let amount = if id % 10 == 0 { "n/a".to_string() } else { format!("{}.5", id % 100) };
+        let status = if id % 2 == 0 { "active" } else { "inactive" };
+        text.push_str(&format!("{id},Name {id},{amount},{status}\n"));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn shaping_flow(on_error: &str, mode: &str) -> serde_json::Value {
+    flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
+            {"id": "shape", "type": "map", "on_error": on_error,
+             "config": {"set": {"cents": "(amount | float * 100) | round | int"}, "drop": ["amount"]}},
+            {"id": "save", "type": "sqlite.write", "config": {"path": "out.db", "table": "people", "mode": mode, "key": ["id"]}},
+            {"id": "bad", "type": "json.write", "config": {"path": "bad.ndjson"}}
+        ]),
+        json!([{"from": "read", "to": "shape"}, {"from": "shape", "to": "save"}]),
+    )
+}
+
+fn seed_people(db: &Path) {
+    let connection = rusqlite::Connection::open(db).unwrap();
+    connection.execute_batch("CREATE TABLE people (id TEXT, name TEXT, status TEXT, cents INTEGER); INSERT INTO people VALUES ('0', 'Old', 'x', 1);").unwrap();
+}
+
+#[test]
+fn on_error_fail_stops_the_run_and_leaves_the_destination_untouched() {
+    for mode in ["append", "replace", "upsert"] {
+        let folder = tempfile::tempdir().unwrap();
+        // The first bad record (id 2010) comes after two full batches were already written.
+        let mut text = String::from("id,name,amount,status\n");
+        for id in 1..=2500 {
+            let amount = if id == 2010 { "n/a".to_string() } else { "1.5".to_string() };
+            text.push_str(&format!("{id},N{id},{amount},active\n"));
+        }
+        std::fs::write(folder.path().join("customers.csv"), text).unwrap();
+        seed_people(&folder.path().join("out.db"));
+        let mut flow = shaping_flow("fail", mode);
+        flow["nodes"].as_array_mut().unwrap().pop();
+        let report = run(flow, folder.path());
+        assert_eq!(report.status, RunStatus::Failed, "mode {mode}");
+        let failure = report.failure.unwrap();
+        assert_eq!(failure.node.as_deref(), Some("shape"));
+        assert!(failure.message.starts_with("`set.cents`: invalid operation"), "{}", failure.message);
+        assert!(failure.message.contains("id='2010'"), "the message shows which record: {}", failure.message);
+        assert_eq!(
+            sqlite_rows(&folder.path().join("out.db"), "SELECT * FROM people"),
+            vec![json!(["0", "Old", "x", 1])],
+            "mode {mode}: the destination is exactly as before"
+        );
+        assert!(report.states.is_empty());
+    }
+}
+
+#[test]
+fn on_error_skip_counts_and_goes_on() {
+    let folder = tempfile::tempdir().unwrap();
+    write_customers(&folder.path().join("customers.csv"), 100);
+    let mut flow = shaping_flow("skip", "append");
+    flow["nodes"].as_array_mut().unwrap().pop();
+    let report = run(flow, folder.path());
+    assert_eq!(report.status, RunStatus::Succeeded);
+    let shape = report.node("shape").unwrap();
+    assert_eq!((shape.stats.records_in, shape.stats.records_out, shape.stats.records_errored), (100, 90, 10));
+    let written = sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM people");
+    assert_eq!(written, vec![json!([90])]);
+}
+
+#[test]
+fn on_error_route_sends_bad_records_with_their_error_to_the_error_port() {
+    let folder = tempfile::tempdir().unwrap();
+    write_customers(&folder.path().join("customers.csv"), 30);
+    let mut flow = shaping_flow("route", "append");
+    flow["edges"].as_array_mut().unwrap().push(json!({"from": "shape", "from_port": "error", "to": "bad"}));
+    let report = run(flow, folder.path());
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+    let bad: Vec<serde_json::Value> = std::fs::read_to_string(folder.path().join("bad.ndjson"))
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(bad.len(), 3);
+    assert_eq!(bad[0]["id"], json!("10"));
+    assert_eq!(bad[0]["amount"], json!("n/a"), "the record is routed as it came in");
+    assert!(bad[0]["_error"].as_str().unwrap().starts_with("`set.cents`:"));
+    assert_eq!(sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM people"), vec![json!([27])]);
+}
+
+#[test]
+fn fan_out_and_fan_in() {
+    let folder = tempfile::tempdir().unwrap();
+    write_customers(&folder.path().join("customers.csv"), 3000);
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
+            {"id": "split", "type": "route", "config": {"routes": [{"port": "active", "when": "status == 'active'"}]}},
+            {"id": "tag_active", "type": "map", "config": {"set": {"branch": "'active'"}}},
+            {"id": "tag_other", "type": "map", "config": {"set": {"branch": "'other'"}}},
+            {"id": "all", "type": "sqlite.write", "config": {"path": "out.db", "table": "everyone"}},
+            {"id": "copy", "type": "csv.write", "config": {"path": "everyone.csv"}}
+        ]),
+        json!([
+            {"from": "read", "to": "split"},
+            {"from": "split", "from_port": "active", "to": "tag_active"},
+            {"from": "split", "from_port": "else", "to": "tag_other"},
+            {"from": "tag_active", "to": "all"}, {"from": "tag_other", "to": "all"},
+            {"from": "tag_active", "to": "copy"}, {"from": "tag_other", "to": "copy"}
+        ]),
+    );
+    let report = run(flow, folder.path());
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+    assert_eq!(
+        sqlite_rows(&folder.path().join("out.db"), "SELECT branch, COUNT(*) FROM everyone GROUP BY branch ORDER BY branch"),
+        vec![json!(["active", 1500]), json!(["other", 1500])]
+    );
+    let lines = std::fs::read_to_string(folder.path().join("everyone.csv")).unwrap().lines().count();
+    assert_eq!(lines, 3001);
+    assert_eq!(report.node("all").unwrap().stats.records_in, 3000);
+}
+
+#[test]
+fn preview_returns_samples_per_node_and_writes_nothing() {
+    let folder = tempfile::tempdir().unwrap();
+    write_customers(&folder.path().join("customers.csv"), 5000);
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
+            {"id": "active", "type": "filter", "config": {"when": "status == 'active'"}},
+            {"id": "save", "type": "sqlite.write", "config": {"path": "out.db", "table": "t"}}
+        ]),
+        json!([{"from": "read", "to": "active"}, {"from": "active", "to": "save"}]),
+    );
+    let report = run_with(&sluice_connectors::registry(), flow, folder.path(), &RunOptions::preview(10), RunControl::new());
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+    let read = report.node("read").unwrap();
+    assert_eq!(read.stats.records_out, 10);
+    assert_eq!(read.samples.len(), 10);
+    let active = report.node("active").unwrap();
+    assert_eq!(active.samples.iter().map(|record| record["id"].clone()).collect::<Vec<_>>(),
+               [json!("2"), json!("4"), json!("6"), json!("8"), json!("10")]);
+    assert_eq!(report.node("save").unwrap().samples.len(), 5, "a sink shows what it would write");
+    assert!(!folder.path().join("out.db").exists(), "a preview writes nothing");
+}
+
+#[test]
+fn a_finished_limit_stops_the_source_early() {
+    let folder = tempfile::tempdir().unwrap();
+    write_customers(&folder.path().join("customers.csv"), 200_000);
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
+            {"id": "first", "type": "limit", "config": {"count": 10}},
+            {"id": "save", "type": "json.write", "config": {"path": "out.ndjson"}}
+        ]),
+        json!([{"from": "read", "to": "first"}, {"from": "first", "to": "save"}]),
+    );
+    let report = run(flow, folder.path());
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+    assert_eq!(std::fs::read_to_string(folder.path().join("out.ndjson")).unwrap().lines().count(), 10);
+    let read = report.node("read").unwrap().stats.records_out;
+    assert!(read < 20_000, "the source stopped early instead of reading all 200,000 rows (read {read})");
+}
+
+/// A source that never ends on its own: it emits until the engine says stop.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct EndlessConfig {}
+
+impl ComponentConfig for EndlessConfig {}
+
+impl SourceConfig for EndlessConfig {
+    fn build<'run>(&self, _context: &BuildContext<'run>) -> Result<Box<dyn Source + 'run>, ComponentError> {
+        Ok(Box::new(Endless))
+    }
+}
+
+struct Endless;
+
+impl Source for Endless {
+    fn read(&mut self, out: &mut Output) -> Result<(), ComponentError> {
+        for id in 0u64.. {
+            let mut record = sluice_core::Record::new();
+            record.insert("id".into(), json!(id));
+            out.emit(record)?;
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn cancellation_stops_every_node_and_discards_the_writes() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut registry = sluice_connectors::registry();
+    registry.register(ComponentDescriptor::source::<EndlessConfig>("test.endless", "Endless", "Test", "Never ends."));
+    seed_people(&folder.path().join("out.db"));
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "test.endless", "config": {}},
+            {"id": "save", "type": "sqlite.write", "config": {"path": "out.db", "table": "people"}}
+        ]),
+        json!([{"from": "read", "to": "save"}]),
+    );
+    let control = RunControl::new();
+    let canceller = control.clone();
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let seen = progress.clone();
+    let flow = Flow::from_json(&flow.to_string()).unwrap();
+    let report = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            // Cancel once the sink has written a good number of records.
+            for _ in 0..2000 {
+                if seen.load(std::sync::atomic::Ordering::SeqCst) >= 5000 {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            canceller.cancel();
+        });
+        execute(
+            RunRequest {
+                flow: &flow,
+                registry: &registry,
+                base_dir: folder.path(),
+                states: &HashMap::new(),
+                started_at: chrono_now(),
+                control,
+                events: Some(std::sync::Arc::new(move |event| {
+                    if let RunEvent::NodeProgress { node, stats } = event {
+                        if node == "save" {
+                            progress.store(stats.records_in, std::sync::atomic::Ordering::SeqCst);
+                        }
+                    }
+                })),
+            },
+            &RunOptions::default(),
+        )
+    });
+    assert_eq!(report.status, RunStatus::Cancelled);
+    assert!(report.node("save").unwrap().stats.records_in >= 5000);
+    assert_eq!(sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM people"), vec![json!([1])]);
+}
