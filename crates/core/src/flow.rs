@@ -171,7 +171,8 @@ impl Flow {
         serde_path_to_error::deserialize(deserializer).map_err(|error| {
             let path = error.path().to_string();
             let inner = error.into_inner();
-            let message = if path == "." || path.is_empty() {
+            let structural = matches!(inner.classify(), serde_json::error::Category::Data);
+            let message = if !structural || path == "." || path == "?" || path.is_empty() {
                 inner.to_string()
             } else {
                 format!("at `{path}`: {inner}")

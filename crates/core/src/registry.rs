@@ -144,7 +144,45 @@ fn explain_serde_message(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("missing field ") {
         return format!("the required field {rest} is missing");
     }
+    if let Some(rest) = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: ")) {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            return format!("expects {}, not {}", plain_type(expected), plain_found(found));
+        }
+    }
     message.to_string()
+}
+
+/// serde's name for an expected type, in everyday words.
+fn plain_type(expected: &str) -> String {
+    match expected {
+        "u64" | "u32" | "u16" | "u8" | "usize" => "a whole number of 0 or more".into(),
+        "i64" | "i32" | "i16" | "i8" | "isize" => "a whole number".into(),
+        "f64" | "f32" => "a number".into(),
+        "a string" | "a character" => "text".into(),
+        "a boolean" => "true or false".into(),
+        "a sequence" => "a list".into(),
+        "a map" => "an object".into(),
+        other if other.starts_with("struct ") => "an object".into(),
+        other => other.to_string(),
+    }
+}
+
+/// serde's description of what it found, in everyday words.
+fn plain_found(found: &str) -> String {
+    if let Some(text) = found.strip_prefix("string ") {
+        return format!("the text {text}");
+    }
+    for (prefix, words) in [("integer ", "the number "), ("floating point ", "the number "), ("boolean ", "")] {
+        if let Some(rest) = found.strip_prefix(prefix) {
+            return format!("{words}{}", rest.trim_matches('`'));
+        }
+    }
+    match found {
+        "sequence" => "a list".into(),
+        "map" => "an object".into(),
+        "null" => "null".into(),
+        other => other.to_string(),
+    }
 }
 
 /// Every node type this installation knows.

@@ -93,12 +93,12 @@ fn check_nodes<'f>(checker: &mut Checker<'_>, flow: &'f Flow) -> HashMap<&'f str
             checker.flow_problem(format!("nodes[{index}].id"), "a node has an empty id");
             continue;
         }
-        if !node.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            checker.node_problem(&node.id, None, "the id may only hold letters, digits, '-' and '_'");
-        }
         if !seen.insert(node.id.as_str()) {
             checker.node_problem(&node.id, None, "two nodes have this id; ids must be unique");
             continue;
+        }
+        if !node.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            checker.node_problem(&node.id, None, "the id may only hold letters, digits, '-' and '_'");
         }
         let Some(descriptor) = checker.registry.get(&node.component) else {
             let hint = match checker.registry.closest(&node.component) {
@@ -183,7 +183,11 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
         good_edges.push(edge);
     }
 
+    let mut checked = HashSet::new();
     for node in &flow.nodes {
+        if !checked.insert(node.id.as_str()) {
+            continue;
+        }
         let Some(component) = components.get(node.id.as_str()) else { continue };
         let has_input = good_edges.iter().any(|edge| edge.to == node.id);
         let has_output = good_edges.iter().any(|edge| edge.from == node.id);
