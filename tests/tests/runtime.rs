@@ -17,7 +17,7 @@ fn incremental_flow(expression: &str) -> serde_json::Value {
     flow_json(
         json!([
             {"id": "orders", "type": "sqlite.read", "config": {"path": "shop.db", "table": "orders", "cursor": "id"}},
-            {"id": "shape", "type": "map", "config": {"set": {"check": expression}}},
+            {"id": "shape", "type": "map", "config": {"set": {"doubled": expression}}},
             {"id": "copy", "type": "sqlite.write", "config": {"path": "copy.db", "table": "orders", "mode": "upsert", "key": ["id"]}}
         ]),
         json!([{"from": "orders", "to": "shape"}, {"from": "shape", "to": "copy"}]),
@@ -41,8 +41,9 @@ async fn incremental_state_advances_only_after_a_successful_run() {
 
     seed_orders(&data.path().join("shop.db"), 4..=5);
     // This run fails on every record: nothing is written and the cursor stays at 3.
-    let failed = sluice.run(loaded(&sluice, incremental_flow("total | no_such_filter"), data.path()), Trigger::Manual).await;
-    assert!(failed.is_err(), "an unknown filter is caught before the run starts");
+    let unknown = sluice.run(loaded(&sluice, incremental_flow("total | no_such_filter"), data.path()), Trigger::Manual).await.unwrap();
+    assert_eq!(unknown.report.status, RunStatus::Failed);
+    assert!(unknown.report.failure.unwrap().message.contains("unknown filter"));
     let failing = sluice.run(loaded(&sluice, incremental_flow("total * 'x' | int"), data.path()), Trigger::Manual).await.unwrap();
     assert_eq!(failing.report.status, RunStatus::Failed);
     let states = sluice.store().node_states(&first.flow_id).unwrap();
@@ -53,7 +54,7 @@ async fn incremental_state_advances_only_after_a_successful_run() {
     assert_eq!(resumed.report.node("orders").unwrap().stats.records_out, 2, "only the new rows are read");
     assert_eq!(sluice.store().node_states(&first.flow_id).unwrap()["orders"], json!({"cursor": 5}));
     assert_eq!(
-        sqlite_rows(&data.path().join("copy.db"), "SELECT id, check FROM orders ORDER BY id"),
+        sqlite_rows(&data.path().join("copy.db"), "SELECT id, doubled FROM orders ORDER BY id"),
         vec![json!([1, 3.0]), json!([2, 6.0]), json!([3, 9.0]), json!([4, 12.0]), json!([5, 15.0])]
     );
 }

@@ -72,8 +72,19 @@ fn empty_config() -> serde_json::Value {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Position {
+    #[serde(serialize_with = "whole_as_integer")]
     pub x: f64,
+    #[serde(serialize_with = "whole_as_integer")]
     pub y: f64,
+}
+
+/// Writes `240.0` as `240`, so saved and exported flows read the way people wrote them.
+fn whole_as_integer<S: serde::Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    if value.fract() == 0.0 && value.abs() < 9.0e15 {
+        serializer.serialize_i64(*value as i64)
+    } else {
+        serializer.serialize_f64(*value)
+    }
 }
 
 /// What a node does with a record it cannot process.
