@@ -8,7 +8,11 @@ use sluice_core::expression::Expressions;
 use sluice_core::{OnError, Record};
 
 /// A build context rooted at `base_dir`, with `state` as the last committed sync state.
-pub fn with_context<T>(base_dir: &Path, state: Option<&serde_json::Value>, body: impl FnOnce(&BuildContext<'_>) -> T) -> T {
+pub fn with_context<T>(
+    base_dir: &Path,
+    state: Option<&serde_json::Value>,
+    body: impl FnOnce(&BuildContext<'_>) -> T,
+) -> T {
     let expressions = Expressions::for_validation();
     let context = BuildContext {
         node_id: "node",
@@ -29,23 +33,39 @@ pub struct SourceResult {
 }
 
 /// Reads a source to the end, routing rejected records aside.
-pub fn read_source(config: &dyn SourceConfig, base_dir: &Path, state: Option<&serde_json::Value>) -> Result<SourceResult, String> {
+pub fn read_source(
+    config: &dyn SourceConfig,
+    base_dir: &Path,
+    state: Option<&serde_json::Value>,
+) -> Result<SourceResult, String> {
     with_context(base_dir, state, |context| {
         let mut output = Output::for_test(&["out"], OnError::Route);
         let mut source = config.build(context).map_err(|error| error.to_string())?;
-        source.read(&mut output).map_err(|error| error.to_string())?;
-        Ok(SourceResult { records: output.take("out"), rejected: output.take("error"), output })
+        source
+            .read(&mut output)
+            .map_err(|error| error.to_string())?;
+        Ok(SourceResult {
+            records: output.take("out"),
+            rejected: output.take("error"),
+            output,
+        })
     })
 }
 
 /// Writes records through a sink and commits (or aborts, when `commit` is false). Returns the
 /// records the sink rejected.
-pub fn write_sink(config: &dyn SinkConfig, base_dir: &Path, records: Vec<Record>, commit: bool) -> Result<Vec<Record>, String> {
+pub fn write_sink(
+    config: &dyn SinkConfig,
+    base_dir: &Path,
+    records: Vec<Record>,
+    commit: bool,
+) -> Result<Vec<Record>, String> {
     with_context(base_dir, None, |context| {
         let mut output = Output::for_test(&[], OnError::Route);
         let mut sink = config.build(context).map_err(|error| error.to_string())?;
         for chunk in records.chunks(3) {
-            sink.write(chunk.to_vec(), &mut output).map_err(|error| error.to_string())?;
+            sink.write(chunk.to_vec(), &mut output)
+                .map_err(|error| error.to_string())?;
         }
         if commit {
             sink.commit().map_err(|error| error.to_string())?;
@@ -58,5 +78,10 @@ pub fn write_sink(config: &dyn SinkConfig, base_dir: &Path, records: Vec<Record>
 
 /// Records from a JSON array literal.
 pub fn records(value: serde_json::Value) -> Vec<Record> {
-    value.as_array().expect("an array").iter().map(|item| sluice_core::Record::from(item.as_object().expect("objects").clone())).collect()
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|item| sluice_core::Record::from(item.as_object().expect("objects").clone()))
+        .collect()
 }

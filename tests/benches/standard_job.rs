@@ -18,19 +18,31 @@ fn main() {
     let arguments: Vec<String> = std::env::args().collect();
     let data = data_dir();
     let csv = data.join("standard.csv");
-    if let Some(mode) = arguments.iter().find(|argument| *argument == "engine" || *argument == "handwritten") {
+    if let Some(mode) = arguments
+        .iter()
+        .find(|argument| *argument == "engine" || *argument == "handwritten")
+    {
         let database = data.join(format!("{mode}.db"));
         let _ = std::fs::remove_file(&database);
         let started = Instant::now();
-        let rows = if mode == "engine" { engine(&csv, &database) } else { handwritten(&csv, &database) };
+        let rows = if mode == "engine" {
+            engine(&csv, &database)
+        } else {
+            handwritten(&csv, &database)
+        };
         let seconds = started.elapsed().as_secs_f64();
         println!("{seconds} {} {rows}", peak_rss_kib());
         return;
     }
 
-    let rows: usize = std::env::var("SLUICE_BENCH_ROWS").ok().and_then(|text| text.parse().ok()).unwrap_or(1_000_000);
+    let rows: usize = std::env::var("SLUICE_BENCH_ROWS")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(1_000_000);
     generate(&csv, rows);
-    println!("standard job: {rows} CSV rows → filter → map → sqlite.write ({RUNS} runs each, best time)");
+    println!(
+        "standard job: {rows} CSV rows → filter → map → sqlite.write ({RUNS} runs each, best time)"
+    );
     let mut results = Vec::new();
     for mode in ["handwritten", "engine"] {
         let mut best = (f64::MAX, 0u64, 0u64);
@@ -39,7 +51,11 @@ fn main() {
                 .arg(mode)
                 .output()
                 .expect("benchmark child runs");
-            assert!(output.status.success(), "{mode} failed: {}", String::from_utf8_lossy(&output.stderr));
+            assert!(
+                output.status.success(),
+                "{mode} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
             let text = String::from_utf8_lossy(&output.stdout);
             let fields: Vec<&str> = text.split_whitespace().collect();
             let seconds: f64 = fields[0].parse().expect("seconds");
@@ -59,8 +75,14 @@ fn main() {
         );
         results.push(best);
     }
-    assert_eq!(results[0].2, results[1].2, "both programs write the same rows");
-    println!("engine / hand-written time ratio: {:.2}×", results[1].0 / results[0].0);
+    assert_eq!(
+        results[0].2, results[1].2,
+        "both programs write the same rows"
+    );
+    println!(
+        "engine / hand-written time ratio: {:.2}×",
+        results[1].0 / results[0].0
+    );
 }
 
 fn data_dir() -> PathBuf {
@@ -78,8 +100,12 @@ fn generate(path: &Path, rows: usize) {
     if marker.exists() && path.exists() {
         return;
     }
-    let first = ["Ada", "Alan", "Grace", "Zoë", "Linus", "Margaret", "Edsger", "Barbara", "Ken", "Frances"];
-    let last = ["Lovelace", "Turing", "Hopper", "Müller", "Torvalds", "Hamilton", "Dijkstra", "Liskov"];
+    let first = [
+        "Ada", "Alan", "Grace", "Zoë", "Linus", "Margaret", "Edsger", "Barbara", "Ken", "Frances",
+    ];
+    let last = [
+        "Lovelace", "Turing", "Hopper", "Müller", "Torvalds", "Hamilton", "Dijkstra", "Liskov",
+    ];
     let countries = ["GB", "US", "DE", "FI", "NL", "FR", "JP", "BR"];
     let statuses = ["active", "inactive", "active", "pending"];
     let mut state: u64 = 0x2545_F491_4F6C_DD1D;
@@ -91,10 +117,17 @@ fn generate(path: &Path, rows: usize) {
     };
     let file = std::fs::File::create(path).expect("create csv");
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    writeln!(out, "id,email,first_name,last_name,country,amount,created_at,status").unwrap();
+    writeln!(
+        out,
+        "id,email,first_name,last_name,country,amount,created_at,status"
+    )
+    .unwrap();
     for id in 1..=rows {
         let random = next();
-        let (f, l) = (first[(random % 10) as usize], last[((random >> 8) % 8) as usize]);
+        let (f, l) = (
+            first[(random % 10) as usize],
+            last[((random >> 8) % 8) as usize],
+        );
         writeln!(
             out,
             "{id},{}.{}{id}@example.org,{f},{l},{},{}.{:02},2026-{:02}-{:02}T{:02}:{:02}:00Z,{}",
@@ -131,17 +164,40 @@ fn engine(csv: &Path, database: &Path) -> u64 {
         ],
         "edges": [{"from": "read", "to": "active"}, {"from": "active", "to": "shape"}, {"from": "shape", "to": "save"}]
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let sluice = sluice_runtime::Sluice::open(Some(home.path())).expect("open");
-        let flow = sluice.parse_flow(&flow.to_string(), "bench").expect("valid flow");
-        let loaded = sluice_runtime::LoadedFlow { flow, base_dir: home.path().to_path_buf(), version: None };
+        let flow = sluice
+            .parse_flow(&flow.to_string(), "bench")
+            .expect("valid flow");
+        let loaded = sluice_runtime::LoadedFlow {
+            flow,
+            base_dir: home.path().to_path_buf(),
+            version: None,
+        };
         let outcome = sluice
-            .run(sluice_runtime::RunTarget::Loaded(loaded), sluice_runtime::Trigger::Cli)
+            .run(
+                sluice_runtime::RunTarget::Loaded(Box::new(loaded)),
+                sluice_runtime::Trigger::Cli,
+            )
             .await
             .expect("run");
-        assert_eq!(outcome.report.status, sluice_runtime::RunStatus::Succeeded, "{:?}", outcome.report.failure);
-        outcome.report.node("save").expect("save node").stats.records_out
+        assert_eq!(
+            outcome.report.status,
+            sluice_runtime::RunStatus::Succeeded,
+            "{:?}",
+            outcome.report.failure
+        );
+        outcome
+            .report
+            .node("save")
+            .expect("save node")
+            .stats
+            .records_out
     })
 }
 
@@ -157,7 +213,9 @@ fn handwritten(csv: &Path, database: &Path) -> u64 {
     let transaction = connection.transaction().unwrap();
     let mut written = 0;
     {
-        let mut insert = transaction.prepare("INSERT INTO people VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)").unwrap();
+        let mut insert = transaction
+            .prepare("INSERT INTO people VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+            .unwrap();
         let mut row = csv::StringRecord::new();
         while reader.read_record(&mut row).unwrap() {
             if &row[7] != "active" {
@@ -167,7 +225,9 @@ fn handwritten(csv: &Path, database: &Path) -> u64 {
             let full_name = format!("{} {}", &row[2], &row[3]);
             let cents = (amount * 100.0).round() as i64;
             insert
-                .execute(rusqlite::params![&row[0], &row[1], &row[2], &row[3], &row[4], &row[6], &row[7], full_name, cents])
+                .execute(rusqlite::params![
+                    &row[0], &row[1], &row[2], &row[3], &row[4], &row[6], &row[7], full_name, cents
+                ])
                 .unwrap();
             written += 1;
         }

@@ -6,12 +6,20 @@ use std::path::Path;
 
 use serde_json::json;
 use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
-use sluice_core::engine::{Output, RunControl, RunEvent, RunOptions, RunReport, RunRequest, RunStatus, execute};
+use sluice_core::engine::{
+    Output, RunControl, RunEvent, RunOptions, RunReport, RunRequest, RunStatus, execute,
+};
 use sluice_core::registry::ComponentDescriptor;
 use sluice_core::{ComponentError, Flow, Registry};
 use sluice_tests::{flow_json, sqlite_rows};
 
-fn run_with(registry: &Registry, flow: serde_json::Value, base_dir: &Path, options: &RunOptions, control: RunControl) -> RunReport {
+fn run_with(
+    registry: &Registry,
+    flow: serde_json::Value,
+    base_dir: &Path,
+    options: &RunOptions,
+    control: RunControl,
+) -> RunReport {
     let flow = Flow::from_json(&flow.to_string()).expect("parses");
     sluice_core::validate::validate(&flow, registry).expect("valid");
     execute(
@@ -33,14 +41,24 @@ fn chrono_now() -> chrono::DateTime<chrono::Utc> {
 }
 
 fn run(flow: serde_json::Value, base_dir: &Path) -> RunReport {
-    run_with(&sluice_connectors::registry(), flow, base_dir, &RunOptions::default(), RunControl::new())
+    run_with(
+        &sluice_connectors::registry(),
+        flow,
+        base_dir,
+        &RunOptions::default(),
+        RunControl::new(),
+    )
 }
 
 /// A CSV of `rows` customers; every 10th has a non-numeric amount.
 fn write_customers(path: &Path, rows: usize) {
     let mut text = String::from("id,name,amount,status\n");
     for id in 1..=rows {
-        let amount = if id % 10 == 0 { "n/a".to_string() } else { format!("{}.5", id % 100) };
+        let amount = if id % 10 == 0 {
+            "n/a".to_string()
+        } else {
+            format!("{}.5", id % 100)
+        };
         let status = if id % 2 == 0 { "active" } else { "inactive" };
         text.push_str(&format!("{id},Name {id},{amount},{status}\n"));
     }
@@ -72,7 +90,11 @@ fn on_error_fail_stops_the_run_and_leaves_the_destination_untouched() {
         // The first bad record (id 2010) comes after two full batches were already written.
         let mut text = String::from("id,name,amount,status\n");
         for id in 1..=2500 {
-            let amount = if id == 2010 { "n/a".to_string() } else { "1.5".to_string() };
+            let amount = if id == 2010 {
+                "n/a".to_string()
+            } else {
+                "1.5".to_string()
+            };
             text.push_str(&format!("{id},N{id},{amount},active\n"));
         }
         std::fs::write(folder.path().join("customers.csv"), text).unwrap();
@@ -83,8 +105,18 @@ fn on_error_fail_stops_the_run_and_leaves_the_destination_untouched() {
         assert_eq!(report.status, RunStatus::Failed, "mode {mode}");
         let failure = report.failure.unwrap();
         assert_eq!(failure.node.as_deref(), Some("shape"));
-        assert!(failure.message.starts_with("`set.cents`: invalid operation"), "{}", failure.message);
-        assert!(failure.message.contains("id='2010'"), "the message shows which record: {}", failure.message);
+        assert!(
+            failure
+                .message
+                .starts_with("`set.cents`: invalid operation"),
+            "{}",
+            failure.message
+        );
+        assert!(
+            failure.message.contains("id='2010'"),
+            "the message shows which record: {}",
+            failure.message
+        );
         assert_eq!(
             sqlite_rows(&folder.path().join("out.db"), "SELECT * FROM people"),
             vec![json!(["0", "Old", "x", 1])],
@@ -103,7 +135,14 @@ fn on_error_skip_counts_and_goes_on() {
     let report = run(flow, folder.path());
     assert_eq!(report.status, RunStatus::Succeeded);
     let shape = report.node("shape").unwrap();
-    assert_eq!((shape.stats.records_in, shape.stats.records_out, shape.stats.records_errored), (100, 90, 10));
+    assert_eq!(
+        (
+            shape.stats.records_in,
+            shape.stats.records_out,
+            shape.stats.records_errored
+        ),
+        (100, 90, 10)
+    );
     let written = sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM people");
     assert_eq!(written, vec![json!([90])]);
 }
@@ -113,7 +152,10 @@ fn on_error_route_sends_bad_records_with_their_error_to_the_error_port() {
     let folder = tempfile::tempdir().unwrap();
     write_customers(&folder.path().join("customers.csv"), 30);
     let mut flow = shaping_flow("route", "append");
-    flow["edges"].as_array_mut().unwrap().push(json!({"from": "shape", "from_port": "error", "to": "bad"}));
+    flow["edges"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"from": "shape", "from_port": "error", "to": "bad"}));
     let report = run(flow, folder.path());
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
     let bad: Vec<serde_json::Value> = std::fs::read_to_string(folder.path().join("bad.ndjson"))
@@ -123,9 +165,21 @@ fn on_error_route_sends_bad_records_with_their_error_to_the_error_port() {
         .collect();
     assert_eq!(bad.len(), 3);
     assert_eq!(bad[0]["id"], json!("10"));
-    assert_eq!(bad[0]["amount"], json!("n/a"), "the record is routed as it came in");
-    assert!(bad[0]["_error"].as_str().unwrap().starts_with("`set.cents`:"));
-    assert_eq!(sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM people"), vec![json!([27])]);
+    assert_eq!(
+        bad[0]["amount"],
+        json!("n/a"),
+        "the record is routed as it came in"
+    );
+    assert!(
+        bad[0]["_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("`set.cents`:")
+    );
+    assert_eq!(
+        sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM people"),
+        vec![json!([27])]
+    );
 }
 
 #[test]
@@ -152,10 +206,16 @@ fn fan_out_and_fan_in() {
     let report = run(flow, folder.path());
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
     assert_eq!(
-        sqlite_rows(&folder.path().join("out.db"), "SELECT branch, COUNT(*) FROM everyone GROUP BY branch ORDER BY branch"),
+        sqlite_rows(
+            &folder.path().join("out.db"),
+            "SELECT branch, COUNT(*) FROM everyone GROUP BY branch ORDER BY branch"
+        ),
         vec![json!(["active", 1500]), json!(["other", 1500])]
     );
-    let lines = std::fs::read_to_string(folder.path().join("everyone.csv")).unwrap().lines().count();
+    let lines = std::fs::read_to_string(folder.path().join("everyone.csv"))
+        .unwrap()
+        .lines()
+        .count();
     assert_eq!(lines, 3001);
     assert_eq!(report.node("all").unwrap().stats.records_in, 3000);
 }
@@ -172,16 +232,35 @@ fn preview_returns_samples_per_node_and_writes_nothing() {
         ]),
         json!([{"from": "read", "to": "active"}, {"from": "active", "to": "save"}]),
     );
-    let report = run_with(&sluice_connectors::registry(), flow, folder.path(), &RunOptions::preview(10), RunControl::new());
+    let report = run_with(
+        &sluice_connectors::registry(),
+        flow,
+        folder.path(),
+        &RunOptions::preview(10),
+        RunControl::new(),
+    );
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
     let read = report.node("read").unwrap();
     assert_eq!(read.stats.records_out, 10);
     assert_eq!(read.samples.len(), 10);
     let active = report.node("active").unwrap();
-    assert_eq!(active.samples.iter().map(|record| record["id"].clone()).collect::<Vec<_>>(),
-               [json!("2"), json!("4"), json!("6"), json!("8"), json!("10")]);
-    assert_eq!(report.node("save").unwrap().samples.len(), 5, "a sink shows what it would write");
-    assert!(!folder.path().join("out.db").exists(), "a preview writes nothing");
+    assert_eq!(
+        active
+            .samples
+            .iter()
+            .map(|record| record["id"].clone())
+            .collect::<Vec<_>>(),
+        [json!("2"), json!("4"), json!("6"), json!("8"), json!("10")]
+    );
+    assert_eq!(
+        report.node("save").unwrap().samples.len(),
+        5,
+        "a sink shows what it would write"
+    );
+    assert!(
+        !folder.path().join("out.db").exists(),
+        "a preview writes nothing"
+    );
 }
 
 #[test]
@@ -198,9 +277,18 @@ fn a_finished_limit_stops_the_source_early() {
     );
     let report = run(flow, folder.path());
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
-    assert_eq!(std::fs::read_to_string(folder.path().join("out.ndjson")).unwrap().lines().count(), 10);
+    assert_eq!(
+        std::fs::read_to_string(folder.path().join("out.ndjson"))
+            .unwrap()
+            .lines()
+            .count(),
+        10
+    );
     let read = report.node("read").unwrap().stats.records_out;
-    assert!(read < 20_000, "the source stopped early instead of reading all 200,000 rows (read {read})");
+    assert!(
+        read < 20_000,
+        "the source stopped early instead of reading all 200,000 rows (read {read})"
+    );
 }
 
 /// A source that never ends on its own: it emits until the engine says stop.
@@ -211,7 +299,10 @@ struct EndlessConfig {}
 impl ComponentConfig for EndlessConfig {}
 
 impl SourceConfig for EndlessConfig {
-    fn build<'run>(&self, _context: &BuildContext<'run>) -> Result<Box<dyn Source + 'run>, ComponentError> {
+    fn build<'run>(
+        &self,
+        _context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Source + 'run>, ComponentError> {
         Ok(Box::new(Endless))
     }
 }
@@ -233,7 +324,12 @@ impl Source for Endless {
 fn cancellation_stops_every_node_and_discards_the_writes() {
     let folder = tempfile::tempdir().unwrap();
     let mut registry = sluice_connectors::registry();
-    registry.register(ComponentDescriptor::source::<EndlessConfig>("test.endless", "Endless", "Test", "Never ends."));
+    registry.register(ComponentDescriptor::source::<EndlessConfig>(
+        "test.endless",
+        "Endless",
+        "Test",
+        "Never ends.",
+    ));
     seed_people(&folder.path().join("out.db"));
     let flow = flow_json(
         json!([
@@ -279,5 +375,8 @@ fn cancellation_stops_every_node_and_discards_the_writes() {
     });
     assert_eq!(report.status, RunStatus::Cancelled);
     assert!(report.node("save").unwrap().stats.records_in >= 5000);
-    assert_eq!(sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM people"), vec![json!([1])]);
+    assert_eq!(
+        sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM people"),
+        vec![json!([1])]
+    );
 }

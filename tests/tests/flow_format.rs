@@ -16,14 +16,22 @@ fn problems(flow: serde_json::Value) -> String {
 fn csv_to_sqlite(middle: serde_json::Value) -> serde_json::Value {
     let mut nodes = vec![json!({"id": "read", "type": "csv.read", "config": {"path": "in.csv"}})];
     nodes.push(middle);
-    nodes.push(json!({"id": "save", "type": "sqlite.write", "config": {"path": "out.db", "table": "t"}}));
-    flow_json(json!(nodes), json!([{"from": "read", "to": "step"}, {"from": "step", "to": "save"}]))
+    nodes.push(
+        json!({"id": "save", "type": "sqlite.write", "config": {"path": "out.db", "table": "t"}}),
+    );
+    flow_json(
+        json!(nodes),
+        json!([{"from": "read", "to": "step"}, {"from": "step", "to": "save"}]),
+    )
 }
 
 #[test]
 fn the_examples_round_trip_unchanged() {
     for example in ["customers-to-sqlite", "orders-incremental"] {
-        let path = repository_root().join("examples").join(example).join("flow.sluice.json");
+        let path = repository_root()
+            .join("examples")
+            .join(example)
+            .join("flow.sluice.json");
         let text = std::fs::read_to_string(&path).unwrap();
         let flow = Flow::from_json(&text).unwrap();
         validate(&flow, &sluice_connectors::registry()).unwrap();
@@ -38,7 +46,11 @@ fn the_examples_round_trip_unchanged() {
 #[test]
 fn the_committed_schema_matches_the_code() {
     let path = repository_root().join("connectors/schema/sluice.flow-1.schema.json");
-    let generated = serde_json::to_string_pretty(&sluice_core::schema::flow_schema(&sluice_connectors::registry())).unwrap() + "\n";
+    let generated = serde_json::to_string_pretty(&sluice_core::schema::flow_schema(
+        &sluice_connectors::registry(),
+    ))
+    .unwrap()
+        + "\n";
     if std::env::var_os("SLUICE_UPDATE_SCHEMA").is_some() {
         std::fs::write(&path, &generated).unwrap();
     }
@@ -54,29 +66,48 @@ fn the_committed_schema_matches_the_code() {
 fn the_schema_ties_each_node_type_to_its_config() {
     let schema = sluice_core::schema::flow_schema(&sluice_connectors::registry());
     let rules = schema["$defs"]["Node"]["allOf"].as_array().unwrap();
-    let csv_rule = rules.iter().find(|rule| rule["if"]["properties"]["type"]["const"] == "csv.read").unwrap();
-    let reference = csv_rule["then"]["properties"]["config"]["$ref"].as_str().unwrap();
+    let csv_rule = rules
+        .iter()
+        .find(|rule| rule["if"]["properties"]["type"]["const"] == "csv.read")
+        .unwrap();
+    let reference = csv_rule["then"]["properties"]["config"]["$ref"]
+        .as_str()
+        .unwrap();
     let name = reference.strip_prefix("#/$defs/").unwrap();
     assert_eq!(schema["$defs"][name]["required"], json!(["path"]));
-    assert!(schema["$defs"][name]["properties"]["delimiter"]["description"].as_str().unwrap().contains("between fields"));
+    assert!(
+        schema["$defs"][name]["properties"]["delimiter"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("between fields")
+    );
     // Every reference points at a definition that exists.
     let text = schema.to_string();
     for piece in text.split("\"$ref\":\"#/$defs/").skip(1) {
         let name = &piece[..piece.find('"').unwrap()];
-        assert!(schema["$defs"].get(name).is_some(), "dangling reference {name}");
+        assert!(
+            schema["$defs"].get(name).is_some(),
+            "dangling reference {name}"
+        );
     }
 }
 
 #[test]
 fn not_json_is_refused_with_line_and_column() {
-    let error = Flow::from_json("{\n  \"format\": \"sluice.flow/1\",\n  \"id\": \"x\"\n  \"name\": \"n\"\n}").unwrap_err();
+    let error = Flow::from_json(
+        "{\n  \"format\": \"sluice.flow/1\",\n  \"id\": \"x\"\n  \"name\": \"n\"\n}",
+    )
+    .unwrap_err();
     insta::assert_snapshot!("not_json", error.to_string());
     assert_eq!((error.line, error.column), (4, 3));
 }
 
 #[test]
 fn a_misspelled_top_level_field_is_refused_with_its_position() {
-    let error = Flow::from_json(r#"{"format": "sluice.flow/1", "id": "x", "name": "n", "nodes": [], "edgs": []}"#).unwrap_err();
+    let error = Flow::from_json(
+        r#"{"format": "sluice.flow/1", "id": "x", "name": "n", "nodes": [], "edgs": []}"#,
+    )
+    .unwrap_err();
     insta::assert_snapshot!("unknown_top_level_field", error.to_string());
     let error = Flow::from_json(r#"{"format": "sluice.flow/1", "id": "x", "name": "n", "nodes": [{"id": "a", "config": {}}]}"#)
         .unwrap_err();
@@ -85,22 +116,30 @@ fn a_misspelled_top_level_field_is_refused_with_its_position() {
 
 #[test]
 fn validation_unknown_node_type() {
-    insta::assert_snapshot!(problems(csv_to_sqlite(json!({"id": "step", "type": "fliter", "config": {"when": "true"}}))));
+    insta::assert_snapshot!(problems(csv_to_sqlite(
+        json!({"id": "step", "type": "fliter", "config": {"when": "true"}})
+    )));
 }
 
 #[test]
 fn validation_unknown_config_field() {
-    insta::assert_snapshot!(problems(csv_to_sqlite(json!({"id": "step", "type": "filter", "config": {"when": "true", "whn": 1}}))));
+    insta::assert_snapshot!(problems(csv_to_sqlite(
+        json!({"id": "step", "type": "filter", "config": {"when": "true", "whn": 1}})
+    )));
 }
 
 #[test]
 fn validation_missing_config_field() {
-    insta::assert_snapshot!(problems(csv_to_sqlite(json!({"id": "step", "type": "filter", "config": {}}))));
+    insta::assert_snapshot!(problems(csv_to_sqlite(
+        json!({"id": "step", "type": "filter", "config": {}})
+    )));
 }
 
 #[test]
 fn validation_wrong_config_type() {
-    insta::assert_snapshot!(problems(csv_to_sqlite(json!({"id": "step", "type": "limit", "config": {"count": "ten"}}))));
+    insta::assert_snapshot!(problems(csv_to_sqlite(
+        json!({"id": "step", "type": "limit", "config": {"count": "ten"}})
+    )));
 }
 
 #[test]
@@ -192,5 +231,10 @@ fn validation_flow_level_problems() {
 
 #[test]
 fn a_valid_flow_is_valid() {
-    assert_eq!(problems(csv_to_sqlite(json!({"id": "step", "type": "filter", "config": {"when": "status == 'active'"}}))), "valid");
+    assert_eq!(
+        problems(csv_to_sqlite(
+            json!({"id": "step", "type": "filter", "config": {"when": "status == 'active'"}})
+        )),
+        "valid"
+    );
 }

@@ -7,9 +7,16 @@ use sluice_tests::{flow_json, sqlite_rows, temporary_installation};
 
 fn seed_orders(db: &std::path::Path, ids: std::ops::RangeInclusive<i64>) {
     let connection = rusqlite::Connection::open(db).unwrap();
-    connection.execute_batch("CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, total REAL)").unwrap();
+    connection
+        .execute_batch("CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, total REAL)")
+        .unwrap();
     for id in ids {
-        connection.execute("INSERT INTO orders VALUES (?1, ?2)", rusqlite::params![id, id as f64 * 1.5]).unwrap();
+        connection
+            .execute(
+                "INSERT INTO orders VALUES (?1, ?2)",
+                rusqlite::params![id, id as f64 * 1.5],
+            )
+            .unwrap();
     }
 }
 
@@ -24,9 +31,17 @@ fn incremental_flow(expression: &str) -> serde_json::Value {
     )
 }
 
-fn loaded(sluice: &sluice_runtime::Sluice, flow: serde_json::Value, base_dir: &std::path::Path) -> RunTarget {
+fn loaded(
+    sluice: &sluice_runtime::Sluice,
+    flow: serde_json::Value,
+    base_dir: &std::path::Path,
+) -> RunTarget {
     let flow = sluice.parse_flow(&flow.to_string(), "test").unwrap();
-    RunTarget::Loaded(LoadedFlow { flow, base_dir: base_dir.to_path_buf(), version: None })
+    RunTarget::Loaded(Box::new(LoadedFlow {
+        flow,
+        base_dir: base_dir.to_path_buf(),
+        version: None,
+    }))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,27 +50,78 @@ async fn incremental_state_advances_only_after_a_successful_run() {
     let data = tempfile::tempdir().unwrap();
     seed_orders(&data.path().join("shop.db"), 1..=3);
 
-    let first = sluice.run(loaded(&sluice, incremental_flow("total * 2"), data.path()), Trigger::Manual).await.unwrap();
+    let first = sluice
+        .run(
+            loaded(&sluice, incremental_flow("total * 2"), data.path()),
+            Trigger::Manual,
+        )
+        .await
+        .unwrap();
     assert_eq!(first.report.status, RunStatus::Succeeded);
     assert_eq!(first.report.node("copy").unwrap().stats.records_out, 3);
 
     seed_orders(&data.path().join("shop.db"), 4..=5);
     // This run fails on every record: nothing is written and the cursor stays at 3.
-    let unknown = sluice.run(loaded(&sluice, incremental_flow("total | no_such_filter"), data.path()), Trigger::Manual).await.unwrap();
+    let unknown = sluice
+        .run(
+            loaded(
+                &sluice,
+                incremental_flow("total | no_such_filter"),
+                data.path(),
+            ),
+            Trigger::Manual,
+        )
+        .await
+        .unwrap();
     assert_eq!(unknown.report.status, RunStatus::Failed);
-    assert!(unknown.report.failure.unwrap().message.contains("unknown filter"));
-    let failing = sluice.run(loaded(&sluice, incremental_flow("total * 'x' | int"), data.path()), Trigger::Manual).await.unwrap();
+    assert!(
+        unknown
+            .report
+            .failure
+            .unwrap()
+            .message
+            .contains("unknown filter")
+    );
+    let failing = sluice
+        .run(
+            loaded(&sluice, incremental_flow("total * 'x' | int"), data.path()),
+            Trigger::Manual,
+        )
+        .await
+        .unwrap();
     assert_eq!(failing.report.status, RunStatus::Failed);
     let states = sluice.store().node_states(&first.flow_id).unwrap();
     assert_eq!(states["orders"], json!({"cursor": 3}));
 
-    let resumed = sluice.run(loaded(&sluice, incremental_flow("total * 2"), data.path()), Trigger::Manual).await.unwrap();
+    let resumed = sluice
+        .run(
+            loaded(&sluice, incremental_flow("total * 2"), data.path()),
+            Trigger::Manual,
+        )
+        .await
+        .unwrap();
     assert_eq!(resumed.report.status, RunStatus::Succeeded);
-    assert_eq!(resumed.report.node("orders").unwrap().stats.records_out, 2, "only the new rows are read");
-    assert_eq!(sluice.store().node_states(&first.flow_id).unwrap()["orders"], json!({"cursor": 5}));
     assert_eq!(
-        sqlite_rows(&data.path().join("copy.db"), "SELECT id, doubled FROM orders ORDER BY id"),
-        vec![json!([1, 3.0]), json!([2, 6.0]), json!([3, 9.0]), json!([4, 12.0]), json!([5, 15.0])]
+        resumed.report.node("orders").unwrap().stats.records_out,
+        2,
+        "only the new rows are read"
+    );
+    assert_eq!(
+        sluice.store().node_states(&first.flow_id).unwrap()["orders"],
+        json!({"cursor": 5})
+    );
+    assert_eq!(
+        sqlite_rows(
+            &data.path().join("copy.db"),
+            "SELECT id, doubled FROM orders ORDER BY id"
+        ),
+        vec![
+            json!([1, 3.0]),
+            json!([2, 6.0]),
+            json!([3, 9.0]),
+            json!([4, 12.0]),
+            json!([5, 15.0])
+        ]
     );
 }
 
@@ -64,7 +130,12 @@ async fn runs_are_recorded_with_node_stats_and_logs() {
     let (_home, sluice) = temporary_installation();
     let data = tempfile::tempdir().unwrap();
     seed_orders(&data.path().join("shop.db"), 1..=4);
-    let mut handle = sluice.start_run(loaded(&sluice, incremental_flow("total * 2"), data.path()), Trigger::Schedule).unwrap();
+    let mut handle = sluice
+        .start_run(
+            loaded(&sluice, incremental_flow("total * 2"), data.path()),
+            Trigger::Schedule,
+        )
+        .unwrap();
     let mut events = handle.events.take().unwrap();
     let run_id = handle.run_id.clone();
     let outcome = handle.wait().await.unwrap();
@@ -80,11 +151,31 @@ async fn runs_are_recorded_with_node_stats_and_logs() {
     let detail = sluice.run_detail(&run_id[..12]).unwrap();
     assert_eq!(detail.run.status, sluice_store::RunStatus::Succeeded);
     assert_eq!(detail.run.trigger, "schedule");
-    let counts: Vec<(String, u64, u64)> =
-        detail.nodes.iter().map(|node| (node.node_id.clone(), node.records_in, node.records_out)).collect();
-    assert_eq!(counts, [("orders".into(), 0, 4), ("shape".into(), 4, 4), ("copy".into(), 4, 4)]);
-    assert_eq!(detail.logs.first().unwrap().message, "run started (schedule)");
-    assert!(detail.logs.last().unwrap().message.starts_with("run succeeded in "));
+    let counts: Vec<(String, u64, u64)> = detail
+        .nodes
+        .iter()
+        .map(|node| (node.node_id.clone(), node.records_in, node.records_out))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("orders".into(), 0, 4),
+            ("shape".into(), 4, 4),
+            ("copy".into(), 4, 4)
+        ]
+    );
+    assert_eq!(
+        detail.logs.first().unwrap().message,
+        "run started (schedule)"
+    );
+    assert!(
+        detail
+            .logs
+            .last()
+            .unwrap()
+            .message
+            .starts_with("run succeeded in ")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,19 +189,29 @@ async fn a_failed_run_records_the_node_and_message() {
         ]),
         json!([{"from": "read", "to": "save"}]),
     );
-    let outcome = sluice.run(loaded(&sluice, flow, data.path()), Trigger::Manual).await.unwrap();
+    let outcome = sluice
+        .run(loaded(&sluice, flow, data.path()), Trigger::Manual)
+        .await
+        .unwrap();
     assert_eq!(outcome.report.status, RunStatus::Failed);
     let detail = sluice.run_detail(&outcome.run_id).unwrap();
     assert_eq!(detail.run.status, sluice_store::RunStatus::Failed);
     assert_eq!(detail.run.error_node.as_deref(), Some("read"));
-    assert!(detail.run.error.unwrap().starts_with("cannot open the CSV file "));
+    assert!(
+        detail
+            .run
+            .error
+            .unwrap()
+            .starts_with("cannot open the CSV file ")
+    );
     assert!(!data.path().join("out.ndjson").exists());
 }
 
 #[test]
 fn import_validates_keeps_versions_and_export_round_trips() {
     let (_home, sluice) = temporary_installation();
-    let example = sluice_tests::repository_root().join("examples/customers-to-sqlite/flow.sluice.json");
+    let example =
+        sluice_tests::repository_root().join("examples/customers-to-sqlite/flow.sluice.json");
     let first = sluice.import_flow_file(&example, false).unwrap();
     assert_eq!(first.flow_id, "01930000-0000-7000-8000-000000000001");
     assert_eq!(first.version, 1);
@@ -122,16 +223,29 @@ fn import_validates_keeps_versions_and_export_round_trips() {
     assert_eq!(sluice.import_flow_file(&example, true).unwrap().version, 1);
 
     let exported = sluice.export_flow(&first.flow_id).unwrap();
-    let original: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&example).unwrap()).unwrap();
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&exported).unwrap(), original);
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&example).unwrap()).unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&exported).unwrap(),
+        original
+    );
 
     let folder = tempfile::tempdir().unwrap();
     let broken = folder.path().join("broken.sluice.json");
     std::fs::write(&broken, exported.replace("\"filter\"", "\"filtre\"")).unwrap();
     let error = sluice.import_flow_file(&broken, false).unwrap_err();
     assert!(error.is_invalid_flow());
-    assert!(error.to_string().contains("node `active`, field `type`: unknown node type `filtre`; did you mean `filter`?"), "{error}");
-    assert_eq!(sluice.list_flows().unwrap().len(), 2, "a refused import stores nothing");
+    assert!(
+        error.to_string().contains(
+            "node `active`, field `type`: unknown node type `filtre`; did you mean `filter`?"
+        ),
+        "{error}"
+    );
+    assert_eq!(
+        sluice.list_flows().unwrap().len(),
+        2,
+        "a refused import stores nothing"
+    );
 }
 
 #[test]
@@ -153,7 +267,12 @@ fn runs_left_running_by_a_crash_are_interrupted_at_the_next_start() {
     }
     // Pretend the run belonged to a process that is gone.
     let connection = rusqlite::Connection::open(home.path().join("sluice.db")).unwrap();
-    connection.execute("UPDATE runs SET owner_pid = 999999999", []).unwrap();
+    connection
+        .execute("UPDATE runs SET owner_pid = 999999999", [])
+        .unwrap();
     let sluice = sluice_runtime::Sluice::open(Some(home.path())).unwrap();
-    assert_eq!(sluice.run_detail("crashed").unwrap().run.status, sluice_store::RunStatus::Interrupted);
+    assert_eq!(
+        sluice.run_detail("crashed").unwrap().run.status,
+        sluice_store::RunStatus::Interrupted
+    );
 }

@@ -1,9 +1,9 @@
 //! CSV files (RFC 4180): `csv.read` and `csv.write`.
 
 mod read;
-mod write;
 #[cfg(test)]
 mod tests;
+mod write;
 
 pub use read::CsvReadConfig;
 pub use write::CsvWriteConfig;

@@ -50,31 +50,47 @@ fn default_true() -> bool {
 impl ComponentConfig for CsvReadConfig {}
 
 impl SourceConfig for CsvReadConfig {
-    fn build<'run>(&self, context: &BuildContext<'run>) -> Result<Box<dyn Source + 'run>, ComponentError> {
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Source + 'run>, ComponentError> {
         let delimiter = super::single_byte(&self.delimiter, "delimiter")?;
         let quote = super::single_byte(&self.quote, "quote")?;
         let path = context.resolve_path(&self.path);
-        let file = File::open(&path).map_err(|error| ComponentError::io("open the CSV file", &path, &error))?;
+        let file = File::open(&path)
+            .map_err(|error| ComponentError::io("open the CSV file", &path, &error))?;
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .quote(quote)
             .has_headers(false)
             .flexible(true)
-            .trim(if self.trim { csv::Trim::All } else { csv::Trim::None })
+            .trim(if self.trim {
+                csv::Trim::All
+            } else {
+                csv::Trim::None
+            })
             .buffer_capacity(1 << 16)
             .from_reader(file);
         let header = match (&self.columns, self.has_header) {
             (Some(columns), has_header) => {
                 if has_header {
                     let mut skipped = csv::StringRecord::new();
-                    reader.read_record(&mut skipped).map_err(|error| read_error(&path, &error))?;
+                    reader
+                        .read_record(&mut skipped)
+                        .map_err(|error| read_error(&path, &error))?;
                 }
                 columns.clone()
             }
             (None, true) => {
                 let mut header = csv::StringRecord::new();
-                if !reader.read_record(&mut header).map_err(|error| read_error(&path, &error))? {
-                    return Err(ComponentError::failed(format!("{} is empty; it has no header row", path.display())));
+                if !reader
+                    .read_record(&mut header)
+                    .map_err(|error| read_error(&path, &error))?
+                {
+                    return Err(ComponentError::failed(format!(
+                        "{} is empty; it has no header row",
+                        path.display()
+                    )));
                 }
                 header_names(&header)
             }
@@ -84,7 +100,11 @@ impl SourceConfig for CsvReadConfig {
                 ));
             }
         };
-        Ok(Box::new(CsvRead { path, reader, header }))
+        Ok(Box::new(CsvRead {
+            path,
+            reader,
+            header,
+        }))
     }
 }
 
@@ -92,7 +112,11 @@ impl SourceConfig for CsvReadConfig {
 fn header_names(header: &csv::StringRecord) -> Vec<String> {
     let mut names: Vec<String> = Vec::with_capacity(header.len());
     for (index, raw) in header.iter().enumerate() {
-        let base = if raw.trim().is_empty() { format!("column_{}", index + 1) } else { raw.to_string() };
+        let base = if raw.trim().is_empty() {
+            format!("column_{}", index + 1)
+        } else {
+            raw.to_string()
+        };
         let mut name = base.clone();
         let mut counter = 2;
         while names.contains(&name) {
@@ -159,7 +183,10 @@ impl Source for CsvRead {
 
 impl CsvRead {
     fn file_name(&self) -> String {
-        self.path.file_name().map_or_else(|| self.path.display().to_string(), |name| name.to_string_lossy().into_owned())
+        self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |name| name.to_string_lossy().into_owned(),
+        )
     }
 
     /// The row as a record; fields beyond the header are kept as `column_N`.

@@ -20,7 +20,11 @@ fn messy_csv_reads_as_written() {
                 2,Zoë,\"two\r\nlines\",\r\n\
                 3,,,Köln\r\n";
     let result = read_text(text.as_bytes());
-    let rows: Vec<serde_json::Value> = result.records.into_iter().map(sluice_core::Record::into_value).collect();
+    let rows: Vec<serde_json::Value> = result
+        .records
+        .into_iter()
+        .map(sluice_core::Record::into_value)
+        .collect();
     assert_eq!(
         rows,
         vec![
@@ -37,7 +41,11 @@ fn messy_csv_reads_as_written() {
 fn a_ragged_row_is_a_record_error_naming_its_line() {
     let result = read_text(b"a,b\n1,2\n3\n4,5,6\n7,8\n");
     assert_eq!(result.records.len(), 2);
-    let messages: Vec<&str> = result.rejected.iter().map(|record| record["_error"].as_str().unwrap()).collect();
+    let messages: Vec<&str> = result
+        .rejected
+        .iter()
+        .map(|record| record["_error"].as_str().unwrap())
+        .collect();
     assert_eq!(
         messages,
         [
@@ -53,16 +61,25 @@ fn invalid_utf8_is_a_record_error_not_a_crash() {
     let result = read_text(b"a\nok\n\xff\xfe\nfine\n");
     assert_eq!(result.records.len(), 2);
     assert_eq!(result.rejected.len(), 1);
-    assert!(result.rejected[0]["_error"].as_str().unwrap().contains("line 3: the row is not valid UTF-8"));
+    assert!(
+        result.rejected[0]["_error"]
+            .as_str()
+            .unwrap()
+            .contains("line 3: the row is not valid UTF-8")
+    );
 }
 
 #[test]
 fn delimiter_columns_and_duplicate_headers() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(folder.path().join("in.csv"), "x;x;\n1;2;3\n").unwrap();
-    let config: CsvReadConfig = serde_json::from_value(json!({"path": "in.csv", "delimiter": ";"})).unwrap();
+    let config: CsvReadConfig =
+        serde_json::from_value(json!({"path": "in.csv", "delimiter": ";"})).unwrap();
     let result = read_source(&config, folder.path(), None).unwrap();
-    assert_eq!(result.records[0].to_value(), json!({"x": "1", "x_2": "2", "column_3": "3"}));
+    assert_eq!(
+        result.records[0].to_value(),
+        json!({"x": "1", "x_2": "2", "column_3": "3"})
+    );
 
     std::fs::write(folder.path().join("plain.tsv"), "1\t2\n").unwrap();
     let config: CsvReadConfig = serde_json::from_value(
@@ -76,7 +93,9 @@ fn delimiter_columns_and_duplicate_headers() {
 #[test]
 fn a_missing_file_says_which_file() {
     let folder = tempfile::tempdir().unwrap();
-    let error = read_source(&read_config("nope.csv"), folder.path(), None).err().unwrap();
+    let error = read_source(&read_config("nope.csv"), folder.path(), None)
+        .err()
+        .unwrap();
     assert!(error.starts_with("cannot open the CSV file "), "{error}");
     assert!(error.contains("nope.csv"), "{error}");
 }
@@ -93,7 +112,10 @@ fn written_csv_reads_back_the_same() {
     assert!(rejected.is_empty());
     let back = read_source(&read_config("out/people.csv"), folder.path(), None).unwrap();
     assert_eq!(
-        back.records.into_iter().map(sluice_core::Record::into_value).collect::<Vec<_>>(),
+        back.records
+            .into_iter()
+            .map(sluice_core::Record::into_value)
+            .collect::<Vec<_>>(),
         vec![
             json!({"id": "1", "name": "Lovelace, Ada", "note": "said \"hi\"\nbye", "vip": "true", "extra": ""}),
             json!({"id": "2", "name": "Zoë", "note": "", "vip": "false", "extra": ""}),
@@ -106,8 +128,17 @@ fn an_aborted_write_leaves_the_old_file_and_no_temp_file() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(folder.path().join("out.csv"), "a\nold\n").unwrap();
     let config: CsvWriteConfig = serde_json::from_value(json!({"path": "out.csv"})).unwrap();
-    write_sink(&config, folder.path(), records(json!([{"a": "new"}])), false).unwrap();
-    assert_eq!(std::fs::read_to_string(folder.path().join("out.csv")).unwrap(), "a\nold\n");
+    write_sink(
+        &config,
+        folder.path(),
+        records(json!([{"a": "new"}])),
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(folder.path().join("out.csv")).unwrap(),
+        "a\nold\n"
+    );
     assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 1);
 }
 
@@ -115,19 +146,38 @@ fn an_aborted_write_leaves_the_old_file_and_no_temp_file() {
 fn append_keeps_the_existing_columns_and_header() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(folder.path().join("out.csv"), "b,a\n1,2").unwrap();
-    let config: CsvWriteConfig = serde_json::from_value(json!({"path": "out.csv", "append": true})).unwrap();
-    let rejected = write_sink(&config, folder.path(), records(json!([{"a": "4", "b": "3"}, {"c": "x"}])), true).unwrap();
-    assert_eq!(std::fs::read_to_string(folder.path().join("out.csv")).unwrap(), "b,a\n1,2\n3,4\n");
+    let config: CsvWriteConfig =
+        serde_json::from_value(json!({"path": "out.csv", "append": true})).unwrap();
+    let rejected = write_sink(
+        &config,
+        folder.path(),
+        records(json!([{"a": "4", "b": "3"}, {"c": "x"}])),
+        true,
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(folder.path().join("out.csv")).unwrap(),
+        "b,a\n1,2\n3,4\n"
+    );
     assert_eq!(rejected.len(), 1);
-    assert!(rejected[0]["_error"].as_str().unwrap().starts_with("field `c` is not one of the CSV columns (b, a)"));
+    assert!(
+        rejected[0]["_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("field `c` is not one of the CSV columns (b, a)")
+    );
 }
 
 #[test]
 fn configs_round_trip() {
-    let config: CsvReadConfig = serde_json::from_value(json!({"path": "a.csv", "delimiter": ";", "trim": true})).unwrap();
-    let again: CsvReadConfig = serde_json::from_value(serde_json::to_value(&config).unwrap()).unwrap();
+    let config: CsvReadConfig =
+        serde_json::from_value(json!({"path": "a.csv", "delimiter": ";", "trim": true})).unwrap();
+    let again: CsvReadConfig =
+        serde_json::from_value(serde_json::to_value(&config).unwrap()).unwrap();
     assert_eq!(config, again);
-    let config: CsvWriteConfig = serde_json::from_value(json!({"path": "a.csv", "columns": ["x"], "append": true})).unwrap();
-    let again: CsvWriteConfig = serde_json::from_value(serde_json::to_value(&config).unwrap()).unwrap();
+    let config: CsvWriteConfig =
+        serde_json::from_value(json!({"path": "a.csv", "columns": ["x"], "append": true})).unwrap();
+    let again: CsvWriteConfig =
+        serde_json::from_value(serde_json::to_value(&config).unwrap()).unwrap();
     assert_eq!(config, again);
 }

@@ -46,24 +46,32 @@ fn default_true() -> bool {
 impl ComponentConfig for CsvWriteConfig {}
 
 impl SinkConfig for CsvWriteConfig {
-    fn build<'run>(&self, context: &BuildContext<'run>) -> Result<Box<dyn Sink + 'run>, ComponentError> {
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Sink + 'run>, ComponentError> {
         let delimiter = super::single_byte(&self.delimiter, "delimiter")?;
         let path = context.resolve_path(&self.path);
         let (staged, mut file) = StagedFile::create(&path)?;
         let mut columns = self.columns.clone();
         let mut header_written = false;
         if self.append && path.exists() {
-            let existing = std::fs::read(&path).map_err(|error| ComponentError::io("read", &path, &error))?;
+            let existing =
+                std::fs::read(&path).map_err(|error| ComponentError::io("read", &path, &error))?;
             if self.header && columns.is_none() {
                 columns = existing_header(&existing, delimiter, &path)?;
             }
             header_written = self.header && !existing.is_empty();
-            file.write_all(&existing).map_err(|error| ComponentError::io("write", staged.staging_path(), &error))?;
+            file.write_all(&existing)
+                .map_err(|error| ComponentError::io("write", staged.staging_path(), &error))?;
             if !existing.is_empty() && !existing.ends_with(b"\n") {
-                file.write_all(b"\n").map_err(|error| ComponentError::io("write", staged.staging_path(), &error))?;
+                file.write_all(b"\n")
+                    .map_err(|error| ComponentError::io("write", staged.staging_path(), &error))?;
             }
         }
-        let writer = csv::WriterBuilder::new().delimiter(delimiter).from_writer(file);
+        let writer = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .from_writer(file);
         Ok(Box::new(CsvWrite {
             staged,
             writer,
@@ -74,13 +82,23 @@ impl SinkConfig for CsvWriteConfig {
     }
 }
 
-fn existing_header(contents: &[u8], delimiter: u8, path: &Path) -> Result<Option<Vec<String>>, ComponentError> {
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).from_reader(contents);
+fn existing_header(
+    contents: &[u8],
+    delimiter: u8,
+    path: &Path,
+) -> Result<Option<Vec<String>>, ComponentError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .from_reader(contents);
     let mut header = csv::StringRecord::new();
     match reader.read_record(&mut header) {
         Ok(true) => Ok(Some(header.iter().map(str::to_string).collect())),
         Ok(false) => Ok(None),
-        Err(error) => Err(ComponentError::failed(format!("cannot read the header of {}: {error}", path.display()))),
+        Err(error) => Err(ComponentError::failed(format!(
+            "cannot read the header of {}: {error}",
+            path.display()
+        ))),
     }
 }
 
@@ -94,7 +112,10 @@ struct CsvWrite {
 
 impl CsvWrite {
     fn write_error(&self, error: &csv::Error) -> ComponentError {
-        ComponentError::failed(format!("cannot write {}: {error}", self.staged.staging_path().display()))
+        ComponentError::failed(format!(
+            "cannot write {}: {error}",
+            self.staged.staging_path().display()
+        ))
     }
 }
 
@@ -111,7 +132,9 @@ fn cell(value: &Value, into: &mut String) {
 impl Sink for CsvWrite {
     fn write(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
         for record in batch {
-            let columns = self.columns.get_or_insert_with(|| record.keys().cloned().collect());
+            let columns = self
+                .columns
+                .get_or_insert_with(|| record.keys().cloned().collect());
             if let Some(extra) = record.keys().find(|key| !columns.contains(key)) {
                 let message = format!(
                     "field `{extra}` is not one of the CSV columns ({}); add it to `columns` or drop it with a map",
@@ -123,7 +146,9 @@ impl Sink for CsvWrite {
             if self.write_header {
                 self.write_header = false;
                 let header = columns.clone();
-                self.writer.write_record(&header).map_err(|error| self.write_error(&error))?;
+                self.writer
+                    .write_record(&header)
+                    .map_err(|error| self.write_error(&error))?;
             }
             let columns = self.columns.as_ref().expect("set above");
             self.row.resize(columns.len(), String::new());
@@ -133,7 +158,9 @@ impl Sink for CsvWrite {
                     None => cell_text.clear(),
                 }
             }
-            self.writer.write_record(&self.row).map_err(|error| self.write_error(&error))?;
+            self.writer
+                .write_record(&self.row)
+                .map_err(|error| self.write_error(&error))?;
         }
         Ok(())
     }
@@ -141,12 +168,18 @@ impl Sink for CsvWrite {
     fn commit(mut self: Box<Self>) -> Result<(), ComponentError> {
         if self.write_header {
             if let Some(columns) = self.columns.clone() {
-                self.writer.write_record(&columns).map_err(|error| self.write_error(&error))?;
+                self.writer
+                    .write_record(&columns)
+                    .map_err(|error| self.write_error(&error))?;
             }
         }
         let this = *self;
         let file = this.writer.into_inner().map_err(|error| {
-            ComponentError::failed(format!("cannot write {}: {}", this.staged.staging_path().display(), error.error()))
+            ComponentError::failed(format!(
+                "cannot write {}: {}",
+                this.staged.staging_path().display(),
+                error.error()
+            ))
         })?;
         this.staged.commit(file)
     }

@@ -1,9 +1,9 @@
 //! JSON files: `json.read` and `json.write`, as one JSON array or as NDJSON (one object per line).
 
 mod read;
-mod write;
 #[cfg(test)]
 mod tests;
+mod write;
 
 pub use read::JsonReadConfig;
 pub use write::JsonWriteConfig;

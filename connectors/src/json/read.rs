@@ -36,18 +36,28 @@ pub struct JsonReadConfig {
 impl ComponentConfig for JsonReadConfig {}
 
 impl SourceConfig for JsonReadConfig {
-    fn build<'run>(&self, context: &BuildContext<'run>) -> Result<Box<dyn Source + 'run>, ComponentError> {
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Source + 'run>, ComponentError> {
         let path = context.resolve_path(&self.path);
-        let file = File::open(&path).map_err(|error| ComponentError::io("open the JSON file", &path, &error))?;
+        let file = File::open(&path)
+            .map_err(|error| ComponentError::io("open the JSON file", &path, &error))?;
         let mut reader = BufReader::with_capacity(1 << 16, file);
         let layout = match self.format {
             JsonLayout::Auto => {
-                let buffer = reader.fill_buf().map_err(|error| ComponentError::io("read", &path, &error))?;
-                let first = buffer
-                    .iter()
-                    .skip_while(|byte| byte.is_ascii_whitespace() || **byte == 0xEF || **byte == 0xBB || **byte == 0xBF)
-                    .next();
-                if first == Some(&b'[') || (first == Some(&b'{') && !self.record_path.is_empty() && !looks_like_ndjson(buffer)) {
+                let buffer = reader
+                    .fill_buf()
+                    .map_err(|error| ComponentError::io("read", &path, &error))?;
+                // The first byte that is not whitespace or part of a UTF-8 BOM.
+                let first = buffer.iter().find(|byte| {
+                    !byte.is_ascii_whitespace() && !matches!(**byte, 0xEF | 0xBB | 0xBF)
+                });
+                if first == Some(&b'[')
+                    || (first == Some(&b'{')
+                        && !self.record_path.is_empty()
+                        && !looks_like_ndjson(buffer))
+                {
                     JsonLayout::Array
                 } else {
                     JsonLayout::Ndjson
@@ -55,8 +65,18 @@ impl SourceConfig for JsonReadConfig {
             }
             other => other,
         };
-        let record_path = self.record_path.split('.').filter(|key| !key.is_empty()).map(str::to_string).collect();
-        Ok(Box::new(JsonRead { path, reader, layout, record_path }))
+        let record_path = self
+            .record_path
+            .split('.')
+            .filter(|key| !key.is_empty())
+            .map(str::to_string)
+            .collect();
+        Ok(Box::new(JsonRead {
+            path,
+            reader,
+            layout,
+            record_path,
+        }))
     }
 }
 
@@ -89,7 +109,10 @@ impl Source for JsonRead {
 
 impl JsonRead {
     fn file_name(&self) -> String {
-        self.path.file_name().map_or_else(|| self.path.display().to_string(), |name| name.to_string_lossy().into_owned())
+        self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |name| name.to_string_lossy().into_owned(),
+        )
     }
 
     fn read_lines(&mut self, out: &mut Output) -> Result<(), ComponentError> {
@@ -98,7 +121,10 @@ impl JsonRead {
         let mut number = 0u64;
         loop {
             line.clear();
-            let read = self.reader.read_line(&mut line).map_err(|error| ComponentError::io("read", &self.path, &error))?;
+            let read = self
+                .reader
+                .read_line(&mut line)
+                .map_err(|error| ComponentError::io("read", &self.path, &error))?;
             if read == 0 {
                 return Ok(());
             }
@@ -113,7 +139,10 @@ impl JsonRead {
                 Err(error) => {
                     let mut record = Record::new();
                     record.insert("_line".into(), Value::from(number));
-                    out.reject(record, format!("{name} line {number}: not valid JSON ({error})"))?;
+                    out.reject(
+                        record,
+                        format!("{name} line {number}: not valid JSON ({error})"),
+                    )?;
                     continue;
                 }
             };
@@ -132,7 +161,10 @@ impl JsonRead {
                 None => {
                     let mut record = Record::new();
                     record.insert("_line".into(), Value::from(number));
-                    let message = format!("{name} line {number}: there is nothing at `{}`", self.record_path.join("."));
+                    let message = format!(
+                        "{name} line {number}: there is nothing at `{}`",
+                        self.record_path.join(".")
+                    );
                     out.reject(record, message)?;
                 }
             }
@@ -142,21 +174,37 @@ impl JsonRead {
     fn read_document(&mut self, out: &mut Output) -> Result<(), ComponentError> {
         let name = self.file_name();
         let bytes = Cell::new(0);
-        let counted = CountingReader { inner: &mut self.reader, bytes: &bytes };
+        let counted = CountingReader {
+            inner: &mut self.reader,
+            bytes: &bytes,
+        };
         let mut deserializer = serde_json::Deserializer::from_reader(counted);
-        let mut stream = Stream { out, name: &name, stopped: None, index: 0 };
-        let result = RecordsAt { path: &self.record_path, stream: &mut stream }.deserialize(&mut deserializer);
+        let mut stream = Stream {
+            out,
+            name: &name,
+            stopped: None,
+            index: 0,
+        };
+        let result = RecordsAt {
+            path: &self.record_path,
+            stream: &mut stream,
+        }
+        .deserialize(&mut deserializer);
         let stopped = stream.stopped.take();
         out.add_bytes(bytes.get());
         match (result, stopped) {
             (_, Some(stop)) => Err(stop),
             (Ok(true), None) => {
-                deserializer.end().map_err(|error| document_error(&name, &error))?;
+                deserializer
+                    .end()
+                    .map_err(|error| document_error(&name, &error))?;
                 Ok(())
             }
-            (Ok(false), None) if self.record_path.is_empty() => Err(ComponentError::failed(format!(
-                "{name} is not an array of records; set `record_path` to where the records are (e.g. `data.items`)"
-            ))),
+            (Ok(false), None) if self.record_path.is_empty() => {
+                Err(ComponentError::failed(format!(
+                    "{name} is not an array of records; set `record_path` to where the records are (e.g. `data.items`)"
+                )))
+            }
             (Ok(false), None) => Err(ComponentError::failed(format!(
                 "{name}: there is no array at `{}`; check `record_path`",
                 self.record_path.join(".")
@@ -170,7 +218,11 @@ fn document_error(name: &str, error: &serde_json::Error) -> ComponentError {
     ComponentError::failed(format!("{name} is not valid JSON: {error}"))
 }
 
-fn emit_value(out: &mut Output, value: Value, place: impl Fn() -> String) -> Result<(), ComponentError> {
+fn emit_value(
+    out: &mut Output,
+    value: Value,
+    place: impl Fn() -> String,
+) -> Result<(), ComponentError> {
     match value {
         Value::Object(record) => out.emit(record.into()),
         other => {
@@ -183,7 +235,10 @@ fn emit_value(out: &mut Output, value: Value, place: impl Fn() -> String) -> Res
             };
             let mut record = Record::new();
             record.insert("_value".into(), other);
-            out.reject(record, format!("{}: the item is {kind}, not an object", place()))
+            out.reject(
+                record,
+                format!("{}: the item is {kind}, not an object", place()),
+            )
         }
     }
 }
@@ -242,7 +297,8 @@ impl<'de> Visitor<'de> for RecordsAt<'_, '_, '_, '_> {
             let index = self.stream.index;
             self.stream.index += 1;
             let name = self.stream.name;
-            if let Err(stop) = emit_value(self.stream.out, item, || format!("{name} item {index}")) {
+            if let Err(stop) = emit_value(self.stream.out, item, || format!("{name} item {index}"))
+            {
                 self.stream.stopped = Some(stop);
                 return Err(serde::de::Error::custom("stopped"));
             }
@@ -254,7 +310,10 @@ impl<'de> Visitor<'de> for RecordsAt<'_, '_, '_, '_> {
         let mut found = false;
         while let Some(key) = entries.next_key::<String>()? {
             if !found && self.path.first() == Some(&key) {
-                found = entries.next_value_seed(RecordsAt { path: &self.path[1..], stream: self.stream })?;
+                found = entries.next_value_seed(RecordsAt {
+                    path: &self.path[1..],
+                    stream: self.stream,
+                })?;
             } else {
                 entries.next_value::<IgnoredAny>()?;
             }

@@ -13,55 +13,91 @@ fn read(contents: &str, config: serde_json::Value) -> Result<crate::testing::Sou
 }
 
 fn values(records: Vec<sluice_core::Record>) -> Vec<serde_json::Value> {
-    records.into_iter().map(sluice_core::Record::into_value).collect()
+    records
+        .into_iter()
+        .map(sluice_core::Record::into_value)
+        .collect()
 }
 
 #[test]
 fn reads_a_top_level_array() {
     let result = read(r#" [{"a": 1}, {"a": "two", "b": [1, 2]}] "#, json!({})).unwrap();
-    assert_eq!(values(result.records), vec![json!({"a": 1}), json!({"a": "two", "b": [1, 2]})]);
+    assert_eq!(
+        values(result.records),
+        vec![json!({"a": 1}), json!({"a": "two", "b": [1, 2]})]
+    );
 }
 
 #[test]
 fn reads_an_array_at_a_record_path_ignoring_the_rest() {
     let text = r#"{"meta": {"page": 1, "items": "no"}, "data": {"items": [{"id": 1}, 5, {"id": 2}], "x": [1]}}"#;
     let result = read(text, json!({"record_path": "data.items"})).unwrap();
-    assert_eq!(values(result.records), vec![json!({"id": 1}), json!({"id": 2})]);
+    assert_eq!(
+        values(result.records),
+        vec![json!({"id": 1}), json!({"id": 2})]
+    );
     assert_eq!(result.rejected.len(), 1);
-    assert_eq!(result.rejected[0]["_error"], json!("in.json item 1: the item is a number, not an object"));
+    assert_eq!(
+        result.rejected[0]["_error"],
+        json!("in.json item 1: the item is a number, not an object")
+    );
 }
 
 #[test]
 fn reads_ndjson_and_reports_bad_lines_by_number() {
     let text = "{\"a\": 1}\n\n{\"a\": 2\n{\"a\": 3}\r\n";
     let result = read(text, json!({})).unwrap();
-    assert_eq!(values(result.records), vec![json!({"a": 1}), json!({"a": 3})]);
+    assert_eq!(
+        values(result.records),
+        vec![json!({"a": 1}), json!({"a": 3})]
+    );
     let message = result.rejected[0]["_error"].as_str().unwrap();
-    assert!(message.starts_with("in.json line 3: not valid JSON"), "{message}");
+    assert!(
+        message.starts_with("in.json line 3: not valid JSON"),
+        "{message}"
+    );
 }
 
 #[test]
 fn ndjson_lines_can_hold_their_records_at_a_path() {
-    let text = "{\"page\": {\"rows\": [{\"a\": 1}, {\"a\": 2}]}}\n{\"page\": {\"rows\": [{\"a\": 3}]}}\n";
-    let result = read(text, json!({"format": "ndjson", "record_path": "page.rows"})).unwrap();
-    assert_eq!(values(result.records), vec![json!({"a": 1}), json!({"a": 2}), json!({"a": 3})]);
+    let text =
+        "{\"page\": {\"rows\": [{\"a\": 1}, {\"a\": 2}]}}\n{\"page\": {\"rows\": [{\"a\": 3}]}}\n";
+    let result = read(
+        text,
+        json!({"format": "ndjson", "record_path": "page.rows"}),
+    )
+    .unwrap();
+    assert_eq!(
+        values(result.records),
+        vec![json!({"a": 1}), json!({"a": 2}), json!({"a": 3})]
+    );
 }
 
 #[test]
 fn a_broken_document_is_a_run_error_with_its_position() {
     let error = read("[{\"a\": 1}, {\"a\": ]", json!({})).err().unwrap();
-    assert!(error.starts_with("in.json is not valid JSON: expected value at line 1 column"), "{error}");
-    let error = read("{\"a\": 1}", json!({"format": "array"})).err().unwrap();
-    assert!(error.contains("is not an array of records; set `record_path`"), "{error}");
+    assert!(
+        error.starts_with("in.json is not valid JSON: expected value at line 1 column"),
+        "{error}"
+    );
+    let error = read("{\"a\": 1}", json!({"format": "array"}))
+        .err()
+        .unwrap();
+    assert!(
+        error.contains("is not an array of records; set `record_path`"),
+        "{error}"
+    );
 }
 
 #[test]
 fn ndjson_and_array_written_read_back_the_same() {
     let folder = tempfile::tempdir().unwrap();
-    let input = records(json!([{"id": 1, "tags": ["a"], "name": "Zoë"}, {"id": 2, "nested": {"x": null}}]));
+    let input =
+        records(json!([{"id": 1, "tags": ["a"], "name": "Zoë"}, {"id": 2, "nested": {"x": null}}]));
     for (format, pretty) in [("ndjson", false), ("array", true), ("array", false)] {
         let config: JsonWriteConfig =
-            serde_json::from_value(json!({"path": "out.json", "format": format, "pretty": pretty})).unwrap();
+            serde_json::from_value(json!({"path": "out.json", "format": format, "pretty": pretty}))
+                .unwrap();
         write_sink(&config, folder.path(), input.clone(), true).unwrap();
         let back = read_source(
             &serde_json::from_value::<JsonReadConfig>(json!({"path": "out.json"})).unwrap(),
@@ -76,21 +112,33 @@ fn ndjson_and_array_written_read_back_the_same() {
 #[test]
 fn an_empty_array_file_is_valid_json() {
     let folder = tempfile::tempdir().unwrap();
-    let config: JsonWriteConfig = serde_json::from_value(json!({"path": "out.json", "format": "array"})).unwrap();
+    let config: JsonWriteConfig =
+        serde_json::from_value(json!({"path": "out.json", "format": "array"})).unwrap();
     write_sink(&config, folder.path(), Vec::new(), true).unwrap();
     let text = std::fs::read_to_string(folder.path().join("out.json")).unwrap();
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), json!([]));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+        json!([])
+    );
 }
 
 #[test]
 fn ndjson_append_keeps_what_was_there() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(folder.path().join("out.ndjson"), "{\"id\":1}").unwrap();
-    let config: JsonWriteConfig = serde_json::from_value(json!({"path": "out.ndjson", "append": true})).unwrap();
-    write_sink(&config, folder.path(), records(json!([{"id": 2}])), true).unwrap();
-    assert_eq!(std::fs::read_to_string(folder.path().join("out.ndjson")).unwrap(), "{\"id\":1}\n{\"id\":2}\n");
     let config: JsonWriteConfig =
-        serde_json::from_value(json!({"path": "out.json", "append": true, "format": "array"})).unwrap();
+        serde_json::from_value(json!({"path": "out.ndjson", "append": true})).unwrap();
+    write_sink(&config, folder.path(), records(json!([{"id": 2}])), true).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(folder.path().join("out.ndjson")).unwrap(),
+        "{\"id\":1}\n{\"id\":2}\n"
+    );
+    let config: JsonWriteConfig =
+        serde_json::from_value(json!({"path": "out.json", "append": true, "format": "array"}))
+            .unwrap();
     let error = write_sink(&config, folder.path(), Vec::new(), true).unwrap_err();
-    assert!(error.contains("`append` works with the `ndjson` format only"), "{error}");
+    assert!(
+        error.contains("`append` works with the `ndjson` format only"),
+        "{error}"
+    );
 }

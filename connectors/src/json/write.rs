@@ -38,24 +38,38 @@ fn default_layout() -> JsonLayout {
 impl ComponentConfig for JsonWriteConfig {}
 
 impl SinkConfig for JsonWriteConfig {
-    fn build<'run>(&self, context: &BuildContext<'run>) -> Result<Box<dyn Sink + 'run>, ComponentError> {
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Sink + 'run>, ComponentError> {
         let path = context.resolve_path(&self.path);
         let array = self.format == JsonLayout::Array;
         if self.append && array {
-            return Err(ComponentError::failed("`append` works with the `ndjson` format only; a JSON array cannot be appended to"));
+            return Err(ComponentError::failed(
+                "`append` works with the `ndjson` format only; a JSON array cannot be appended to",
+            ));
         }
         let (staged, mut writer) = StagedFile::create(&path)?;
         if self.append && path.exists() {
-            let existing = std::fs::read(&path).map_err(|error| ComponentError::io("read", &path, &error))?;
+            let existing =
+                std::fs::read(&path).map_err(|error| ComponentError::io("read", &path, &error))?;
             let write = |writer: &mut std::io::BufWriter<File>, bytes: &[u8]| {
-                writer.write_all(bytes).map_err(|error| ComponentError::io("write", staged.staging_path(), &error))
+                writer
+                    .write_all(bytes)
+                    .map_err(|error| ComponentError::io("write", staged.staging_path(), &error))
             };
             write(&mut writer, &existing)?;
             if !existing.is_empty() && !existing.ends_with(b"\n") {
                 write(&mut writer, b"\n")?;
             }
         }
-        Ok(Box::new(JsonWrite { staged, writer, array, pretty: self.pretty && array, written: 0 }))
+        Ok(Box::new(JsonWrite {
+            staged,
+            writer,
+            array,
+            pretty: self.pretty && array,
+            written: 0,
+        }))
     }
 }
 
@@ -69,7 +83,9 @@ struct JsonWrite {
 
 impl JsonWrite {
     fn put(&mut self, bytes: &[u8]) -> Result<(), ComponentError> {
-        self.writer.write_all(bytes).map_err(|error| ComponentError::io("write", self.staged.staging_path(), &error))
+        self.writer
+            .write_all(bytes)
+            .map_err(|error| ComponentError::io("write", self.staged.staging_path(), &error))
     }
 }
 
@@ -88,7 +104,9 @@ impl Sink for JsonWrite {
             } else {
                 serde_json::to_writer(&mut text, &record).map(|()| text.push(b'\n'))
             }
-            .map_err(|error| ComponentError::failed(format!("cannot encode a record as JSON: {error}")))?;
+            .map_err(|error| {
+                ComponentError::failed(format!("cannot encode a record as JSON: {error}"))
+            })?;
             self.put(&text)?;
             out.add_bytes(text.len() as u64);
             self.written += 1;

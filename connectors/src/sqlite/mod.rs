@@ -2,9 +2,9 @@
 //! column) and `sqlite.write` (append, replace or upsert, one transaction per run).
 
 mod read;
-mod write;
 #[cfg(test)]
 mod tests;
+mod write;
 
 pub use read::SqliteReadConfig;
 pub use write::SqliteWriteConfig;
@@ -40,9 +40,13 @@ fn to_json(value: ValueRef<'_>) -> Value {
     match value {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(integer) => Value::from(integer),
-        ValueRef::Real(real) => serde_json::Number::from_f64(real).map_or(Value::Null, Value::Number),
+        ValueRef::Real(real) => {
+            serde_json::Number::from_f64(real).map_or(Value::Null, Value::Number)
+        }
         ValueRef::Text(text) => Value::String(String::from_utf8_lossy(text).into_owned()),
-        ValueRef::Blob(bytes) => Value::String(bytes.iter().map(|byte| format!("{byte:02x}")).collect()),
+        ValueRef::Blob(bytes) => {
+            Value::String(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+        }
     }
 }
 

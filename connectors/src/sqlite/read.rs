@@ -37,31 +37,60 @@ pub struct SqliteReadConfig {
 impl ComponentConfig for SqliteReadConfig {}
 
 impl SourceConfig for SqliteReadConfig {
-    fn build<'run>(&self, context: &BuildContext<'run>) -> Result<Box<dyn Source + 'run>, ComponentError> {
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Source + 'run>, ComponentError> {
         let from = match (&self.table, &self.query) {
             (Some(table), None) => quote(table),
             (None, Some(query)) => format!("({})", query.trim().trim_end_matches(';')),
-            _ => return Err(ComponentError::failed("give either `table` or `query`, not both or neither")),
+            _ => {
+                return Err(ComponentError::failed(
+                    "give either `table` or `query`, not both or neither",
+                ));
+            }
         };
         let path = context.resolve_path(&self.path);
         if !path.exists() {
-            return Err(ComponentError::failed(format!("the database {} does not exist", path.display())));
+            return Err(ComponentError::failed(format!(
+                "the database {} does not exist",
+                path.display()
+            )));
         }
-        let connection = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|error| ComponentError::failed(format!("cannot open {}: {error}", path.display())))?;
+        let connection = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|error| {
+            ComponentError::failed(format!("cannot open {}: {error}", path.display()))
+        })?;
         connection
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|error| ComponentError::failed(error.to_string()))?;
         let last_cursor = match (&self.cursor, context.state) {
-            (Some(_), Some(state)) => state.get("cursor").cloned().filter(|value| !value.is_null()),
+            (Some(_), Some(state)) => state
+                .get("cursor")
+                .cloned()
+                .filter(|value| !value.is_null()),
             _ => None,
         };
         let sql = match (&self.cursor, &last_cursor) {
-            (Some(cursor), Some(_)) => format!("SELECT * FROM {from} AS source WHERE {0} > ?1 ORDER BY {0}", quote(cursor)),
-            (Some(cursor), None) => format!("SELECT * FROM {from} AS source ORDER BY {}", quote(cursor)),
+            (Some(cursor), Some(_)) => format!(
+                "SELECT * FROM {from} AS source WHERE {0} > ?1 ORDER BY {0}",
+                quote(cursor)
+            ),
+            (Some(cursor), None) => {
+                format!("SELECT * FROM {from} AS source ORDER BY {}", quote(cursor))
+            }
             (None, _) => format!("SELECT * FROM {from} AS source"),
         };
-        Ok(Box::new(SqliteRead { connection, sql, cursor: self.cursor.clone(), last_cursor, path }))
+        Ok(Box::new(SqliteRead {
+            connection,
+            sql,
+            cursor: self.cursor.clone(),
+            last_cursor,
+            path,
+        }))
     }
 }
 
@@ -75,22 +104,41 @@ struct SqliteRead {
 
 impl Source for SqliteRead {
     fn read(&mut self, out: &mut Output) -> Result<(), ComponentError> {
-        let failed = |error: rusqlite::Error| ComponentError::failed(format!("reading {}: {error}", self.path.display()));
+        let failed = |error: rusqlite::Error| {
+            ComponentError::failed(format!("reading {}: {error}", self.path.display()))
+        };
         let mut statement = self.connection.prepare(&self.sql).map_err(failed)?;
-        let columns: Vec<String> = statement.column_names().into_iter().map(str::to_string).collect();
+        let columns: Vec<String> = statement
+            .column_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         let cursor_index = match &self.cursor {
-            Some(cursor) => Some(columns.iter().position(|column| column == cursor).ok_or_else(|| {
-                ComponentError::failed(format!("the cursor column `{cursor}` is not among the columns ({})", columns.join(", ")))
-            })?),
+            Some(cursor) => Some(
+                columns
+                    .iter()
+                    .position(|column| column == cursor)
+                    .ok_or_else(|| {
+                        ComponentError::failed(format!(
+                            "the cursor column `{cursor}` is not among the columns ({})",
+                            columns.join(", ")
+                        ))
+                    })?,
+            ),
             None => None,
         };
         let parameters: Vec<rusqlite::types::Value> = self.last_cursor.iter().map(to_sql).collect();
-        let mut rows = statement.query(rusqlite::params_from_iter(parameters)).map_err(failed)?;
+        let mut rows = statement
+            .query(rusqlite::params_from_iter(parameters))
+            .map_err(failed)?;
         let mut last = None;
-        let result = stream_rows(&mut rows, &columns, cursor_index, out, &mut last).map_err(|error| match error {
-            RowError::Sql(error) => failed(error),
-            RowError::Output(error) => error,
-        });
+        let result =
+            stream_rows(&mut rows, &columns, cursor_index, out, &mut last).map_err(|error| {
+                match error {
+                    RowError::Sql(error) => failed(error),
+                    RowError::Output(error) => error,
+                }
+            });
         // Also on an early stop: everything up to the last emitted row has been handed on.
         if let Some(value) = last {
             out.checkpoint(json!({ "cursor": value }));
@@ -117,7 +165,9 @@ fn stream_rows(
         for (index, column) in columns.iter().enumerate() {
             let value = row.get_ref(index).map_err(RowError::Sql)?;
             bytes += match value {
-                rusqlite::types::ValueRef::Text(text) | rusqlite::types::ValueRef::Blob(text) => text.len() as u64,
+                rusqlite::types::ValueRef::Text(text) | rusqlite::types::ValueRef::Blob(text) => {
+                    text.len() as u64
+                }
                 _ => 8,
             };
             record.insert(column.clone(), to_json(value));

@@ -34,7 +34,10 @@ fn creates_the_table_from_the_records_and_adds_later_columns() {
     let rejected = write_sink(&config, folder.path(), input, true).unwrap();
     assert!(rejected.is_empty());
     let db = folder.path().join("out.db");
-    let types = rows(&db, "SELECT name, type FROM pragma_table_info('people') ORDER BY cid");
+    let types = rows(
+        &db,
+        "SELECT name, type FROM pragma_table_info('people') ORDER BY cid",
+    );
     assert_eq!(
         types,
         vec![
@@ -47,12 +50,29 @@ fn creates_the_table_from_the_records_and_adds_later_columns() {
         ]
     );
     assert_eq!(
-        rows(&db, "SELECT id, name, score, vip, tags, country FROM people ORDER BY id"),
+        rows(
+            &db,
+            "SELECT id, name, score, vip, tags, country FROM people ORDER BY id"
+        ),
         vec![
-            vec![Integer(1), Text("Ada".into()), Real(1.5), Integer(1), Text("[\"x\"]".into()), Null],
+            vec![
+                Integer(1),
+                Text("Ada".into()),
+                Real(1.5),
+                Integer(1),
+                Text("[\"x\"]".into()),
+                Null
+            ],
             vec![Integer(2), Text("Zoë".into()), Null, Null, Null, Null],
             vec![Integer(3), Text("Bob".into()), Null, Null, Null, Null],
-            vec![Integer(4), Text("Eve".into()), Null, Null, Null, Text("DE".into())],
+            vec![
+                Integer(4),
+                Text("Eve".into()),
+                Null,
+                Null,
+                Null,
+                Text("DE".into())
+            ],
         ]
     );
 }
@@ -63,11 +83,27 @@ fn an_aborted_run_leaves_the_database_exactly_as_it_was() {
     let db = folder.path().join("out.db");
     for mode in ["append", "replace", "upsert"] {
         let _ = std::fs::remove_file(&db);
-        write_sink(&write_config(json!({"path": "out.db", "table": "t"})), folder.path(), records(json!([{"id": 1, "v": "old"}])), true)
-            .unwrap();
-        let config = write_config(json!({"path": "out.db", "table": "t", "mode": mode, "key": ["id"]}));
-        write_sink(&config, folder.path(), records(json!([{"id": 1, "v": "new", "extra": 1}, {"id": 2, "v": "new"}])), false).unwrap();
-        assert_eq!(rows(&db, "SELECT * FROM t"), vec![vec![Integer(1), Text("old".into())]], "mode {mode}");
+        write_sink(
+            &write_config(json!({"path": "out.db", "table": "t"})),
+            folder.path(),
+            records(json!([{"id": 1, "v": "old"}])),
+            true,
+        )
+        .unwrap();
+        let config =
+            write_config(json!({"path": "out.db", "table": "t", "mode": mode, "key": ["id"]}));
+        write_sink(
+            &config,
+            folder.path(),
+            records(json!([{"id": 1, "v": "new", "extra": 1}, {"id": 2, "v": "new"}])),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            rows(&db, "SELECT * FROM t"),
+            vec![vec![Integer(1), Text("old".into())]],
+            "mode {mode}"
+        );
         let tables = rows(&db, "SELECT name FROM sqlite_master WHERE type = 'table'");
         assert_eq!(tables, vec![vec![Text("t".into())]], "mode {mode}");
     }
@@ -78,19 +114,44 @@ fn replace_swaps_in_the_new_rows_and_keeps_the_table_when_nothing_arrives() {
     let folder = tempfile::tempdir().unwrap();
     let db = folder.path().join("out.db");
     let config = write_config(json!({"path": "out.db", "table": "t", "mode": "replace"}));
-    write_sink(&config, folder.path(), records(json!([{"a": 1}, {"a": 2}])), true).unwrap();
-    write_sink(&config, folder.path(), records(json!([{"a": 3, "b": "x"}])), true).unwrap();
-    assert_eq!(rows(&db, "SELECT a, b FROM t"), vec![vec![Integer(3), Text("x".into())]]);
+    write_sink(
+        &config,
+        folder.path(),
+        records(json!([{"a": 1}, {"a": 2}])),
+        true,
+    )
+    .unwrap();
+    write_sink(
+        &config,
+        folder.path(),
+        records(json!([{"a": 3, "b": "x"}])),
+        true,
+    )
+    .unwrap();
+    assert_eq!(
+        rows(&db, "SELECT a, b FROM t"),
+        vec![vec![Integer(3), Text("x".into())]]
+    );
     write_sink(&config, folder.path(), Vec::new(), true).unwrap();
-    assert_eq!(rows(&db, "SELECT a, b FROM t"), vec![vec![Integer(3), Text("x".into())]]);
+    assert_eq!(
+        rows(&db, "SELECT a, b FROM t"),
+        vec![vec![Integer(3), Text("x".into())]]
+    );
 }
 
 #[test]
 fn upsert_updates_by_key_so_a_rerun_never_duplicates() {
     let folder = tempfile::tempdir().unwrap();
     let db = folder.path().join("out.db");
-    let config = write_config(json!({"path": "out.db", "table": "t", "mode": "upsert", "key": ["id"]}));
-    write_sink(&config, folder.path(), records(json!([{"id": 1, "v": "a"}, {"id": 2, "v": "b"}])), true).unwrap();
+    let config =
+        write_config(json!({"path": "out.db", "table": "t", "mode": "upsert", "key": ["id"]}));
+    write_sink(
+        &config,
+        folder.path(),
+        records(json!([{"id": 1, "v": "a"}, {"id": 2, "v": "b"}])),
+        true,
+    )
+    .unwrap();
     let rejected = write_sink(
         &config,
         folder.path(),
@@ -106,10 +167,16 @@ fn upsert_updates_by_key_so_a_rerun_never_duplicates() {
             vec![Integer(3), Text("c".into())],
         ]
     );
-    let messages: Vec<&str> = rejected.iter().map(|record| record["_error"].as_str().unwrap()).collect();
+    let messages: Vec<&str> = rejected
+        .iter()
+        .map(|record| record["_error"].as_str().unwrap())
+        .collect();
     assert_eq!(
         messages,
-        ["the record has no key field `id`; upsert needs it", "the key field `id` is empty; upsert needs a value"]
+        [
+            "the record has no key field `id`; upsert needs it",
+            "the key field `id` is empty; upsert needs a value"
+        ]
     );
 }
 
@@ -118,26 +185,52 @@ fn upsert_without_a_key_is_refused_with_what_to_do() {
     let folder = tempfile::tempdir().unwrap();
     let config = write_config(json!({"path": "out.db", "table": "t", "mode": "upsert"}));
     let error = write_sink(&config, folder.path(), Vec::new(), true).unwrap_err();
-    assert_eq!(error, "mode 'upsert' needs `key`: the fields that identify a row, e.g. [\"id\"]");
+    assert_eq!(
+        error,
+        "mode 'upsert' needs `key`: the fields that identify a row, e.g. [\"id\"]"
+    );
 }
 
 #[test]
 fn a_constraint_violation_is_a_record_error() {
     let folder = tempfile::tempdir().unwrap();
     let db = folder.path().join("out.db");
-    Connection::open(&db).unwrap().execute_batch("CREATE TABLE t (id INTEGER NOT NULL, v TEXT)").unwrap();
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (id INTEGER NOT NULL, v TEXT)")
+        .unwrap();
     let config = write_config(json!({"path": "out.db", "table": "t"}));
-    let rejected = write_sink(&config, folder.path(), records(json!([{"id": 1}, {"v": "x"}])), true).unwrap();
+    let rejected = write_sink(
+        &config,
+        folder.path(),
+        records(json!([{"id": 1}, {"v": "x"}])),
+        true,
+    )
+    .unwrap();
     assert_eq!(rejected.len(), 1);
-    assert!(rejected[0]["_error"].as_str().unwrap().contains("NOT NULL constraint failed: t.id"));
+    assert!(
+        rejected[0]["_error"]
+            .as_str()
+            .unwrap()
+            .contains("NOT NULL constraint failed: t.id")
+    );
     assert_eq!(rows(&db, "SELECT id FROM t"), vec![vec![Integer(1)]]);
 }
 
 fn seed_events(db: &std::path::Path, from: i64, to: i64) {
     let connection = Connection::open(db).unwrap();
-    connection.execute_batch("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, kind TEXT, payload BLOB)").unwrap();
+    connection
+        .execute_batch(
+            "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, kind TEXT, payload BLOB)",
+        )
+        .unwrap();
     for id in from..=to {
-        connection.execute("INSERT INTO events VALUES (?1, ?2, x'00ff')", rusqlite::params![id, format!("k{id}")]).unwrap();
+        connection
+            .execute(
+                "INSERT INTO events VALUES (?1, ?2, x'00ff')",
+                rusqlite::params![id, format!("k{id}")],
+            )
+            .unwrap();
     }
 }
 
@@ -145,13 +238,26 @@ fn seed_events(db: &std::path::Path, from: i64, to: i64) {
 fn reads_a_table_or_a_query_with_types() {
     let folder = tempfile::tempdir().unwrap();
     seed_events(&folder.path().join("in.db"), 1, 3);
-    let config: SqliteReadConfig = serde_json::from_value(json!({"path": "in.db", "table": "events"})).unwrap();
-    let result = read_source(&config, folder.path(), None).unwrap();
-    assert_eq!(result.records[0].to_value(), json!({"id": 1, "kind": "k1", "payload": "00ff"}));
     let config: SqliteReadConfig =
-        serde_json::from_value(json!({"path": "in.db", "query": "SELECT id * 2 AS double FROM events WHERE id > 1;"})).unwrap();
+        serde_json::from_value(json!({"path": "in.db", "table": "events"})).unwrap();
     let result = read_source(&config, folder.path(), None).unwrap();
-    assert_eq!(result.records.iter().map(|record| record["double"].clone()).collect::<Vec<_>>(), [json!(4), json!(6)]);
+    assert_eq!(
+        result.records[0].to_value(),
+        json!({"id": 1, "kind": "k1", "payload": "00ff"})
+    );
+    let config: SqliteReadConfig = serde_json::from_value(
+        json!({"path": "in.db", "query": "SELECT id * 2 AS double FROM events WHERE id > 1;"}),
+    )
+    .unwrap();
+    let result = read_source(&config, folder.path(), None).unwrap();
+    assert_eq!(
+        result
+            .records
+            .iter()
+            .map(|record| record["double"].clone())
+            .collect::<Vec<_>>(),
+        [json!(4), json!(6)]
+    );
 }
 
 #[test]
@@ -159,7 +265,9 @@ fn an_incremental_read_resumes_after_its_cursor() {
     let folder = tempfile::tempdir().unwrap();
     let db = folder.path().join("in.db");
     seed_events(&db, 1, 3);
-    let config: SqliteReadConfig = serde_json::from_value(json!({"path": "in.db", "table": "events", "cursor": "id"})).unwrap();
+    let config: SqliteReadConfig =
+        serde_json::from_value(json!({"path": "in.db", "table": "events", "cursor": "id"}))
+            .unwrap();
     let mut first = read_source(&config, folder.path(), None).unwrap();
     assert_eq!(first.records.len(), 3);
     let state = first.output.take_checkpoint_for_test().unwrap();
@@ -167,22 +275,45 @@ fn an_incremental_read_resumes_after_its_cursor() {
 
     seed_events(&db, 4, 5);
     let mut second = read_source(&config, folder.path(), Some(&state)).unwrap();
-    assert_eq!(second.records.iter().map(|record| record["id"].clone()).collect::<Vec<_>>(), [json!(4), json!(5)]);
-    assert_eq!(second.output.take_checkpoint_for_test(), Some(json!({"cursor": 5})));
+    assert_eq!(
+        second
+            .records
+            .iter()
+            .map(|record| record["id"].clone())
+            .collect::<Vec<_>>(),
+        [json!(4), json!(5)]
+    );
+    assert_eq!(
+        second.output.take_checkpoint_for_test(),
+        Some(json!({"cursor": 5}))
+    );
 
     let mut third = read_source(&config, folder.path(), Some(&json!({"cursor": 5}))).unwrap();
     assert!(third.records.is_empty());
-    assert_eq!(third.output.take_checkpoint_for_test(), None, "no new rows: the state stays where it was");
+    assert_eq!(
+        third.output.take_checkpoint_for_test(),
+        None,
+        "no new rows: the state stays where it was"
+    );
 }
 
 #[test]
 fn a_wrong_cursor_column_or_missing_database_is_explained() {
     let folder = tempfile::tempdir().unwrap();
     seed_events(&folder.path().join("in.db"), 1, 1);
-    let config: SqliteReadConfig = serde_json::from_value(json!({"path": "in.db", "table": "events", "cursor": "idd"})).unwrap();
+    let config: SqliteReadConfig =
+        serde_json::from_value(json!({"path": "in.db", "table": "events", "cursor": "idd"}))
+            .unwrap();
     let error = read_source(&config, folder.path(), None).err().unwrap();
-    assert_eq!(error, "the cursor column `idd` is not among the columns (id, kind, payload)");
-    let config: SqliteReadConfig = serde_json::from_value(json!({"path": "none.db", "table": "events"})).unwrap();
+    assert_eq!(
+        error,
+        "the cursor column `idd` is not among the columns (id, kind, payload)"
+    );
+    let config: SqliteReadConfig =
+        serde_json::from_value(json!({"path": "none.db", "table": "events"})).unwrap();
     let error = read_source(&config, folder.path(), None).err().unwrap();
-    assert!(error.starts_with("the database ") && error.ends_with("none.db does not exist"), "{error}");
+    assert!(
+        error.starts_with("the database ") && error.ends_with("none.db does not exist"),
+        "{error}"
+    );
 }

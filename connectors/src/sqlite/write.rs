@@ -51,24 +51,41 @@ pub enum WriteMode {
 impl ComponentConfig for SqliteWriteConfig {}
 
 impl SinkConfig for SqliteWriteConfig {
-    fn build<'run>(&self, context: &BuildContext<'run>) -> Result<Box<dyn Sink + 'run>, ComponentError> {
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Sink + 'run>, ComponentError> {
         if self.table.trim().is_empty() {
-            return Err(ComponentError::failed("`table` is empty; name the table to write to"));
+            return Err(ComponentError::failed(
+                "`table` is empty; name the table to write to",
+            ));
         }
         if self.mode == WriteMode::Upsert && self.key.is_empty() {
-            return Err(ComponentError::failed("mode 'upsert' needs `key`: the fields that identify a row, e.g. [\"id\"]"));
+            return Err(ComponentError::failed(
+                "mode 'upsert' needs `key`: the fields that identify a row, e.g. [\"id\"]",
+            ));
         }
         let path = context.resolve_path(&self.path);
-        if let Some(folder) = path.parent().filter(|folder| !folder.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder).map_err(|error| ComponentError::io("create the folder", folder, &error))?;
+        if let Some(folder) = path
+            .parent()
+            .filter(|folder| !folder.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(folder)
+                .map_err(|error| ComponentError::io("create the folder", folder, &error))?;
         }
-        let connection = Connection::open(&path)
-            .map_err(|error| ComponentError::failed(format!("cannot open {}: {error}", path.display())))?;
+        let connection = Connection::open(&path).map_err(|error| {
+            ComponentError::failed(format!("cannot open {}: {error}", path.display()))
+        })?;
         let setup = || -> rusqlite::Result<()> {
             connection.busy_timeout(std::time::Duration::from_secs(10))?;
             connection.execute_batch("BEGIN IMMEDIATE")
         };
-        setup().map_err(|error| ComponentError::failed(format!("cannot start writing to {}: {error}", path.display())))?;
+        setup().map_err(|error| {
+            ComponentError::failed(format!(
+                "cannot start writing to {}: {error}",
+                path.display()
+            ))
+        })?;
         let target = match self.mode {
             WriteMode::Replace => format!("{}__sluice_staging", self.table),
             _ => self.table.clone(),
@@ -104,7 +121,11 @@ struct SqliteWrite {
 
 impl SqliteWrite {
     fn sql_error(&self, error: rusqlite::Error) -> ComponentError {
-        ComponentError::failed(format!("writing table `{}` in {}: {error}", self.table, self.path.display()))
+        ComponentError::failed(format!(
+            "writing table `{}` in {}: {error}",
+            self.table,
+            self.path.display()
+        ))
     }
 
     /// Creates (or, for replace, recreates) the target from the first batch, or reads its columns.
@@ -135,8 +156,14 @@ impl SqliteWrite {
                     None => quote(name),
                 })
                 .collect();
-            let create = format!("CREATE TABLE {} ({})", quote(&self.target), definitions.join(", "));
-            self.connection.execute_batch(&create).map_err(|error| self.sql_error(error))?;
+            let create = format!(
+                "CREATE TABLE {} ({})",
+                quote(&self.target),
+                definitions.join(", ")
+            );
+            self.connection
+                .execute_batch(&create)
+                .map_err(|error| self.sql_error(error))?;
             self.columns = columns;
         }
         if self.mode == WriteMode::Upsert {
@@ -145,7 +172,11 @@ impl SqliteWrite {
                 "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({})",
                 quote(&format!("{}__sluice_key", self.table)),
                 quote(&self.target),
-                self.key.iter().map(|name| quote(name)).collect::<Vec<_>>().join(", ")
+                self.key
+                    .iter()
+                    .map(|name| quote(name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             self.connection.execute_batch(&index).map_err(|error| {
                 ComponentError::failed(format!(
@@ -163,7 +194,10 @@ impl SqliteWrite {
     fn existing_columns(&self) -> Result<Columns, ComponentError> {
         let mut statement = self
             .connection
-            .prepare(&format!("SELECT name FROM pragma_table_info({})", sql_text(&self.target)))
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_info({})",
+                sql_text(&self.target)
+            ))
             .map_err(|error| self.sql_error(error))?;
         let names = statement
             .query_map([], |row| row.get::<_, String>(0))
@@ -180,8 +214,14 @@ impl SqliteWrite {
                 continue;
             }
             let kind = first_type(batch, name).unwrap_or("");
-            let alter = format!("ALTER TABLE {} ADD COLUMN {} {kind}", quote(&self.target), quote(name));
-            self.connection.execute_batch(&alter).map_err(|error| self.sql_error(error))?;
+            let alter = format!(
+                "ALTER TABLE {} ADD COLUMN {} {kind}",
+                quote(&self.target),
+                quote(name)
+            );
+            self.connection
+                .execute_batch(&alter)
+                .map_err(|error| self.sql_error(error))?;
             self.columns.insert(name.clone());
             added = true;
         }
@@ -193,7 +233,9 @@ impl SqliteWrite {
 
     fn rebuild_insert(&mut self) {
         let columns: Vec<String> = self.columns.iter().map(|name| quote(name)).collect();
-        let placeholders: Vec<String> = (1..=columns.len()).map(|index| format!("?{index}")).collect();
+        let placeholders: Vec<String> = (1..=columns.len())
+            .map(|index| format!("?{index}"))
+            .collect();
         let mut sql = format!(
             "INSERT INTO {} ({}) VALUES ({})",
             quote(&self.target),
@@ -211,7 +253,11 @@ impl SqliteWrite {
             if updates.is_empty() {
                 sql.push_str(&format!(" ON CONFLICT ({}) DO NOTHING", keys.join(", ")));
             } else {
-                sql.push_str(&format!(" ON CONFLICT ({}) DO UPDATE SET {}", keys.join(", "), updates.join(", ")));
+                sql.push_str(&format!(
+                    " ON CONFLICT ({}) DO UPDATE SET {}",
+                    keys.join(", "),
+                    updates.join(", ")
+                ));
             }
         }
         self.insert_sql = sql;
@@ -219,8 +265,12 @@ impl SqliteWrite {
 
     fn key_problem(&self, record: &Record) -> Option<String> {
         self.key.iter().find_map(|name| match record.get(name) {
-            None => Some(format!("the record has no key field `{name}`; upsert needs it")),
-            Some(serde_json::Value::Null) => Some(format!("the key field `{name}` is empty; upsert needs a value")),
+            None => Some(format!(
+                "the record has no key field `{name}`; upsert needs it"
+            )),
+            Some(serde_json::Value::Null) => Some(format!(
+                "the key field `{name}` is empty; upsert needs a value"
+            )),
             Some(_) => None,
         })
     }
@@ -228,7 +278,10 @@ impl SqliteWrite {
 
 /// The SQLite type of the first non-null value of `name` in the batch.
 fn first_type(batch: &Batch, name: &str) -> Option<&'static str> {
-    batch.iter().filter_map(|record| record.get(name)).find_map(column_type)
+    batch
+        .iter()
+        .filter_map(|record| record.get(name))
+        .find_map(column_type)
 }
 
 /// A string as a SQL text literal.
@@ -256,7 +309,11 @@ impl Sink for SqliteWrite {
             self.add_columns(&new_columns, &batch)?;
         }
         let mut statement = self.connection.prepare(&self.insert_sql).map_err(|error| {
-            ComponentError::failed(format!("writing table `{}` in {}: {error}", self.table, self.path.display()))
+            ComponentError::failed(format!(
+                "writing table `{}` in {}: {error}",
+                self.table,
+                self.path.display()
+            ))
         })?;
         for record in batch {
             if let Some(problem) = self.key_problem(&record) {
@@ -294,7 +351,9 @@ impl Sink for SqliteWrite {
             ));
         }
         sql.push_str("COMMIT");
-        self.connection.execute_batch(&sql).map_err(|error| self.sql_error(error))
+        self.connection
+            .execute_batch(&sql)
+            .map_err(|error| self.sql_error(error))
     }
 
     fn abort(self: Box<Self>) {

@@ -112,8 +112,16 @@ struct Failure {
 
 impl From<sluice_runtime::Error> for Failure {
     fn from(error: sluice_runtime::Error) -> Self {
-        let code = if error.is_invalid_flow() || matches!(error, sluice_runtime::Error::NotFound(_)) { 2 } else { 1 };
-        Failure { code, message: error.to_string() }
+        let code = if error.is_invalid_flow() || matches!(error, sluice_runtime::Error::NotFound(_))
+        {
+            2
+        } else {
+            1
+        };
+        Failure {
+            code,
+            message: error.to_string(),
+        }
     }
 }
 
@@ -122,11 +130,16 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
         )
         .without_time()
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start: {error}");
@@ -152,7 +165,10 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Schema => {
             let schema = sluice_core::schema::flow_schema(&sluice_runtime::registry());
-            println!("{}", serde_json::to_string_pretty(&schema).expect("schema serializes"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).expect("schema serializes")
+            );
             Ok(0)
         }
         command => {
@@ -162,7 +178,11 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 Command::Preview { flow, limit } => {
                     let report = sluice.preview(target(&sluice, &flow)?, limit).await?;
                     output::preview(&report, json);
-                    Ok(if report.status == sluice_runtime::RunStatus::Succeeded { 0 } else { 1 })
+                    Ok(if report.status == sluice_runtime::RunStatus::Succeeded {
+                        0
+                    } else {
+                        1
+                    })
                 }
                 Command::Flows(command) => flows(&sluice, command, json),
                 Command::Runs(RunsCommand::List { flow, limit }) => {
@@ -173,7 +193,9 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                     output::run_detail(&sluice.run_detail(&run)?, json);
                     Ok(0)
                 }
-                Command::Validate { .. } | Command::Components | Command::Schema => unreachable!("handled above"),
+                Command::Validate { .. } | Command::Components | Command::Schema => {
+                    unreachable!("handled above")
+                }
             }
         }
     }
@@ -183,44 +205,68 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
 fn target(sluice: &Sluice, reference: &str) -> Result<RunTarget, Failure> {
     let path = Path::new(reference);
     if path.is_file() {
-        Ok(RunTarget::Loaded(sluice.load_flow_file(path)?))
+        Ok(RunTarget::Loaded(Box::new(sluice.load_flow_file(path)?)))
     } else if reference.ends_with(".json") {
-        Err(Failure { code: 2, message: format!("there is no flow file {reference}") })
+        Err(Failure {
+            code: 2,
+            message: format!("there is no flow file {reference}"),
+        })
     } else {
         Ok(RunTarget::Stored(reference.to_string()))
     }
 }
 
 fn validate(file: &Path, json: bool) -> Result<u8, Failure> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|error| Failure { code: 2, message: format!("cannot read {}: {error}", file.display()) })?;
+    let text = std::fs::read_to_string(file).map_err(|error| Failure {
+        code: 2,
+        message: format!("cannot read {}: {error}", file.display()),
+    })?;
     let registry = sluice_runtime::registry();
     let source = file.display().to_string();
     let result = sluice_core::Flow::from_json(&text)
-        .map_err(|error| sluice_runtime::Error::Parse { file: source.clone(), error })
+        .map_err(|error| sluice_runtime::Error::Parse {
+            file: source.clone(),
+            error,
+        })
         .and_then(|flow| {
             sluice_core::validate::validate(&flow, &registry)
                 .map(|()| flow)
-                .map_err(|report| sluice_runtime::Error::Invalid { file: source.clone(), report })
+                .map_err(|report| sluice_runtime::Error::Invalid {
+                    file: source.clone(),
+                    report,
+                })
         });
     match result {
         Ok(flow) => {
             if json {
-                println!("{}", serde_json::json!({"valid": true, "flow": flow.name, "problems": []}));
+                println!(
+                    "{}",
+                    serde_json::json!({"valid": true, "flow": flow.name, "problems": []})
+                );
             } else {
-                println!("{}: valid ({} nodes, {} edges)", file.display(), flow.nodes.len(), flow.edges.len());
+                println!(
+                    "{}: valid ({} nodes, {} edges)",
+                    file.display(),
+                    flow.nodes.len(),
+                    flow.edges.len()
+                );
             }
             Ok(0)
         }
         Err(error) if json => {
             let problems = match &error {
-                sluice_runtime::Error::Invalid { report, .. } => serde_json::to_value(&report.problems).expect("serializes"),
+                sluice_runtime::Error::Invalid { report, .. } => {
+                    serde_json::to_value(&report.problems).expect("serializes")
+                }
                 sluice_runtime::Error::Parse { error, .. } => serde_json::json!([{
                     "node": null, "field": null, "line": error.line, "column": error.column, "message": error.message
                 }]),
                 other => serde_json::json!([{"message": other.to_string()}]),
             };
-            println!("{}", serde_json::json!({"valid": false, "problems": problems}));
+            println!(
+                "{}",
+                serde_json::json!({"valid": false, "problems": problems})
+            );
             Ok(2)
         }
         Err(error) => Err(error.into()),
@@ -251,26 +297,42 @@ async fn run(sluice: &Sluice, reference: &str, json: bool) -> Result<u8, Failure
     let outcome = handle.wait().await?;
     let _ = watcher.await;
     output::run_summary(&outcome, json);
-    Ok(if outcome.report.status == sluice_runtime::RunStatus::Succeeded { 0 } else { 1 })
+    Ok(
+        if outcome.report.status == sluice_runtime::RunStatus::Succeeded {
+            0
+        } else {
+            1
+        },
+    )
 }
 
 fn flows(sluice: &Sluice, command: FlowsCommand, json: bool) -> Result<u8, Failure> {
     match command {
         FlowsCommand::List => output::flows(&sluice.list_flows()?, json),
-        FlowsCommand::Import { file, replace } => output::imported(&sluice.import_flow_file(&file, replace)?, json),
-        FlowsCommand::Export { flow, output: destination } => {
+        FlowsCommand::Import { file, replace } => {
+            output::imported(&sluice.import_flow_file(&file, replace)?, json)
+        }
+        FlowsCommand::Export {
+            flow,
+            output: destination,
+        } => {
             let document = sluice.export_flow(&flow)?;
             match destination {
-                Some(path) => std::fs::write(&path, format!("{document}\n")).map_err(|error| Failure {
-                    code: 1,
-                    message: format!("cannot write {}: {error}", path.display()),
-                })?,
+                Some(path) => {
+                    std::fs::write(&path, format!("{document}\n")).map_err(|error| Failure {
+                        code: 1,
+                        message: format!("cannot write {}: {error}", path.display()),
+                    })?
+                }
                 None => println!("{document}"),
             }
         }
         FlowsCommand::Show { flow } => {
             let loaded = sluice.find_flow(&flow)?;
-            let versions = sluice.store().flow_versions(&loaded.flow.id).map_err(sluice_runtime::Error::from)?;
+            let versions = sluice
+                .store()
+                .flow_versions(&loaded.flow.id)
+                .map_err(sluice_runtime::Error::from)?;
             output::flow_detail(&loaded, &versions, json);
         }
         FlowsCommand::Delete { flow } => {

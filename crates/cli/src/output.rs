@@ -6,10 +6,16 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sluice_runtime::{FlowListing, ImportOutcome, LoadedFlow, RunDetail, RunEvent, RunOutcome, RunRecord, RunReport, RunStatus};
+use sluice_runtime::{
+    FlowListing, ImportOutcome, LoadedFlow, RunDetail, RunEvent, RunOutcome, RunRecord, RunReport,
+    RunStatus,
+};
 
 fn print_json(value: &impl serde::Serialize) {
-    println!("{}", serde_json::to_string_pretty(value).expect("output serializes"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("output serializes")
+    );
 }
 
 /// Prints rows as columns padded to the widest cell.
@@ -21,8 +27,11 @@ fn table(header: &[&str], rows: Vec<Vec<String>>) {
         }
     }
     let line = |cells: Vec<String>| {
-        let padded: Vec<String> =
-            cells.iter().zip(&widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
         println!("{}", padded.join("  ").trim_end());
     };
     line(header.iter().map(|cell| cell.to_string()).collect());
@@ -58,11 +67,17 @@ impl Progress {
     pub fn new(enabled: bool) -> Progress {
         let bar = enabled.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            bar.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("valid template"));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("valid template"),
+            );
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        Progress { bar, counts: Mutex::new(BTreeMap::new()), order: Mutex::new(Vec::new()) }
+        Progress {
+            bar,
+            counts: Mutex::new(BTreeMap::new()),
+            order: Mutex::new(Vec::new()),
+        }
     }
 
     pub fn update(&self, event: &RunEvent) {
@@ -76,15 +91,22 @@ impl Progress {
                 (node, stats.records_out)
             }
             RunEvent::Log { message, node, .. } => {
-                bar.println(format!("  {}{message}", node.as_ref().map(|node| format!("{node}: ")).unwrap_or_default()));
+                bar.println(format!(
+                    "  {}{message}",
+                    node.as_ref()
+                        .map(|node| format!("{node}: "))
+                        .unwrap_or_default()
+                ));
                 return;
             }
         };
         let mut counts = self.counts.lock().expect("progress lock");
         counts.insert(node.clone(), out);
         let order = self.order.lock().expect("progress lock");
-        let parts: Vec<String> =
-            order.iter().map(|node| format!("{node} {}", count(counts.get(node).copied().unwrap_or(0)))).collect();
+        let parts: Vec<String> = order
+            .iter()
+            .map(|node| format!("{node} {}", count(counts.get(node).copied().unwrap_or(0))))
+            .collect();
         bar.set_message(parts.join(" → "));
     }
 
@@ -128,9 +150,16 @@ pub fn run_summary(outcome: &RunOutcome, json: bool) {
     node_table(&outcome.report);
     match outcome.report.status {
         RunStatus::Succeeded => {
-            println!("run {} succeeded in {}", outcome.run_id, seconds(outcome.report.duration_ms));
+            println!(
+                "run {} succeeded in {}",
+                outcome.run_id,
+                seconds(outcome.report.duration_ms)
+            );
         }
-        RunStatus::Cancelled => println!("run {} was cancelled; nothing it wrote was kept", outcome.run_id),
+        RunStatus::Cancelled => println!(
+            "run {} was cancelled; nothing it wrote was kept",
+            outcome.run_id
+        ),
         RunStatus::Failed => {
             println!("run {} failed; nothing it wrote was kept", outcome.run_id);
             if let Some(failure) = &outcome.report.failure {
@@ -179,7 +208,13 @@ pub fn preview(report: &RunReport, json: bool) {
                         Some(other) => other.to_string(),
                         None => String::new(),
                     })
-                    .map(|cell| if cell.chars().count() > 30 { format!("{}…", cell.chars().take(29).collect::<String>()) } else { cell })
+                    .map(|cell| {
+                        if cell.chars().count() > 30 {
+                            format!("{}…", cell.chars().take(29).collect::<String>())
+                        } else {
+                            cell
+                        }
+                    })
                     .collect()
             })
             .collect();
@@ -210,11 +245,22 @@ pub fn runs(runs: &[RunRecord], json: bool) {
                 run.status.to_string(),
                 run.trigger.clone(),
                 run.started_at.clone(),
-                run.error.clone().unwrap_or_default().lines().next().unwrap_or_default().chars().take(60).collect(),
+                run.error
+                    .clone()
+                    .unwrap_or_default()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(60)
+                    .collect(),
             ]
         })
         .collect();
-    table(&["RUN", "FLOW", "STATUS", "TRIGGER", "STARTED", "ERROR"], rows);
+    table(
+        &["RUN", "FLOW", "STATUS", "TRIGGER", "STARTED", "ERROR"],
+        rows,
+    );
 }
 
 pub fn run_detail(detail: &RunDetail, json: bool) {
@@ -254,7 +300,11 @@ pub fn run_detail(detail: &RunDetail, json: bool) {
     table(&["NODE", "STATUS", "IN", "OUT", "ERRORED", "TIME"], rows);
     println!();
     for line in &detail.logs {
-        let node = line.node_id.as_ref().map(|node| format!(" [{node}]")).unwrap_or_default();
+        let node = line
+            .node_id
+            .as_ref()
+            .map(|node| format!(" [{node}]"))
+            .unwrap_or_default();
         println!("{} {:<5}{node} {}", line.at, line.level, line.message);
     }
 }
@@ -276,7 +326,12 @@ pub fn flows(flows: &[FlowListing], json: bool) {
                 .as_ref()
                 .map(|run| format!("{} at {}", run.status, run.started_at))
                 .unwrap_or_else(|| "never run".into());
-            vec![flow.summary.id.clone(), flow.summary.name.clone(), flow.summary.current_version.to_string(), last]
+            vec![
+                flow.summary.id.clone(),
+                flow.summary.name.clone(),
+                flow.summary.current_version.to_string(),
+                last,
+            ]
         })
         .collect();
     table(&["ID", "NAME", "VERSION", "LAST RUN"], rows);
@@ -287,23 +342,36 @@ pub fn imported(outcome: &ImportOutcome, json: bool) {
         print_json(outcome);
         return;
     }
-    println!("imported '{}' as {} (version {})", outcome.name, outcome.flow_id, outcome.version);
+    println!(
+        "imported '{}' as {} (version {})",
+        outcome.name, outcome.flow_id, outcome.version
+    );
     if let Some(old) = &outcome.replaced_id {
-        println!("note: a stored flow already had the id {old}, so this one got a new id (use --replace to update it instead)");
+        println!(
+            "note: a stored flow already had the id {old}, so this one got a new id (use --replace to update it instead)"
+        );
     }
     if !outcome.credentials_needed.is_empty() {
-        println!("it uses these credentials: {}", outcome.credentials_needed.join(", "));
+        println!(
+            "it uses these credentials: {}",
+            outcome.credentials_needed.join(", ")
+        );
     }
 }
 
 pub fn flow_detail(loaded: &LoadedFlow, versions: &[sluice_runtime::FlowVersion], json: bool) {
     if json {
-        print_json(&serde_json::json!({"flow": loaded.flow, "base_dir": loaded.base_dir, "versions": versions}));
+        print_json(
+            &serde_json::json!({"flow": loaded.flow, "base_dir": loaded.base_dir, "versions": versions}),
+        );
         return;
     }
     println!("{}", loaded.flow.to_json());
     println!();
-    println!("relative paths resolve against {}", loaded.base_dir.display());
+    println!(
+        "relative paths resolve against {}",
+        loaded.base_dir.display()
+    );
     for version in versions {
         println!("version {} saved {}", version.version, version.saved_at);
     }

@@ -72,7 +72,10 @@ pub struct ExpressionField {
 
 impl ExpressionField {
     pub fn new(field: impl Into<String>, source: impl Into<String>) -> Self {
-        ExpressionField { field: field.into(), source: source.into() }
+        ExpressionField {
+            field: field.into(),
+            source: source.into(),
+        }
     }
 }
 
@@ -95,7 +98,11 @@ pub struct BuildContext<'run> {
 impl BuildContext<'_> {
     /// A path from a config, resolved against the flow's folder when relative.
     pub fn resolve_path(&self, path: &Path) -> PathBuf {
-        if path.is_absolute() { path.to_path_buf() } else { self.base_dir.join(path) }
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir.join(path)
+        }
     }
 }
 
@@ -114,8 +121,10 @@ pub trait ComponentConfig: Send + Sync + fmt::Debug {
 
 /// The config half of a source.
 pub trait SourceConfig: ComponentConfig {
-    fn build<'run>(&self, context: &BuildContext<'run>)
-    -> Result<Box<dyn Source + 'run>, ComponentError>;
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Source + 'run>, ComponentError>;
 }
 
 /// The config half of a transform.
@@ -128,7 +137,10 @@ pub trait TransformConfig: ComponentConfig {
 
 /// The config half of a sink.
 pub trait SinkConfig: ComponentConfig {
-    fn build<'run>(&self, context: &BuildContext<'run>) -> Result<Box<dyn Sink + 'run>, ComponentError>;
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Sink + 'run>, ComponentError>;
 }
 
 /// A parsed, typed component config.

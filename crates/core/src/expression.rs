@@ -42,7 +42,10 @@ impl std::fmt::Debug for Expressions {
 
 impl Expressions {
     /// The environment for a run that started at `started_at` with these flow variables.
-    pub fn new(vars: &serde_json::Map<String, serde_json::Value>, started_at: DateTime<Utc>) -> Self {
+    pub fn new(
+        vars: &serde_json::Map<String, serde_json::Value>,
+        started_at: DateTime<Utc>,
+    ) -> Self {
         let mut environment = Environment::new();
         environment.set_undefined_behavior(UndefinedBehavior::Strict);
         environment.add_global("vars", Value::from(Serde(vars)));
@@ -65,7 +68,9 @@ impl Expressions {
     /// Compiles a bare expression such as `status == 'active'` or `amount | float * 100`.
     pub fn compile(&self, source: &str) -> Result<CompiledExpression<'_>, ExpressionError> {
         if source.trim().is_empty() {
-            return Err(ExpressionError { message: "the expression is empty".into() });
+            return Err(ExpressionError {
+                message: "the expression is empty".into(),
+            });
         }
         let expression = self
             .environment
@@ -74,7 +79,11 @@ impl Expressions {
         let mut fields: Vec<String> = expression.undeclared_variables(false).into_iter().collect();
         fields.retain(|name| !matches!(name.as_str(), "record" | "vars" | "now"));
         fields.sort();
-        Ok(CompiledExpression { expression, source: source.to_string(), fields })
+        Ok(CompiledExpression {
+            expression,
+            source: source.to_string(),
+            fields,
+        })
     }
 }
 
@@ -87,7 +96,9 @@ pub struct CompiledExpression<'env> {
 
 impl std::fmt::Debug for CompiledExpression<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CompiledExpression").field("source", &self.source).finish()
+        f.debug_struct("CompiledExpression")
+            .field("source", &self.source)
+            .finish()
     }
 }
 
@@ -151,7 +162,10 @@ impl CompiledExpression<'_> {
             ),
             many => format!(
                 "the record has no fields {} (its fields: {})",
-                many.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", "),
+                many.iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 available.join(", ")
             ),
         };
@@ -194,11 +208,18 @@ impl Object for RecordView {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        key.as_str().and_then(|name| self.0.record.get(name)).map(from_json_value)
+        key.as_str()
+            .and_then(|name| self.0.record.get(name))
+            .map(from_json_value)
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let keys: Vec<Value> = self.0.record.keys().map(|key| Value::from(key.as_str())).collect();
+        let keys: Vec<Value> = self
+            .0
+            .record
+            .keys()
+            .map(|key| Value::from(key.as_str()))
+            .collect();
         Enumerator::Values(keys)
     }
 }
@@ -206,7 +227,9 @@ impl Object for RecordView {
 impl RecordScope {
     /// Makes `record` visible to expressions.
     pub fn enter(record: Record) -> RecordScope {
-        RecordScope { value: Value::from_object(ScopeObject { record }) }
+        RecordScope {
+            value: Value::from_object(ScopeObject { record }),
+        }
     }
 
     /// The record in scope.
@@ -269,7 +292,10 @@ pub fn to_json_value(value: &Value) -> Result<serde_json::Value, EngineError> {
             serde_json::Number::from_f64(float)
                 .map(serde_json::Value::Number)
                 .ok_or_else(|| {
-                    EngineError::new(ErrorKind::InvalidOperation, "the result is not a finite number")
+                    EngineError::new(
+                        ErrorKind::InvalidOperation,
+                        "the result is not a finite number",
+                    )
                 })?
         }
         _ => serde_json::to_value(value).map_err(serde_error)?,
@@ -288,7 +314,10 @@ fn to_json(value: &Value) -> Result<String, EngineError> {
 /// `text | parse_json`: JSON text as a value (object, array, number, …).
 fn parse_json(text: &str) -> Result<Value, EngineError> {
     let parsed: serde_json::Value = serde_json::from_str(text).map_err(|error| {
-        EngineError::new(ErrorKind::InvalidOperation, format!("not valid JSON: {error}"))
+        EngineError::new(
+            ErrorKind::InvalidOperation,
+            format!("not valid JSON: {error}"),
+        )
     })?;
     Ok(Value::from(Serde(&parsed)))
 }
@@ -322,27 +351,41 @@ pub fn parse_datetime_text(text: &str, format: Option<&str>) -> Result<DateTime<
             return Ok(parsed.and_utc());
         }
         if let Ok(parsed) = NaiveDate::parse_from_str(text, format) {
-            return Ok(parsed.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+            return Ok(parsed
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight exists")
+                .and_utc());
         }
-        return Err(format!("'{text}' does not match the date format '{format}'"));
+        return Err(format!(
+            "'{text}' does not match the date format '{format}'"
+        ));
     }
     if let Ok(parsed) = DateTime::parse_from_rfc3339(text) {
         return Ok(parsed.with_timezone(&Utc));
     }
-    for layout in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+    for layout in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(parsed) = NaiveDateTime::parse_from_str(text, layout) {
             return Ok(parsed.and_utc());
         }
     }
     if let Ok(parsed) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(parsed.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+        return Ok(parsed
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc());
     }
     if let Ok(seconds) = text.parse::<i64>() {
         if let Some(parsed) = Utc.timestamp_opt(seconds, 0).single() {
             return Ok(parsed);
         }
     }
-    Err(format!("'{text}' is not a date; give its layout, e.g. parse_datetime('%d/%m/%Y')"))
+    Err(format!(
+        "'{text}' is not a date; give its layout, e.g. parse_datetime('%d/%m/%Y')"
+    ))
 }
 
 /// `text | parse_datetime` or `text | parse_datetime('%d/%m/%Y %H:%M')`: an RFC 3339 UTC timestamp.
@@ -357,7 +400,10 @@ fn format_datetime(value: &Value, format: String) -> Result<String, EngineError>
     let parsed = read_datetime(value, None)?;
     let mut rendered = String::new();
     write!(rendered, "{}", parsed.format(&format)).map_err(|_| {
-        EngineError::new(ErrorKind::InvalidOperation, format!("'{format}' is not a valid date layout"))
+        EngineError::new(
+            ErrorKind::InvalidOperation,
+            format!("'{format}' is not a valid date layout"),
+        )
     })?;
     Ok(rendered)
 }
@@ -369,7 +415,10 @@ fn round(value: &Value, precision: Option<i32>) -> Result<Value, EngineError> {
         return Ok(value.clone());
     }
     let number = f64::try_from(value.clone()).map_err(|_| {
-        EngineError::new(ErrorKind::InvalidOperation, format!("cannot round a {}", value.kind()))
+        EngineError::new(
+            ErrorKind::InvalidOperation,
+            format!("cannot round a {}", value.kind()),
+        )
     })?;
     let rounded = match precision.unwrap_or(0) {
         0 => number.round(),
@@ -417,24 +466,48 @@ mod tests {
     #[test]
     fn numeric_mapping_from_csv_strings() {
         let row = json!({"amount": "12.35"});
-        assert_eq!(eval("(amount | float * 100) | round | int", row).unwrap(), json!(1235));
+        assert_eq!(
+            eval("(amount | float * 100) | round | int", row).unwrap(),
+            json!(1235)
+        );
     }
 
     #[test]
     fn documented_filters_work() {
         let row = json!({"name": "  Ada Lovelace ", "tags": "a,b,c", "email": "ADA@X.ORG"});
-        assert_eq!(eval("name | trim | upper", row.clone()).unwrap(), json!("ADA LOVELACE"));
-        assert_eq!(eval("email | lower", row.clone()).unwrap(), json!("ada@x.org"));
-        assert_eq!(eval("tags | split(',') | length", row.clone()).unwrap(), json!(3));
-        assert_eq!(eval("name | trim | replace('Ada', 'A.')", row.clone()).unwrap(), json!("A. Lovelace"));
-        assert_eq!(eval("missing | default('n/a')", row.clone()).unwrap(), json!("n/a"));
+        assert_eq!(
+            eval("name | trim | upper", row.clone()).unwrap(),
+            json!("ADA LOVELACE")
+        );
+        assert_eq!(
+            eval("email | lower", row.clone()).unwrap(),
+            json!("ada@x.org")
+        );
+        assert_eq!(
+            eval("tags | split(',') | length", row.clone()).unwrap(),
+            json!(3)
+        );
+        assert_eq!(
+            eval("name | trim | replace('Ada', 'A.')", row.clone()).unwrap(),
+            json!("A. Lovelace")
+        );
+        assert_eq!(
+            eval("missing | default('n/a')", row.clone()).unwrap(),
+            json!("n/a")
+        );
         assert_eq!(eval("42 | string", row.clone()).unwrap(), json!("42"));
         assert_eq!(eval("2.675 | round(1)", row.clone()).unwrap(), json!(2.7));
         assert_eq!(eval("-2.5 | round", row.clone()).unwrap(), json!(-3.0));
         assert_eq!(eval("7 | round", row.clone()).unwrap(), json!(7));
         assert_eq!(eval("'7' | int + 1", row.clone()).unwrap(), json!(8));
-        assert_eq!(eval("{'a': [1, 2]} | json", row.clone()).unwrap(), json!("{\"a\":[1,2]}"));
-        assert_eq!(eval("'{\"a\": 3}' | parse_json", row.clone()).unwrap(), json!({"a": 3}));
+        assert_eq!(
+            eval("{'a': [1, 2]} | json", row.clone()).unwrap(),
+            json!("{\"a\":[1,2]}")
+        );
+        assert_eq!(
+            eval("'{\"a\": 3}' | parse_json", row.clone()).unwrap(),
+            json!({"a": 3})
+        );
         assert_eq!(eval("vars.region", row).unwrap(), json!("EU"));
     }
 
@@ -445,17 +518,32 @@ mod tests {
             eval("day | parse_datetime('%d/%m/%Y')", row.clone()).unwrap(),
             json!("2026-11-26T00:00:00Z")
         );
-        assert_eq!(eval("at | format_datetime('%H:%M')", row.clone()).unwrap(), json!("08:30"));
-        assert_eq!(eval("at | timestamp", row.clone()).unwrap(), json!(1_795_681_800));
-        assert_eq!(eval("now()", row.clone()).unwrap(), json!("2026-11-26T10:00:00Z"));
+        assert_eq!(
+            eval("at | format_datetime('%H:%M')", row.clone()).unwrap(),
+            json!("08:30")
+        );
+        assert_eq!(
+            eval("at | timestamp", row.clone()).unwrap(),
+            json!(1_795_681_800)
+        );
+        assert_eq!(
+            eval("now()", row.clone()).unwrap(),
+            json!("2026-11-26T10:00:00Z")
+        );
         let error = eval("day | parse_datetime", row).unwrap_err();
-        assert!(error.message.contains("'26/11/2026' is not a date"), "{error}");
+        assert!(
+            error.message.contains("'26/11/2026' is not a date"),
+            "{error}"
+        );
     }
 
     #[test]
     fn a_missing_field_names_the_field_and_what_there_is() {
         let error = eval("stauts == 'active'", json!({"status": "active"})).unwrap_err();
-        assert_eq!(error.message, "the record has no field `stauts` (its fields: status)");
+        assert_eq!(
+            error.message,
+            "the record has no field `stauts` (its fields: status)"
+        );
     }
 
     #[test]

@@ -29,12 +29,20 @@ impl Record {
 
     /// An empty record with room for `fields` fields.
     pub fn with_capacity(fields: usize) -> Record {
-        Record(IndexMap::with_capacity_and_hasher(fields, Default::default()))
+        Record(IndexMap::with_capacity_and_hasher(
+            fields,
+            Default::default(),
+        ))
     }
 
     /// The record as a JSON object value.
     pub fn to_value(&self) -> Value {
-        Value::Object(self.0.iter().map(|(key, value)| (key.clone(), value.clone())).collect())
+        Value::Object(
+            self.0
+                .iter()
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect(),
+        )
     }
 
     /// The record as a JSON object value, without copying.

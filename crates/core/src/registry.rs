@@ -34,7 +34,9 @@ pub struct ComponentDescriptor {
 
 impl std::fmt::Debug for ComponentDescriptor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ComponentDescriptor").field("component", &self.component).finish()
+        f.debug_struct("ComponentDescriptor")
+            .field("component", &self.component)
+            .finish()
     }
 }
 
@@ -122,7 +124,10 @@ pub fn parse_config<C: DeserializeOwned>(value: serde_json::Value) -> Result<C, 
         } else {
             Some(path)
         };
-        ConfigError { field, message: explain_serde_message(&message) }
+        ConfigError {
+            field,
+            message: explain_serde_message(&message),
+        }
     })
 }
 
@@ -144,9 +149,16 @@ fn explain_serde_message(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("missing field ") {
         return format!("the required field {rest} is missing");
     }
-    if let Some(rest) = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: ")) {
+    if let Some(rest) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+    {
         if let Some((found, expected)) = rest.split_once(", expected ") {
-            return format!("expects {}, not {}", plain_type(expected), plain_found(found));
+            return format!(
+                "expects {}, not {}",
+                plain_type(expected),
+                plain_found(found)
+            );
         }
     }
     message.to_string()
@@ -172,7 +184,11 @@ fn plain_found(found: &str) -> String {
     if let Some(text) = found.strip_prefix("string ") {
         return format!("the text {text}");
     }
-    for (prefix, words) in [("integer ", "the number "), ("floating point ", "the number "), ("boolean ", "")] {
+    for (prefix, words) in [
+        ("integer ", "the number "),
+        ("floating point ", "the number "),
+        ("boolean ", ""),
+    ] {
         if let Some(rest) = found.strip_prefix(prefix) {
             return format!("{words}{}", rest.trim_matches('`'));
         }
@@ -194,18 +210,23 @@ pub struct Registry {
 impl Registry {
     /// A registry holding the core transforms.
     pub fn with_transforms() -> Self {
-        Registry { descriptors: crate::transforms::descriptors() }
+        Registry {
+            descriptors: crate::transforms::descriptors(),
+        }
     }
 
     /// Adds a node type. A second registration of the same type replaces the first.
     pub fn register(&mut self, descriptor: ComponentDescriptor) {
-        self.descriptors.retain(|existing| existing.component != descriptor.component);
+        self.descriptors
+            .retain(|existing| existing.component != descriptor.component);
         self.descriptors.push(descriptor);
     }
 
     /// The node type with this name.
     pub fn get(&self, component: &str) -> Option<&ComponentDescriptor> {
-        self.descriptors.iter().find(|descriptor| descriptor.component == component)
+        self.descriptors
+            .iter()
+            .find(|descriptor| descriptor.component == component)
     }
 
     /// Every node type, in registration order.
@@ -217,7 +238,12 @@ impl Registry {
     pub fn closest(&self, component: &str) -> Option<&'static str> {
         self.descriptors
             .iter()
-            .map(|descriptor| (edit_distance(component, descriptor.component), descriptor.component))
+            .map(|descriptor| {
+                (
+                    edit_distance(component, descriptor.component),
+                    descriptor.component,
+                )
+            })
             .filter(|(distance, _)| *distance <= 3)
             .min_by_key(|(distance, _)| *distance)
             .map(|(_, name)| name)
@@ -231,7 +257,11 @@ fn edit_distance(left: &str, right: &str) -> usize {
         let mut current = vec![row + 1];
         for (column, right_char) in right.iter().enumerate() {
             let substitution = previous[column] + usize::from(left_char != *right_char);
-            current.push(substitution.min(previous[column + 1] + 1).min(current[column] + 1));
+            current.push(
+                substitution
+                    .min(previous[column + 1] + 1)
+                    .min(current[column] + 1),
+            );
         }
         previous = current;
     }

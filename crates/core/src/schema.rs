@@ -17,7 +17,9 @@ pub fn flow_schema(registry: &Registry) -> Value {
     for descriptor in registry.descriptors() {
         let mut schema = serde_json::to_value((descriptor.schema)()).expect("schema serializes");
         let prefix = format!("{}.", descriptor.component);
-        if let Some(Value::Object(definitions)) = schema.as_object_mut().and_then(|map| map.remove("$defs")) {
+        if let Some(Value::Object(definitions)) =
+            schema.as_object_mut().and_then(|map| map.remove("$defs"))
+        {
             for (name, mut definition) in definitions {
                 rewrite_refs(&mut definition, &prefix);
                 root["$defs"][format!("{prefix}{name}")] = definition;
@@ -47,7 +49,8 @@ fn rewrite_refs(value: &mut Value, prefix: &str) {
         Value::Object(map) => {
             for (key, item) in map.iter_mut() {
                 if key == "$ref" {
-                    if let Some(name) = item.as_str().and_then(|text| text.strip_prefix("#/$defs/")) {
+                    if let Some(name) = item.as_str().and_then(|text| text.strip_prefix("#/$defs/"))
+                    {
                         *item = json!(format!("#/$defs/{prefix}{name}"));
                     }
                 } else {

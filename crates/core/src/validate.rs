@@ -22,7 +22,9 @@ pub struct Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.node, &self.field) {
-            (Some(node), Some(field)) => write!(f, "node `{node}`, field `{field}`: {}", self.message),
+            (Some(node), Some(field)) => {
+                write!(f, "node `{node}`, field `{field}`: {}", self.message)
+            }
             (Some(node), None) => write!(f, "node `{node}`: {}", self.message),
             (None, Some(field)) => write!(f, "`{field}`: {}", self.message),
             (None, None) => f.write_str(&self.message),
@@ -39,7 +41,11 @@ pub struct ValidationReport {
 impl fmt::Display for ValidationReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let count = self.problems.len();
-        writeln!(f, "the flow has {count} problem{}:", if count == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "the flow has {count} problem{}:",
+            if count == 1 { "" } else { "s" }
+        )?;
         for problem in &self.problems {
             writeln!(f, "  - {problem}")?;
         }
@@ -54,33 +60,56 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn flow_problem(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem { node: None, field: Some(field.into()), message: message.into() });
+        self.problems.push(Problem {
+            node: None,
+            field: Some(field.into()),
+            message: message.into(),
+        });
     }
 
     fn node_problem(&mut self, node: &str, field: Option<String>, message: impl Into<String>) {
-        self.problems.push(Problem { node: Some(node.to_string()), field, message: message.into() });
+        self.problems.push(Problem {
+            node: Some(node.to_string()),
+            field,
+            message: message.into(),
+        });
     }
 }
 
 /// Checks a flow against the registry. `Ok` means it can run.
 pub fn validate(flow: &Flow, registry: &Registry) -> Result<(), ValidationReport> {
-    let mut checker = Checker { problems: Vec::new(), registry };
+    let mut checker = Checker {
+        problems: Vec::new(),
+        registry,
+    };
     if flow.format != FLOW_FORMAT {
         checker.flow_problem(
             "format",
-            format!("'{}' is not a format this version reads; it reads '{FLOW_FORMAT}'", flow.format),
+            format!(
+                "'{}' is not a format this version reads; it reads '{FLOW_FORMAT}'",
+                flow.format
+            ),
         );
     }
     if flow.name.trim().is_empty() {
         checker.flow_problem("name", "the flow needs a name");
     }
     if flow.nodes.is_empty() {
-        checker.flow_problem("nodes", "the flow has no nodes; add a source and a destination");
+        checker.flow_problem(
+            "nodes",
+            "the flow has no nodes; add a source and a destination",
+        );
     }
 
     let components = check_nodes(&mut checker, flow);
     check_edges(&mut checker, flow, &components);
-    if checker.problems.is_empty() { Ok(()) } else { Err(ValidationReport { problems: checker.problems }) }
+    if checker.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ValidationReport {
+            problems: checker.problems,
+        })
+    }
 }
 
 /// Node ids, types, configs and expressions. Returns the parsed component of each valid node.
@@ -97,15 +126,27 @@ fn check_nodes<'f>(checker: &mut Checker<'_>, flow: &'f Flow) -> HashMap<&'f str
             checker.node_problem(&node.id, None, "two nodes have this id; ids must be unique");
             continue;
         }
-        if !node.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            checker.node_problem(&node.id, None, "the id may only hold letters, digits, '-' and '_'");
+        if !node
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            checker.node_problem(
+                &node.id,
+                None,
+                "the id may only hold letters, digits, '-' and '_'",
+            );
         }
         let Some(descriptor) = checker.registry.get(&node.component) else {
             let hint = match checker.registry.closest(&node.component) {
                 Some(close) => format!("; did you mean `{close}`?"),
                 None => String::from("; see `sluice components` for the known types"),
             };
-            checker.node_problem(&node.id, Some("type".into()), format!("unknown node type `{}`{hint}", node.component));
+            checker.node_problem(
+                &node.id,
+                Some("type".into()),
+                format!("unknown node type `{}`{hint}", node.component),
+            );
             continue;
         };
         let component = match (descriptor.parse)(node.config.clone()) {
@@ -120,7 +161,10 @@ fn check_nodes<'f>(checker: &mut Checker<'_>, flow: &'f Flow) -> HashMap<&'f str
                 checker.node_problem(
                     &node.id,
                     Some(expression.field),
-                    format!("the expression `{}` does not compile: {error}", expression.source),
+                    format!(
+                        "the expression `{}` does not compile: {error}",
+                        expression.source
+                    ),
                 );
             }
         }
@@ -139,7 +183,14 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
             if !known.contains(id.as_str()) {
                 checker.flow_problem(
                     format!("edges[{index}].{end}"),
-                    format!("the edge {} `{id}`, but there is no node with that id", if end == "from" { "starts at" } else { "leads to" }),
+                    format!(
+                        "the edge {} `{id}`, but there is no node with that id",
+                        if end == "from" {
+                            "starts at"
+                        } else {
+                            "leads to"
+                        }
+                    ),
                 );
                 good = false;
             }
@@ -163,20 +214,37 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
                     );
                 }
             } else if component.kind() == ComponentKind::Sink {
-                checker.node_problem(&edge.from, None, format!("a destination has no `{port}` port; only its `error` port can be connected"));
+                checker.node_problem(
+                    &edge.from,
+                    None,
+                    format!(
+                        "a destination has no `{port}` port; only its `error` port can be connected"
+                    ),
+                );
             } else {
                 let ports = component.config().output_ports();
                 if !ports.iter().any(|candidate| candidate == port) {
                     checker.flow_problem(
                         format!("edges[{index}].from_port"),
-                        format!("node `{}` has no port `{port}`; its ports are {}, error", edge.from, ports.join(", ")),
+                        format!(
+                            "node `{}` has no port `{port}`; its ports are {}, error",
+                            edge.from,
+                            ports.join(", ")
+                        ),
                     );
                 }
             }
         }
         if let Some(component) = components.get(edge.to.as_str()) {
             if component.kind() == ComponentKind::Source {
-                checker.node_problem(&edge.to, None, format!("an edge from `{}` leads into this source; sources have no input", edge.from));
+                checker.node_problem(
+                    &edge.to,
+                    None,
+                    format!(
+                        "an edge from `{}` leads into this source; sources have no input",
+                        edge.from
+                    ),
+                );
                 continue;
             }
         }
@@ -188,7 +256,9 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
         if !checked.insert(node.id.as_str()) {
             continue;
         }
-        let Some(component) = components.get(node.id.as_str()) else { continue };
+        let Some(component) = components.get(node.id.as_str()) else {
+            continue;
+        };
         let has_input = good_edges.iter().any(|edge| edge.to == node.id);
         let has_output = good_edges.iter().any(|edge| edge.from == node.id);
         match component.kind() {
@@ -212,14 +282,20 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
         }
     }
     if !flow.nodes.is_empty()
-        && !components.values().any(|component| component.kind() == ComponentKind::Source)
+        && !components
+            .values()
+            .any(|component| component.kind() == ComponentKind::Source)
         && components.len() == flow.nodes.len()
     {
         checker.flow_problem("nodes", "the flow has no source; add one that reads data");
     }
 
     if let Some(cycle) = find_cycle(flow, &good_edges) {
-        checker.node_problem(&cycle[0], None, format!("the edges form a loop: {}", cycle.join(" → ")));
+        checker.node_problem(
+            &cycle[0],
+            None,
+            format!("the edges form a loop: {}", cycle.join(" → ")),
+        );
     }
 }
 
@@ -227,7 +303,9 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
 fn find_cycle(flow: &Flow, edges: &[&crate::flow::Edge]) -> Option<Vec<String>> {
     let mut next: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for edge in edges {
-        next.entry(edge.from.as_str()).or_default().push(edge.to.as_str());
+        next.entry(edge.from.as_str())
+            .or_default()
+            .push(edge.to.as_str());
     }
     // Iterative depth-first search with colours: 1 = on the current path, 2 = done.
     let mut colour: HashMap<&str, u8> = HashMap::new();
@@ -243,9 +321,14 @@ fn find_cycle(flow: &Flow, edges: &[&crate::flow::Edge]) -> Option<Vec<String>> 
                 *child_index += 1;
                 match colour.get(child) {
                     Some(1) => {
-                        let start_at = path.iter().position(|(id, _)| id == child).expect("on path");
-                        let mut cycle: Vec<String> =
-                            path[start_at..].iter().map(|(id, _)| id.to_string()).collect();
+                        let start_at = path
+                            .iter()
+                            .position(|(id, _)| id == child)
+                            .expect("on path");
+                        let mut cycle: Vec<String> = path[start_at..]
+                            .iter()
+                            .map(|(id, _)| id.to_string())
+                            .collect();
                         cycle.push(child.to_string());
                         return Some(cycle);
                     }

@@ -14,13 +14,20 @@ pub enum Error {
     Parse { file: String, error: ParseError },
     /// A flow has problems that keep it from running.
     #[error("{file}: {report}")]
-    Invalid { file: String, report: ValidationReport },
+    Invalid {
+        file: String,
+        report: ValidationReport,
+    },
     /// No flow or run matches what was asked for.
     #[error("{0}")]
     NotFound(String),
     /// A file could not be read or written.
     #[error("cannot {action} {path}: {source}")]
-    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// No home folder could be found or made.
     #[error("{0}")]
     Home(String),

@@ -41,16 +41,30 @@ pub struct ImportOutcome {
 impl Sluice {
     /// Reads and validates a flow document. `source` names it in error messages.
     pub fn parse_flow(&self, text: &str, source: &str) -> Result<Flow> {
-        let flow = Flow::from_json(text).map_err(|error| Error::Parse { file: source.to_string(), error })?;
-        validate(&flow, self.registry()).map_err(|report| Error::Invalid { file: source.to_string(), report })?;
+        let flow = Flow::from_json(text).map_err(|error| Error::Parse {
+            file: source.to_string(),
+            error,
+        })?;
+        validate(&flow, self.registry()).map_err(|report| Error::Invalid {
+            file: source.to_string(),
+            report,
+        })?;
         Ok(flow)
     }
 
     /// Reads and validates a flow file; its relative paths resolve against its folder.
     pub fn load_flow_file(&self, path: &Path) -> Result<LoadedFlow> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { action: "read", path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })?;
         let flow = self.parse_flow(&text, &path.display().to_string())?;
-        Ok(LoadedFlow { flow, base_dir: folder_of(path), version: None })
+        Ok(LoadedFlow {
+            flow,
+            base_dir: folder_of(path),
+            version: None,
+        })
     }
 
     /// Imports a flow file into the store. When its id is taken by another stored flow it gets
@@ -61,32 +75,73 @@ impl Sluice {
     }
 
     /// Imports a validated flow.
-    pub fn import_flow(&self, mut flow: Flow, base_dir: &Path, replace: bool) -> Result<ImportOutcome> {
+    pub fn import_flow(
+        &self,
+        mut flow: Flow,
+        base_dir: &Path,
+        replace: bool,
+    ) -> Result<ImportOutcome> {
         let mut replaced_id = None;
         if !replace && self.store().flow(&flow.id)?.is_some() {
-            replaced_id = Some(std::mem::replace(&mut flow.id, uuid::Uuid::now_v7().to_string()));
+            replaced_id = Some(std::mem::replace(
+                &mut flow.id,
+                uuid::Uuid::now_v7().to_string(),
+            ));
         }
-        let version = self.store().save_flow(&flow.id, &flow.name, &flow.to_json(), Some(&base_dir.to_string_lossy()))?;
-        let mut credentials_needed: Vec<String> = flow.nodes.iter().filter_map(|node| node.credential.clone()).collect();
+        let version = self.store().save_flow(
+            &flow.id,
+            &flow.name,
+            &flow.to_json(),
+            Some(&base_dir.to_string_lossy()),
+        )?;
+        let mut credentials_needed: Vec<String> = flow
+            .nodes
+            .iter()
+            .filter_map(|node| node.credential.clone())
+            .collect();
         credentials_needed.sort();
         credentials_needed.dedup();
-        Ok(ImportOutcome { flow_id: flow.id, name: flow.name, version, replaced_id, credentials_needed })
+        Ok(ImportOutcome {
+            flow_id: flow.id,
+            name: flow.name,
+            version,
+            replaced_id,
+            credentials_needed,
+        })
     }
 
     /// Saves a validated flow as the new current version of the stored flow with its id.
     pub fn save_flow(&self, flow: &Flow, base_dir: Option<&Path>) -> Result<i64> {
-        validate(flow, self.registry()).map_err(|report| Error::Invalid { file: format!("flow '{}'", flow.name), report })?;
+        validate(flow, self.registry()).map_err(|report| Error::Invalid {
+            file: format!("flow '{}'", flow.name),
+            report,
+        })?;
         let base_dir = base_dir.map(|dir| dir.to_string_lossy().into_owned());
-        Ok(self.store().save_flow(&flow.id, &flow.name, &flow.to_json(), base_dir.as_deref())?)
+        Ok(self
+            .store()
+            .save_flow(&flow.id, &flow.name, &flow.to_json(), base_dir.as_deref())?)
     }
 
     /// The stored flow matching `reference`: its id, a unique id prefix, or its exact name.
     pub fn find_flow(&self, reference: &str) -> Result<LoadedFlow> {
         let id = self.resolve_flow_id(reference)?;
-        let stored = self.store().flow(&id)?.ok_or_else(|| Error::NotFound(format!("no stored flow '{reference}'")))?;
-        let flow = Flow::from_json(&stored.document).map_err(|error| Error::Parse { file: format!("stored flow '{reference}'"), error })?;
-        let base_dir = stored.base_dir.map(PathBuf::from).unwrap_or_else(|| self.home().to_path_buf());
-        Ok(LoadedFlow { flow, base_dir, version: Some(stored.summary.current_version) })
+        let stored = self
+            .store()
+            .flow(&id)?
+            .ok_or_else(|| Error::NotFound(format!("no stored flow '{reference}'")))?;
+        let flow = Flow::from_json(&stored.document).map_err(|error| Error::Parse {
+            file: format!("stored flow '{reference}'"),
+            error,
+        })?;
+        let base_dir = stored
+            .base_dir
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.home().to_path_buf());
+        Ok(LoadedFlow {
+            flow,
+            base_dir,
+            version: Some(stored.summary.current_version),
+        })
     }
 
     fn resolve_flow_id(&self, reference: &str) -> Result<String> {
@@ -94,7 +149,10 @@ impl Sluice {
             return Ok(reference.to_string());
         }
         let flows = self.store().list_flows()?;
-        let by_prefix: Vec<&FlowSummary> = flows.iter().filter(|flow| flow.id.starts_with(reference)).collect();
+        let by_prefix: Vec<&FlowSummary> = flows
+            .iter()
+            .filter(|flow| flow.id.starts_with(reference))
+            .collect();
         if by_prefix.len() == 1 && reference.len() >= 4 {
             return Ok(by_prefix[0].id.clone());
         }
@@ -104,7 +162,9 @@ impl Sluice {
             [] => Err(Error::NotFound(format!(
                 "no stored flow has the id or name '{reference}'; `sluice flows list` shows them"
             ))),
-            _ => Err(Error::NotFound(format!("several flows are named '{reference}'; use the id instead"))),
+            _ => Err(Error::NotFound(format!(
+                "several flows are named '{reference}'; use the id instead"
+            ))),
         }
     }
 
@@ -135,6 +195,9 @@ impl Sluice {
 
 /// The folder a file is in, made absolute so a stored flow keeps working from anywhere.
 fn folder_of(path: &Path) -> PathBuf {
-    let folder = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let folder = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf())
 }

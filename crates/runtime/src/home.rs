@@ -12,7 +12,9 @@ pub fn default_home() -> Result<PathBuf> {
     }
     directories::ProjectDirs::from("dev", "sluice", "sluice")
         .map(|dirs| dirs.data_dir().to_path_buf())
-        .ok_or_else(|| Error::Home("cannot find a data folder for this user; set SLUICE_HOME to one".into()))
+        .ok_or_else(|| {
+            Error::Home("cannot find a data folder for this user; set SLUICE_HOME to one".into())
+        })
 }
 
 /// Whether process `pid` is running. Exact on Linux; elsewhere only this process counts as

@@ -44,11 +44,18 @@ impl Sluice {
         let store = Store::open(&home.join("sluice.db"))?;
         let interrupted = store.mark_interrupted_runs(home::process_is_alive)?;
         if interrupted > 0 {
-            tracing::warn!(runs = interrupted, "marked runs left unfinished by a stopped process as interrupted");
+            tracing::warn!(
+                runs = interrupted,
+                "marked runs left unfinished by a stopped process as interrupted"
+            );
         }
         let policy = store.retention_policy()?;
         store.apply_retention(policy, chrono::Utc::now())?;
-        Ok(Sluice { home, store: Arc::new(store), registry: Arc::new(sluice_connectors::registry()) })
+        Ok(Sluice {
+            home,
+            store: Arc::new(store),
+            registry: Arc::new(sluice_connectors::registry()),
+        })
     }
 
     /// The home folder.

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use sluice_core::engine::{
-    EventCallback, LogLevel, NodeStatus, RunControl, RunEvent, RunOptions, RunReport, RunRequest, RunStatus, execute,
+    EventCallback, LogLevel, NodeStatus, RunControl, RunEvent, RunOptions, RunReport, RunRequest,
+    RunStatus, execute,
 };
 use sluice_core::validate::validate;
 use sluice_store::{LogLine, NewRun, NodeRun, RunRecord, RunStatus as StoredStatus};
@@ -21,7 +22,7 @@ pub enum RunTarget {
     /// A stored flow, by id, id prefix or name.
     Stored(String),
     /// A flow already loaded (e.g. from a file).
-    Loaded(LoadedFlow),
+    Loaded(Box<LoadedFlow>),
 }
 
 /// What started a run.
@@ -61,7 +62,9 @@ pub struct RunHandle {
 
 impl std::fmt::Debug for RunHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunHandle").field("run_id", &self.run_id).finish()
+        f.debug_struct("RunHandle")
+            .field("run_id", &self.run_id)
+            .finish()
     }
 }
 
@@ -94,7 +97,11 @@ impl RunHandle {
 
     /// Waits for the run to end and be recorded.
     pub async fn wait(self) -> Result<RunOutcome> {
-        self.task.await.unwrap_or_else(|error| Err(Error::NotFound(format!("the run task ended abnormally: {error}"))))
+        self.task.await.unwrap_or_else(|error| {
+            Err(Error::NotFound(format!(
+                "the run task ended abnormally: {error}"
+            )))
+        })
     }
 }
 
@@ -102,10 +109,12 @@ impl Sluice {
     fn resolve(&self, target: RunTarget) -> Result<LoadedFlow> {
         let loaded = match target {
             RunTarget::Stored(reference) => self.find_flow(&reference)?,
-            RunTarget::Loaded(loaded) => loaded,
+            RunTarget::Loaded(loaded) => *loaded,
         };
-        validate(&loaded.flow, self.registry())
-            .map_err(|report| Error::Invalid { file: format!("flow '{}'", loaded.flow.name), report })?;
+        validate(&loaded.flow, self.registry()).map_err(|report| Error::Invalid {
+            file: format!("flow '{}'", loaded.flow.name),
+            report,
+        })?;
         Ok(loaded)
     }
 
@@ -126,7 +135,12 @@ impl Sluice {
             trigger: trigger.as_str(),
             started_at,
         })?;
-        store.append_log(&run_id, "info", None, &format!("run started ({})", trigger.as_str()))?;
+        store.append_log(
+            &run_id,
+            "info",
+            None,
+            &format!("run started ({})", trigger.as_str()),
+        )?;
         let states = store.node_states(&flow_id)?;
 
         let (sender, receiver) = unbounded_channel();
@@ -155,9 +169,20 @@ impl Sluice {
             );
             record_outcome(&store, &task_run_id, &loaded.flow.id, &report)?;
             tracing::info!(run = %task_run_id, flow = %loaded.flow.id, status = ?report.status, "run finished");
-            Ok(RunOutcome { run_id: task_run_id, flow_id: loaded.flow.id.clone(), report })
+            Ok(RunOutcome {
+                run_id: task_run_id,
+                flow_id: loaded.flow.id.clone(),
+                report,
+            })
         });
-        Ok(RunHandle { run_id, flow_id, flow_name, events: Some(receiver), control, task })
+        Ok(RunHandle {
+            run_id,
+            flow_id,
+            flow_name,
+            events: Some(receiver),
+            control,
+            task,
+        })
     }
 
     /// Runs a flow to the end and records it.
@@ -192,10 +217,18 @@ impl Sluice {
     /// The most recent runs, newest first; of one flow when `flow` names one.
     pub fn runs(&self, flow: Option<&str>, limit: usize) -> Result<Vec<RunRecord>> {
         let flow_id = match flow {
-            Some(reference) => Some(self.find_flow(reference).map(|loaded| loaded.flow.id).or_else(|error| {
-                // Runs of a flow run only from a file are found by the file's flow id.
-                if self.store().list_runs(Some(reference), 1)?.is_empty() { Err(error) } else { Ok(reference.to_string()) }
-            })?),
+            Some(reference) => Some(
+                self.find_flow(reference)
+                    .map(|loaded| loaded.flow.id)
+                    .or_else(|error| {
+                        // Runs of a flow run only from a file are found by the file's flow id.
+                        if self.store().list_runs(Some(reference), 1)?.is_empty() {
+                            Err(error)
+                        } else {
+                            Ok(reference.to_string())
+                        }
+                    })?,
+            ),
             None => None,
         };
         Ok(self.store().list_runs(flow_id.as_deref(), limit)?)
@@ -203,7 +236,9 @@ impl Sluice {
 
     /// A run with its per-node results and log; `id` may be a unique prefix.
     pub fn run_detail(&self, id: &str) -> Result<RunDetail> {
-        let run = self.store().run(id)?.ok_or_else(|| Error::NotFound(format!("no run '{id}'; `sluice runs list` shows them")))?;
+        let run = self.store().run(id)?.ok_or_else(|| {
+            Error::NotFound(format!("no run '{id}'; `sluice runs list` shows them"))
+        })?;
         let nodes = self.store().node_runs(&run.id)?;
         let logs = self.store().run_logs(&run.id)?;
         Ok(RunDetail { run, nodes, logs })
@@ -213,7 +248,11 @@ impl Sluice {
 /// Log lines and node failures go into the run's log as they happen.
 fn record_event(store: &sluice_store::Store, run_id: &str, event: &RunEvent) {
     let result = match event {
-        RunEvent::Log { node, level, message } => {
+        RunEvent::Log {
+            node,
+            level,
+            message,
+        } => {
             let level = match level {
                 LogLevel::Info => "info",
                 LogLevel::Warn => "warn",
@@ -221,9 +260,12 @@ fn record_event(store: &sluice_store::Store, run_id: &str, event: &RunEvent) {
             };
             store.append_log(run_id, level, node.as_deref(), message)
         }
-        RunEvent::NodeFinished { node, status: NodeStatus::Failed, error: Some(message), .. } => {
-            store.append_log(run_id, "error", Some(node), message)
-        }
+        RunEvent::NodeFinished {
+            node,
+            status: NodeStatus::Failed,
+            error: Some(message),
+            ..
+        } => store.append_log(run_id, "error", Some(node), message),
         _ => Ok(()),
     };
     if let Err(error) = result {
@@ -232,7 +274,12 @@ fn record_event(store: &sluice_store::Store, run_id: &str, event: &RunEvent) {
 }
 
 /// Stores how the run went; sync state only when every destination committed.
-fn record_outcome(store: &sluice_store::Store, run_id: &str, flow_id: &str, report: &RunReport) -> Result<()> {
+fn record_outcome(
+    store: &sluice_store::Store,
+    run_id: &str,
+    flow_id: &str,
+    report: &RunReport,
+) -> Result<()> {
     let nodes: Vec<NodeRun> = report
         .nodes
         .iter()
@@ -257,12 +304,33 @@ fn record_outcome(store: &sluice_store::Store, run_id: &str, flow_id: &str, repo
         store.commit_node_states(flow_id, run_id, &report.states)?;
     }
     let (status, line) = match report.status {
-        RunStatus::Succeeded => (StoredStatus::Succeeded, format!("run succeeded in {} ms", report.duration_ms)),
-        RunStatus::Failed => (StoredStatus::Failed, "run failed; nothing was committed".to_string()),
-        RunStatus::Cancelled => (StoredStatus::Cancelled, "run cancelled; nothing was committed".to_string()),
+        RunStatus::Succeeded => (
+            StoredStatus::Succeeded,
+            format!("run succeeded in {} ms", report.duration_ms),
+        ),
+        RunStatus::Failed => (
+            StoredStatus::Failed,
+            "run failed; nothing was committed".to_string(),
+        ),
+        RunStatus::Cancelled => (
+            StoredStatus::Cancelled,
+            "run cancelled; nothing was committed".to_string(),
+        ),
     };
-    store.append_log(run_id, if status == StoredStatus::Succeeded { "info" } else { "warn" }, None, &line)?;
-    let failure = report.failure.as_ref().map(|failure| (&failure.node, failure.message.as_str()));
+    store.append_log(
+        run_id,
+        if status == StoredStatus::Succeeded {
+            "info"
+        } else {
+            "warn"
+        },
+        None,
+        &line,
+    )?;
+    let failure = report
+        .failure
+        .as_ref()
+        .map(|failure| (&failure.node, failure.message.as_str()));
     store.finish_run(run_id, status, failure)?;
     store.apply_retention(store.retention_policy()?, chrono::Utc::now())?;
     Ok(())

@@ -34,7 +34,13 @@ pub struct FlowVersion {
 impl Store {
     /// Saves a flow's document. A new version is kept when the document changed; saving the same
     /// document again changes nothing. Returns the current version.
-    pub fn save_flow(&self, id: &str, name: &str, document: &str, base_dir: Option<&str>) -> Result<i64> {
+    pub fn save_flow(
+        &self,
+        id: &str,
+        name: &str,
+        document: &str,
+        base_dir: Option<&str>,
+    ) -> Result<i64> {
         let mut connection = self.connection();
         let transaction = connection.transaction()?;
         let now = timestamp(chrono::Utc::now());
@@ -50,7 +56,10 @@ impl Store {
         let version = match current {
             Some((version, existing)) if existing == document => {
                 if let Some(base_dir) = base_dir {
-                    transaction.execute("UPDATE flows SET base_dir = ?2 WHERE id = ?1", params![id, base_dir])?;
+                    transaction.execute(
+                        "UPDATE flows SET base_dir = ?2 WHERE id = ?1",
+                        params![id, base_dir],
+                    )?;
                 }
                 version
             }
@@ -90,7 +99,9 @@ impl Store {
         let mut statement = connection.prepare(
             "SELECT id, name, current_version, created_at, updated_at FROM flows ORDER BY name COLLATE NOCASE, id",
         )?;
-        let flows = statement.query_map([], summary_from_row)?.collect::<Result<Vec<_>, _>>()?;
+        let flows = statement
+            .query_map([], summary_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(flows)
     }
 
@@ -112,18 +123,27 @@ impl Store {
     /// The ids of the stored flows with this name.
     pub fn flows_named(&self, name: &str) -> Result<Vec<String>> {
         let connection = self.connection();
-        let mut statement = connection.prepare("SELECT id FROM flows WHERE name = ?1 COLLATE NOCASE ORDER BY id")?;
-        let ids = statement.query_map([name], |row| row.get(0))?.collect::<Result<Vec<_>, _>>()?;
+        let mut statement = connection
+            .prepare("SELECT id FROM flows WHERE name = ?1 COLLATE NOCASE ORDER BY id")?;
+        let ids = statement
+            .query_map([name], |row| row.get(0))?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(ids)
     }
 
     /// The saved versions of a flow, newest first.
     pub fn flow_versions(&self, id: &str) -> Result<Vec<FlowVersion>> {
         let connection = self.connection();
-        let mut statement = connection
-            .prepare("SELECT version, saved_at FROM flow_versions WHERE flow_id = ?1 ORDER BY version DESC")?;
+        let mut statement = connection.prepare(
+            "SELECT version, saved_at FROM flow_versions WHERE flow_id = ?1 ORDER BY version DESC",
+        )?;
         let versions = statement
-            .query_map([id], |row| Ok(FlowVersion { version: row.get(0)?, saved_at: row.get(1)? }))?
+            .query_map([id], |row| {
+                Ok(FlowVersion {
+                    version: row.get(0)?,
+                    saved_at: row.get(1)?,
+                })
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(versions)
     }
@@ -170,16 +190,38 @@ mod tests {
     #[test]
     fn every_changed_save_is_a_new_version_and_old_ones_stay_readable() {
         let store = Store::open_in_memory().unwrap();
-        assert_eq!(store.save_flow("f1", "Orders", "{\"v\":1}", Some("/data")).unwrap(), 1);
-        assert_eq!(store.save_flow("f1", "Orders", "{\"v\":1}", None).unwrap(), 1, "same document: no new version");
-        assert_eq!(store.save_flow("f1", "Orders v2", "{\"v\":2}", None).unwrap(), 2);
+        assert_eq!(
+            store
+                .save_flow("f1", "Orders", "{\"v\":1}", Some("/data"))
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store.save_flow("f1", "Orders", "{\"v\":1}", None).unwrap(),
+            1,
+            "same document: no new version"
+        );
+        assert_eq!(
+            store
+                .save_flow("f1", "Orders v2", "{\"v\":2}", None)
+                .unwrap(),
+            2
+        );
         let flow = store.flow("f1").unwrap().unwrap();
         assert_eq!(flow.document, "{\"v\":2}");
         assert_eq!(flow.summary.name, "Orders v2");
         assert_eq!(flow.base_dir.as_deref(), Some("/data"));
-        let versions: Vec<i64> = store.flow_versions("f1").unwrap().iter().map(|version| version.version).collect();
+        let versions: Vec<i64> = store
+            .flow_versions("f1")
+            .unwrap()
+            .iter()
+            .map(|version| version.version)
+            .collect();
         assert_eq!(versions, [2, 1]);
-        assert_eq!(store.flow_version("f1", 1).unwrap().as_deref(), Some("{\"v\":1}"));
+        assert_eq!(
+            store.flow_version("f1", 1).unwrap().as_deref(),
+            Some("{\"v\":1}")
+        );
         assert_eq!(store.flows_named("orders V2").unwrap(), ["f1"]);
         assert!(store.delete_flow("f1").unwrap());
         assert!(store.flow("f1").unwrap().is_none());

@@ -44,10 +44,19 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens (creating and migrating as needed) the store at `path`.
     pub fn open(path: &Path) -> Result<Store> {
-        if let Some(folder) = path.parent().filter(|folder| !folder.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder).map_err(|source| Error::Folder { path: folder.to_path_buf(), source })?;
+        if let Some(folder) = path
+            .parent()
+            .filter(|folder| !folder.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(folder).map_err(|source| Error::Folder {
+                path: folder.to_path_buf(),
+                source,
+            })?;
         }
-        let connection = Connection::open(path).map_err(|source| Error::Open { path: path.to_path_buf(), source })?;
+        let connection = Connection::open(path).map_err(|source| Error::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_connection(connection, path)
     }
 
@@ -68,15 +77,25 @@ impl Store {
                  PRAGMA foreign_keys = ON;
                  PRAGMA busy_timeout = 10000;",
             )
-            .map_err(|source| Error::Open { path: path.to_path_buf(), source })?;
+            .map_err(|source| Error::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
         migrations()
             .to_latest(&mut connection)
-            .map_err(|source| Error::Migration { path: path.to_path_buf(), source })?;
-        Ok(Store { connection: Mutex::new(connection) })
+            .map_err(|source| Error::Migration {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(Store {
+            connection: Mutex::new(connection),
+        })
     }
 
     fn connection(&self) -> MutexGuard<'_, Connection> {
-        self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -10,21 +10,32 @@ impl Store {
     /// The committed sync state of every node of a flow.
     pub fn node_states(&self, flow_id: &str) -> Result<HashMap<String, serde_json::Value>> {
         let connection = self.connection();
-        let mut statement = connection.prepare("SELECT node_id, state FROM node_state WHERE flow_id = ?1")?;
+        let mut statement =
+            connection.prepare("SELECT node_id, state FROM node_state WHERE flow_id = ?1")?;
         let rows = statement
-            .query_map([flow_id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?
+            .query_map([flow_id], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(node, text)| {
                 serde_json::from_str(&text)
                     .map(|state| (node, state))
-                    .map_err(|error| Error::Corrupt { what: "sync state", message: error.to_string() })
+                    .map_err(|error| Error::Corrupt {
+                        what: "sync state",
+                        message: error.to_string(),
+                    })
             })
             .collect()
     }
 
     /// Stores the states a successful run reached, all at once.
-    pub fn commit_node_states(&self, flow_id: &str, run_id: &str, states: &BTreeMap<String, serde_json::Value>) -> Result<()> {
+    pub fn commit_node_states(
+        &self,
+        flow_id: &str,
+        run_id: &str,
+        states: &BTreeMap<String, serde_json::Value>,
+    ) -> Result<()> {
         let mut connection = self.connection();
         let transaction = connection.transaction()?;
         let now = timestamp(chrono::Utc::now());
@@ -42,6 +53,8 @@ impl Store {
 
     /// Forgets a flow's sync state, so its next run reads everything again.
     pub fn reset_node_states(&self, flow_id: &str) -> Result<usize> {
-        Ok(self.connection().execute("DELETE FROM node_state WHERE flow_id = ?1", [flow_id])?)
+        Ok(self
+            .connection()
+            .execute("DELETE FROM node_state WHERE flow_id = ?1", [flow_id])?)
     }
 }

@@ -15,7 +15,10 @@ pub struct RetentionPolicy {
 
 impl Default for RetentionPolicy {
     fn default() -> Self {
-        RetentionPolicy { keep_runs: 200, keep_days: 30 }
+        RetentionPolicy {
+            keep_runs: 200,
+            keep_days: 30,
+        }
     }
 }
 
@@ -33,9 +36,15 @@ impl Store {
     pub fn retention_policy(&self) -> Result<RetentionPolicy> {
         let default = RetentionPolicy::default();
         let read = |key: &str, fallback: u32| -> Result<u32> {
-            Ok(self.setting(key)?.and_then(|text| text.parse().ok()).unwrap_or(fallback))
+            Ok(self
+                .setting(key)?
+                .and_then(|text| text.parse().ok())
+                .unwrap_or(fallback))
         };
-        Ok(RetentionPolicy { keep_runs: read(KEEP_RUNS, default.keep_runs)?, keep_days: read(KEEP_DAYS, default.keep_days)? })
+        Ok(RetentionPolicy {
+            keep_runs: read(KEEP_RUNS, default.keep_runs)?,
+            keep_days: read(KEEP_DAYS, default.keep_days)?,
+        })
     }
 
     /// Changes the retention policy.
@@ -46,7 +55,11 @@ impl Store {
 
     /// Deletes the runs the policy no longer keeps (never a running one), then returns freed
     /// pages and the WAL to the disk.
-    pub fn apply_retention(&self, policy: RetentionPolicy, now: chrono::DateTime<chrono::Utc>) -> Result<RetentionReport> {
+    pub fn apply_retention(
+        &self,
+        policy: RetentionPolicy,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<RetentionReport> {
         let cutoff = timestamp(now - chrono::Duration::days(i64::from(policy.keep_days)));
         let deleted = {
             let connection = self.connection();
@@ -63,9 +76,12 @@ impl Store {
         };
         if deleted > 0 {
             let connection = self.connection();
-            connection.execute_batch("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")?;
+            connection
+                .execute_batch("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")?;
         }
-        Ok(RetentionReport { runs_deleted: deleted })
+        Ok(RetentionReport {
+            runs_deleted: deleted,
+        })
     }
 }
 
@@ -78,7 +94,14 @@ mod tests {
     fn add_run(store: &Store, id: &str, flow: &str, age_days: i64) {
         let started_at = Utc::now() - Duration::days(age_days);
         store
-            .insert_run(&NewRun { id, flow_id: flow, flow_name: flow, flow_version: None, trigger: "manual", started_at })
+            .insert_run(&NewRun {
+                id,
+                flow_id: flow,
+                flow_name: flow,
+                flow_version: None,
+                trigger: "manual",
+                started_at,
+            })
             .unwrap();
         store.append_log(id, "info", None, "hello").unwrap();
         store.finish_run(id, RunStatus::Succeeded, None).unwrap();
@@ -94,22 +117,52 @@ mod tests {
         add_run(&store, "b-old", "B", 100);
         add_run(&store, "c-old", "C", 100);
         add_run(&store, "c-new", "C", 1);
-        let report = store.apply_retention(RetentionPolicy { keep_runs: 3, keep_days: 30 }, Utc::now()).unwrap();
+        let report = store
+            .apply_retention(
+                RetentionPolicy {
+                    keep_runs: 3,
+                    keep_days: 30,
+                },
+                Utc::now(),
+            )
+            .unwrap();
         assert_eq!(report.runs_deleted, 3);
-        let mut kept: Vec<String> = store.list_runs(None, 100).unwrap().into_iter().map(|run| run.id).collect();
+        let mut kept: Vec<String> = store
+            .list_runs(None, 100)
+            .unwrap()
+            .into_iter()
+            .map(|run| run.id)
+            .collect();
         kept.sort();
         // A keeps its 3 newest; B's only run stays although old; C's old run goes.
         assert_eq!(kept, ["a2", "a3", "a4", "b-old", "c-new"]);
-        assert!(store.run_logs("a0").unwrap().is_empty(), "logs of deleted runs go too");
+        assert!(
+            store.run_logs("a0").unwrap().is_empty(),
+            "logs of deleted runs go too"
+        );
         assert_eq!(store.run_logs("a4").unwrap().len(), 1);
     }
 
     #[test]
     fn the_policy_is_a_setting() {
         let store = Store::open_in_memory().unwrap();
-        assert_eq!(store.retention_policy().unwrap(), RetentionPolicy::default());
-        store.set_retention_policy(RetentionPolicy { keep_runs: 5, keep_days: 2 }).unwrap();
-        assert_eq!(store.retention_policy().unwrap(), RetentionPolicy { keep_runs: 5, keep_days: 2 });
+        assert_eq!(
+            store.retention_policy().unwrap(),
+            RetentionPolicy::default()
+        );
+        store
+            .set_retention_policy(RetentionPolicy {
+                keep_runs: 5,
+                keep_days: 2,
+            })
+            .unwrap();
+        assert_eq!(
+            store.retention_policy().unwrap(),
+            RetentionPolicy {
+                keep_runs: 5,
+                keep_days: 2
+            }
+        );
     }
 
     #[test]
@@ -118,13 +171,32 @@ mod tests {
         let started_at = Utc::now();
         for id in ["mine", "dead"] {
             store
-                .insert_run(&NewRun { id, flow_id: "f", flow_name: "f", flow_version: None, trigger: "manual", started_at })
+                .insert_run(&NewRun {
+                    id,
+                    flow_id: "f",
+                    flow_name: "f",
+                    flow_version: None,
+                    trigger: "manual",
+                    started_at,
+                })
                 .unwrap();
         }
-        store.connection().execute("UPDATE runs SET owner_pid = 999999999 WHERE id = 'dead'", []).unwrap();
+        store
+            .connection()
+            .execute(
+                "UPDATE runs SET owner_pid = 999999999 WHERE id = 'dead'",
+                [],
+            )
+            .unwrap();
         let own = std::process::id();
         assert_eq!(store.mark_interrupted_runs(|pid| pid == own).unwrap(), 1);
-        assert_eq!(store.run("dead").unwrap().unwrap().status, RunStatus::Interrupted);
-        assert_eq!(store.run("mine").unwrap().unwrap().status, RunStatus::Running);
+        assert_eq!(
+            store.run("dead").unwrap().unwrap().status,
+            RunStatus::Interrupted
+        );
+        assert_eq!(
+            store.run("mine").unwrap().unwrap().status,
+            RunStatus::Running
+        );
     }
 }

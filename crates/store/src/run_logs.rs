@@ -16,7 +16,13 @@ pub struct LogLine {
 
 impl Store {
     /// Appends a line to a run's log.
-    pub fn append_log(&self, run_id: &str, level: &str, node_id: Option<&str>, message: &str) -> Result<()> {
+    pub fn append_log(
+        &self,
+        run_id: &str,
+        level: &str,
+        node_id: Option<&str>,
+        message: &str,
+    ) -> Result<()> {
         self.connection().execute(
             "INSERT INTO run_logs (run_id, seq, at, level, node_id, message)
              VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM run_logs WHERE run_id = ?1), ?2, ?3, ?4, ?5)",
@@ -28,11 +34,17 @@ impl Store {
     /// A run's log, oldest line first.
     pub fn run_logs(&self, run_id: &str) -> Result<Vec<LogLine>> {
         let connection = self.connection();
-        let mut statement =
-            connection.prepare("SELECT at, level, node_id, message FROM run_logs WHERE run_id = ?1 ORDER BY seq")?;
+        let mut statement = connection.prepare(
+            "SELECT at, level, node_id, message FROM run_logs WHERE run_id = ?1 ORDER BY seq",
+        )?;
         let lines = statement
             .query_map([run_id], |row| {
-                Ok(LogLine { at: row.get(0)?, level: row.get(1)?, node_id: row.get(2)?, message: row.get(3)? })
+                Ok(LogLine {
+                    at: row.get(0)?,
+                    level: row.get(1)?,
+                    node_id: row.get(2)?,
+                    message: row.get(3)?,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(lines)

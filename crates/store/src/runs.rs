@@ -74,8 +74,7 @@ pub struct RunRecord {
     pub error_node: Option<String>,
 }
 
-const RUN_COLUMNS: &str =
-    "id, flow_id, flow_name, flow_version, trigger, status, started_at, finished_at, error, error_node";
+const RUN_COLUMNS: &str = "id, flow_id, flow_name, flow_version, trigger, status, started_at, finished_at, error, error_node";
 
 fn run_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
     let status: String = row.get(5)?;
@@ -86,7 +85,11 @@ fn run_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
         flow_version: row.get(3)?,
         trigger: row.get(4)?,
         status: status.parse().map_err(|message: String| {
-            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, message.into())
+            rusqlite::Error::FromSqlConversionFailure(
+                5,
+                rusqlite::types::Type::Text,
+                message.into(),
+            )
         })?,
         started_at: row.get(6)?,
         finished_at: row.get(7)?,
@@ -115,7 +118,12 @@ impl Store {
     }
 
     /// Records how a run ended.
-    pub fn finish_run(&self, id: &str, status: RunStatus, error: Option<(&Option<String>, &str)>) -> Result<()> {
+    pub fn finish_run(
+        &self,
+        id: &str,
+        status: RunStatus,
+        error: Option<(&Option<String>, &str)>,
+    ) -> Result<()> {
         let (error_node, error) = match error {
             Some((node, message)) => (node.clone(), Some(message.to_string())),
             None => (None, None),
@@ -150,9 +158,17 @@ impl Store {
     pub fn run(&self, id: &str) -> Result<Option<RunRecord>> {
         let connection = self.connection();
         let pattern = format!("{}%", id.replace(['%', '_'], ""));
-        let mut statement = connection.prepare(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id LIKE ?1 LIMIT 2"))?;
-        let matches = statement.query_map([pattern], run_from_row)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(if matches.len() == 1 { matches.into_iter().next() } else { None })
+        let mut statement = connection.prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE id LIKE ?1 LIMIT 2"
+        ))?;
+        let matches = statement
+            .query_map([pattern], run_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(if matches.len() == 1 {
+            matches.into_iter().next()
+        } else {
+            None
+        })
     }
 
     /// Marks runs left `running` by a process that is gone as `interrupted`. `is_alive` says

@@ -9,7 +9,9 @@ impl Store {
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         let value = self
             .connection()
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
             .optional()?;
         Ok(value)
     }

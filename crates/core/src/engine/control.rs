@@ -27,16 +27,28 @@ impl RunControl {
 
     /// Asks the run to stop. Nodes stop at their next batch; sinks discard what they wrote.
     pub fn cancel(&self) {
-        let _ = self.inner.state.compare_exchange(RUNNING, CANCELLED, Ordering::SeqCst, Ordering::SeqCst);
+        let _ = self.inner.state.compare_exchange(
+            RUNNING,
+            CANCELLED,
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+        );
     }
 
     /// Records a failure; the first one wins and stops the run.
     pub fn fail(&self, node: Option<&str>, message: impl Into<String>) {
-        let mut first = self.inner.first_failure.lock().expect("failure lock poisoned");
+        let mut first = self
+            .inner
+            .first_failure
+            .lock()
+            .expect("failure lock poisoned");
         if first.is_none() {
             *first = Some((node.map(str::to_string), message.into()));
         }
-        let _ = self.inner.state.compare_exchange(RUNNING, FAILED, Ordering::SeqCst, Ordering::SeqCst);
+        let _ =
+            self.inner
+                .state
+                .compare_exchange(RUNNING, FAILED, Ordering::SeqCst, Ordering::SeqCst);
     }
 
     /// True once the run was cancelled or a node failed.
@@ -51,6 +63,10 @@ impl RunControl {
 
     /// The first failure: the node (if any) and what went wrong.
     pub fn first_failure(&self) -> Option<(Option<String>, String)> {
-        self.inner.first_failure.lock().expect("failure lock poisoned").clone()
+        self.inner
+            .first_failure
+            .lock()
+            .expect("failure lock poisoned")
+            .clone()
     }
 }

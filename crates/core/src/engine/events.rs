@@ -44,7 +44,11 @@ pub enum RunEvent {
         error: Option<String>,
     },
     /// A line for the run log.
-    Log { node: Option<String>, level: LogLevel, message: String },
+    Log {
+        node: Option<String>,
+        level: LogLevel,
+        message: String,
+    },
 }
 
 /// Receives a run's events as they happen, from any node's thread.

@@ -9,7 +9,9 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::component::{BuildContext, Component, ComponentError, Sink, SinkConfig, SourceConfig, TransformConfig};
+use crate::component::{
+    BuildContext, Component, ComponentError, Sink, SinkConfig, SourceConfig, TransformConfig,
+};
 use crate::engine::control::RunControl;
 use crate::engine::events::{EventCallback, LogLevel, NodeStats, RunEvent};
 use crate::engine::output::{Output, OutputSettings};
@@ -133,7 +135,10 @@ impl RunReport {
     fn failed_before_start(node: Option<&str>, message: String, flow: &Flow) -> RunReport {
         RunReport {
             status: RunStatus::Failed,
-            failure: Some(RunFailure { node: node.map(str::to_string), message }),
+            failure: Some(RunFailure {
+                node: node.map(str::to_string),
+                message,
+            }),
             nodes: flow
                 .nodes
                 .iter()
@@ -190,8 +195,12 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
     }
 
     // One input channel per node that has incoming edges; senders are cloned per edge.
-    let index_of: HashMap<&str, usize> =
-        flow.nodes.iter().enumerate().map(|(index, node)| (node.id.as_str(), index)).collect();
+    let index_of: HashMap<&str, usize> = flow
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(index, node)| (node.id.as_str(), index))
+        .collect();
     let mut inputs: Vec<Option<(SyncSender<Batch>, Receiver<Batch>)>> = flow
         .nodes
         .iter()
@@ -222,8 +231,11 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
                 })
                 .collect(),
         };
-        let error_senders =
-            if node.on_error == OnError::Route { senders_for(ERROR_PORT) } else { Vec::new() };
+        let error_senders = if node.on_error == OnError::Route {
+            senders_for(ERROR_PORT)
+        } else {
+            Vec::new()
+        };
         let is_source = matches!(components[index], Component::Source(_));
         outputs.push(Output::new(OutputSettings {
             node: node.id.clone(),
@@ -233,13 +245,19 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
             batch_size: options.batch_size,
             control: request.control.clone(),
             events: request.events.clone(),
-            limit: if is_source { options.record_limit } else { None },
+            limit: if is_source {
+                options.record_limit
+            } else {
+                None
+            },
             sample_size: options.sample_size,
         }));
     }
     // Keep only the receivers: once every upstream node is done, its channel closes.
-    let receivers: Vec<Option<Receiver<Batch>>> =
-        inputs.iter_mut().map(|slot| slot.take().map(|(_, receiver)| receiver)).collect();
+    let receivers: Vec<Option<Receiver<Batch>>> = inputs
+        .iter_mut()
+        .map(|slot| slot.take().map(|(_, receiver)| receiver))
+        .collect();
 
     let expressions = Expressions::new(&flow.vars, request.started_at);
     let (settled_sender, settled_receiver) = std::sync::mpsc::channel::<()>();
@@ -247,8 +265,12 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
 
     let outcomes: Vec<NodeOutcome> = std::thread::scope(|scope| {
         let mut handles = Vec::with_capacity(flow.nodes.len());
-        for (((node, component), output), receiver) in
-            flow.nodes.iter().zip(&components).zip(outputs).zip(receivers)
+        for (((node, component), output), receiver) in flow
+            .nodes
+            .iter()
+            .zip(&components)
+            .zip(outputs)
+            .zip(receivers)
         {
             let context = BuildContext {
                 node_id: &node.id,
@@ -330,7 +352,13 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
     if status != RunStatus::Succeeded || options.dry_run {
         states.clear();
     }
-    RunReport { status, failure, nodes, states, duration_ms: started.elapsed().as_millis() as u64 }
+    RunReport {
+        status,
+        failure,
+        nodes,
+        states,
+        duration_ms: started.elapsed().as_millis() as u64,
+    }
 }
 
 struct NodeRun<'run> {
@@ -347,11 +375,23 @@ struct NodeRun<'run> {
 }
 
 fn run_node(run: NodeRun<'_>) -> NodeOutcome {
-    let NodeRun { node_id, component, context, mut output, input, settled, decision, control, events, options } =
-        run;
+    let NodeRun {
+        node_id,
+        component,
+        context,
+        mut output,
+        input,
+        settled,
+        decision,
+        control,
+        events,
+        options,
+    } = run;
     let started = Instant::now();
     if let Some(events) = &events {
-        events(RunEvent::NodeStarted { node: node_id.to_string() });
+        events(RunEvent::NodeStarted {
+            node: node_id.to_string(),
+        });
     }
     let mut sink_samples = Vec::new();
     let result = match component {
@@ -387,7 +427,10 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
         }
     };
     if let Some(total) = output.skipped_beyond_log_limit() {
-        output.log(LogLevel::Warn, format!("{total} records skipped in total (only the first ones are logged)"));
+        output.log(
+            LogLevel::Warn,
+            format!("{total} records skipped in total (only the first ones are logged)"),
+        );
     }
     output.stats.duration_ms = started.elapsed().as_millis() as u64;
     let stats = output.stats.clone();
@@ -407,7 +450,13 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
             error: error.clone(),
         });
     }
-    NodeOutcome { status, error, stats, samples, checkpoint }
+    NodeOutcome {
+        status,
+        error,
+        stats,
+        samples,
+        checkpoint,
+    }
 }
 
 fn run_source(
@@ -463,8 +512,11 @@ struct SinkRun<'a, 'run> {
 
 /// Writes everything, reports "staged", then commits or discards as the executor decides.
 fn run_sink(run: SinkRun<'_, '_>) -> Result<(), ComponentError> {
-    let built: Result<Box<dyn Sink + '_>, ComponentError> =
-        if run.options.dry_run { Ok(Box::new(DiscardSink)) } else { run.config.build(run.context) };
+    let built: Result<Box<dyn Sink + '_>, ComponentError> = if run.options.dry_run {
+        Ok(Box::new(DiscardSink))
+    } else {
+        run.config.build(run.context)
+    };
     let mut sink = match built {
         Ok(sink) => sink,
         Err(error) => {
@@ -472,7 +524,13 @@ fn run_sink(run: SinkRun<'_, '_>) -> Result<(), ComponentError> {
             return Err(error);
         }
     };
-    let written = write_all(sink.as_mut(), run.output, run.input, run.options.sample_size, run.samples);
+    let written = write_all(
+        sink.as_mut(),
+        run.output,
+        run.input,
+        run.options.sample_size,
+        run.samples,
+    );
     let written = written.and_then(|()| run.output.finish());
     if let Err(error) = written {
         sink.abort();
@@ -480,7 +538,10 @@ fn run_sink(run: SinkRun<'_, '_>) -> Result<(), ComponentError> {
         return Err(error);
     }
     let _ = run.settled.send(());
-    let commit = run.decision.and_then(|decision| decision.recv().ok()).unwrap_or(false);
+    let commit = run
+        .decision
+        .and_then(|decision| decision.recv().ok())
+        .unwrap_or(false);
     if commit && !run.control.is_stopping() {
         sink.commit()
     } else {

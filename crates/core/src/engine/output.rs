@@ -58,14 +58,21 @@ pub(crate) struct OutputSettings {
 
 impl Output {
     pub(crate) fn new(settings: OutputSettings) -> Output {
-        let had_downstream = settings.ports.iter().any(|(_, senders)| !senders.is_empty())
+        let had_downstream = settings
+            .ports
+            .iter()
+            .any(|(_, senders)| !senders.is_empty())
             || !settings.error_senders.is_empty();
         Output {
             node: settings.node,
             ports: settings
                 .ports
                 .into_iter()
-                .map(|(name, senders)| Port { name, senders, buffer: Vec::new() })
+                .map(|(name, senders)| Port {
+                    name,
+                    senders,
+                    buffer: Vec::new(),
+                })
                 .collect(),
             error_port: Port {
                 name: crate::flow::ERROR_PORT.into(),
@@ -91,7 +98,10 @@ impl Output {
     pub fn for_test(ports: &[&str], on_error: OnError) -> Output {
         let mut output = Output::new(OutputSettings {
             node: "test".into(),
-            ports: ports.iter().map(|name| (name.to_string(), Vec::new())).collect(),
+            ports: ports
+                .iter()
+                .map(|name| (name.to_string(), Vec::new()))
+                .collect(),
             error_senders: Vec::new(),
             on_error,
             batch_size: usize::MAX,
@@ -128,9 +138,15 @@ impl Output {
 
     /// Sends a record on a named port (`route` uses this).
     pub fn emit_to(&mut self, port: &str, record: Record) -> Result<(), ComponentError> {
-        match self.ports.iter().position(|candidate| candidate.name == port) {
+        match self
+            .ports
+            .iter()
+            .position(|candidate| candidate.name == port)
+        {
             Some(index) => self.emit_at(index, record),
-            None => Err(ComponentError::failed(format!("node has no output port `{port}`"))),
+            None => Err(ComponentError::failed(format!(
+                "node has no output port `{port}`"
+            ))),
         }
     }
 
@@ -152,16 +168,29 @@ impl Output {
     /// Hands back a record the component could not process. With `on_error: fail` this fails
     /// the node (return the error with `?`); with `skip` it is counted and logged; with `route`
     /// it goes to the `error` port with the message in its `_error` field.
-    pub fn reject(&mut self, mut record: Record, error: impl Into<String>) -> Result<(), ComponentError> {
+    pub fn reject(
+        &mut self,
+        mut record: Record,
+        error: impl Into<String>,
+    ) -> Result<(), ComponentError> {
         let message = error.into();
         self.stats.records_errored += 1;
         match self.on_error {
             OnError::Fail => {
-                return Err(ComponentError::Failed(format!("{message} (record: {})", summarize(&record))));
+                return Err(ComponentError::Failed(format!(
+                    "{message} (record: {})",
+                    summarize(&record)
+                )));
             }
             OnError::Skip => {
                 if self.stats.records_errored <= SKIP_LOG_LIMIT {
-                    self.log(LogLevel::Warn, format!("skipped a record: {message} (record: {})", summarize(&record)));
+                    self.log(
+                        LogLevel::Warn,
+                        format!(
+                            "skipped a record: {message} (record: {})",
+                            summarize(&record)
+                        ),
+                    );
                 }
             }
             OnError::Route => {
@@ -216,13 +245,20 @@ impl Output {
     pub(crate) fn report_progress(&mut self) {
         self.last_progress = Instant::now();
         if let Some(events) = &self.events {
-            events(RunEvent::NodeProgress { node: self.node.clone(), stats: self.stats.clone() });
+            events(RunEvent::NodeProgress {
+                node: self.node.clone(),
+                stats: self.stats.clone(),
+            });
         }
     }
 
     pub(crate) fn log(&self, level: LogLevel, message: String) {
         if let Some(events) = &self.events {
-            events(RunEvent::Log { node: Some(self.node.clone()), level, message });
+            events(RunEvent::Log {
+                node: Some(self.node.clone()),
+                level,
+                message,
+            });
         }
     }
 

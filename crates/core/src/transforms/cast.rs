@@ -57,7 +57,9 @@ impl TransformConfig for CastConfig {
         &self,
         _context: &BuildContext<'run>,
     ) -> Result<Box<dyn Transform + 'run>, ComponentError> {
-        Ok(Box::new(Cast { config: self.clone() }))
+        Ok(Box::new(Cast {
+            config: self.clone(),
+        }))
     }
 }
 
@@ -69,7 +71,9 @@ impl Transform for Cast {
     fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
         'records: for mut record in batch {
             for (field, target) in &self.config.fields {
-                let Some(value) = record.get_mut(field) else { continue };
+                let Some(value) = record.get_mut(field) else {
+                    continue;
+                };
                 match convert(value, *target, &self.config) {
                     Ok(converted) => *value = converted,
                     Err(reason) => {
@@ -200,7 +204,11 @@ mod tests {
     fn a_custom_date_layout_is_used() {
         let mut config = cast(json!({"day": "datetime"}));
         config.datetime_format = Some("%d/%m/%Y".into());
-        let mut out = run(&config, records(json!([{"day": "31/12/2025"}])), OnError::Fail);
+        let mut out = run(
+            &config,
+            records(json!([{"day": "31/12/2025"}])),
+            OnError::Fail,
+        );
         assert_eq!(out.take("out")[0]["day"], json!("2025-12-31T00:00:00Z"));
     }
 

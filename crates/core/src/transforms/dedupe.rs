@@ -27,7 +27,10 @@ impl TransformConfig for DedupeConfig {
         &self,
         _context: &BuildContext<'run>,
     ) -> Result<Box<dyn Transform + 'run>, ComponentError> {
-        Ok(Box::new(Dedupe { key: self.key.clone(), seen: HashSet::new() }))
+        Ok(Box::new(Dedupe {
+            key: self.key.clone(),
+            seen: HashSet::new(),
+        }))
     }
 }
 
@@ -80,13 +83,19 @@ mod tests {
 
     #[test]
     fn keeps_the_first_record_per_key_across_batches() {
-        let config = DedupeConfig { key: vec!["email".into()] };
+        let config = DedupeConfig {
+            key: vec!["email".into()],
+        };
         let input = records(json!([
             {"id": 1, "email": "a@x"}, {"id": 2, "email": "b@x"},
             {"id": 3, "email": "a@x"}, {"id": 4, "email": "c@x"}, {"id": 5, "email": "b@x"},
         ]));
         let mut out = run(&config, input, OnError::Fail);
-        let ids: Vec<_> = out.take("out").iter().map(|record| record["id"].clone()).collect();
+        let ids: Vec<_> = out
+            .take("out")
+            .iter()
+            .map(|record| record["id"].clone())
+            .collect();
         assert_eq!(ids, [json!(1), json!(2), json!(4)]);
     }
 

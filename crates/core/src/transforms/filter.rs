@@ -67,7 +67,9 @@ mod tests {
 
     #[test]
     fn keeps_only_matching_records() {
-        let config = FilterConfig { when: "status == 'active' and amount | float > 10".into() };
+        let config = FilterConfig {
+            when: "status == 'active' and amount | float > 10".into(),
+        };
         let input = records(json!([
             {"id": 1, "status": "active", "amount": "20"},
             {"id": 2, "status": "inactive", "amount": "20"},
@@ -75,20 +77,31 @@ mod tests {
             {"id": 4, "status": "active", "amount": "10.5"},
         ]));
         let mut out = run(&config, input, OnError::Fail);
-        let ids: Vec<_> = out.take("out").iter().map(|record| record["id"].clone()).collect();
+        let ids: Vec<_> = out
+            .take("out")
+            .iter()
+            .map(|record| record["id"].clone())
+            .collect();
         assert_eq!(ids, vec![json!(1), json!(4)]);
     }
 
     #[test]
     fn a_record_that_cannot_be_judged_is_routed_with_the_reason() {
-        let config = FilterConfig { when: "amount | float > 10".into() };
+        let config = FilterConfig {
+            when: "amount | float > 10".into(),
+        };
         let input = records(json!([{"id": 1, "amount": "n/a"}, {"id": 2, "amount": "11"}]));
         let mut out = run(&config, input, OnError::Route);
         assert_eq!(out.take("out").len(), 1);
         let errors = out.take("error");
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0]["id"], json!(1));
-        assert!(errors[0]["_error"].as_str().unwrap().starts_with("condition `when`:"));
+        assert!(
+            errors[0]["_error"]
+                .as_str()
+                .unwrap()
+                .starts_with("condition `when`:")
+        );
         assert_eq!(out.stats().records_errored, 1);
     }
 }

@@ -22,7 +22,9 @@ impl TransformConfig for LimitConfig {
         &self,
         _context: &BuildContext<'run>,
     ) -> Result<Box<dyn Transform + 'run>, ComponentError> {
-        Ok(Box::new(Limit { remaining: self.count }))
+        Ok(Box::new(Limit {
+            remaining: self.count,
+        }))
     }
 }
 
@@ -58,7 +60,11 @@ mod tests {
     fn passes_the_first_records_and_is_then_done() {
         let input = records(json!([{"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}, {"n": 5}]));
         let mut out = run(&LimitConfig { count: 3 }, input, OnError::Fail);
-        let kept: Vec<_> = out.take("out").iter().map(|record| record["n"].clone()).collect();
+        let kept: Vec<_> = out
+            .take("out")
+            .iter()
+            .map(|record| record["n"].clone())
+            .collect();
         assert_eq!(kept, [json!(1), json!(2), json!(3)]);
     }
 }

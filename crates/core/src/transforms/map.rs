@@ -75,7 +75,11 @@ impl Map<'_> {
                 if let Err((existing, _)) = record.replace_index(index, new.clone()) {
                     // The new name is taken: the renamed field replaces that field's value.
                     let (_, value) = record.shift_remove_index(index).expect("index exists");
-                    let position = if existing > index { existing - 1 } else { existing };
+                    let position = if existing > index {
+                        existing - 1
+                    } else {
+                        existing
+                    };
                     record[position] = value;
                 }
             }
@@ -148,7 +152,17 @@ mod tests {
                    "signup_ts": "2026-01-02", "full_name": "Ada Lovelace", "amount_cents": 1999})
         );
         let keys: Vec<&String> = record.keys().collect();
-        assert_eq!(keys, ["id", "first_name", "last_name", "signup_ts", "full_name", "amount_cents"]);
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "first_name",
+                "last_name",
+                "signup_ts",
+                "full_name",
+                "amount_cents"
+            ]
+        );
     }
 
     #[test]

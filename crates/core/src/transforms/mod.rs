@@ -85,7 +85,9 @@ pub(crate) mod testing {
         };
         let mut transform = config.build(&context).expect("transform builds");
         for chunk in records.chunks(2) {
-            transform.transform(chunk.to_vec(), &mut output).expect("batch is processed");
+            transform
+                .transform(chunk.to_vec(), &mut output)
+                .expect("batch is processed");
             if transform.is_done() {
                 break;
             }

@@ -58,7 +58,9 @@ impl TransformConfig for RouteConfig {
     ) -> Result<Box<dyn Transform + 'run>, ComponentError> {
         let mut rules = Vec::with_capacity(self.routes.len());
         for (index, rule) in self.routes.iter().enumerate() {
-            if matches!(rule.port.as_str(), ELSE_PORT | crate::flow::ERROR_PORT) || rule.port.is_empty() {
+            if matches!(rule.port.as_str(), ELSE_PORT | crate::flow::ERROR_PORT)
+                || rule.port.is_empty()
+            {
                 return Err(ComponentError::failed(format!(
                     "`routes[{index}].port`: '{}' is reserved; choose another port name",
                     rule.port
@@ -69,7 +71,10 @@ impl TransformConfig for RouteConfig {
             })?;
             rules.push((rule.port.clone(), when));
         }
-        Ok(Box::new(Route { rules, all_matches: self.all_matches }))
+        Ok(Box::new(Route {
+            rules,
+            all_matches: self.all_matches,
+        }))
     }
 }
 

@@ -24,9 +24,13 @@ impl TransformConfig for SelectConfig {
         _context: &BuildContext<'run>,
     ) -> Result<Box<dyn Transform + 'run>, ComponentError> {
         if self.fields.is_empty() {
-            return Err(ComponentError::failed("`fields` is empty; list at least one field to keep"));
+            return Err(ComponentError::failed(
+                "`fields` is empty; list at least one field to keep",
+            ));
         }
-        Ok(Box::new(Select { fields: self.fields.clone() }))
+        Ok(Box::new(Select {
+            fields: self.fields.clone(),
+        }))
     }
 }
 
@@ -57,11 +61,16 @@ mod tests {
 
     #[test]
     fn keeps_listed_fields_in_order_and_fills_missing_with_null() {
-        let config = SelectConfig { fields: vec!["email".into(), "id".into(), "phone".into()] };
+        let config = SelectConfig {
+            fields: vec!["email".into(), "id".into(), "phone".into()],
+        };
         let input = records(json!([{"id": 1, "name": "Ada", "email": "a@x.org"}]));
         let mut out = run(&config, input, OnError::Fail);
         let record = &out.take("out")[0];
         assert_eq!(record.keys().collect::<Vec<_>>(), ["email", "id", "phone"]);
-        assert_eq!(record.to_value(), json!({"email": "a@x.org", "id": 1, "phone": null}));
+        assert_eq!(
+            record.to_value(),
+            json!({"email": "a@x.org", "id": 1, "phone": null})
+        );
     }
 }

@@ -1,0 +1,281 @@
+//! The `sluice` binary as a script would use it: exit codes, messages and JSON output.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn sluice(home: &Path, arguments: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(arguments)
+        .env("SLUICE_HOME", home)
+        .env_remove("SLUICE_LOG")
+        .output()
+        .expect("sluice runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A copy of an example folder, so runs write their output into a temporary place.
+fn example(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let folder = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), folder.path().join(entry.file_name())).unwrap();
+        }
+    }
+    let flow = folder.path().join("flow.sluice.json");
+    (folder, flow)
+}
+
+#[test]
+fn a_successful_run_exits_0_and_summarises_each_node() {
+    let home = tempfile::tempdir().unwrap();
+    let (folder, flow) = example("customers-to-sqlite");
+    let output = sluice(home.path(), &["run", flow.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with("NODE     STATUS     IN  OUT  ERRORED  TIME\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nshape    succeeded  6   5    1"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(" succeeded in "), "{stdout}");
+    assert!(folder.path().join("out/customers.db").exists());
+}
+
+#[test]
+fn a_failed_run_exits_1_with_one_readable_paragraph() {
+    let home = tempfile::tempdir().unwrap();
+    let (folder, flow) = example("customers-to-sqlite");
+    std::fs::remove_file(folder.path().join("customers.csv")).unwrap();
+    let output = sluice(home.path(), &["run", flow.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("error: node `read`: cannot open the CSV file "),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("Error {"),
+        "{stderr}"
+    );
+    assert!(text(&output.stdout).contains("failed; nothing it wrote was kept"));
+}
+
+#[test]
+fn an_invalid_flow_exits_2_and_lists_every_problem() {
+    let home = tempfile::tempdir().unwrap();
+    let (folder, flow) = example("customers-to-sqlite");
+    let broken = std::fs::read_to_string(&flow)
+        .unwrap()
+        .replace("\"filter\"", "\"filtre\"")
+        .replace("\"when\"", "\"wen\"");
+    let path = folder.path().join("broken.sluice.json");
+    std::fs::write(&path, broken).unwrap();
+    for command in ["run", "validate"] {
+        let output = sluice(home.path(), &[command, path.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains("the flow has 1 problem:"), "{stderr}");
+        assert!(
+            stderr.contains(
+                "node `active`, field `type`: unknown node type `filtre`; did you mean `filter`?"
+            ),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_file_that_is_not_json_is_refused_with_line_and_column() {
+    let home = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("bad.sluice.json");
+    std::fs::write(
+        &path,
+        "{\n  \"format\": \"sluice.flow/1\",\n  \"id\": 7,\n}",
+    )
+    .unwrap();
+    let output = sluice(home.path(), &["validate", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("is not a valid flow file: line 3, column"),
+        "{stderr}"
+    );
+
+    let output = sluice(home.path(), &["--json", "validate", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["problems"][0]["line"], 3);
+}
+
+#[test]
+fn misuse_exits_2() {
+    let home = tempfile::tempdir().unwrap();
+    assert_eq!(sluice(home.path(), &["run"]).status.code(), Some(2));
+    assert_eq!(sluice(home.path(), &["frobnicate"]).status.code(), Some(2));
+    let output = sluice(home.path(), &["run", "no-such-file.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        text(&output.stderr),
+        "error: there is no flow file no-such-file.json\n"
+    );
+    let output = sluice(home.path(), &["runs", "show", "nope"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn validate_accepts_a_good_flow() {
+    let home = tempfile::tempdir().unwrap();
+    let (_folder, flow) = example("orders-incremental");
+    let output = sluice(home.path(), &["validate", flow.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(text(&output.stdout).ends_with(": valid (4 nodes, 3 edges)\n"));
+}
+
+#[test]
+fn flows_and_runs_are_managed_from_the_command_line() {
+    let home = tempfile::tempdir().unwrap();
+    let (folder, flow) = example("orders-incremental");
+    let imported = sluice(
+        home.path(),
+        &["--json", "flows", "import", flow.to_str().unwrap()],
+    );
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
+    let imported: serde_json::Value = serde_json::from_slice(&imported.stdout).unwrap();
+    assert_eq!(imported["name"], "New orders to NDJSON");
+
+    let list = text(&sluice(home.path(), &["flows", "list"]).stdout);
+    assert!(
+        list.contains("New orders to NDJSON  1        never run"),
+        "{list}"
+    );
+
+    // A stored flow runs by name; relative paths still resolve against the imported file's folder.
+    for expected_new in [4, 0] {
+        let output = sluice(home.path(), &["--json", "run", "New orders to NDJSON"]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let outcome: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(
+            outcome["report"]["nodes"][3]["stats"]["records_out"],
+            expected_new
+        );
+    }
+    let lines = std::fs::read_to_string(folder.path().join("out/paid-orders.ndjson")).unwrap();
+    assert_eq!(
+        lines.lines().count(),
+        4,
+        "the second run appended nothing new"
+    );
+
+    let runs: serde_json::Value = serde_json::from_slice(
+        &sluice(
+            home.path(),
+            &["--json", "runs", "list", "--flow", "New orders to NDJSON"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 2);
+    let run_id = runs[0]["id"].as_str().unwrap();
+    let shown = text(&sluice(home.path(), &["runs", "show", &run_id[..13]]).stdout);
+    assert!(shown.contains("status   succeeded (cli)"), "{shown}");
+    assert!(shown.contains("run started (cli)"), "{shown}");
+
+    let exported = folder.path().join("shared.sluice.json");
+    let output = sluice(
+        home.path(),
+        &[
+            "flows",
+            "export",
+            "New orders to NDJSON",
+            "-o",
+            exported.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&flow).unwrap()).unwrap();
+    let shared: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&exported).unwrap()).unwrap();
+    assert_eq!(original, shared);
+
+    assert_eq!(
+        sluice(home.path(), &["flows", "delete", "New orders to NDJSON"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert!(text(&sluice(home.path(), &["flows", "list"]).stdout).starts_with("no stored flows"));
+}
+
+#[test]
+fn preview_shows_samples_and_writes_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let (folder, flow) = example("customers-to-sqlite");
+    let output = sluice(
+        home.path(),
+        &["--json", "preview", flow.to_str().unwrap(), "--limit", "3"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["nodes"][0]["samples"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        report["nodes"][2]["samples"][0]["full_name"],
+        "Ada Lovelace"
+    );
+    assert!(!folder.path().join("out").exists());
+    let runs = text(&sluice(home.path(), &["runs", "list"]).stdout);
+    assert_eq!(runs, "no runs yet\n", "previews are not run history");
+}
+
+#[test]
+fn components_and_schema_describe_the_format() {
+    let home = tempfile::tempdir().unwrap();
+    let components: serde_json::Value =
+        serde_json::from_slice(&sluice(home.path(), &["--json", "components"]).stdout).unwrap();
+    let types: Vec<&str> = components
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["type"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "filter",
+        "map",
+        "select",
+        "cast",
+        "dedupe",
+        "limit",
+        "route",
+        "csv.read",
+        "csv.write",
+        "json.read",
+        "json.write",
+        "sqlite.read",
+        "sqlite.write",
+    ] {
+        assert!(
+            types.contains(&expected),
+            "{expected} missing from {types:?}"
+        );
+    }
+    let schema: serde_json::Value =
+        serde_json::from_slice(&sluice(home.path(), &["schema"]).stdout).unwrap();
+    assert_eq!(schema["properties"]["format"]["const"], "sluice.flow/1");
+}
