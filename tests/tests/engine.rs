@@ -292,7 +292,7 @@ fn a_finished_limit_stops_the_source_early() {
 }
 
 /// A source that never ends on its own: it emits until the engine says stop.
-#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct EndlessConfig {}
 

@@ -30,6 +30,8 @@ pub struct ComponentDescriptor {
     pub schema: fn() -> schemars::Schema,
     /// Reads a config.
     pub parse: fn(serde_json::Value) -> Result<Component, ConfigError>,
+    /// Reads a config and writes it back with every default filled in (what the studio shows).
+    pub normalize: fn(serde_json::Value) -> Result<serde_json::Value, ConfigError>,
 }
 
 impl std::fmt::Debug for ComponentDescriptor {
@@ -42,7 +44,7 @@ impl std::fmt::Debug for ComponentDescriptor {
 
 impl ComponentDescriptor {
     /// Describes a source whose config is `C`.
-    pub fn source<C: SourceConfig + DeserializeOwned + JsonSchema + 'static>(
+    pub fn source<C: SourceConfig + DeserializeOwned + serde::Serialize + JsonSchema + 'static>(
         component: &'static str,
         title: &'static str,
         category: &'static str,
@@ -61,11 +63,12 @@ impl ComponentDescriptor {
             description,
             schema: schema_of::<C>,
             parse: parse::<C>,
+            normalize: normalize::<C>,
         }
     }
 
     /// Describes a transform whose config is `C`.
-    pub fn transform<C: TransformConfig + DeserializeOwned + JsonSchema + 'static>(
+    pub fn transform<C: TransformConfig + DeserializeOwned + serde::Serialize + JsonSchema + 'static>(
         component: &'static str,
         title: &'static str,
         description: &'static str,
@@ -83,11 +86,12 @@ impl ComponentDescriptor {
             description,
             schema: schema_of::<C>,
             parse: parse::<C>,
+            normalize: normalize::<C>,
         }
     }
 
     /// Describes a sink whose config is `C`.
-    pub fn sink<C: SinkConfig + DeserializeOwned + JsonSchema + 'static>(
+    pub fn sink<C: SinkConfig + DeserializeOwned + serde::Serialize + JsonSchema + 'static>(
         component: &'static str,
         title: &'static str,
         category: &'static str,
@@ -106,8 +110,14 @@ impl ComponentDescriptor {
             description,
             schema: schema_of::<C>,
             parse: parse::<C>,
+            normalize: normalize::<C>,
         }
     }
+}
+
+fn normalize<C: DeserializeOwned + serde::Serialize>(value: serde_json::Value) -> Result<serde_json::Value, ConfigError> {
+    let config = parse_config::<C>(value)?;
+    Ok(serde_json::to_value(config).expect("configs serialize"))
 }
 
 fn schema_of<C: JsonSchema>() -> schemars::Schema {

@@ -1,0 +1,55 @@
+//! Every registered component: its config reads, writes back and reads again to the same thing,
+//! and what it writes back (its defaults included) is what people see — snapshotted.
+
+use serde_json::json;
+
+/// A typical config for every node type. A new component must be added here.
+fn sample_config(component: &str) -> serde_json::Value {
+    match component {
+        "filter" => json!({"when": "status == 'active'"}),
+        "map" => json!({"set": {"full_name": "first_name ~ ' ' ~ last_name"}, "rename": {"a": "b"}, "drop": ["c"]}),
+        "select" => json!({"fields": ["id", "email"]}),
+        "cast" => json!({"fields": {"id": "integer", "amount": "number", "at": "datetime"}}),
+        "dedupe" => json!({"key": ["email"]}),
+        "limit" => json!({"count": 10}),
+        "route" => json!({"routes": [{"port": "eu", "when": "country in ['DE', 'FR']"}]}),
+        "csv.read" => json!({"path": "in.csv"}),
+        "csv.write" => json!({"path": "out.csv"}),
+        "json.read" => json!({"path": "in.json", "record_path": "data.items"}),
+        "json.write" => json!({"path": "out.ndjson"}),
+        "sqlite.read" => json!({"path": "in.db", "table": "orders", "cursor": "id"}),
+        "sqlite.write" => json!({"path": "out.db", "table": "orders", "mode": "upsert", "key": ["id"]}),
+        other => panic!("add a sample config for `{other}` to tests/tests/components.rs"),
+    }
+}
+
+#[test]
+fn every_config_round_trips_with_its_defaults() {
+    let registry = sluice_connectors::registry();
+    let mut normalized = serde_json::Map::new();
+    for descriptor in registry.descriptors() {
+        let config = sample_config(descriptor.component);
+        let once = (descriptor.normalize)(config).unwrap_or_else(|error| panic!("{}: {error:?}", descriptor.component));
+        let twice = (descriptor.normalize)(once.clone()).unwrap();
+        assert_eq!(once, twice, "{}", descriptor.component);
+        (descriptor.parse)(once.clone()).unwrap();
+        normalized.insert(descriptor.component.to_string(), once);
+    }
+    insta::assert_json_snapshot!("normalized_configs", normalized);
+}
+
+#[test]
+fn every_component_documents_every_config_field() {
+    let registry = sluice_connectors::registry();
+    for descriptor in registry.descriptors() {
+        let schema = serde_json::to_value((descriptor.schema)()).unwrap();
+        assert!(schema.get("description").is_some(), "{} has no description", descriptor.component);
+        for (field, property) in schema["properties"].as_object().unwrap() {
+            assert!(
+                property.get("description").is_some(),
+                "{}: field `{field}` has no doc comment (the studio shows it as help)",
+                descriptor.component
+            );
+        }
+    }
+}
