@@ -7,7 +7,9 @@ use serde_json::json;
 fn sample_config(component: &str) -> serde_json::Value {
     match component {
         "filter" => json!({"when": "status == 'active'"}),
-        "map" => json!({"set": {"full_name": "first_name ~ ' ' ~ last_name"}, "rename": {"a": "b"}, "drop": ["c"]}),
+        "map" => {
+            json!({"set": {"full_name": "first_name ~ ' ' ~ last_name"}, "rename": {"a": "b"}, "drop": ["c"]})
+        }
         "select" => json!({"fields": ["id", "email"]}),
         "cast" => json!({"fields": {"id": "integer", "amount": "number", "at": "datetime"}}),
         "dedupe" => json!({"key": ["email"]}),
@@ -18,7 +20,9 @@ fn sample_config(component: &str) -> serde_json::Value {
         "json.read" => json!({"path": "in.json", "record_path": "data.items"}),
         "json.write" => json!({"path": "out.ndjson"}),
         "sqlite.read" => json!({"path": "in.db", "table": "orders", "cursor": "id"}),
-        "sqlite.write" => json!({"path": "out.db", "table": "orders", "mode": "upsert", "key": ["id"]}),
+        "sqlite.write" => {
+            json!({"path": "out.db", "table": "orders", "mode": "upsert", "key": ["id"]})
+        }
         other => panic!("add a sample config for `{other}` to tests/tests/components.rs"),
     }
 }
@@ -29,7 +33,8 @@ fn every_config_round_trips_with_its_defaults() {
     let mut normalized = serde_json::Map::new();
     for descriptor in registry.descriptors() {
         let config = sample_config(descriptor.component);
-        let once = (descriptor.normalize)(config).unwrap_or_else(|error| panic!("{}: {error:?}", descriptor.component));
+        let once = (descriptor.normalize)(config)
+            .unwrap_or_else(|error| panic!("{}: {error:?}", descriptor.component));
         let twice = (descriptor.normalize)(once.clone()).unwrap();
         assert_eq!(once, twice, "{}", descriptor.component);
         (descriptor.parse)(once.clone()).unwrap();
@@ -43,7 +48,11 @@ fn every_component_documents_every_config_field() {
     let registry = sluice_connectors::registry();
     for descriptor in registry.descriptors() {
         let schema = serde_json::to_value((descriptor.schema)()).unwrap();
-        assert!(schema.get("description").is_some(), "{} has no description", descriptor.component);
+        assert!(
+            schema.get("description").is_some(),
+            "{} has no description",
+            descriptor.component
+        );
         for (field, property) in schema["properties"].as_object().unwrap() {
             assert!(
                 property.get("description").is_some(),

@@ -68,7 +68,9 @@ impl ComponentDescriptor {
     }
 
     /// Describes a transform whose config is `C`.
-    pub fn transform<C: TransformConfig + DeserializeOwned + serde::Serialize + JsonSchema + 'static>(
+    pub fn transform<
+        C: TransformConfig + DeserializeOwned + serde::Serialize + JsonSchema + 'static,
+    >(
         component: &'static str,
         title: &'static str,
         description: &'static str,
@@ -115,7 +117,9 @@ impl ComponentDescriptor {
     }
 }
 
-fn normalize<C: DeserializeOwned + serde::Serialize>(value: serde_json::Value) -> Result<serde_json::Value, ConfigError> {
+fn normalize<C: DeserializeOwned + serde::Serialize>(
+    value: serde_json::Value,
+) -> Result<serde_json::Value, ConfigError> {
     let config = parse_config::<C>(value)?;
     Ok(serde_json::to_value(config).expect("configs serialize"))
 }
