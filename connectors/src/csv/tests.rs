@@ -1,3 +1,5 @@
+//! `csv.read` and `csv.write` on their own: messy files, errors by line, staged writes.
+
 use serde_json::json;
 
 use super::{CsvReadConfig, CsvWriteConfig};

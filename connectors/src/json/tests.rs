@@ -1,3 +1,5 @@
+//! `json.read` and `json.write` on their own: arrays, record paths, NDJSON, bad lines.
+
 use serde_json::json;
 
 use super::{JsonReadConfig, JsonWriteConfig};

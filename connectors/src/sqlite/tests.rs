@@ -1,3 +1,5 @@
+//! `sqlite.read` and `sqlite.write` on their own: types, modes, all-or-nothing runs, cursors.
+
 use rusqlite::Connection;
 use serde_json::json;
 
