@@ -108,7 +108,7 @@ fn on_error_fail_stops_the_run_and_leaves_the_destination_untouched() {
         assert!(
             failure
                 .message
-                .starts_with("`set.cents`: invalid operation"),
+                .starts_with("`set.cents`: 'n/a' is not a number"),
             "{}",
             failure.message
         );
