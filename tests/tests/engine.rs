@@ -380,3 +380,97 @@ fn cancellation_stops_every_node_and_discards_the_writes() {
         vec![json!([1])]
     );
 }
+
+#[test]
+fn a_destination_can_route_refused_records_to_another_destination() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("in.csv"), "id,name\n1,a\n,b\n3,c\n").unwrap();
+    rusqlite::Connection::open(folder.path().join("out.db"))
+        .unwrap()
+        .execute_batch("CREATE TABLE t (id TEXT NOT NULL CHECK (id != ''), name TEXT)")
+        .unwrap();
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "in.csv"}},
+            {"id": "save", "type": "sqlite.write", "on_error": "route", "config": {"path": "out.db", "table": "t"}},
+            {"id": "refused", "type": "json.write", "config": {"path": "refused.ndjson"}}
+        ]),
+        json!([{"from": "read", "to": "save"}, {"from": "save", "from_port": "error", "to": "refused"}]),
+    );
+    let report = run(flow, folder.path());
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+    assert_eq!(
+        sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM t"),
+        vec![json!([2])]
+    );
+    let refused = std::fs::read_to_string(folder.path().join("refused.ndjson")).unwrap();
+    assert_eq!(refused.lines().count(), 1);
+    assert!(refused.contains("CHECK constraint failed"), "{refused}");
+}
+
+/// A transform with a bug: it panics on its first batch.
+#[derive(Debug, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct BuggyConfig {}
+
+impl ComponentConfig for BuggyConfig {}
+
+impl sluice_core::component::TransformConfig for BuggyConfig {
+    fn build<'run>(
+        &self,
+        _context: &BuildContext<'run>,
+    ) -> Result<Box<dyn sluice_core::component::Transform + 'run>, ComponentError> {
+        Ok(Box::new(Buggy))
+    }
+}
+
+struct Buggy;
+
+impl sluice_core::component::Transform for Buggy {
+    fn transform(
+        &mut self,
+        _batch: sluice_core::Batch,
+        _out: &mut Output,
+    ) -> Result<(), ComponentError> {
+        panic!("index out of bounds");
+    }
+}
+
+#[test]
+fn a_panicking_component_fails_the_run_instead_of_hanging_or_crashing() {
+    let folder = tempfile::tempdir().unwrap();
+    write_customers(&folder.path().join("customers.csv"), 5000);
+    seed_people(&folder.path().join("out.db"));
+    let mut registry = sluice_connectors::registry();
+    registry.register(ComponentDescriptor::transform::<BuggyConfig>(
+        "test.buggy",
+        "Buggy",
+        "Panics.",
+    ));
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
+            {"id": "bug", "type": "test.buggy", "config": {}},
+            {"id": "save", "type": "sqlite.write", "config": {"path": "out.db", "table": "people"}}
+        ]),
+        json!([{"from": "read", "to": "bug"}, {"from": "bug", "to": "save"}]),
+    );
+    let report = run_with(
+        &registry,
+        flow,
+        folder.path(),
+        &RunOptions::default(),
+        RunControl::new(),
+    );
+    assert_eq!(report.status, RunStatus::Failed);
+    let failure = report.failure.unwrap();
+    assert_eq!(failure.node.as_deref(), Some("bug"));
+    assert_eq!(
+        failure.message,
+        "internal error (a bug in Sluice; please report it): index out of bounds"
+    );
+    assert_eq!(
+        sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM people"),
+        vec![json!([1])]
+    );
+}

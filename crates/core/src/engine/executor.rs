@@ -288,7 +288,7 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
                 }
                 _ => None,
             };
-            let settled = settled_sender.clone();
+            let settled = Settle(Some(settled_sender.clone()));
             let control = request.control.clone();
             let events = request.events.clone();
             let handle = std::thread::Builder::new()
@@ -361,13 +361,32 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
     }
 }
 
+/// Tells the executor, exactly once, that a node is settled: done, or (for a sink) staged and
+/// waiting for the commit decision. Dropping it settles too, so a node that panics cannot leave
+/// the executor waiting.
+struct Settle(Option<std::sync::mpsc::Sender<()>>);
+
+impl Settle {
+    fn now(&mut self) {
+        if let Some(sender) = self.0.take() {
+            let _ = sender.send(());
+        }
+    }
+}
+
+impl Drop for Settle {
+    fn drop(&mut self) {
+        self.now();
+    }
+}
+
 struct NodeRun<'run> {
     node_id: &'run str,
     component: &'run Component,
     context: BuildContext<'run>,
     output: Output,
     input: Option<Receiver<Batch>>,
-    settled: std::sync::mpsc::Sender<()>,
+    settled: Settle,
     decision: Option<Receiver<bool>>,
     control: RunControl,
     events: Option<EventCallback>,
@@ -381,7 +400,7 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
         context,
         mut output,
         input,
-        settled,
+        mut settled,
         decision,
         control,
         events,
@@ -394,29 +413,34 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
         });
     }
     let mut sink_samples = Vec::new();
-    let result = match component {
-        Component::Source(config) => {
-            let result = run_source(config.as_ref(), &context, &mut output);
-            let _ = settled.send(());
-            result
-        }
+    // A panic in a component fails the run with a message instead of taking the process down.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match component {
+        Component::Source(config) => run_source(config.as_ref(), &context, &mut output),
         Component::Transform(config) => {
-            let result = run_transform(config.as_ref(), &context, &mut output, input);
-            let _ = settled.send(());
-            result
+            run_transform(config.as_ref(), &context, &mut output, input)
         }
         Component::Sink(config) => run_sink(SinkRun {
             config: config.as_ref(),
             context: &context,
             output: &mut output,
             input,
-            settled: &settled,
+            settled: &mut settled,
             decision,
             control: &control,
             options,
             samples: &mut sink_samples,
         }),
-    };
+    }))
+    .unwrap_or_else(|panic| {
+        let detail = panic
+            .downcast_ref::<&str>()
+            .map(|text| text.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        Err(ComponentError::Failed(format!(
+            "internal error (a bug in Sluice; please report it): {detail}"
+        )))
+    });
     let (status, error) = match result {
         Ok(()) => (NodeStatus::Succeeded, None),
         Err(ComponentError::Halted) if !control.is_stopping() => (NodeStatus::Succeeded, None),
@@ -442,6 +466,7 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
     };
     // Dropping the output closes this node's edges, so downstream nodes see the end.
     drop(output);
+    settled.now();
     if let Some(events) = &events {
         events(RunEvent::NodeFinished {
             node: node_id.to_string(),
@@ -503,7 +528,7 @@ struct SinkRun<'a, 'run> {
     context: &'a BuildContext<'run>,
     output: &'a mut Output,
     input: Option<Receiver<Batch>>,
-    settled: &'a std::sync::mpsc::Sender<()>,
+    settled: &'a mut Settle,
     decision: Option<Receiver<bool>>,
     control: &'a RunControl,
     options: &'a RunOptions,
@@ -517,13 +542,7 @@ fn run_sink(run: SinkRun<'_, '_>) -> Result<(), ComponentError> {
     } else {
         run.config.build(run.context)
     };
-    let mut sink = match built {
-        Ok(sink) => sink,
-        Err(error) => {
-            let _ = run.settled.send(());
-            return Err(error);
-        }
-    };
+    let mut sink = built?;
     let written = write_all(
         sink.as_mut(),
         run.output,
@@ -534,10 +553,11 @@ fn run_sink(run: SinkRun<'_, '_>) -> Result<(), ComponentError> {
     let written = written.and_then(|()| run.output.finish());
     if let Err(error) = written {
         sink.abort();
-        let _ = run.settled.send(());
         return Err(error);
     }
-    let _ = run.settled.send(());
+    // Close the error port before waiting, or a node fed by it would wait for this one forever.
+    run.output.close();
+    run.settled.now();
     let commit = run
         .decision
         .and_then(|decision| decision.recv().ok())

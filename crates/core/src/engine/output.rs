@@ -320,6 +320,14 @@ impl Output {
         Ok(())
     }
 
+    /// Closes every edge leaving the node, so downstream nodes see the end of their input.
+    pub(crate) fn close(&mut self) {
+        for port in &mut self.ports {
+            port.senders.clear();
+        }
+        self.error_port.senders.clear();
+    }
+
     /// Sends everything left; called by the engine when the component is done.
     pub(crate) fn finish(&mut self) -> Result<(), ComponentError> {
         let result = self.flush();
