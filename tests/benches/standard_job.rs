@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-const RUNS: usize = 3;
+const RUNS: usize = 5;
 
 // The same allocator as the `sluice` binary.
 #[global_allocator]

@@ -97,6 +97,15 @@ enum RunsCommand {
         /// The run id (a unique prefix is enough).
         run: String,
     },
+    /// Show or change how much run history is kept, and apply it now.
+    Retention {
+        /// Keep at most this many runs per flow.
+        #[arg(long)]
+        keep_runs: Option<u32>,
+        /// Delete runs older than this many days (the newest run of a flow is always kept).
+        #[arg(long)]
+        keep_days: Option<u32>,
+    },
 }
 
 // Records are allocated on one node's thread and freed on another's; mimalloc handles that
@@ -191,6 +200,14 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 }
                 Command::Runs(RunsCommand::Show { run }) => {
                     output::run_detail(&sluice.run_detail(&run)?, json);
+                    Ok(0)
+                }
+                Command::Runs(RunsCommand::Retention {
+                    keep_runs,
+                    keep_days,
+                }) => {
+                    let (policy, report) = sluice.set_retention(keep_runs, keep_days)?;
+                    output::retention(&policy, &report, json);
                     Ok(0)
                 }
                 Command::Validate { .. } | Command::Components | Command::Schema => {

@@ -407,3 +407,19 @@ pub fn components(registry: &sluice_core::Registry, json: bool) {
         .collect();
     table(&["TYPE", "KIND", "CATEGORY", "WHAT IT DOES"], rows);
 }
+
+pub fn retention(
+    policy: &sluice_runtime::RetentionPolicy,
+    report: &sluice_runtime::RetentionReport,
+    json: bool,
+) {
+    if json {
+        print_json(&serde_json::json!({"policy": policy, "runs_deleted": report.runs_deleted}));
+        return;
+    }
+    println!(
+        "keeping the newest {} runs per flow, none older than {} days (the newest run of each flow always stays)",
+        policy.keep_runs, policy.keep_days
+    );
+    println!("{} old runs deleted now", report.runs_deleted);
+}

@@ -17,7 +17,7 @@ pub use flows::{FlowListing, ImportOutcome, LoadedFlow};
 pub use home::default_home;
 pub use runs::{RunDetail, RunHandle, RunOutcome, RunTarget, Trigger};
 pub use sluice_core::engine::{NodeReport, NodeStats, RunEvent, RunOptions, RunReport, RunStatus};
-pub use sluice_store::{FlowVersion, RetentionPolicy, RunRecord};
+pub use sluice_store::{FlowVersion, RetentionPolicy, RetentionReport, RunRecord};
 
 /// Every component this build knows, without opening an installation.
 pub fn registry() -> Registry {
@@ -71,5 +71,23 @@ impl Sluice {
     /// Every component this installation knows.
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// Changes the run-history retention policy (the parts given) and applies it at once.
+    pub fn set_retention(
+        &self,
+        keep_runs: Option<u32>,
+        keep_days: Option<u32>,
+    ) -> Result<(RetentionPolicy, RetentionReport)> {
+        let mut policy = self.store.retention_policy()?;
+        if let Some(keep_runs) = keep_runs {
+            policy.keep_runs = keep_runs.max(1);
+        }
+        if let Some(keep_days) = keep_days {
+            policy.keep_days = keep_days;
+        }
+        self.store.set_retention_policy(policy)?;
+        let report = self.store.apply_retention(policy, chrono::Utc::now())?;
+        Ok((policy, report))
     }
 }
