@@ -191,7 +191,8 @@ impl CsvRead {
 
     /// The row as a record; fields beyond the header are kept as `column_N`.
     fn to_record(&self, row: &csv::StringRecord) -> Record {
-        let mut record = Record::with_capacity(row.len());
+        // Room for a few computed fields, so a `map` downstream does not have to grow the record.
+        let mut record = Record::with_capacity(row.len() + 4);
         for (index, value) in row.iter().enumerate() {
             let name = match self.header.get(index) {
                 Some(name) => name.clone(),
