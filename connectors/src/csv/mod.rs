@@ -27,6 +27,14 @@ pub fn descriptors() -> Vec<ComponentDescriptor> {
     ]
 }
 
+fn default_delimiter() -> String {
+    ",".into()
+}
+
+fn default_true() -> bool {
+    true
+}
+
 /// A one-character setting (delimiter, quote) as the byte the csv crate wants.
 fn single_byte(value: &str, field: &str) -> Result<u8, sluice_core::ComponentError> {
     match value.as_bytes() {

@@ -19,13 +19,13 @@ pub struct CsvReadConfig {
     /// The CSV file. A relative path is resolved against the flow file's folder.
     pub path: PathBuf,
     /// The character between fields: `,` (default), `;`, `\t` for a tab, `|`, …
-    #[serde(default = "default_delimiter")]
+    #[serde(default = "super::default_delimiter")]
     pub delimiter: String,
     /// The character that quotes a field.
     #[serde(default = "default_quote")]
     pub quote: String,
     /// Whether the first row holds the field names.
-    #[serde(default = "default_true")]
+    #[serde(default = "super::default_true")]
     pub has_header: bool,
     /// Field names to use instead of the header row (required when there is no header row).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,16 +35,8 @@ pub struct CsvReadConfig {
     pub trim: bool,
 }
 
-fn default_delimiter() -> String {
-    ",".into()
-}
-
 fn default_quote() -> String {
     "\"".into()
-}
-
-fn default_true() -> bool {
-    true
 }
 
 impl ComponentConfig for CsvReadConfig {}

@@ -25,22 +25,14 @@ pub struct CsvWriteConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<String>>,
     /// The character between fields: `,` (default), `;`, `\t` for a tab, …
-    #[serde(default = "default_delimiter")]
+    #[serde(default = "super::default_delimiter")]
     pub delimiter: String,
     /// Add to the end of an existing file (keeping its columns) instead of replacing it.
     #[serde(default)]
     pub append: bool,
     /// Write a header row (not repeated when appending to a file that has one).
-    #[serde(default = "default_true")]
+    #[serde(default = "super::default_true")]
     pub header: bool,
-}
-
-fn default_delimiter() -> String {
-    ",".into()
-}
-
-fn default_true() -> bool {
-    true
 }
 
 impl ComponentConfig for CsvWriteConfig {}
