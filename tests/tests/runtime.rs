@@ -276,3 +276,88 @@ fn runs_left_running_by_a_crash_are_interrupted_at_the_next_start() {
         sluice_store::RunStatus::Interrupted
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_start_seeds_runnable_examples_once() {
+    let (home, sluice) = temporary_installation();
+    assert_eq!(sluice.seed_examples().unwrap(), 2);
+    assert_eq!(
+        sluice.seed_examples().unwrap(),
+        0,
+        "only on the first start"
+    );
+    let outcome = sluice
+        .run(
+            RunTarget::Stored("Active customers to SQLite".into()),
+            Trigger::Manual,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.report.status,
+        RunStatus::Succeeded,
+        "{:?}",
+        outcome.report.failure
+    );
+    assert!(
+        home.path()
+            .join("examples/customers-to-sqlite/out/customers.db")
+            .exists()
+    );
+    let outcome = sluice
+        .run(
+            RunTarget::Stored("New orders to NDJSON".into()),
+            Trigger::Manual,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.report.status,
+        RunStatus::Succeeded,
+        "{:?}",
+        outcome.report.failure
+    );
+}
+
+#[test]
+fn drafts_are_saved_as_they_are_and_versions_can_be_restored() {
+    let (_home, sluice) = temporary_installation();
+    let created = sluice.create_flow("Draft").unwrap();
+    let mut flow = created.flow.clone();
+    assert_eq!(
+        sluice.validate_flow(&flow).len(),
+        1,
+        "an empty flow cannot run yet"
+    );
+    flow.nodes.push(
+        serde_json::from_value(json!({"id": "read", "type": "csv.read", "config": {}})).unwrap(),
+    );
+    assert_eq!(
+        sluice.save_flow(&flow, None).unwrap(),
+        2,
+        "an invalid draft is still saved"
+    );
+    let problems = sluice.validate_flow(&flow);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].field.as_deref(), Some("path"));
+    assert_eq!(sluice.rename_flow(&flow.id, "Renamed").unwrap(), 3);
+    let copy = sluice.duplicate_flow(&flow.id, "Copy").unwrap();
+    assert_ne!(copy.flow.id, flow.id);
+    assert_eq!(copy.flow.nodes.len(), 1);
+    assert_eq!(sluice.restore_flow_version(&flow.id, 1).unwrap(), 4);
+    let restored = sluice.find_flow(&flow.id).unwrap();
+    assert!(restored.flow.nodes.is_empty());
+    assert_eq!(restored.flow.name, "Draft");
+    let components = sluice.components();
+    let csv = components
+        .iter()
+        .find(|component| component.component == "csv.read")
+        .unwrap();
+    assert_eq!(csv.category, "Files");
+    assert!(csv.default_config.is_none(), "csv.read needs a path");
+    let filter = components
+        .iter()
+        .find(|component| component.component == "dedupe")
+        .unwrap();
+    assert_eq!(filter.default_config, Some(json!({"key": []})));
+}

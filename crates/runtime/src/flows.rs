@@ -110,12 +110,10 @@ impl Sluice {
         })
     }
 
-    /// Saves a validated flow as the new current version of the stored flow with its id.
+    /// Saves a flow as the new current version of the stored flow with its id (a version is
+    /// kept only when the document changed). Work in progress is saved as it is — an invalid
+    /// flow can be stored and edited, it just cannot run.
     pub fn save_flow(&self, flow: &Flow, base_dir: Option<&Path>) -> Result<i64> {
-        validate(flow, self.registry()).map_err(|report| Error::Invalid {
-            file: format!("flow '{}'", flow.name),
-            report,
-        })?;
         let base_dir = base_dir.map(|dir| dir.to_string_lossy().into_owned());
         Ok(self
             .store()
@@ -183,6 +181,68 @@ impl Sluice {
                 Ok(FlowListing { summary, last_run })
             })
             .collect()
+    }
+
+    /// Creates an empty flow named `name`; its relative paths resolve against the home folder.
+    pub fn create_flow(&self, name: &str) -> Result<LoadedFlow> {
+        let flow = Flow {
+            format: sluice_core::flow::FLOW_FORMAT.to_string(),
+            id: uuid::Uuid::now_v7().to_string(),
+            name: name.trim().to_string(),
+            description: None,
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            vars: serde_json::Map::new(),
+            schedule: None,
+        };
+        let version = self.save_flow(&flow, Some(self.home()))?;
+        Ok(LoadedFlow {
+            flow,
+            base_dir: self.home().to_path_buf(),
+            version: Some(version),
+        })
+    }
+
+    /// Renames a stored flow (a new version).
+    pub fn rename_flow(&self, reference: &str, name: &str) -> Result<i64> {
+        let mut loaded = self.find_flow(reference)?;
+        loaded.flow.name = name.trim().to_string();
+        self.save_flow(&loaded.flow, None)
+    }
+
+    /// Copies a stored flow under a new id and name; the copy starts with no sync state.
+    pub fn duplicate_flow(&self, reference: &str, name: &str) -> Result<LoadedFlow> {
+        let mut loaded = self.find_flow(reference)?;
+        loaded.flow.id = uuid::Uuid::now_v7().to_string();
+        loaded.flow.name = name.trim().to_string();
+        loaded.version = Some(self.save_flow(&loaded.flow, Some(&loaded.base_dir))?);
+        Ok(loaded)
+    }
+
+    /// An earlier version of a stored flow.
+    pub fn flow_version(&self, reference: &str, version: i64) -> Result<Flow> {
+        let id = self.resolve_flow_id(reference)?;
+        let document = self.store().flow_version(&id, version)?.ok_or_else(|| {
+            Error::NotFound(format!("flow '{reference}' has no version {version}"))
+        })?;
+        Flow::from_json(&document).map_err(|error| Error::Parse {
+            file: format!("version {version} of flow '{reference}'"),
+            error,
+        })
+    }
+
+    /// Makes an earlier version current again, as a new version (nothing is lost).
+    pub fn restore_flow_version(&self, reference: &str, version: i64) -> Result<i64> {
+        let flow = self.flow_version(reference, version)?;
+        self.save_flow(&flow, None)
+    }
+
+    /// Every problem that keeps a flow from running (none: it can run).
+    pub fn validate_flow(&self, flow: &Flow) -> Vec<sluice_core::validate::Problem> {
+        match validate(flow, self.registry()) {
+            Ok(()) => Vec::new(),
+            Err(report) => report.problems,
+        }
     }
 
     /// Deletes a stored flow (its run history stays).

@@ -1,7 +1,9 @@
 //! What a running Sluice installation needs, behind one API that the CLI and the desktop app
 //! both call: the store in its home folder, flow import/export, and the run manager.
 
+mod components;
 mod error;
+mod examples;
 mod flows;
 mod home;
 mod runs;
@@ -12,6 +14,7 @@ use std::sync::Arc;
 use sluice_core::Registry;
 use sluice_store::Store;
 
+pub use components::ComponentInfo;
 pub use error::{Error, Result};
 pub use flows::{FlowListing, ImportOutcome, LoadedFlow};
 pub use home::default_home;

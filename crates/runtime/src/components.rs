@@ -1,0 +1,44 @@
+//! What the studio's palette and node forms are built from: every node type with its help text
+//! and config JSON Schema, as the registry reports them.
+
+use serde::Serialize;
+use sluice_core::ComponentKind;
+
+use crate::Sluice;
+
+/// One node type, as the palette shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentInfo {
+    /// The node type written in flows, e.g. `csv.read`.
+    #[serde(rename = "type")]
+    pub component: String,
+    pub kind: ComponentKind,
+    pub title: String,
+    pub category: String,
+    pub description: String,
+    /// The config's JSON Schema; field descriptions are the help text.
+    pub config_schema: serde_json::Value,
+    /// A config with every default filled in, for a new node.
+    pub default_config: Option<serde_json::Value>,
+}
+
+impl Sluice {
+    /// Every node type, in registry order.
+    pub fn components(&self) -> Vec<ComponentInfo> {
+        self.registry()
+            .descriptors()
+            .iter()
+            .map(|descriptor| ComponentInfo {
+                component: descriptor.component.to_string(),
+                kind: descriptor.kind,
+                title: descriptor.title.to_string(),
+                category: descriptor.category.to_string(),
+                description: descriptor.description.to_string(),
+                config_schema: serde_json::to_value((descriptor.schema)())
+                    .expect("schemas serialize"),
+                // A config without required fields has a complete default.
+                default_config: (descriptor.normalize)(serde_json::json!({})).ok(),
+            })
+            .collect()
+    }
+}
