@@ -10,7 +10,7 @@ use crate::flow::DEFAULT_PORT;
 use crate::record::Batch;
 
 /// The three roles a component can have in a flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ComponentKind {
     /// Produces records; has no input.

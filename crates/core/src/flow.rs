@@ -16,7 +16,7 @@ pub const DEFAULT_PORT: &str = "out";
 pub const ERROR_PORT: &str = "error";
 
 /// A flow: nodes (a source, transforms, destinations) joined by edges, with an optional schedule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Flow {
     /// Always `sluice.flow/1` for this version of the format.
@@ -42,7 +42,7 @@ pub struct Flow {
 }
 
 /// One component on the canvas.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Node {
     /// Unique within the flow: letters, digits, `-` and `_`. Edges and errors refer to it.
@@ -69,26 +69,33 @@ fn empty_config() -> serde_json::Value {
 }
 
 /// A node's place on the canvas.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Position {
-    #[serde(serialize_with = "whole_as_integer")]
     pub x: f64,
-    #[serde(serialize_with = "whole_as_integer")]
     pub y: f64,
 }
 
 /// Writes `240.0` as `240`, so saved and exported flows read the way people wrote them.
-fn whole_as_integer<S: serde::Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
-    if value.fract() == 0.0 && value.abs() < 9.0e15 {
-        serializer.serialize_i64(*value as i64)
-    } else {
-        serializer.serialize_f64(*value)
+impl Serialize for Position {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let number = |value: f64| {
+            if value.fract() == 0.0 && value.abs() < 9.0e15 {
+                serde_json::Value::from(value as i64)
+            } else {
+                serde_json::Value::from(value)
+            }
+        };
+        let mut position = serializer.serialize_struct("Position", 2)?;
+        position.serialize_field("x", &number(self.x))?;
+        position.serialize_field("y", &number(self.y))?;
+        position.end()
     }
 }
 
 /// What a node does with a record it cannot process.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum OnError {
     /// Stop the run; the destination is left as it was.
@@ -117,7 +124,7 @@ impl fmt::Display for OnError {
 }
 
 /// A connection from one node's output port to another node's input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Edge {
     /// The upstream node's id.
@@ -137,7 +144,7 @@ impl Edge {
 }
 
 /// When a flow runs by itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
     /// Cron with seconds: `sec min hour day-of-month month day-of-week`, e.g. `0 0 7 * * Mon-Fri`.
@@ -153,7 +160,7 @@ pub struct Schedule {
 }
 
 /// What to do about scheduled runs that were missed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum MissedRunPolicy {
     /// Run once when Sluice is back, however many fires were missed.

@@ -10,7 +10,7 @@ use crate::flow::{ERROR_PORT, FLOW_FORMAT, Flow, OnError};
 use crate::registry::Registry;
 
 /// One thing wrong with a flow.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct Problem {
     /// The node at fault, when there is one.
     pub node: Option<String>,

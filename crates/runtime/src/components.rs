@@ -7,7 +7,7 @@ use sluice_core::ComponentKind;
 use crate::Sluice;
 
 /// One node type, as the palette shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ComponentInfo {
     /// The node type written in flows, e.g. `csv.read`.
     #[serde(rename = "type")]

@@ -18,8 +18,18 @@ pub struct LoadedFlow {
     pub version: Option<i64>,
 }
 
+/// A stored flow as the studio edits it: the document, where its relative paths resolve, its
+/// version, and what keeps it from running.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct FlowDocument {
+    pub flow: Flow,
+    pub base_dir: String,
+    pub version: Option<i64>,
+    pub problems: Vec<sluice_core::validate::Problem>,
+}
+
 /// A stored flow as listed, with its latest run.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct FlowListing {
     #[serde(flatten)]
     pub summary: FlowSummary,
@@ -27,7 +37,7 @@ pub struct FlowListing {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ImportOutcome {
     pub flow_id: String,
     pub name: String,
@@ -235,6 +245,23 @@ impl Sluice {
     pub fn restore_flow_version(&self, reference: &str, version: i64) -> Result<i64> {
         let flow = self.flow_version(reference, version)?;
         self.save_flow(&flow, None)
+    }
+
+    /// A stored flow with its problems, for the studio.
+    pub fn open_flow(&self, reference: &str) -> Result<FlowDocument> {
+        let loaded = self.find_flow(reference)?;
+        Ok(self.document(loaded))
+    }
+
+    /// A loaded flow with its problems.
+    pub fn document(&self, loaded: LoadedFlow) -> FlowDocument {
+        let problems = self.validate_flow(&loaded.flow);
+        FlowDocument {
+            flow: loaded.flow,
+            base_dir: loaded.base_dir.to_string_lossy().into_owned(),
+            version: loaded.version,
+            problems,
+        }
     }
 
     /// Every problem that keeps a flow from running (none: it can run).

@@ -16,9 +16,9 @@ use sluice_store::Store;
 
 pub use components::ComponentInfo;
 pub use error::{Error, Result};
-pub use flows::{FlowListing, ImportOutcome, LoadedFlow};
+pub use flows::{FlowDocument, FlowListing, ImportOutcome, LoadedFlow};
 pub use home::default_home;
-pub use runs::{RunDetail, RunHandle, RunOutcome, RunTarget, Trigger};
+pub use runs::{RunDetail, RunHandle, RunNotice, RunOutcome, RunTarget, Trigger};
 pub use sluice_core::engine::{NodeReport, NodeStats, RunEvent, RunOptions, RunReport, RunStatus};
 pub use sluice_store::{FlowVersion, RetentionPolicy, RetentionReport, RunRecord};
 
@@ -33,6 +33,8 @@ pub struct Sluice {
     home: PathBuf,
     store: Arc<Store>,
     registry: Arc<Registry>,
+    /// The runs this process is running, by run id, so they can be cancelled by id.
+    active_runs: runs::ActiveRuns,
 }
 
 impl Sluice {
@@ -58,6 +60,7 @@ impl Sluice {
             home,
             store: Arc::new(store),
             registry: Arc::new(sluice_connectors::registry()),
+            active_runs: Default::default(),
         })
     }
 

@@ -76,8 +76,25 @@ pub struct RunOutcome {
     pub report: RunReport,
 }
 
+/// The runs in progress in this process, by run id.
+pub(crate) type ActiveRuns = Arc<std::sync::Mutex<HashMap<String, RunControl>>>;
+
+/// What an observer hears about a run started with [`Sluice::start_run_observed`].
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(tag = "notice", rename_all = "snake_case")]
+pub enum RunNotice {
+    /// The run was recorded and began.
+    Started { run_id: String, flow_id: String },
+    /// Something happened inside the run.
+    Event { run_id: String, flow_id: String, event: RunEvent },
+    /// The run ended and was recorded.
+    Finished { run_id: String, flow_id: String, report: RunReport },
+    /// The run could not be recorded (the store failed); the message says why.
+    Broken { run_id: String, flow_id: String, message: String },
+}
+
 /// A stored run with its per-node results and its log.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct RunDetail {
     pub run: RunRecord,
     pub nodes: Vec<NodeRun>,
@@ -151,6 +168,11 @@ impl Sluice {
             let _ = sender.send(event);
         });
         let control = RunControl::new();
+        self.active_runs
+            .lock()
+            .expect("active runs lock")
+            .insert(run_id.clone(), control.clone());
+        let active_runs = self.active_runs.clone();
         let registry = self.registry.clone();
         let task_control = control.clone();
         let task_run_id = run_id.clone();
@@ -167,6 +189,7 @@ impl Sluice {
                 },
                 &RunOptions::default(),
             );
+            active_runs.lock().expect("active runs lock").remove(&task_run_id);
             record_outcome(&store, &task_run_id, &loaded.flow.id, &report)?;
             tracing::info!(run = %task_run_id, flow = %loaded.flow.id, status = ?report.status, "run finished");
             Ok(RunOutcome {
@@ -183,6 +206,44 @@ impl Sluice {
             control,
             task,
         })
+    }
+
+    /// Starts a run and tells `observer` about it until it ends: the studio forwards these to
+    /// its window. Returns the run id. Must be called within a tokio runtime.
+    pub fn start_run_observed(
+        &self,
+        target: RunTarget,
+        trigger: Trigger,
+        observer: impl Fn(RunNotice) + Send + Sync + 'static,
+    ) -> Result<String> {
+        let mut handle = self.start_run(target, trigger)?;
+        let run_id = handle.run_id.clone();
+        let flow_id = handle.flow_id.clone();
+        let mut events = handle.events.take().expect("events not taken yet");
+        observer(RunNotice::Started { run_id: run_id.clone(), flow_id: flow_id.clone() });
+        let returned = run_id.clone();
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                observer(RunNotice::Event { run_id: run_id.clone(), flow_id: flow_id.clone(), event });
+            }
+            let notice = match handle.wait().await {
+                Ok(outcome) => RunNotice::Finished { run_id, flow_id, report: outcome.report },
+                Err(error) => RunNotice::Broken { run_id, flow_id, message: error.to_string() },
+            };
+            observer(notice);
+        });
+        Ok(returned)
+    }
+
+    /// Cancels a run this process is running. Returns false when no such run is in progress.
+    pub fn cancel_run(&self, run_id: &str) -> bool {
+        match self.active_runs.lock().expect("active runs lock").get(run_id) {
+            Some(control) => {
+                control.cancel();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Runs a flow to the end and records it.

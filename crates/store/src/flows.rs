@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use crate::{Result, Store, timestamp};
 
 /// A stored flow as listed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct FlowSummary {
     pub id: String,
     pub name: String,
@@ -25,7 +25,7 @@ pub struct StoredFlow {
 }
 
 /// One saved version of a flow.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct FlowVersion {
     pub version: i64,
     pub saved_at: String,

@@ -5,7 +5,7 @@ use rusqlite::params;
 use crate::{Result, Store, timestamp};
 
 /// One line of a run's log.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct LogLine {
     pub at: String,
     /// `info`, `warn` or `error`.

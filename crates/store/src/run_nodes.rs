@@ -5,7 +5,7 @@ use rusqlite::params;
 use crate::{Result, Store};
 
 /// One node's part in a run.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct NodeRun {
     pub node_id: String,
     /// `succeeded`, `failed` or `stopped`.

@@ -8,8 +8,9 @@ use rusqlite::{OptionalExtension, params};
 use crate::{Result, Store, timestamp};
 
 /// Where a run is, or how it ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "StoredRunStatus")]
 pub enum RunStatus {
     Running,
     Succeeded,
@@ -60,7 +61,7 @@ pub struct NewRun<'a> {
 }
 
 /// A run as stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct RunRecord {
     pub id: String,
     pub flow_id: String,

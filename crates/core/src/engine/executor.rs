@@ -73,7 +73,7 @@ pub struct RunRequest<'a> {
 }
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     Succeeded,
@@ -82,7 +82,7 @@ pub enum RunStatus {
 }
 
 /// How a node ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeStatus {
     Succeeded,
@@ -92,7 +92,7 @@ pub enum NodeStatus {
 }
 
 /// Why a run failed: the node (when one is to blame) and the message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunFailure {
     pub node: Option<String>,
     pub message: String,
@@ -108,7 +108,7 @@ impl std::fmt::Display for RunFailure {
 }
 
 /// What one node did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct NodeReport {
     pub node: String,
     pub status: NodeStatus,
@@ -119,7 +119,7 @@ pub struct NodeReport {
 }
 
 /// What a run did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunReport {
     pub status: RunStatus,
     pub failure: Option<RunFailure>,
