@@ -95,27 +95,6 @@ impl<'a> IntoIterator for &'a Record {
     }
 }
 
-/// In TypeScript a record is a JSON object.
-impl ts_rs::TS for Record {
-    type WithoutGenerics = Record;
-    type OptionInnerType = Record;
-
-    fn name(config: &ts_rs::Config) -> String {
-        <serde_json::Map<String, Value> as ts_rs::TS>::name(config)
-    }
-
-    fn inline(config: &ts_rs::Config) -> String {
-        <serde_json::Map<String, Value> as ts_rs::TS>::inline(config)
-    }
-
-    fn visit_dependencies(visitor: &mut impl ts_rs::TypeVisitor)
-    where
-        Self: 'static,
-    {
-        visitor.visit::<Value>();
-    }
-}
-
 /// A short, human-readable rendering of a value for error messages: strings are quoted and long
 /// values are cut so a message never turns into a data dump.
 pub fn describe_value(value: &Value) -> String {

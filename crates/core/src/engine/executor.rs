@@ -115,6 +115,7 @@ pub struct NodeReport {
     pub stats: NodeStats,
     pub error: Option<String>,
     /// Sample records (preview): what the node sent on, or for a sink what it received.
+    #[ts(as = "Vec<serde_json::Map<String, serde_json::Value>>")]
     pub samples: Vec<Record>,
 }
 

@@ -1,0 +1,119 @@
+//! The IPC commands: one-line adapters into sluice-runtime. Errors reach the UI as the runtime's
+//! readable message.
+
+use std::path::PathBuf;
+
+use sluice_core::Flow;
+use sluice_core::validate::Problem;
+use sluice_runtime::{
+    ComponentInfo, FlowDocument, FlowListing, FlowVersion, ImportOutcome, RunDetail, RunRecord,
+    RunReport, RunTarget, Sluice, Trigger,
+};
+use tauri::{AppHandle, Emitter, State};
+
+/// What a command answers: a value, or a message for the person at the screen.
+type Answer<T> = Result<T, String>;
+
+fn message(error: sluice_runtime::Error) -> String {
+    error.to_string()
+}
+
+#[tauri::command]
+pub async fn components(sluice: State<'_, Sluice>) -> Answer<Vec<ComponentInfo>> {
+    Ok(sluice.components())
+}
+
+#[tauri::command]
+pub async fn list_flows(sluice: State<'_, Sluice>) -> Answer<Vec<FlowListing>> {
+    sluice.list_flows().map_err(message)
+}
+
+#[tauri::command]
+pub async fn create_flow(sluice: State<'_, Sluice>, name: String) -> Answer<FlowDocument> {
+    sluice.create_flow(&name).map(|loaded| sluice.document(loaded)).map_err(message)
+}
+
+#[tauri::command]
+pub async fn open_flow(sluice: State<'_, Sluice>, id: String) -> Answer<FlowDocument> {
+    sluice.open_flow(&id).map_err(message)
+}
+
+#[tauri::command]
+pub async fn save_flow(sluice: State<'_, Sluice>, flow: Flow) -> Answer<FlowDocument> {
+    sluice.save_document(flow).map_err(message)
+}
+
+#[tauri::command]
+pub async fn rename_flow(sluice: State<'_, Sluice>, id: String, name: String) -> Answer<i64> {
+    sluice.rename_flow(&id, &name).map_err(message)
+}
+
+#[tauri::command]
+pub async fn duplicate_flow(sluice: State<'_, Sluice>, id: String, name: String) -> Answer<FlowDocument> {
+    sluice.duplicate_flow(&id, &name).map(|loaded| sluice.document(loaded)).map_err(message)
+}
+
+#[tauri::command]
+pub async fn delete_flow(sluice: State<'_, Sluice>, id: String) -> Answer<()> {
+    sluice.delete_flow(&id).map_err(message)
+}
+
+#[tauri::command]
+pub async fn flow_versions(sluice: State<'_, Sluice>, id: String) -> Answer<Vec<FlowVersion>> {
+    sluice.flow_versions(&id).map_err(message)
+}
+
+#[tauri::command]
+pub async fn flow_version(sluice: State<'_, Sluice>, id: String, version: i64) -> Answer<Flow> {
+    sluice.flow_version(&id, version).map_err(message)
+}
+
+#[tauri::command]
+pub async fn restore_flow_version(sluice: State<'_, Sluice>, id: String, version: i64) -> Answer<FlowDocument> {
+    sluice.restore_flow_version(&id, version).and_then(|_| sluice.open_flow(&id)).map_err(message)
+}
+
+#[tauri::command]
+pub async fn validate_flow(sluice: State<'_, Sluice>, flow: Flow) -> Answer<Vec<Problem>> {
+    Ok(sluice.validate_flow(&flow))
+}
+
+#[tauri::command]
+pub async fn preview_flow(sluice: State<'_, Sluice>, flow: Flow, limit: u64) -> Answer<RunReport> {
+    let target = RunTarget::Loaded(Box::new(sluice.loaded_draft(flow).map_err(message)?));
+    sluice.preview(target, limit).await.map_err(message)
+}
+
+#[tauri::command]
+pub async fn run_flow(app: AppHandle, sluice: State<'_, Sluice>, id: String) -> Answer<String> {
+    sluice
+        .start_run_observed(RunTarget::Stored(id), Trigger::Manual, move |notice| {
+            let _ = app.emit("run", notice);
+        })
+        .map_err(message)
+}
+
+#[tauri::command]
+pub async fn cancel_run(sluice: State<'_, Sluice>, run_id: String) -> Answer<bool> {
+    Ok(sluice.cancel_run(&run_id))
+}
+
+#[tauri::command]
+pub async fn list_runs(sluice: State<'_, Sluice>, flow_id: Option<String>, limit: usize) -> Answer<Vec<RunRecord>> {
+    sluice.runs(flow_id.as_deref(), limit).map_err(message)
+}
+
+#[tauri::command]
+pub async fn run_detail(sluice: State<'_, Sluice>, run_id: String) -> Answer<RunDetail> {
+    sluice.run_detail(&run_id).map_err(message)
+}
+
+#[tauri::command]
+pub async fn export_flow(sluice: State<'_, Sluice>, id: String, path: PathBuf) -> Answer<()> {
+    sluice.export_flow_to(&id, &path).map_err(message)
+}
+
+#[tauri::command]
+pub async fn import_flow(sluice: State<'_, Sluice>, path: PathBuf) -> Answer<ImportOutcome> {
+    sluice.import_flow_file(&path, false).map_err(message)
+}

@@ -1,0 +1,58 @@
+//! The Sluice studio: a Tauri window over sluice-runtime. All behaviour lives in the runtime;
+//! this crate only wires IPC commands, events and the window.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+
+use tauri::Manager;
+
+// The engine allocates on one node's thread and frees on another's; see sluice-cli.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .setup(|app| {
+            let sluice = sluice_runtime::Sluice::open(None)?;
+            let seeded = sluice.seed_examples()?;
+            tracing::info!(home = %sluice.home().display(), seeded, "studio started");
+            app.manage(sluice);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::components,
+            commands::list_flows,
+            commands::create_flow,
+            commands::open_flow,
+            commands::save_flow,
+            commands::rename_flow,
+            commands::duplicate_flow,
+            commands::delete_flow,
+            commands::flow_versions,
+            commands::flow_version,
+            commands::restore_flow_version,
+            commands::validate_flow,
+            commands::preview_flow,
+            commands::run_flow,
+            commands::cancel_run,
+            commands::list_runs,
+            commands::run_detail,
+            commands::export_flow,
+            commands::import_flow,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("error: Sluice could not start: {error}");
+        std::process::exit(1);
+    }
+}

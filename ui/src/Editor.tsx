@@ -1,0 +1,146 @@
+// The flow editor: toolbar, palette, canvas, node panel, and the preview / runs / history panes.
+// Edits autosave (debounced); every saved change is a version in the store.
+import { save } from "@tauri-apps/plugin-dialog";
+import { useEffect, useRef, useState } from "react";
+import { api, errorText } from "./api";
+import { Canvas } from "./canvas/Canvas";
+import { HistoryPanel } from "./panel/HistoryPanel";
+import { NodePanel } from "./panel/NodePanel";
+import { Palette } from "./panel/Palette";
+import { PreviewPanel } from "./panel/PreviewPanel";
+import { RunsPanel } from "./runs/RunsPanel";
+import { useEditor } from "./store/flowStore";
+import { copyNodes } from "./store/flowEdits";
+
+type Props = { onNotice: (notice: { text: string; error: boolean } | null) => void };
+type Pane = "preview" | "runs" | "history" | null;
+
+const AUTOSAVE_MS = 500;
+
+/** Saves the flow now if it has unsaved edits. */
+export async function saveNow() {
+  const { flow, dirty, saved } = useEditor.getState();
+  if (!flow || !dirty) return;
+  saved(await api.saveFlow(flow));
+}
+
+export function Editor({ onNotice }: Props) {
+  const flow = useEditor((state) => state.flow)!;
+  const dirty = useEditor((state) => state.dirty);
+  const run = useEditor((state) => state.run);
+  const problems = useEditor((state) => state.problems);
+  const [pane, setPane] = useState<Pane>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const saving = useRef<Promise<void> | null>(null);
+
+  // Debounced autosave.
+  useEffect(() => {
+    if (!dirty) return;
+    const timer = setTimeout(() => {
+      saving.current = saveNow().catch((error) => onNotice({ text: errorText(error), error: true }));
+    }, AUTOSAVE_MS);
+    return () => clearTimeout(timer);
+  }, [flow, dirty, onNotice]);
+
+  // Keyboard: undo/redo, delete, copy/paste (flow JSON on the clipboard, so it works across flows).
+  useEffect(() => {
+    const onKey = async (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement;
+      if (target.closest("input, textarea, select")) return;
+      const state = useEditor.getState();
+      const command = event.ctrlKey || event.metaKey;
+      if (command && event.key.toLowerCase() === "z") {
+        event.preventDefault();
+        if (event.shiftKey) state.redo();
+        else state.undo();
+      } else if (command && event.key.toLowerCase() === "y") {
+        event.preventDefault();
+        state.redo();
+      } else if (event.key === "Delete" || event.key === "Backspace") {
+        state.removeSelected();
+      } else if (command && event.key.toLowerCase() === "c" && state.flow && state.selected.length) {
+        await navigator.clipboard.writeText(copyNodes(state.flow, state.selected));
+      } else if (command && event.key.toLowerCase() === "v") {
+        const text = await navigator.clipboard.readText().catch(() => "");
+        if (!state.paste(text)) onNotice({ text: "The clipboard does not hold Sluice nodes.", error: true });
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onNotice]);
+
+  const act = async (label: string, action: () => Promise<void>) => {
+    setBusy(label);
+    try {
+      await saving.current;
+      await saveNow();
+      await action();
+    } catch (error) {
+      onNotice({ text: errorText(error), error: true });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const running = run?.status === "running";
+  const canRun = problems.length === 0;
+
+  return (
+    <div className="editor">
+      <header className="toolbar">
+        <button data-testid="back" onClick={() => act("back", async () => useEditor.getState().close())}>← Flows</button>
+        <h1 data-testid="flow-name">{flow.name}</h1>
+        <span className="muted save-state" data-testid="save-state">{dirty ? "Saving…" : "Saved"}</span>
+        <span className="spacer" />
+        <button data-testid="preview" disabled={busy !== null} onClick={() => act("preview", async () => {
+          useEditor.getState().setPreview(await api.previewFlow(useEditor.getState().flow!, 20));
+          setPane("preview");
+        })}>Preview</button>
+        {running ? (
+          <button data-testid="cancel" className="danger" onClick={() => api.cancelRun(run!.runId)}>Cancel run</button>
+        ) : (
+          <button
+            data-testid="run"
+            className="primary"
+            disabled={busy !== null || !canRun}
+            title={canRun ? "Run the flow now" : "Fix the problems marked on the canvas first"}
+            onClick={() => act("run", async () => {
+              useEditor.getState().setPreview(null);
+              await api.runFlow(flow.id);
+              setPane("runs");
+            })}
+          >
+            Run now
+          </button>
+        )}
+        <button data-testid="runs" onClick={() => setPane(pane === "runs" ? null : "runs")}>Runs</button>
+        <button data-testid="history" onClick={() => setPane(pane === "history" ? null : "history")}>History</button>
+        <button data-testid="export" onClick={() => act("export", async () => {
+          const path = await save({ defaultPath: `${flow.name}.sluice.json`, filters: [{ name: "Sluice flow", extensions: ["json"] }] });
+          if (path) {
+            await api.exportFlow(flow.id, path);
+            onNotice({ text: `Exported to ${path}. It holds no secrets.`, error: false });
+          }
+        })}>Export…</button>
+      </header>
+      {run && run.status !== "running" && run.failure && (
+        <div className="notice error" data-testid="run-failure">
+          The run failed{run.failure.node ? ` at “${run.failure.node}”` : ""}: {run.failure.message}. Nothing it wrote was kept.
+        </div>
+      )}
+      <div className="workspace">
+        <Palette />
+        <Canvas />
+        <NodePanel />
+      </div>
+      {pane && (
+        <section className="pane">
+          <button className="close" aria-label="Close" onClick={() => setPane(null)}>×</button>
+          {pane === "preview" && <PreviewPanel />}
+          {pane === "runs" && <RunsPanel />}
+          {pane === "history" && <HistoryPanel onNotice={onNotice} />}
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+// Thin, typed wrappers around the studio's IPC commands (src-tauri/src/commands.rs). The types
+// are generated from Rust into ./bindings.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { ComponentInfo } from "./bindings/ComponentInfo";
+import type { Flow } from "./bindings/Flow";
+import type { FlowDocument } from "./bindings/FlowDocument";
+import type { FlowListing } from "./bindings/FlowListing";
+import type { FlowVersion } from "./bindings/FlowVersion";
+import type { ImportOutcome } from "./bindings/ImportOutcome";
+import type { Problem } from "./bindings/Problem";
+import type { RunDetail } from "./bindings/RunDetail";
+import type { RunNotice } from "./bindings/RunNotice";
+import type { RunRecord } from "./bindings/RunRecord";
+import type { RunReport } from "./bindings/RunReport";
+
+export const api = {
+  components: () => invoke<ComponentInfo[]>("components"),
+  listFlows: () => invoke<FlowListing[]>("list_flows"),
+  createFlow: (name: string) => invoke<FlowDocument>("create_flow", { name }),
+  openFlow: (id: string) => invoke<FlowDocument>("open_flow", { id }),
+  saveFlow: (flow: Flow) => invoke<FlowDocument>("save_flow", { flow }),
+  renameFlow: (id: string, name: string) => invoke<number>("rename_flow", { id, name }),
+  duplicateFlow: (id: string, name: string) => invoke<FlowDocument>("duplicate_flow", { id, name }),
+  deleteFlow: (id: string) => invoke<void>("delete_flow", { id }),
+  flowVersions: (id: string) => invoke<FlowVersion[]>("flow_versions", { id }),
+  flowVersion: (id: string, version: number) => invoke<Flow>("flow_version", { id, version }),
+  restoreFlowVersion: (id: string, version: number) =>
+    invoke<FlowDocument>("restore_flow_version", { id, version }),
+  validateFlow: (flow: Flow) => invoke<Problem[]>("validate_flow", { flow }),
+  previewFlow: (flow: Flow, limit: number) => invoke<RunReport>("preview_flow", { flow, limit }),
+  runFlow: (id: string) => invoke<string>("run_flow", { id }),
+  cancelRun: (runId: string) => invoke<boolean>("cancel_run", { runId }),
+  listRuns: (flowId: string | null, limit: number) =>
+    invoke<RunRecord[]>("list_runs", { flowId, limit }),
+  runDetail: (runId: string) => invoke<RunDetail>("run_detail", { runId }),
+  exportFlow: (id: string, path: string) => invoke<void>("export_flow", { id, path }),
+  importFlow: (path: string) => invoke<ImportOutcome>("import_flow", { path }),
+  onRun: (handler: (notice: RunNotice) => void): Promise<UnlistenFn> =>
+    listen<RunNotice>("run", (event) => handler(event.payload)),
+};
+
+/** The message of an error a command returned (commands answer errors as readable text). */
+export function errorText(error: unknown): string {
+  return typeof error === "string" ? error : error instanceof Error ? error.message : String(error);
+}

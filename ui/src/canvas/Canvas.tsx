@@ -1,0 +1,138 @@
+// The canvas: nodes and edges of the flow in @xyflow/react, drawn from the view model; nodes are
+// dropped here from the palette and connected port to port.
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type Connection,
+  type Edge as CanvasEdge,
+  type EdgeChange,
+  type Node as CanvasNode,
+  type NodeChange,
+} from "@xyflow/react";
+import { useMemo } from "react";
+import { useEditor } from "../store/flowStore";
+import { connect, removeEdge } from "../store/flowEdits";
+import { SluiceNode, type SluiceNodeData } from "./SluiceNode";
+import { nodeViews } from "./viewModel";
+
+const nodeTypes = { sluice: SluiceNode };
+
+/** The MIME type the palette drags a node type with. */
+export const PALETTE_MIME = "application/x-sluice-component";
+
+function FlowCanvas() {
+  const flow = useEditor((state) => state.flow)!;
+  const components = useEditor((state) => state.components);
+  const problems = useEditor((state) => state.problems);
+  const run = useEditor((state) => state.run);
+  const preview = useEditor((state) => state.preview);
+  const selected = useEditor((state) => state.selected);
+  const { screenToFlowPosition } = useReactFlow();
+
+  const views = useMemo(() => nodeViews(flow, components, problems, run, preview), [flow, components, problems, run, preview]);
+  const nodes: CanvasNode<SluiceNodeData>[] = flow.nodes.map((node, index) => ({
+    id: node.id,
+    type: "sluice",
+    position: node.position ?? { x: 0, y: 0 },
+    data: { view: views[index] },
+    selected: selected.includes(node.id),
+  }));
+  const edges: CanvasEdge[] = flow.edges.map((edge) => {
+    const port = edge.from_port ?? "out";
+    return {
+      id: `${edge.from}:${port}->${edge.to}`,
+      source: edge.from,
+      sourceHandle: port,
+      target: edge.to,
+      className: port === "error" ? "error-edge" : undefined,
+      animated: run?.status === "running",
+      data: { port },
+    };
+  });
+
+  const onNodesChange = (changes: NodeChange[]) => {
+    const state = useEditor.getState();
+    for (const change of changes) {
+      if (change.type === "position" && change.position) {
+        state.move(change.id, change.position, !change.dragging);
+      } else if (change.type === "remove") {
+        state.select([change.id]);
+        state.removeSelected();
+      }
+    }
+    const selection = changes.filter((change) => change.type === "select");
+    if (selection.length) {
+      const now = new Set(state.selected);
+      for (const change of selection) {
+        if (change.type !== "select") continue;
+        if (change.selected) now.add(change.id);
+        else now.delete(change.id);
+      }
+      state.select([...now]);
+    }
+  };
+
+  const onEdgesChange = (changes: EdgeChange[]) => {
+    for (const change of changes) {
+      if (change.type !== "remove") continue;
+      const edge = edges.find((candidate) => candidate.id === change.id);
+      if (edge) {
+        useEditor.getState().edit((current) =>
+          removeEdge(current, { from: edge.source, port: edge.sourceHandle ?? null, to: edge.target }),
+        );
+      }
+    }
+  };
+
+  const onConnect = (connection: Connection) => {
+    useEditor.getState().edit((current) => connect(current, connection.source, connection.sourceHandle ?? null, connection.target));
+  };
+
+  return (
+    <div
+      className="canvas"
+      data-testid="canvas"
+      onDragOver={(event) => {
+        if (event.dataTransfer.types.includes(PALETTE_MIME)) {
+          event.preventDefault();
+          event.dataTransfer.dropEffect = "copy";
+        }
+      }}
+      onDrop={(event) => {
+        const component = event.dataTransfer.getData(PALETTE_MIME);
+        if (!component) return;
+        event.preventDefault();
+        useEditor.getState().addNode(component, screenToFlowPosition({ x: event.clientX, y: event.clientY }));
+      }}
+    >
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        deleteKeyCode={null}
+        fitView
+        minZoom={0.1}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background />
+        <Controls />
+        <MiniMap pannable zoomable />
+      </ReactFlow>
+    </div>
+  );
+}
+
+export function Canvas() {
+  return (
+    <ReactFlowProvider>
+      <FlowCanvas />
+    </ReactFlowProvider>
+  );
+}

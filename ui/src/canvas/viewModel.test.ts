@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import type { ComponentInfo } from "../bindings/ComponentInfo";
+import type { Flow } from "../bindings/Flow";
+import type { LiveRun } from "../store/flowStore";
+import { nodeViews, outputPorts } from "./viewModel";
+
+const info = (type: string, kind: ComponentInfo["kind"], title: string): ComponentInfo => ({
+  type, kind, title, category: "x", description: "", config_schema: {}, default_config: null,
+});
+const components = [info("csv.read", "source", "Read CSV"), info("filter", "transform", "Filter"), info("sqlite.write", "sink", "Write SQLite")];
+const flow: Flow = {
+  format: "sluice.flow/1", id: "f", name: "n",
+  nodes: [
+    { id: "read", type: "csv.read", config: { path: "a.csv" } },
+    { id: "keep", type: "filter", config: { when: "x ==" } },
+    { id: "save", type: "sqlite.write", config: {} },
+  ],
+  edges: [],
+};
+
+describe("canvas view model", () => {
+  it("names ports by component", () => {
+    expect(outputPorts("sink", "sqlite.write", {})).toEqual([]);
+    expect(outputPorts("transform", "route", { routes: [{ port: "eu", when: "x" }, { port: "" }] })).toEqual(["eu", "else"]);
+    expect(outputPorts("source", "csv.read", {})).toEqual(["out"]);
+  });
+
+  it("puts problems, live counts and the failure on the right nodes", () => {
+    const run: LiveRun = {
+      runId: "r", status: "failed",
+      nodes: {
+        read: { status: "succeeded", stats: { records_in: 0, records_out: 5, records_errored: 0, bytes: 10, duration_ms: 1 }, error: null },
+        keep: { status: "failed", stats: { records_in: 5, records_out: 0, records_errored: 1, bytes: 0, duration_ms: 1 }, error: "boom" },
+      },
+      failure: { node: "keep", message: "boom" },
+    };
+    const problems = [{ node: "keep", field: "when", message: "does not compile" }, { node: null, field: "name", message: "x" }];
+    const views = nodeViews(flow, components, problems, run, null);
+    expect(views.map((view) => view.title)).toEqual(["Read CSV", "Filter", "Write SQLite"]);
+    expect(views[0]).toMatchObject({ status: "succeeded", counts: { in: 0, out: 5, errored: 0 }, error: null, problems: [] });
+    expect(views[1]).toMatchObject({ status: "failed", error: "boom" });
+    expect(views[1].problems).toHaveLength(1);
+    expect(views[2]).toMatchObject({ status: "idle", counts: null, ports: [] });
+  });
+
+  it("shows preview counts when there is no run", () => {
+    const preview = {
+      status: "succeeded" as const, failure: null, states: {}, duration_ms: 1,
+      nodes: [{ node: "read", status: "succeeded" as const, stats: { records_in: 0, records_out: 3, records_errored: 0, bytes: 0, duration_ms: 0 }, error: null, samples: [] }],
+    };
+    expect(nodeViews(flow, components, [], null, preview)[0].counts).toEqual({ in: 0, out: 3, errored: 0 });
+  });
+});

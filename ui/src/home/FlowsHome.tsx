@@ -1,0 +1,125 @@
+// The flows home: every stored flow with its last run; create, open, rename, duplicate, delete,
+// import.
+import { ask, open } from "@tauri-apps/plugin-dialog";
+import { useCallback, useEffect, useState } from "react";
+import { api, errorText } from "../api";
+import { importFile } from "../App";
+import type { FlowListing } from "../bindings/FlowListing";
+import { useEditor } from "../store/flowStore";
+
+type Props = { onNotice: (notice: { text: string; error: boolean } | null) => void };
+
+export function FlowsHome({ onNotice }: Props) {
+  const [flows, setFlows] = useState<FlowListing[] | null>(null);
+  const [newName, setNewName] = useState("");
+  const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
+
+  const refresh = useCallback(() => {
+    api.listFlows().then(setFlows, (error) => onNotice({ text: errorText(error), error: true }));
+  }, [onNotice]);
+  useEffect(refresh, [refresh]);
+
+  const attempt = async (action: () => Promise<unknown>) => {
+    try {
+      await action();
+    } catch (error) {
+      onNotice({ text: errorText(error), error: true });
+    }
+    refresh();
+  };
+
+  const create = () =>
+    attempt(async () => {
+      const name = newName.trim() || "Untitled flow";
+      useEditor.getState().open(await api.createFlow(name));
+    });
+
+  return (
+    <main className="home">
+      <header className="home-header">
+        <h1>Flows</h1>
+        <form
+          className="create"
+          onSubmit={(event) => {
+            event.preventDefault();
+            create();
+          }}
+        >
+          <input
+            data-testid="new-flow-name"
+            placeholder="Name of a new flow"
+            value={newName}
+            onChange={(event) => setNewName(event.target.value)}
+          />
+          <button type="submit" className="primary" data-testid="create-flow">New flow</button>
+          <button
+            type="button"
+            data-testid="import-flow"
+            onClick={async () => {
+              const path = await open({ multiple: false, filters: [{ name: "Sluice flow", extensions: ["json"] }] });
+              if (typeof path === "string") await importFile(path, onNotice);
+            }}
+          >
+            Import…
+          </button>
+        </form>
+      </header>
+      {flows === null ? (
+        <p className="muted">Loading…</p>
+      ) : flows.length === 0 ? (
+        <p className="muted">No flows yet. Create one, or drop a .sluice.json file here.</p>
+      ) : (
+        <table className="flows" data-testid="flows">
+          <thead>
+            <tr><th>Name</th><th>Last run</th><th>Next run</th><th /></tr>
+          </thead>
+          <tbody>
+            {flows.map((flow) => (
+              <tr key={flow.id} data-flow-id={flow.id}>
+                <td>
+                  {renaming?.id === flow.id ? (
+                    <form
+                      onSubmit={(event) => {
+                        event.preventDefault();
+                        attempt(() => api.renameFlow(flow.id, renaming.name)).then(() => setRenaming(null));
+                      }}
+                    >
+                      <input autoFocus value={renaming.name} onChange={(event) => setRenaming({ id: flow.id, name: event.target.value })} />
+                    </form>
+                  ) : (
+                    <button className="link" data-testid="open-flow" onClick={() => attempt(async () => useEditor.getState().open(await api.openFlow(flow.id)))}>
+                      {flow.name}
+                    </button>
+                  )}
+                </td>
+                <td>
+                  {flow.last_run ? (
+                    <span className={`status ${flow.last_run.status}`}>
+                      {flow.last_run.status} · {new Date(flow.last_run.started_at).toLocaleString()}
+                    </span>
+                  ) : (
+                    <span className="muted">never run</span>
+                  )}
+                </td>
+                <td className="muted">not scheduled</td>
+                <td className="actions">
+                  <button onClick={() => setRenaming({ id: flow.id, name: flow.name })}>Rename</button>
+                  <button onClick={() => attempt(() => api.duplicateFlow(flow.id, `${flow.name} (copy)`))}>Duplicate</button>
+                  <button
+                    className="danger"
+                    onClick={async () => {
+                      const sure = await ask(`Delete “${flow.name}”? Its run history is kept.`, { title: "Delete flow", kind: "warning" });
+                      if (sure) attempt(() => api.deleteFlow(flow.id));
+                    }}
+                  >
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,209 @@
+// The node panel: the selected node's form, rendered from its config JSON Schema, with the
+// engine's problems inline next to the fields they concern.
+import { open, save } from "@tauri-apps/plugin-dialog";
+import { useMemo } from "react";
+import type { OnError } from "../bindings/OnError";
+import type { Problem } from "../bindings/Problem";
+import { updateNode } from "../store/flowEdits";
+import { useEditor } from "../store/flowStore";
+import { fieldsOf, setField, type FieldSpec } from "./schemaForm";
+
+export function NodePanel() {
+  const flow = useEditor((state) => state.flow)!;
+  const selected = useEditor((state) => state.selected);
+  const components = useEditor((state) => state.components);
+  const problems = useEditor((state) => state.problems);
+  const preview = useEditor((state) => state.preview);
+  const node = selected.length === 1 ? flow.nodes.find((candidate) => candidate.id === selected[0]) : undefined;
+  const info = components.find((candidate) => candidate.type === node?.type);
+  const fields = useMemo(() => (info ? fieldsOf(info.config_schema as Record<string, unknown>) : []), [info]);
+
+  // Field names for expression completion: what the upstream nodes produced in the last preview.
+  const upstreamFields = useMemo(() => {
+    if (!node || !preview) return [];
+    const sources = flow.edges.filter((edge) => edge.to === node.id).map((edge) => edge.from);
+    const names = new Set<string>();
+    for (const report of preview.nodes.filter((candidate) => sources.includes(candidate.node))) {
+      for (const record of report.samples) Object.keys(record).forEach((name) => names.add(name));
+    }
+    return [...names];
+  }, [node, preview, flow.edges]);
+
+  if (!node) {
+    const flowProblems = problems.filter((problem) => !problem.node);
+    return (
+      <aside className="node-panel" data-testid="node-panel">
+        <p className="muted">{selected.length > 1 ? `${selected.length} nodes selected.` : "Select a node to edit it."}</p>
+        {flowProblems.map((problem, index) => <p key={index} className="field-problem">{problem.field ? `${problem.field}: ` : ""}{problem.message}</p>)}
+      </aside>
+    );
+  }
+
+  const config = (node.config ?? {}) as Record<string, unknown>;
+  const nodeProblems = problems.filter((problem) => problem.node === node.id);
+  const problemFor = (name: string): Problem[] =>
+    nodeProblems.filter((problem) => problem.field === name || problem.field?.startsWith(`${name}.`) || problem.field?.startsWith(`${name}[`));
+  const general = nodeProblems.filter((problem) => !problem.field || !fields.some((field) => problemFor(field.name).includes(problem)));
+  const change = (field: FieldSpec, value: unknown) =>
+    useEditor.getState().edit((current) => updateNode(current, node.id, { config: setField(config, field, value) as never }));
+
+  return (
+    <aside className="node-panel" data-testid="node-panel">
+      <h2>{info?.title ?? node.type}</h2>
+      <p className="muted">{info?.description}</p>
+      <label className="field">
+        <span>Node id</span>
+        <input value={node.id} readOnly />
+      </label>
+      {general.map((problem, index) => <p key={index} className="field-problem" data-testid="node-problem">{problem.field ? `${problem.field}: ` : ""}{problem.message}</p>)}
+      {fields.map((field) => (
+        <Field key={field.name} field={field} value={config[field.name]} problems={problemFor(field.name)} suggestions={upstreamFields} writes={info?.kind === "sink"} onChange={(value) => change(field, value)} />
+      ))}
+      <label className="field">
+        <span>When a record fails</span>
+        <select
+          data-testid="on-error"
+          value={node.on_error ?? "fail"}
+          onChange={(event) => useEditor.getState().edit((current) => updateNode(current, node.id, { on_error: event.target.value as OnError }))}
+        >
+          <option value="fail">Stop the run (nothing is written)</option>
+          <option value="skip">Skip it, count it and go on</option>
+          <option value="route">Send it to the error port</option>
+        </select>
+      </label>
+    </aside>
+  );
+}
+
+type FieldProps = {
+  field: FieldSpec;
+  value: unknown;
+  problems: Problem[];
+  suggestions: string[];
+  /** The node writes its file (a save dialog) rather than reads it (an open dialog). */
+  writes: boolean;
+  onChange: (value: unknown) => void;
+};
+
+function Field({ field, value, problems, suggestions, writes, onChange }: FieldProps) {
+  const listId = `fields-${field.name}`;
+  const shown = value ?? field.defaultValue;
+  const kind = field.kind;
+  let input;
+  switch (kind.type) {
+    case "boolean":
+      input = <input type="checkbox" checked={Boolean(shown)} onChange={(event) => onChange(event.target.checked)} />;
+      break;
+    case "number":
+      input = (
+        <input type="number" step={kind.integer ? 1 : "any"} value={shown === undefined || shown === null ? "" : String(shown)}
+          onChange={(event) => onChange(event.target.value === "" ? undefined : Number(event.target.value))} />
+      );
+      break;
+    case "select":
+      input = (
+        <select value={typeof shown === "string" ? shown : ""} onChange={(event) => onChange(event.target.value)}>
+          {!field.required && shown === undefined && <option value="">(default)</option>}
+          {kind.choices.map((choice) => <option key={choice.value} value={choice.value}>{choice.label}</option>)}
+        </select>
+      );
+      break;
+    case "list":
+      input = (
+        <input
+          value={Array.isArray(shown) ? shown.join(", ") : ""}
+          placeholder="comma-separated"
+          onChange={(event) => onChange(event.target.value.split(",").map((item) => item.trim()).filter(Boolean))}
+        />
+      );
+      break;
+    case "map":
+      input = <MapEditor value={(shown ?? {}) as Record<string, string>} choices={kind.valueChoices} suggestions={kind.expression ? suggestions : []} onChange={onChange} name={field.name} />;
+      break;
+    case "json":
+      input = <JsonEditor value={shown} onChange={onChange} />;
+      break;
+    default:
+      input = (
+        <span className="with-button">
+          <input
+            data-testid={`field-${field.name}`}
+            value={typeof shown === "string" ? shown : ""}
+            list={kind.expression ? listId : undefined}
+            className={kind.expression ? "expression" : undefined}
+            onChange={(event) => onChange(event.target.value)}
+          />
+          {kind.expression && <datalist id={listId}>{suggestions.map((name) => <option key={name} value={name} />)}</datalist>}
+          {kind.path && (
+            <button type="button" onClick={async () => {
+              const picked = writes ? await save({}) : await open({ multiple: false });
+              if (typeof picked === "string") onChange(picked);
+            }}>Browse…</button>
+          )}
+        </span>
+      );
+  }
+  return (
+    <label className={`field ${problems.length ? "invalid" : ""}`} data-field={field.name}>
+      <span>{field.label}{field.required ? " *" : ""}</span>
+      {input}
+      {field.help && <small className="help">{field.help}</small>}
+      {problems.map((problem, index) => <small key={index} className="field-problem" data-testid={`problem-field-${field.name}`}>{problem.message}</small>)}
+    </label>
+  );
+}
+
+function MapEditor({ value, choices, suggestions, onChange, name }: { value: Record<string, string>; choices: { value: string; label: string }[] | null; suggestions: string[]; onChange: (value: unknown) => void; name: string }) {
+  const entries = Object.entries(value);
+  const replace = (next: [string, string][]) => onChange(Object.fromEntries(next.filter(([key]) => key !== "" || next.length === 1)));
+  return (
+    <div className="map-editor" data-testid={`map-${name}`}>
+      {[...entries, ["", ""] as [string, string]].map(([key, item], index) => (
+        <div key={index} className="map-row">
+          <input placeholder="field" value={key} data-testid={`map-${name}-key-${index}`}
+            onChange={(event) => {
+              const next = [...entries];
+              next[index] = [event.target.value, item];
+              replace(next);
+            }} />
+          {choices ? (
+            <select value={item} data-testid={`map-${name}-value-${index}`} onChange={(event) => {
+              const next = [...entries];
+              next[index] = [key, event.target.value];
+              replace(next);
+            }}>
+              <option value="" />
+              {choices.map((choice) => <option key={choice.value} value={choice.value}>{choice.value}</option>)}
+            </select>
+          ) : (
+            <input placeholder={suggestions.length ? "expression, e.g. " + suggestions[0] : "value"} value={item} list={`map-${name}-fields`} data-testid={`map-${name}-value-${index}`}
+              onChange={(event) => {
+                const next = [...entries];
+                next[index] = [key, event.target.value];
+                replace(next);
+              }} />
+          )}
+        </div>
+      ))}
+      <datalist id={`map-${name}-fields`}>{suggestions.map((suggestion) => <option key={suggestion} value={suggestion} />)}</datalist>
+    </div>
+  );
+}
+
+function JsonEditor({ value, onChange }: { value: unknown; onChange: (value: unknown) => void }) {
+  return (
+    <textarea
+      rows={4}
+      defaultValue={value === undefined ? "" : JSON.stringify(value, null, 2)}
+      onBlur={(event) => {
+        try {
+          onChange(event.target.value.trim() ? JSON.parse(event.target.value) : undefined);
+          event.target.setCustomValidity("");
+        } catch {
+          event.target.setCustomValidity("Not valid JSON");
+          event.target.reportValidity();
+        }
+      }}
+    />
+  );
+}

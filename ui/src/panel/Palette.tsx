@@ -1,0 +1,52 @@
+// The palette: every node type Rust reports, grouped by category, searchable. Drag one onto the
+// canvas, or click it to add it in view.
+import { useMemo, useState } from "react";
+import { PALETTE_MIME } from "../canvas/Canvas";
+import { useEditor } from "../store/flowStore";
+
+const ORDER = ["Files", "Databases", "Transform"];
+
+export function Palette() {
+  const components = useEditor((state) => state.components);
+  const count = useEditor((state) => state.flow?.nodes.length ?? 0);
+  const [search, setSearch] = useState("");
+
+  const groups = useMemo(() => {
+    const needle = search.trim().toLowerCase();
+    const matching = components.filter((component) =>
+      [component.type, component.title, component.description, component.category].some((text) => text.toLowerCase().includes(needle)),
+    );
+    const categories = [...new Set(matching.map((component) => component.category))].sort(
+      (a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b),
+    );
+    return categories.map((category) => ({ category, items: matching.filter((component) => component.category === category) }));
+  }, [components, search]);
+
+  return (
+    <aside className="palette" data-testid="palette">
+      <input placeholder="Search components" value={search} onChange={(event) => setSearch(event.target.value)} data-testid="palette-search" />
+      {groups.map((group) => (
+        <section key={group.category}>
+          <h2>{group.category}</h2>
+          {group.items.map((component) => (
+            <button
+              key={component.type}
+              className={`palette-item ${component.kind}`}
+              draggable
+              data-testid={`palette-${component.type}`}
+              title={component.description}
+              onDragStart={(event) => {
+                event.dataTransfer.setData(PALETTE_MIME, component.type);
+                event.dataTransfer.effectAllowed = "copy";
+              }}
+              onClick={() => useEditor.getState().addNode(component.type, { x: 80 + 60 * (count % 6), y: 80 + 50 * (count % 8) })}
+            >
+              <span className="palette-title">{component.title}</span>
+              <span className="palette-description">{component.description}</span>
+            </button>
+          ))}
+        </section>
+      ))}
+    </aside>
+  );
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { fieldTypes, fieldsOf, setField } from "./schemaForm";
+
+const csvRead = {
+  type: "object",
+  description: "Reads a CSV file.",
+  required: ["path"],
+  properties: {
+    path: { description: "The CSV file.", type: "string" },
+    delimiter: { description: "The character between fields.", type: "string", default: "," },
+    has_header: { description: "Whether the first row holds the field names.", type: "boolean", default: true },
+    columns: { description: "Field names.", type: ["array", "null"], items: { type: "string" } },
+  },
+};
+
+const jsonWrite = {
+  type: "object",
+  required: ["path"],
+  properties: {
+    path: { type: "string" },
+    format: { description: "Layout.", $ref: "#/$defs/JsonLayout", default: "ndjson" },
+  },
+  $defs: {
+    JsonLayout: { oneOf: [{ type: "string", const: "array", description: "One JSON array." }, { type: "string", const: "ndjson", description: "One object per line." }] },
+  },
+};
+
+const map = {
+  type: "object",
+  properties: {
+    set: { type: "object", additionalProperties: { type: "string" } },
+    drop: { type: "array", items: { type: "string" } },
+  },
+};
+
+const cast = {
+  type: "object",
+  properties: {
+    fields: { type: "object", additionalProperties: { $ref: "#/$defs/CastType" } },
+    limit: { type: "integer", format: "uint64", minimum: 0 },
+  },
+  $defs: { CastType: { oneOf: [{ type: "string", const: "integer", description: "A whole number." }] } },
+};
+
+const route = {
+  type: "object",
+  properties: { routes: { type: "array", items: { $ref: "#/$defs/RouteRule" } } },
+  $defs: { RouteRule: { type: "object", properties: { port: { type: "string" } } } },
+};
+
+describe("schema form", () => {
+  it("reads help, defaults, required and kinds", () => {
+    const fields = fieldsOf(csvRead);
+    expect(fields.map((field) => [field.name, field.kind.type, field.required])).toEqual([
+      ["path", "text", true], ["delimiter", "text", false], ["has_header", "boolean", false], ["columns", "list", false],
+    ]);
+    expect(fields[0].help).toBe("The CSV file.");
+    expect(fields[0].kind).toEqual({ type: "text", path: true, expression: false });
+    expect(fields[1].defaultValue).toBe(",");
+  });
+
+  it("turns enums into selects with their documented meaning", () => {
+    const format = fieldsOf(jsonWrite)[1];
+    expect(format.kind).toEqual({
+      type: "select",
+      choices: [{ value: "array", label: "array — One JSON array." }, { value: "ndjson", label: "ndjson — One object per line." }],
+    });
+    expect(format.help).toBe("Layout.");
+    expect(format.defaultValue).toBe("ndjson");
+  });
+
+  it("edits maps of expressions and of choices, falls back to JSON for the rest", () => {
+    expect(fieldsOf(map)[0].kind).toEqual({ type: "map", valueChoices: null, expression: true });
+    expect(fieldsOf(map)[1].kind).toEqual({ type: "list" });
+    const [fields, limit] = fieldsOf(cast);
+    expect(fields.kind).toMatchObject({ type: "map", valueChoices: [{ value: "integer" }] });
+    expect(limit.kind).toEqual({ type: "number", integer: true });
+    expect(fieldsOf(route)[0].kind).toEqual({ type: "json" });
+  });
+
+  it("removes an optional field set to empty and keeps a required one", () => {
+    const [path, delimiter] = fieldsOf(csvRead);
+    expect(setField({ path: "a", delimiter: ";" }, delimiter, "")).toEqual({ path: "a" });
+    expect(setField({ path: "a" }, path, "")).toEqual({ path: "" });
+  });
+
+  it("lists the fields and value types seen in samples", () => {
+    expect(fieldTypes([{ id: 1, name: "a", score: 1.5 }, { id: 2, name: null, tags: ["x"] }])).toEqual([
+      { name: "id", types: ["integer"] },
+      { name: "name", types: ["string", "null"] },
+      { name: "score", types: ["number"] },
+      { name: "tags", types: ["list"] },
+    ]);
+  });
+});

@@ -1,0 +1,123 @@
+// Turns a component's config JSON Schema (generated from its Rust config struct) into the
+// fields of the node panel's form: help text from the doc comments, defaults, enums as selects.
+// A new component needs no UI code.
+
+type Schema = Record<string, unknown>;
+
+export type Choice = { value: string; label: string };
+
+export type FieldSpec = {
+  name: string;
+  label: string;
+  help: string;
+  required: boolean;
+  defaultValue: unknown;
+  kind:
+    | { type: "text"; path: boolean; expression: boolean }
+    | { type: "number"; integer: boolean }
+    | { type: "boolean" }
+    | { type: "select"; choices: Choice[] }
+    | { type: "list" }
+    | { type: "map"; valueChoices: Choice[] | null; expression: boolean }
+    | { type: "json" };
+};
+
+/** Fields whose text is an expression (they get field-name completion). */
+const EXPRESSION_FIELDS = new Set(["when"]);
+const EXPRESSION_MAPS = new Set(["set"]);
+
+function resolve(schema: Schema, root: Schema): Schema {
+  const reference = schema["$ref"];
+  if (typeof reference === "string" && reference.startsWith("#/$defs/")) {
+    const definitions = (root["$defs"] ?? {}) as Record<string, Schema>;
+    const target = definitions[reference.slice("#/$defs/".length)] ?? {};
+    // Keep the property's own description and default over the definition's.
+    return { ...resolve(target, root), ...Object.fromEntries(Object.entries(schema).filter(([key]) => key !== "$ref")) };
+  }
+  return schema;
+}
+
+function types(schema: Schema): string[] {
+  const type = schema["type"];
+  return Array.isArray(type) ? (type as string[]) : typeof type === "string" ? [type] : [];
+}
+
+/** The choices of an enum schema (`enum`, or `oneOf` of documented `const`s). */
+export function choicesOf(schema: Schema): Choice[] | null {
+  if (Array.isArray(schema["enum"])) {
+    return (schema["enum"] as unknown[]).filter((value): value is string => typeof value === "string").map((value) => ({ value, label: value }));
+  }
+  const variants = schema["oneOf"];
+  if (Array.isArray(variants) && variants.every((variant) => typeof (variant as Schema)["const"] === "string")) {
+    return (variants as Schema[]).map((variant) => {
+      const value = variant["const"] as string;
+      const description = typeof variant["description"] === "string" ? (variant["description"] as string) : "";
+      return { value, label: description ? `${value} — ${description.split("\n")[0]}` : value };
+    });
+  }
+  return null;
+}
+
+function label(name: string): string {
+  const words = name.replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The form fields of a config schema, in the schema's order. */
+export function fieldsOf(root: Schema): FieldSpec[] {
+  const properties = (root["properties"] ?? {}) as Record<string, Schema>;
+  const required = new Set((root["required"] as string[] | undefined) ?? []);
+  return Object.entries(properties).map(([name, raw]) => {
+    const schema = resolve(raw, root);
+    const help = typeof schema["description"] === "string" ? (schema["description"] as string) : "";
+    const base = { name, label: label(name), help, required: required.has(name), defaultValue: schema["default"] };
+    const kinds = types(schema).filter((type) => type !== "null");
+    const choices = choicesOf(schema);
+    if (choices) return { ...base, kind: { type: "select", choices } };
+    if (kinds.includes("boolean")) return { ...base, kind: { type: "boolean" } };
+    if (kinds.includes("integer") || kinds.includes("number")) {
+      return { ...base, kind: { type: "number", integer: kinds.includes("integer") } };
+    }
+    if (kinds.includes("string")) {
+      return { ...base, kind: { type: "text", path: name === "path" || name.endsWith("_path") && name !== "record_path", expression: EXPRESSION_FIELDS.has(name) } };
+    }
+    if (kinds.includes("array")) {
+      const items = resolve((schema["items"] ?? {}) as Schema, root);
+      if (types(items).includes("string")) return { ...base, kind: { type: "list" } };
+      return { ...base, kind: { type: "json" } };
+    }
+    if (kinds.includes("object") && schema["additionalProperties"] && typeof schema["additionalProperties"] === "object") {
+      const values = resolve(schema["additionalProperties"] as Schema, root);
+      const valueChoices = choicesOf(values);
+      if (valueChoices || types(values).includes("string")) {
+        return { ...base, kind: { type: "map", valueChoices, expression: EXPRESSION_MAPS.has(name) } };
+      }
+    }
+    return { ...base, kind: { type: "json" } };
+  });
+}
+
+/** The config with `name` set to `value`; an empty optional value removes the field. */
+export function setField(config: Record<string, unknown>, field: FieldSpec, value: unknown): Record<string, unknown> {
+  const next = { ...config };
+  const empty = value === undefined || value === "" || (Array.isArray(value) && value.length === 0 && !field.required);
+  if (empty && !field.required) {
+    delete next[field.name];
+  } else {
+    next[field.name] = value;
+  }
+  return next;
+}
+
+/** Value types seen in sample records, for the preview's field list. */
+export function fieldTypes(samples: Record<string, unknown>[]): { name: string; types: string[] }[] {
+  const seen = new Map<string, Set<string>>();
+  for (const record of samples) {
+    for (const [name, value] of Object.entries(record)) {
+      const type = value === null ? "null" : Array.isArray(value) ? "list" : typeof value === "object" ? "object" : typeof value === "number" ? (Number.isInteger(value) ? "integer" : "number") : typeof value;
+      if (!seen.has(name)) seen.set(name, new Set());
+      seen.get(name)!.add(type);
+    }
+  }
+  return [...seen.entries()].map(([name, kinds]) => ({ name, types: [...kinds] }));
+}

@@ -1,0 +1,78 @@
+// The runs view: the flow's recent runs with status, trigger, start and duration; one run's
+// per-node counts and log lines.
+import { useEffect, useState } from "react";
+import { api, errorText } from "../api";
+import type { RunDetail } from "../bindings/RunDetail";
+import type { RunRecord } from "../bindings/RunRecord";
+import { useEditor } from "../store/flowStore";
+
+function duration(run: RunRecord): string {
+  if (!run.finished_at) return "running";
+  const milliseconds = new Date(run.finished_at).getTime() - new Date(run.started_at).getTime();
+  return milliseconds < 1000 ? `${milliseconds} ms` : `${(milliseconds / 1000).toFixed(1)} s`;
+}
+
+export function RunsPanel() {
+  const flowId = useEditor((state) => state.flow!.id);
+  const live = useEditor((state) => state.run);
+  const [runs, setRuns] = useState<RunRecord[]>([]);
+  const [detail, setDetail] = useState<RunDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.listRuns(flowId, 50).then(setRuns, (failure) => setError(errorText(failure)));
+  }, [flowId, live?.status, live?.runId]);
+
+  useEffect(() => {
+    const latest = runs[0];
+    if (latest && (!detail || detail.run.id === latest.id)) {
+      api.runDetail(latest.id).then(setDetail, () => undefined);
+    }
+    // Follow the newest run as it finishes.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [runs]);
+
+  return (
+    <div className="runs" data-testid="runs-panel">
+      {error && <p className="field-problem">{error}</p>}
+      <table className="runs-list" data-testid="runs-list">
+        <thead><tr><th>Status</th><th>Trigger</th><th>Started</th><th>Duration</th></tr></thead>
+        <tbody>
+          {runs.map((run) => (
+            <tr key={run.id} className={detail?.run.id === run.id ? "current" : ""} onClick={() => api.runDetail(run.id).then(setDetail)}>
+              <td><span className={`status ${run.status}`} data-testid="run-status">{run.status}</span></td>
+              <td>{run.trigger}</td>
+              <td>{new Date(run.started_at).toLocaleString()}</td>
+              <td>{duration(run)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {detail && (
+        <div className="run-detail" data-testid="run-detail">
+          {detail.run.error && (
+            <p className="field-problem">{detail.run.error_node ? `“${detail.run.error_node}”: ` : ""}{detail.run.error}</p>
+          )}
+          <table>
+            <thead><tr><th>Node</th><th>Status</th><th>In</th><th>Out</th><th>Errored</th><th>Time</th></tr></thead>
+            <tbody>
+              {detail.nodes.map((node) => (
+                <tr key={node.node_id} data-testid={`run-node-${node.node_id}`}>
+                  <td>{node.node_id}</td><td>{node.status}</td><td>{node.records_in}</td><td>{node.records_out}</td>
+                  <td>{node.records_errored}</td><td>{node.duration_ms} ms</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <ol className="log" data-testid="run-log">
+            {detail.logs.map((line, index) => (
+              <li key={index} className={line.level}>
+                <time>{new Date(line.at).toLocaleTimeString()}</time> {line.node_id ? <strong>{line.node_id}</strong> : null} {line.message}
+              </li>
+            ))}
+          </ol>
+        </div>
+      )}
+    </div>
+  );
+}

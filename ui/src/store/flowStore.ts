@@ -1,0 +1,215 @@
+// The editor's store: the flow being edited with undo/redo, selection, the engine's problems,
+// the last preview and the live run. Rust (SQLite) is the source of truth; this mirrors it and
+// saves edits back (debounced, see App).
+import { create } from "zustand";
+import type { ComponentInfo } from "../bindings/ComponentInfo";
+import type { Flow } from "../bindings/Flow";
+import type { FlowDocument } from "../bindings/FlowDocument";
+import type { NodeStats } from "../bindings/NodeStats";
+import type { NodeStatus } from "../bindings/NodeStatus";
+import type { Problem } from "../bindings/Problem";
+import type { RunNotice } from "../bindings/RunNotice";
+import type { RunReport } from "../bindings/RunReport";
+import type { RunStatus } from "../bindings/RunStatus";
+import * as edits from "./flowEdits";
+
+/** The run the canvas shows: live while it runs, then how it ended. */
+export type LiveRun = {
+  runId: string;
+  status: "running" | RunStatus;
+  nodes: Record<string, { status: "running" | NodeStatus; stats: NodeStats; error: string | null }>;
+  failure: { node: string | null; message: string } | null;
+};
+
+export type EditorState = {
+  components: ComponentInfo[];
+  flow: Flow | null;
+  baseDir: string;
+  version: number | null;
+  problems: Problem[];
+  selected: string[];
+  past: Flow[];
+  future: Flow[];
+  /** Edits not yet saved. */
+  dirty: boolean;
+  preview: RunReport | null;
+  run: LiveRun | null;
+};
+
+export type EditorActions = {
+  setComponents: (components: ComponentInfo[]) => void;
+  open: (document: FlowDocument) => void;
+  close: () => void;
+  saved: (document: FlowDocument) => void;
+  /** Applies an edit; it can be undone. */
+  edit: (change: (flow: Flow) => Flow) => void;
+  /** Moves nodes without an undo step per pixel (the drag's end is one step). */
+  move: (id: string, position: { x: number; y: number }, done: boolean) => void;
+  addNode: (component: string, position: { x: number; y: number }) => string | null;
+  select: (ids: string[]) => void;
+  removeSelected: () => void;
+  paste: (text: string) => boolean;
+  undo: () => void;
+  redo: () => void;
+  setPreview: (report: RunReport | null) => void;
+  runNotice: (notice: RunNotice) => void;
+};
+
+const HISTORY_LIMIT = 100;
+
+const initial: EditorState = {
+  components: [],
+  flow: null,
+  baseDir: "",
+  version: null,
+  problems: [],
+  selected: [],
+  past: [],
+  future: [],
+  dirty: false,
+  preview: null,
+  run: null,
+};
+
+const emptyStats: NodeStats = { records_in: 0, records_out: 0, records_errored: 0, bytes: 0, duration_ms: 0 };
+
+export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
+  ...initial,
+
+  setComponents: (components) => set({ components }),
+
+  open: (document) =>
+    set({
+      ...initial,
+      components: get().components,
+      flow: document.flow,
+      baseDir: document.base_dir,
+      version: document.version,
+      problems: document.problems,
+    }),
+
+  close: () => set({ ...initial, components: get().components }),
+
+  saved: (document) => {
+    // Keep edits made while the save was on its way; take the problems and version.
+    const stillCurrent = JSON.stringify(get().flow) === JSON.stringify(document.flow);
+    set({ version: document.version, problems: document.problems, dirty: !stillCurrent });
+  },
+
+  edit: (change) => {
+    const { flow, past } = get();
+    if (!flow) return;
+    const next = change(flow);
+    if (next === flow) return;
+    set({ flow: next, past: [...past, flow].slice(-HISTORY_LIMIT), future: [], dirty: true });
+  },
+
+  move: (id, position, done) => {
+    const { flow } = get();
+    if (!flow) return;
+    if (done) {
+      get().edit((current) => edits.moveNode(current, id, position));
+    } else {
+      set({ flow: edits.moveNode(flow, id, position) });
+    }
+  },
+
+  addNode: (component, position) => {
+    const info = get().components.find((candidate) => candidate.type === component);
+    if (!info || !get().flow) return null;
+    let added: string | null = null;
+    get().edit((flow) => {
+      const [next, id] = edits.addNode(flow, info, position);
+      added = id;
+      return next;
+    });
+    set({ selected: added ? [added] : [] });
+    return added;
+  },
+
+  select: (ids) => set({ selected: ids }),
+
+  removeSelected: () => {
+    const { selected } = get();
+    if (selected.length === 0) return;
+    get().edit((flow) => edits.removeNodes(flow, selected));
+    set({ selected: [] });
+  },
+
+  paste: (text) => {
+    const { flow } = get();
+    if (!flow) return false;
+    const pasted = edits.pasteNodes(flow, text, { x: 40, y: 40 });
+    if (!pasted) return false;
+    get().edit(() => pasted[0]);
+    set({ selected: pasted[1] });
+    return true;
+  },
+
+  undo: () => {
+    const { flow, past, future } = get();
+    if (!flow || past.length === 0) return;
+    set({ flow: past[past.length - 1], past: past.slice(0, -1), future: [flow, ...future], dirty: true });
+  },
+
+  redo: () => {
+    const { flow, past, future } = get();
+    if (!flow || future.length === 0) return;
+    set({ flow: future[0], past: [...past, flow], future: future.slice(1), dirty: true });
+  },
+
+  setPreview: (report) => set({ preview: report }),
+
+  runNotice: (notice) => {
+    const { flow, run } = get();
+    if (!flow || notice.flow_id !== flow.id) return;
+    switch (notice.notice) {
+      case "started":
+        set({ run: { runId: notice.run_id, status: "running", nodes: {}, failure: null } });
+        return;
+      case "event": {
+        if (!run || run.runId !== notice.run_id) return;
+        const event = notice.event;
+        const nodes = { ...run.nodes };
+        if (event.event === "node_started") {
+          nodes[event.node] = { status: "running", stats: emptyStats, error: null };
+        } else if (event.event === "node_progress") {
+          nodes[event.node] = { status: "running", stats: event.stats, error: null };
+        } else if (event.event === "node_finished") {
+          nodes[event.node] = { status: event.status, stats: event.stats, error: event.error };
+        } else {
+          return;
+        }
+        set({ run: { ...run, nodes } });
+        return;
+      }
+      case "finished": {
+        const nodes: LiveRun["nodes"] = {};
+        for (const report of notice.report.nodes) {
+          nodes[report.node] = { status: report.status, stats: report.stats, error: report.error };
+        }
+        set({
+          run: {
+            runId: notice.run_id,
+            status: notice.report.status,
+            nodes,
+            failure: notice.report.failure
+              ? { node: notice.report.failure.node, message: notice.report.failure.message }
+              : null,
+          },
+        });
+        return;
+      }
+      case "broken":
+        set({
+          run: {
+            runId: notice.run_id,
+            status: "failed",
+            nodes: run?.nodes ?? {},
+            failure: { node: null, message: notice.message },
+          },
+        });
+        return;
+    }
+  },
+}));
