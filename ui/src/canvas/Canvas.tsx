@@ -13,7 +13,7 @@ import {
   type Node as CanvasNode,
   type NodeChange,
 } from "@xyflow/react";
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import { useEditor } from "../store/flowStore";
 import { connect, removeEdge } from "../store/flowEdits";
 import { SluiceNode, type SluiceNodeData } from "./SluiceNode";
@@ -32,6 +32,10 @@ function FlowCanvas() {
   const preview = useEditor((state) => state.preview);
   const selected = useEditor((state) => state.selected);
   const { screenToFlowPosition } = useReactFlow();
+  // Fit the view once, when a flow with nodes opens — not again as nodes are added.
+  const [fitOnOpen] = useState(flow.nodes.length > 0);
+  // React Flow measures nodes; keeping the sizes lets the minimap and fit-view draw them.
+  const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
 
   const views = useMemo(() => nodeViews(flow, components, problems, run, preview), [flow, components, problems, run, preview]);
   const nodes: CanvasNode<SluiceNodeData>[] = flow.nodes.map((node, index) => ({
@@ -40,6 +44,7 @@ function FlowCanvas() {
     position: node.position ?? { x: 0, y: 0 },
     data: { view: views[index] },
     selected: selected.includes(node.id),
+    measured: sizes[node.id],
   }));
   const edges: CanvasEdge[] = flow.edges.map((edge) => {
     const port = edge.from_port ?? "out";
@@ -56,6 +61,16 @@ function FlowCanvas() {
 
   const onNodesChange = (changes: NodeChange[]) => {
     const state = useEditor.getState();
+    const measured = changes.filter((change) => change.type === "dimensions" && change.dimensions);
+    if (measured.length) {
+      setSizes((current) => {
+        const next = { ...current };
+        for (const change of measured) {
+          if (change.type === "dimensions" && change.dimensions) next[change.id] = change.dimensions;
+        }
+        return next;
+      });
+    }
     for (const change of changes) {
       if (change.type === "position" && change.position) {
         state.move(change.id, change.position, !change.dragging);
@@ -117,7 +132,9 @@ function FlowCanvas() {
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         deleteKeyCode={null}
-        fitView
+        defaultViewport={{ x: 0, y: 0, zoom: 1 }}
+        fitView={fitOnOpen}
+        fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
         minZoom={0.1}
         proOptions={{ hideAttribution: true }}
       >

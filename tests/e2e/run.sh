@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs the end-to-end tests against the real studio: Xvfb, tauri-driver (which drives Debian's
+# WebKitWebDriver) and the debug build of the app. Both are killed on every exit, because a
+# leftover tauri-driver breaks the next run.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+app="$root/target/debug/sluice-studio"
+[ -x "$app" ] || { echo "error: $app is missing; build it with 'npx tauri build --debug --no-bundle'"; exit 1; }
+command -v tauri-driver >/dev/null || { echo "error: tauri-driver is missing; 'cargo install tauri-driver --locked'"; exit 1; }
+
+export SLUICE_E2E_HOME="$(mktemp -d)"
+export SLUICE_HOME="$SLUICE_E2E_HOME/home"
+export SLUICE_E2E_APP="$app"
+export SLUICE_E2E_SHOTS="$root/target/e2e"
+mkdir -p "$SLUICE_E2E_SHOTS"
+pkill -x tauri-driver 2>/dev/null || true
+pkill -x WebKitWebDriver 2>/dev/null || true
+
+display_number=$((90 + RANDOM % 100))
+export DISPLAY=":$display_number"
+Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp >"$SLUICE_E2E_HOME/xvfb.log" 2>&1 &
+xvfb=$!
+driver=""
+cleanup() {
+  [ -n "$driver" ] && kill "$driver" 2>/dev/null || true
+  pkill -x WebKitWebDriver 2>/dev/null || true
+  pkill -f "$app" 2>/dev/null || true
+  kill "$xvfb" 2>/dev/null || true
+  rm -rf "$SLUICE_E2E_HOME"
+}
+trap cleanup EXIT INT TERM
+
+for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display_number" ] && break; sleep 0.1; done
+tauri-driver --port 4444 >"$SLUICE_E2E_HOME/tauri-driver.log" 2>&1 &
+driver=$!
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
+
+cd "$root"
+node --test --test-concurrency=1 tests/e2e/ || { status=$?; echo "--- tauri-driver log"; tail -n 40 "$SLUICE_E2E_HOME/tauri-driver.log"; exit $status; }

@@ -1,0 +1,187 @@
+// End to end: the real studio (debug build) driven over WebDriver (tauri-driver + WebKitWebDriver)
+// under Xvfb. Run through tests/e2e/run.sh, which starts and stops those.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { remote } from "webdriverio";
+
+const work = process.env.SLUICE_E2E_HOME;
+const shots = process.env.SLUICE_E2E_SHOTS;
+const data = path.join(work, "data");
+let browser;
+let step = 0;
+
+/** A screenshot of the whole virtual screen (WebDriver screenshots can lag the page). */
+function shot(name) {
+  step += 1;
+  execFileSync("import", ["-window", "root", path.join(shots, `${String(step).padStart(2, "0")}-${name}.png`)]);
+}
+
+const byTest = (id) => browser.$(`[data-testid="${id}"]`);
+
+/** An element's text, also when it is scrolled out of view (getText() is then empty). */
+const textOf = async (id) => (await (await byTest(id)).getProperty("textContent")) ?? "";
+
+async function waitForText(id, expected, timeout = 15000) {
+  await browser.waitUntil(async () => (await textOf(id)).includes(expected), {
+    timeout,
+    timeoutMsg: `"${id}" never showed "${expected}"`,
+  });
+}
+
+/** Drags a palette item onto the canvas (HTML5 drag and drop, dispatched in the page). */
+async function dragFromPalette(component, x, y) {
+  await browser.execute(
+    (type, left, top) => {
+      const source = document.querySelector(`[data-testid="palette-${type}"]`);
+      const canvas = document.querySelector('[data-testid="canvas"]');
+      const transfer = new DataTransfer();
+      source.dispatchEvent(new DragEvent("dragstart", { bubbles: true, dataTransfer: transfer }));
+      const box = canvas.getBoundingClientRect();
+      const at = { bubbles: true, cancelable: true, dataTransfer: transfer, clientX: box.left + left, clientY: box.top + top };
+      canvas.dispatchEvent(new DragEvent("dragover", at));
+      canvas.dispatchEvent(new DragEvent("drop", at));
+      source.dispatchEvent(new DragEvent("dragend", { bubbles: true, dataTransfer: transfer }));
+    },
+    component,
+    x,
+    y,
+  );
+}
+
+/** Connects two nodes the way a click-to-connect user does: the source's port, then the
+ *  target's input (clicked in the page: the handles are a few pixels wide). */
+async function connect(from, to, port = "out") {
+  await browser.execute(
+    (source, target, handle) => {
+      document.querySelector(`[data-testid="node-${source}"] .react-flow__handle[data-handleid="${handle}"]`).click();
+      document.querySelector(`[data-testid="node-${target}"] .react-flow__handle.target`).click();
+    },
+    from,
+    to,
+    port,
+  );
+}
+
+async function selectNode(id) {
+  await (await browser.$(`[data-testid="node-${id}"] .node-title`)).click();
+}
+
+async function invoke(command, args) {
+  return browser.execute((name, payload) => window.__TAURI_INTERNALS__.invoke(name, payload), command, args);
+}
+
+function sqlite(database, query) {
+  const script = "import json, sqlite3, sys; print(json.dumps(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall()))";
+  return JSON.parse(execFileSync("python3", ["-c", script, database, query], { encoding: "utf8" }));
+}
+
+before(async () => {
+  fs.mkdirSync(data, { recursive: true });
+  fs.copyFileSync(new URL("../fixtures/people.csv", import.meta.url), path.join(data, "people.csv"));
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port: 4444,
+    logLevel: "warn",
+    capabilities: { "tauri:options": { application: process.env.SLUICE_E2E_APP } },
+  });
+  await browser.setTimeout({ implicit: 5000 });
+});
+
+after(async () => {
+  await browser?.deleteSession().catch(() => {});
+});
+
+test("build a flow on the canvas, preview it, run it, share it", async () => {
+  await waitForText("flows", "Active customers to SQLite");
+  shot("home-with-examples");
+
+  await (await byTest("new-flow-name")).setValue("People to SQLite");
+  await (await byTest("create-flow")).click();
+  await waitForText("flow-name", "People to SQLite");
+
+  await dragFromPalette("csv.read", 60, 60);
+  await (await byTest("field-path")).setValue(path.join(data, "people.csv"));
+  await dragFromPalette("filter", 300, 60);
+  await (await byTest("field-when")).setValue("status == 'active'");
+  await dragFromPalette("map", 60, 280);
+  await (await byTest("map-set-key-0")).setValue("full_name");
+  await (await byTest("map-set-value-0")).setValue("first_name ~ ' ' ~ last_name");
+  await (await byTest("map-set-key-1")).setValue("cents");
+  await (await byTest("map-set-value-1")).setValue("(amount | float * 100) | round | int");
+  await dragFromPalette("sqlite.write", 300, 280);
+  await (await byTest("field-path")).setValue(path.join(data, "out.db"));
+  await (await byTest("field-table")).setValue("people");
+  shot("nodes-added");
+
+  await connect("csv_read_1", "filter_1");
+  await connect("filter_1", "map_1");
+  await connect("map_1", "sqlite_write_1");
+  await waitForText("save-state", "Saved");
+  await browser.waitUntil(async () => !(await (await byTest("run")).getAttribute("disabled")) , {
+    timeout: 10000,
+    timeoutMsg: "the flow never became runnable",
+  });
+  shot("connected");
+
+  await selectNode("sqlite_write_1");
+  await (await byTest("preview")).click();
+  await waitForText("preview-table", "Ada Lovelace");
+  const preview = await textOf("preview-table");
+  assert.match(preview, /Grace Hopper/);
+  assert.match(preview, /1050/);
+  assert.doesNotMatch(preview, /Alan Turing/, "the filter keeps only active people");
+  await waitForText("preview-fields", "cents integer");
+  assert.equal(fs.existsSync(path.join(data, "out.db")), false, "a preview writes nothing");
+  shot("preview");
+
+  await (await byTest("run")).click();
+  await waitForText("run-status", "succeeded");
+  await browser.waitUntil(async () => (await (await byTest("node-sqlite_write_1")).getAttribute("data-status")) === "succeeded", {
+    timeout: 10000,
+  });
+  assert.match(await textOf("counts-sqlite_write_1"), /in 3/);
+  assert.match(await textOf("counts-csv_read_1"), /out 4/);
+  await waitForText("run-node-filter_1", "4");
+  shot("run-succeeded");
+  assert.deepEqual(sqlite(path.join(data, "out.db"), "SELECT id, full_name, cents FROM people ORDER BY id"), [
+    ["1", "Ada Lovelace", 1050],
+    ["3", "Grace Hopper", 700],
+    ["4", "Edsger Dijkstra", 199],
+  ]);
+
+  // Share: export the flow, import it as a new flow, and it runs the same.
+  const flows = await invoke("list_flows", {});
+  const original = flows.find((flow) => flow.name === "People to SQLite");
+  const exported = path.join(work, "people.sluice.json");
+  await invoke("export_flow", { id: original.id, path: exported });
+  const text = fs.readFileSync(exported, "utf8");
+  assert.match(text, /"format": "sluice.flow\/1"/);
+  const imported = await invoke("import_flow", { path: exported });
+  assert.notEqual(imported.flow_id, original.id);
+  await (await byTest("back")).click();
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="open-flow"]')).length === 4, { timeout: 10000 });
+  shot("imported");
+  await (await browser.$(`tr[data-flow-id="${imported.flow_id}"] [data-testid="open-flow"]`)).click();
+  await waitForText("flow-name", "People to SQLite");
+  await (await byTest("run")).click();
+  await browser.waitUntil(async () => (await (await byTest("node-sqlite_write_1")).getAttribute("data-status")) === "succeeded", {
+    timeout: 15000,
+    timeoutMsg: "the imported flow did not run",
+  });
+  assert.match(await textOf("counts-sqlite_write_1"), /in 3/);
+  assert.deepEqual(sqlite(path.join(data, "out.db"), "SELECT COUNT(*) FROM people"), [[6]]);
+  shot("imported-run");
+
+  // A condition that does not compile is shown on the node and next to the field.
+  await selectNode("filter_1");
+  const when = await byTest("field-when");
+  await when.clearValue();
+  await when.setValue("status ==");
+  await waitForText("problem-filter_1", "does not compile");
+  await waitForText("problem-field-when", "does not compile");
+  assert.equal(await (await byTest("run")).getAttribute("disabled"), "true");
+  shot("invalid-condition");
+});
