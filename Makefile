@@ -1,42 +1,77 @@
 # Sluice's two everyday commands (see README.md):
-#   make run   — install what is missing, build, and run the first example flow
-#   make test  — install what is missing and run every test (format, lints, unit, integration, CLI)
-# and `make bench` for the standard-job benchmark.
+#   make run   — install what is missing, build, and open the studio
+#   make test  — install what is missing and run every test: format, lints, Rust unit and
+#                integration tests, the CLI, the UI (vitest), and the real app end to end
+# plus `make bench` (the standard-job benchmark) and `make cli-example` (a flow run headless).
 
 SHELL := /bin/bash
 CARGO ?= cargo
-EXAMPLE ?= examples/customers-to-sqlite/flow.sluice.json
+STUDIO_FEATURES := --features sluice-studio/custom-protocol
 
-.PHONY: run test bench lint deps
+# Debian/Ubuntu packages: building the Tauri app, and running it headless for the tests.
+BUILD_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev \
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+TEST_PACKAGES := xvfb xauth imagemagick webkit2gtk-driver dbus-x11 fonts-dejavu-core python3
 
-# Debian/Ubuntu packages the build needs: a C compiler for the bundled SQLite and mimalloc.
-DEBIAN_PACKAGES := build-essential pkg-config
+.PHONY: run test bench lint deps system-packages node-packages ui studio rust-tests ui-tests e2e cli-example
 
-deps:
+# Installs only what is missing: apt packages where apt exists (as root or through sudo), npm
+# packages from package-lock.json, and tauri-driver from crates.io.
+deps: system-packages node-packages
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo is missing; install Rust from https://rustup.rs and run make again"; exit 1; }
-	@if ! command -v cc >/dev/null; then \
-	  if command -v apt-get >/dev/null; then \
-	    SUDO=$$( [ "$$(id -u)" = 0 ] && echo "" || echo sudo ); \
-	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(DEBIAN_PACKAGES); \
-	  else echo "error: a C compiler (cc) is missing; install one (build-essential, Xcode tools, or MSVC)"; exit 1; fi; \
+
+system-packages:
+	@missing=""; \
+	if command -v dpkg-query >/dev/null; then \
+	  for package in $(BUILD_PACKAGES) $(TEST_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	  done; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] && echo "" || echo sudo ); \
+	  echo "installing:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@command -v node >/dev/null || { echo "error: Node.js 20.19+ is missing (https://nodejs.org)"; exit 1; }
+
+node-packages:
+	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	  npm ci --no-audit --no-fund; \
 	fi
 
-run: deps
-	$(CARGO) build --locked -p sluice-cli
-	./target/debug/sluice validate $(EXAMPLE)
-	./target/debug/sluice run $(EXAMPLE)
-	./target/debug/sluice runs list --limit 5
+ui: node-packages
+	npm run build:ui
 
-lint: deps
+# The studio with its UI built in (no dev server needed).
+studio: deps ui
+	$(CARGO) build --locked -p sluice-studio $(STUDIO_FEATURES)
+
+run: studio
+	./target/debug/sluice-studio
+
+lint: deps ui
 	$(CARGO) fmt --all --check
-	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets $(STUDIO_FEATURES) -- -D warnings
 
-test: deps lint
+rust-tests: deps ui
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
-	  $(CARGO) nextest run --locked --workspace --no-fail-fast; \
+	  $(CARGO) nextest run --locked --workspace $(STUDIO_FEATURES) --no-fail-fast; \
 	else \
-	  $(CARGO) test --locked --workspace --no-fail-fast; \
+	  $(CARGO) test --locked --workspace $(STUDIO_FEATURES) --no-fail-fast; \
 	fi
+
+ui-tests: node-packages
+	npm run test:ui
+
+e2e: studio
+	@command -v tauri-driver >/dev/null || $(CARGO) install tauri-driver --locked
+	bash tests/e2e/run.sh
+
+test: lint rust-tests ui-tests e2e
 
 bench: deps
 	$(CARGO) bench --locked -p sluice-tests --bench standard_job
+
+cli-example: deps
+	$(CARGO) build --locked -p sluice-cli
+	./target/debug/sluice run examples/customers-to-sqlite/flow.sluice.json

@@ -30,7 +30,10 @@ pub async fn list_flows(sluice: State<'_, Sluice>) -> Answer<Vec<FlowListing>> {
 
 #[tauri::command]
 pub async fn create_flow(sluice: State<'_, Sluice>, name: String) -> Answer<FlowDocument> {
-    sluice.create_flow(&name).map(|loaded| sluice.document(loaded)).map_err(message)
+    sluice
+        .create_flow(&name)
+        .map(|loaded| sluice.document(loaded))
+        .map_err(message)
 }
 
 #[tauri::command]
@@ -49,8 +52,15 @@ pub async fn rename_flow(sluice: State<'_, Sluice>, id: String, name: String) ->
 }
 
 #[tauri::command]
-pub async fn duplicate_flow(sluice: State<'_, Sluice>, id: String, name: String) -> Answer<FlowDocument> {
-    sluice.duplicate_flow(&id, &name).map(|loaded| sluice.document(loaded)).map_err(message)
+pub async fn duplicate_flow(
+    sluice: State<'_, Sluice>,
+    id: String,
+    name: String,
+) -> Answer<FlowDocument> {
+    sluice
+        .duplicate_flow(&id, &name)
+        .map(|loaded| sluice.document(loaded))
+        .map_err(message)
 }
 
 #[tauri::command]
@@ -69,8 +79,15 @@ pub async fn flow_version(sluice: State<'_, Sluice>, id: String, version: i64) -
 }
 
 #[tauri::command]
-pub async fn restore_flow_version(sluice: State<'_, Sluice>, id: String, version: i64) -> Answer<FlowDocument> {
-    sluice.restore_flow_version(&id, version).and_then(|_| sluice.open_flow(&id)).map_err(message)
+pub async fn restore_flow_version(
+    sluice: State<'_, Sluice>,
+    id: String,
+    version: i64,
+) -> Answer<FlowDocument> {
+    sluice
+        .restore_flow_version(&id, version)
+        .and_then(|_| sluice.open_flow(&id))
+        .map_err(message)
 }
 
 #[tauri::command]
@@ -99,7 +116,11 @@ pub async fn cancel_run(sluice: State<'_, Sluice>, run_id: String) -> Answer<boo
 }
 
 #[tauri::command]
-pub async fn list_runs(sluice: State<'_, Sluice>, flow_id: Option<String>, limit: usize) -> Answer<Vec<RunRecord>> {
+pub async fn list_runs(
+    sluice: State<'_, Sluice>,
+    flow_id: Option<String>,
+    limit: usize,
+) -> Answer<Vec<RunRecord>> {
     sluice.runs(flow_id.as_deref(), limit).map_err(message)
 }
 

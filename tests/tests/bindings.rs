@@ -8,7 +8,9 @@ use std::path::Path;
 use ts_rs::TS;
 
 fn export_all(folder: &Path) {
-    let config = ts_rs::Config::new().with_large_int("number").with_out_dir(folder);
+    let config = ts_rs::Config::new()
+        .with_large_int("number")
+        .with_out_dir(folder);
     sluice_core::Flow::export_all(&config).unwrap();
     sluice_core::validate::Problem::export_all(&config).unwrap();
     sluice_core::engine::RunReport::export_all(&config).unwrap();
@@ -23,15 +25,23 @@ fn export_all(folder: &Path) {
 
 fn read_folder(folder: &Path) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
-    let Ok(entries) = std::fs::read_dir(folder) else { return files };
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return files;
+    };
     for entry in entries {
         let path = entry.unwrap().path();
         if path.is_dir() {
             for (name, text) in read_folder(&path) {
-                files.insert(format!("{}/{name}", path.file_name().unwrap().to_string_lossy()), text);
+                files.insert(
+                    format!("{}/{name}", path.file_name().unwrap().to_string_lossy()),
+                    text,
+                );
             }
         } else if path.extension().is_some_and(|extension| extension == "ts") {
-            files.insert(path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&path).unwrap());
+            files.insert(
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&path).unwrap(),
+            );
         }
     }
     files
@@ -50,8 +60,15 @@ fn committed_bindings_match_the_rust_types() {
     let actual = read_folder(&committed);
     assert!(!expected.is_empty());
     let names = |files: &BTreeMap<String, String>| files.keys().cloned().collect::<Vec<_>>();
-    assert_eq!(names(&actual), names(&expected), "the set of binding files changed; regenerate (see the module doc)");
+    assert_eq!(
+        names(&actual),
+        names(&expected),
+        "the set of binding files changed; regenerate (see the module doc)"
+    );
     for (name, text) in &expected {
-        assert_eq!(&actual[name], text, "ui/src/bindings/{name} is out of date; regenerate (see the module doc)");
+        assert_eq!(
+            &actual[name], text,
+            "ui/src/bindings/{name} is out of date; regenerate (see the module doc)"
+        );
     }
 }

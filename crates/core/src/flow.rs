@@ -95,7 +95,9 @@ impl Serialize for Position {
 }
 
 /// What a node does with a record it cannot process.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OnError {
     /// Stop the run; the destination is left as it was.
@@ -160,7 +162,9 @@ pub struct Schedule {
 }
 
 /// What to do about scheduled runs that were missed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MissedRunPolicy {
     /// Run once when Sluice is back, however many fires were missed.

@@ -267,11 +267,18 @@ impl Sluice {
     /// Saves an edited flow (a draft may be invalid) and returns it with its problems.
     pub fn save_document(&self, flow: Flow) -> Result<FlowDocument> {
         let base_dir = match self.store().flow(&flow.id)? {
-            Some(stored) => stored.base_dir.map(PathBuf::from).unwrap_or_else(|| self.home().to_path_buf()),
+            Some(stored) => stored
+                .base_dir
+                .map(PathBuf::from)
+                .unwrap_or_else(|| self.home().to_path_buf()),
             None => self.home().to_path_buf(),
         };
         let version = self.save_flow(&flow, Some(&base_dir))?;
-        Ok(self.document(LoadedFlow { flow, base_dir, version: Some(version) }))
+        Ok(self.document(LoadedFlow {
+            flow,
+            base_dir,
+            version: Some(version),
+        }))
     }
 
     /// The saved versions of a stored flow, newest first.
@@ -283,8 +290,11 @@ impl Sluice {
     /// Writes a stored flow to a shareable file.
     pub fn export_flow_to(&self, reference: &str, path: &Path) -> Result<()> {
         let document = self.export_flow(reference)?;
-        std::fs::write(path, format!("{document}\n"))
-            .map_err(|source| Error::Io { action: "write", path: path.to_path_buf(), source })
+        std::fs::write(path, format!("{document}\n")).map_err(|source| Error::Io {
+            action: "write",
+            path: path.to_path_buf(),
+            source,
+        })
     }
 
     /// A flow being edited, ready to preview or run: relative paths resolve against its stored
@@ -297,7 +307,11 @@ impl Sluice {
             .map(PathBuf::from)
             .unwrap_or_else(|| self.home().to_path_buf());
         let version = stored.map(|stored| stored.summary.current_version);
-        Ok(LoadedFlow { flow, base_dir, version })
+        Ok(LoadedFlow {
+            flow,
+            base_dir,
+            version,
+        })
     }
 
     /// Every problem that keeps a flow from running (none: it can run).

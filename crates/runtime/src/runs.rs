@@ -86,11 +86,23 @@ pub enum RunNotice {
     /// The run was recorded and began.
     Started { run_id: String, flow_id: String },
     /// Something happened inside the run.
-    Event { run_id: String, flow_id: String, event: RunEvent },
+    Event {
+        run_id: String,
+        flow_id: String,
+        event: RunEvent,
+    },
     /// The run ended and was recorded.
-    Finished { run_id: String, flow_id: String, report: RunReport },
+    Finished {
+        run_id: String,
+        flow_id: String,
+        report: RunReport,
+    },
     /// The run could not be recorded (the store failed); the message says why.
-    Broken { run_id: String, flow_id: String, message: String },
+    Broken {
+        run_id: String,
+        flow_id: String,
+        message: String,
+    },
 }
 
 /// A stored run with its per-node results and its log.
@@ -189,7 +201,10 @@ impl Sluice {
                 },
                 &RunOptions::default(),
             );
-            active_runs.lock().expect("active runs lock").remove(&task_run_id);
+            active_runs
+                .lock()
+                .expect("active runs lock")
+                .remove(&task_run_id);
             record_outcome(&store, &task_run_id, &loaded.flow.id, &report)?;
             tracing::info!(run = %task_run_id, flow = %loaded.flow.id, status = ?report.status, "run finished");
             Ok(RunOutcome {
@@ -220,15 +235,30 @@ impl Sluice {
         let run_id = handle.run_id.clone();
         let flow_id = handle.flow_id.clone();
         let mut events = handle.events.take().expect("events not taken yet");
-        observer(RunNotice::Started { run_id: run_id.clone(), flow_id: flow_id.clone() });
+        observer(RunNotice::Started {
+            run_id: run_id.clone(),
+            flow_id: flow_id.clone(),
+        });
         let returned = run_id.clone();
         tokio::spawn(async move {
             while let Some(event) = events.recv().await {
-                observer(RunNotice::Event { run_id: run_id.clone(), flow_id: flow_id.clone(), event });
+                observer(RunNotice::Event {
+                    run_id: run_id.clone(),
+                    flow_id: flow_id.clone(),
+                    event,
+                });
             }
             let notice = match handle.wait().await {
-                Ok(outcome) => RunNotice::Finished { run_id, flow_id, report: outcome.report },
-                Err(error) => RunNotice::Broken { run_id, flow_id, message: error.to_string() },
+                Ok(outcome) => RunNotice::Finished {
+                    run_id,
+                    flow_id,
+                    report: outcome.report,
+                },
+                Err(error) => RunNotice::Broken {
+                    run_id,
+                    flow_id,
+                    message: error.to_string(),
+                },
             };
             observer(notice);
         });
@@ -237,7 +267,12 @@ impl Sluice {
 
     /// Cancels a run this process is running. Returns false when no such run is in progress.
     pub fn cancel_run(&self, run_id: &str) -> bool {
-        match self.active_runs.lock().expect("active runs lock").get(run_id) {
+        match self
+            .active_runs
+            .lock()
+            .expect("active runs lock")
+            .get(run_id)
+        {
             Some(control) => {
                 control.cancel();
                 true
