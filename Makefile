@@ -2,7 +2,8 @@
 #   make run   — install what is missing, build, and open the studio
 #   make test  — install what is missing and run every test: format, lints, Rust unit and
 #                integration tests, the CLI, the UI (vitest), and the real app end to end
-# plus `make bench` (the standard-job benchmark) and `make cli-example` (a flow run headless).
+# plus `make bench` (engine and studio benchmarks), `make bundle` (.deb/.rpm) and
+# `make cli-example` (a flow run headless).
 
 SHELL := /bin/bash
 CARGO ?= cargo
@@ -13,7 +14,7 @@ BUILD_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-d
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev
 TEST_PACKAGES := xvfb xauth imagemagick webkit2gtk-driver dbus-x11 fonts-dejavu-core python3
 
-.PHONY: run test bench lint deps system-packages node-packages ui studio rust-tests ui-tests e2e cli-example
+.PHONY: run test bench bench-engine bench-studio bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
 
 # Installs only what is missing: apt packages where apt exists (as root or through sudo), npm
 # packages from package-lock.json, and tauri-driver from crates.io.
@@ -63,14 +64,26 @@ rust-tests: deps ui
 ui-tests: node-packages
 	npm run test:ui
 
-e2e: studio
+tauri-driver:
 	@command -v tauri-driver >/dev/null || $(CARGO) install tauri-driver --locked
+
+e2e: studio tauri-driver
 	bash tests/e2e/run.sh
 
 test: lint rust-tests ui-tests e2e
 
-bench: deps
+bench: bench-engine bench-studio
+
+bench-engine: deps
 	$(CARGO) bench --locked -p sluice-tests --bench standard_job
+
+bench-studio: studio tauri-driver
+	bash tests/e2e/run.sh tests/e2e/bench.mjs
+
+# Release packages (.deb and .rpm) under target/release/bundle/. AppImage needs a helper the
+# bundler downloads, so it is built on release machines only.
+bundle: deps
+	npx tauri build --bundles deb,rpm
 
 cli-example: deps
 	$(CARGO) build --locked -p sluice-cli

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the end-to-end tests against the real studio: Xvfb, tauri-driver (which drives Debian's
+# Runs the end-to-end tests (or, given a script, that script) against the real studio: Xvfb, tauri-driver (which drives Debian's
 # WebKitWebDriver) and the debug build of the app. Both are killed on every exit, because a
 # leftover tauri-driver breaks the next run.
 set -euo pipefail
@@ -36,4 +36,9 @@ driver=$!
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
 
 cd "$root"
-node --test --test-concurrency=1 tests/e2e/ || { status=$?; echo "--- tauri-driver log"; tail -n 40 "$SLUICE_E2E_HOME/tauri-driver.log"; exit $status; }
+# With an argument (a script such as tests/e2e/bench.mjs) that script runs instead of the tests.
+if [ $# -gt 0 ]; then
+  node "$@"
+else
+  node --test --test-concurrency=1 tests/e2e/ || { status=$?; echo "--- tauri-driver log"; tail -n 40 "$SLUICE_E2E_HOME/tauri-driver.log"; exit $status; }
+fi
