@@ -13,11 +13,11 @@ import {
   type Node as CanvasNode,
   type NodeChange,
 } from "@xyflow/react";
-import { useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import { useEditor } from "../store/flowStore";
 import { connect, removeEdge } from "../store/flowEdits";
 import { SluiceNode, type SluiceNodeData } from "./SluiceNode";
-import { nodeViews } from "./viewModel";
+import { createViewCache, nodeViews } from "./viewModel";
 
 const nodeTypes = { sluice: SluiceNode };
 
@@ -37,27 +37,52 @@ function FlowCanvas() {
   // React Flow measures nodes; keeping the sizes lets the minimap and fit-view draw them.
   const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
 
-  const views = useMemo(() => nodeViews(flow, components, problems, run, preview), [flow, components, problems, run, preview]);
-  const nodes: CanvasNode<SluiceNodeData>[] = flow.nodes.map((node, index) => ({
-    id: node.id,
-    type: "sluice",
-    position: node.position ?? { x: 0, y: 0 },
-    data: { view: views[index] },
-    selected: selected.includes(node.id),
-    measured: sizes[node.id],
-  }));
-  const edges: CanvasEdge[] = flow.edges.map((edge) => {
-    const port = edge.from_port ?? "out";
-    return {
-      id: `${edge.from}:${port}->${edge.to}`,
-      source: edge.from,
-      sourceHandle: port,
-      target: edge.to,
-      className: port === "error" ? "error-edge" : undefined,
-      animated: run?.status === "running",
-      data: { port },
-    };
-  });
+  const viewCache = useRef(createViewCache());
+  const canvasNodes = useRef(new WeakMap<object, CanvasNode<SluiceNodeData>>());
+  const views = useMemo(
+    () => nodeViews(flow, components, problems, run, preview, viewCache.current),
+    [flow, components, problems, run, preview],
+  );
+  // Canvas nodes keep their identity while nothing about them changed, so React Flow only
+  // re-renders the nodes that moved or changed.
+  const nodes: CanvasNode<SluiceNodeData>[] = useMemo(() => {
+    const chosen = new Set(selected);
+    return flow.nodes.map((node, index) => {
+      const view = views[index];
+      const isSelected = chosen.has(node.id);
+      const previous = canvasNodes.current.get(view);
+      if (previous && previous.position === node.position && previous.selected === isSelected && previous.measured === sizes[node.id]) {
+        return previous;
+      }
+      const canvasNode: CanvasNode<SluiceNodeData> = {
+        id: node.id,
+        type: "sluice",
+        position: node.position ?? { x: 0, y: 0 },
+        data: { view },
+        selected: isSelected,
+        measured: sizes[node.id],
+      };
+      canvasNodes.current.set(view, canvasNode);
+      return canvasNode;
+    });
+  }, [flow, views, selected, sizes]);
+  const running = run?.status === "running";
+  const edges: CanvasEdge[] = useMemo(
+    () =>
+      flow.edges.map((edge) => {
+        const port = edge.from_port ?? "out";
+        return {
+          id: `${edge.from}:${port}->${edge.to}`,
+          source: edge.from,
+          sourceHandle: port,
+          target: edge.to,
+          className: port === "error" ? "error-edge" : undefined,
+          animated: running,
+          data: { port },
+        };
+      }),
+    [flow.edges, running],
+  );
 
   const onNodesChange = (changes: NodeChange[]) => {
     const state = useEditor.getState();
@@ -136,6 +161,7 @@ function FlowCanvas() {
         fitView={fitOnOpen}
         fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
         minZoom={0.1}
+        onlyRenderVisibleElements
         proOptions={{ hideAttribution: true }}
       >
         <Background />

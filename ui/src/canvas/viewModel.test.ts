@@ -51,3 +51,19 @@ describe("canvas view model", () => {
     expect(nodeViews(flow, components, [], null, preview)[0].counts).toEqual({ in: 0, out: 3, errored: 0 });
   });
 });
+
+describe("view cache", () => {
+  it("reuses the views of nodes that did not change", async () => {
+    const { createViewCache } = await import("./viewModel");
+    const cache = createViewCache();
+    const none: never[] = [];
+    const first = nodeViews(flow, components, none, null, null, cache);
+    const moved = { ...flow, nodes: flow.nodes.map((node) => (node.id === "keep" ? { ...node, position: { x: 1, y: 1 } } : node)) };
+    const second = nodeViews(moved, components, none, null, null, cache);
+    expect(second[0]).toBe(first[0]);
+    expect(second[1]).not.toBe(first[1]);
+    const third = nodeViews(moved, components, [{ node: "read", field: null, message: "x" }], null, null, cache);
+    expect(third[0]).not.toBe(second[0]);
+    expect(third[0].problems).toHaveLength(1);
+  });
+});

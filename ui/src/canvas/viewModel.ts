@@ -33,21 +33,44 @@ export function outputPorts(kind: ComponentKind | "unknown", component: string, 
   return ["out"];
 }
 
+/** What the views of one render were computed from; a view is reused while these stay the same,
+ *  so moving one node of 500 re-renders one node, not 500. */
+type ViewInputs = { components: ComponentInfo[]; problems: Problem[]; run: LiveRun | null; preview: RunReport | null };
+type ViewCache = { inputs: ViewInputs; views: WeakMap<Flow["nodes"][number], NodeView> };
+
+export function createViewCache(): ViewCache {
+  return { inputs: { components: [], problems: [], run: null, preview: null }, views: new WeakMap() };
+}
+
 export function nodeViews(
   flow: Flow,
   components: ComponentInfo[],
   problems: Problem[],
   run: LiveRun | null,
   preview: RunReport | null,
+  cache: ViewCache = createViewCache(),
 ): NodeView[] {
+  const inputs = { components, problems, run, preview };
+  const same = (Object.keys(inputs) as (keyof ViewInputs)[]).every((key) => cache.inputs[key] === inputs[key]);
+  if (!same) {
+    cache.inputs = inputs;
+    cache.views = new WeakMap();
+  }
+  const infoByType = new Map(components.map((info) => [info.type, info]));
+  const problemsByNode = new Map<string, Problem[]>();
+  for (const problem of problems) {
+    if (problem.node) problemsByNode.set(problem.node, [...(problemsByNode.get(problem.node) ?? []), problem]);
+  }
   return flow.nodes.map((node) => {
-    const info = components.find((candidate) => candidate.type === node.type);
+    const cached = cache.views.get(node);
+    if (cached) return cached;
+    const info = infoByType.get(node.type);
     const kind = info?.kind ?? "unknown";
     const live = run?.nodes[node.id];
     const previewed = preview?.nodes.find((report) => report.node === node.id);
     const stats = live?.stats ?? previewed?.stats ?? null;
     const failedHere = run?.failure && run.failure.node === node.id ? run.failure.message : null;
-    return {
+    const view: NodeView = {
       id: node.id,
       component: node.type,
       title: info?.title ?? node.type,
@@ -56,7 +79,9 @@ export function nodeViews(
       status: live ? live.status : "idle",
       counts: stats ? { in: stats.records_in, out: stats.records_out, errored: stats.records_errored } : null,
       error: live?.error ?? failedHere,
-      problems: problems.filter((problem) => problem.node === node.id),
+      problems: problemsByNode.get(node.id) ?? [],
     };
+    cache.views.set(node, view);
+    return view;
   });
 }
