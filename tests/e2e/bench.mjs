@@ -31,11 +31,11 @@ async function measureFrames(browser, kind) {
   return browser.executeAsync(
     (kind, frames, done) => {
       const pane = document.querySelector(".react-flow__pane");
-      const node = document.querySelector('[data-testid="node-n30"]');
-      const box = (kind === "pan" ? pane : node).getBoundingClientRect();
+      const node = document.querySelector('[data-testid="node-n30"]') ?? document.querySelector(".react-flow__node [data-testid]");
+      const box = (kind === "drag" ? node : pane).getBoundingClientRect();
       const start = { x: box.left + 40, y: box.top + 20 };
-      const target = kind === "pan" ? pane : node;
-      const fire = (type, x, y, on) =>
+      const target = kind === "drag" ? node : pane;
+      const fire = (type, x, y, on) => kind === "idle" ? undefined :
         on.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, view: window, clientX: x, clientY: y, button: 0, buttons: type === "mouseup" ? 0 : 1 }));
       fire("mousedown", start.x, start.y, target);
       const times = [];
@@ -81,8 +81,15 @@ try {
   await browser.$('[data-testid="node-n499"]').waitForExist({ timeout: 30000 });
   console.log(`opening the 500-node flow: ${(performance.now() - opening).toFixed(0)} ms`);
   await browser.pause(500);
-  console.log(`500 nodes, panning:       ${summary(await measureFrames(browser, "pan"))}`);
-  console.log(`500 nodes, dragging a node: ${summary(await measureFrames(browser, "drag"))}`);
+  console.log(`500 nodes, idle (no input):                ${summary(await measureFrames(browser, "idle"))}`);
+  console.log(`500 nodes, all in view, panning:         ${summary(await measureFrames(browser, "pan"))}`);
+  console.log(`500 nodes, all in view, dragging a node: ${summary(await measureFrames(browser, "drag"))}`);
+  // Zoom in to about 100%, as when editing: only the nodes in view are drawn.
+  for (let click = 0; click < 10; click++) await (await browser.$(".react-flow__controls-zoomin")).click();
+  await browser.pause(300);
+  const zoom = await browser.execute(() => document.querySelector(".react-flow__viewport").style.transform);
+  console.log(`zoomed in (${zoom}):`);
+  console.log(`500 nodes, editing zoom, panning:         ${summary(await measureFrames(browser, "pan"))}`);
 } finally {
   await browser.deleteSession().catch(() => {});
 }

@@ -161,7 +161,7 @@ function FlowCanvas() {
         fitView={fitOnOpen}
         fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
         minZoom={0.1}
-        onlyRenderVisibleElements
+        onlyRenderVisibleElements={false}
         proOptions={{ hideAttribution: true }}
       >
         <Background />
