@@ -4,7 +4,7 @@
 # leftover tauri-driver breaks the next run.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-app="$root/target/debug/sluice-studio"
+app="${SLUICE_E2E_APP:-$root/target/debug/sluice-studio}"
 [ -x "$app" ] || { echo "error: $app is missing; build it with 'npx tauri build --debug --no-bundle'"; exit 1; }
 command -v tauri-driver >/dev/null || { echo "error: tauri-driver is missing; 'cargo install tauri-driver --locked'"; exit 1; }
 

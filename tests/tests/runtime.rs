@@ -2,6 +2,7 @@
 //! success, import/export, and runs left behind by a crash.
 
 use serde_json::json;
+use sluice_core::Flow;
 use sluice_runtime::{LoadedFlow, RunStatus, RunTarget, Trigger};
 use sluice_tests::{flow_json, sqlite_rows, temporary_installation};
 
@@ -360,4 +361,83 @@ fn drafts_are_saved_as_they_are_and_versions_can_be_restored() {
         .find(|component| component.component == "dedupe")
         .unwrap();
     assert_eq!(filter.default_config, Some(json!({"key": []})));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_studio_observes_runs_and_cancels_them_by_id() {
+    let (_home, sluice) = temporary_installation();
+    let data = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,name\n");
+    for id in 0..300_000 {
+        csv.push_str(&format!("{id},name {id}\n"));
+    }
+    std::fs::write(data.path().join("big.csv"), csv).unwrap();
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "big.csv"}},
+            {"id": "save", "type": "sqlite.write", "config": {"path": "out.db", "table": "t"}}
+        ]),
+        json!([{"from": "read", "to": "save"}]),
+    );
+    let flow = sluice.parse_flow(&flow.to_string(), "test").unwrap();
+    sluice.import_flow(flow.clone(), data.path(), true).unwrap();
+
+    let (sender, mut notices) = tokio::sync::mpsc::unbounded_channel();
+    let run_id = sluice
+        .start_run_observed(
+            RunTarget::Stored(flow.id.clone()),
+            Trigger::Manual,
+            move |notice| {
+                let _ = sender.send(notice);
+            },
+        )
+        .unwrap();
+    assert!(sluice.cancel_run(&run_id), "the run is in progress");
+    assert!(!sluice.cancel_run("no-such-run"));
+    let mut saw_started = false;
+    let report = loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(60), notices.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            sluice_runtime::RunNotice::Started { run_id: id, .. } => {
+                assert_eq!(id, run_id);
+                saw_started = true;
+            }
+            sluice_runtime::RunNotice::Finished { report, .. } => break report,
+            sluice_runtime::RunNotice::Broken { message, .. } => panic!("{message}"),
+            sluice_runtime::RunNotice::Event { .. } => {}
+        }
+    };
+    assert!(saw_started);
+    assert_eq!(report.status, RunStatus::Cancelled);
+    assert_eq!(
+        sluice.run_detail(&run_id).unwrap().run.status,
+        sluice_store::RunStatus::Cancelled
+    );
+    assert!(
+        !sluice.cancel_run(&run_id),
+        "a finished run is no longer cancellable"
+    );
+    assert!(
+        !data.path().join("out.db").exists()
+            || sqlite_rows(
+                &data.path().join("out.db"),
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 't'"
+            ) == vec![json!([0])],
+        "nothing of the cancelled run was kept"
+    );
+
+    // Drafts resolve their paths like the stored flow, and export writes a shareable file.
+    let draft = sluice.loaded_draft(flow.clone()).unwrap();
+    assert_eq!(draft.base_dir, data.path());
+    let shared = data.path().join("shared.sluice.json");
+    sluice.export_flow_to(&flow.id, &shared).unwrap();
+    assert_eq!(
+        Flow::from_json(&std::fs::read_to_string(&shared).unwrap()).unwrap(),
+        flow
+    );
+    let saved = sluice.save_document(flow.clone()).unwrap();
+    assert!(saved.problems.is_empty());
 }

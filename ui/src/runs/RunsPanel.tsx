@@ -17,6 +17,8 @@ export function RunsPanel() {
   const live = useEditor((state) => state.run);
   const [runs, setRuns] = useState<RunRecord[]>([]);
   const [detail, setDetail] = useState<RunDetail | null>(null);
+  /** A run the person clicked; otherwise the newest run is shown. */
+  const [pinned, setPinned] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -24,13 +26,9 @@ export function RunsPanel() {
   }, [flowId, live?.status, live?.runId]);
 
   useEffect(() => {
-    const latest = runs[0];
-    if (latest && (!detail || detail.run.id === latest.id)) {
-      api.runDetail(latest.id).then(setDetail, () => undefined);
-    }
-    // Follow the newest run as it finishes.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [runs]);
+    const shown = pinned ?? runs[0]?.id;
+    if (shown) api.runDetail(shown).then(setDetail, (failure) => setError(errorText(failure)));
+  }, [runs, pinned]);
 
   return (
     <div className="runs" data-testid="runs-panel">
@@ -39,7 +37,7 @@ export function RunsPanel() {
         <thead><tr><th>Status</th><th>Trigger</th><th>Started</th><th>Duration</th></tr></thead>
         <tbody>
           {runs.map((run) => (
-            <tr key={run.id} className={detail?.run.id === run.id ? "current" : ""} onClick={() => api.runDetail(run.id).then(setDetail)}>
+            <tr key={run.id} className={detail?.run.id === run.id ? "current" : ""} onClick={() => setPinned(run.id)}>
               <td><span className={`status ${run.status}`} data-testid="run-status">{run.status}</span></td>
               <td>{run.trigger}</td>
               <td>{new Date(run.started_at).toLocaleString()}</td>
