@@ -7,6 +7,7 @@ pub mod expression;
 pub mod flow;
 pub mod record;
 pub mod registry;
+pub mod schedule;
 pub mod schema;
 pub mod transforms;
 pub mod validate;

@@ -101,6 +101,13 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Result<(), ValidationReport
         );
     }
 
+    if let Some(schedule) = &flow.schedule {
+        if let Err(errors) = crate::schedule::FlowSchedule::parse(schedule) {
+            for error in errors {
+                checker.flow_problem(format!("schedule.{}", error.field), error.message);
+            }
+        }
+    }
     let components = check_nodes(&mut checker, flow);
     check_edges(&mut checker, flow, &components);
     if checker.problems.is_empty() {
