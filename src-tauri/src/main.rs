@@ -5,7 +5,7 @@
 
 mod commands;
 
-use tauri::Manager;
+use tauri::{Emitter, Manager};
 
 // The engine allocates on one node's thread and frees on another's; see sluice-cli.
 #[global_allocator]
@@ -26,6 +26,14 @@ fn main() {
             let sluice = sluice_runtime::Sluice::open(None)?;
             let seeded = sluice.seed_examples()?;
             tracing::info!(home = %sluice.home().display(), seeded, "studio started");
+            // Scheduled flows run while the studio is open; their runs show on the canvas.
+            let events = app.handle().clone();
+            let observer: sluice_runtime::RunObserver = std::sync::Arc::new(move |notice| {
+                let _ = events.emit("run", notice);
+            });
+            let scheduler =
+                tauri::async_runtime::block_on(async { sluice.start_scheduler(Some(observer)) });
+            app.manage(scheduler);
             app.manage(sluice);
             Ok(())
         })

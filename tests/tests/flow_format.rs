@@ -231,8 +231,10 @@ fn validation_flow_level_problems() {
 
 #[test]
 fn validation_schedule() {
-    let mut flow = csv_to_sqlite(json!({"id": "step", "type": "filter", "config": {"when": "true"}}));
-    flow["schedule"] = json!({"cron": "0 7 * * Mon-Fri", "timezone": "Europe/Berln", "enabled": true});
+    let mut flow =
+        csv_to_sqlite(json!({"id": "step", "type": "filter", "config": {"when": "true"}}));
+    flow["schedule"] =
+        json!({"cron": "0 7 * * Mon-Fri", "timezone": "Europe/Berln", "enabled": true});
     insta::assert_snapshot!(problems(flow));
 }
 

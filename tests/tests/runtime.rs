@@ -441,3 +441,116 @@ async fn the_studio_observes_runs_and_cancels_them_by_id() {
     let saved = sluice.save_document(flow.clone()).unwrap();
     assert!(saved.problems.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduler_fires_many_flows_by_a_controllable_clock_and_can_be_paused() {
+    let (_home, sluice) = temporary_installation();
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(data.path().join("in.csv"), "id\n1\n").unwrap();
+    let t0: chrono::DateTime<chrono::Utc> = "2026-11-26T09:59:30Z".parse().unwrap();
+    let mut ids = Vec::new();
+    for (index, cron) in ["0 0 10 * * *", "0 */30 * * * *", "0 0 12 * * *"]
+        .iter()
+        .enumerate()
+    {
+        let mut flow = flow_json(
+            json!([
+                {"id": "read", "type": "csv.read", "config": {"path": "in.csv"}},
+                {"id": "save", "type": "json.write", "config": {"path": format!("out{index}.ndjson")}}
+            ]),
+            json!([{"from": "read", "to": "save"}]),
+        );
+        flow["id"] = json!(format!("01930000-0000-7000-8000-00000000c00{index}"));
+        flow["name"] = json!(format!("scheduled {index}"));
+        let flow = sluice.parse_flow(&flow.to_string(), "test").unwrap();
+        sluice.import_flow(flow.clone(), data.path(), true).unwrap();
+        sluice
+            .set_flow_schedule(
+                &flow.id,
+                Some(sluice_core::flow::Schedule {
+                    cron: cron.to_string(),
+                    timezone: "UTC".into(),
+                    enabled: true,
+                    missed: None,
+                }),
+            )
+            .unwrap();
+        ids.push(flow.id);
+    }
+    // First look: nothing is owed from before; the earliest next fire is 10:00.
+    assert_eq!(
+        sluice.scheduler_pass(t0, None).unwrap(),
+        Some("2026-11-26T10:00:00Z".parse().unwrap())
+    );
+    assert!(sluice.runs(None, 10).unwrap().is_empty());
+
+    // 10:00:01: the first two flows are due, the third (12:00) is not.
+    let next = sluice
+        .scheduler_pass("2026-11-26T10:00:01Z".parse().unwrap(), None)
+        .unwrap();
+    assert_eq!(next, Some("2026-11-26T10:30:00Z".parse().unwrap()));
+    wait_until_idle(&sluice).await;
+    let mut fired: Vec<String> = sluice
+        .runs(None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|run| run.flow_id)
+        .collect();
+    fired.sort();
+    assert_eq!(fired, [ids[0].clone(), ids[1].clone()]);
+    let state = sluice.store().schedule_state(&ids[1]).unwrap().unwrap();
+    assert_eq!(
+        state.last_fire_at.as_deref(),
+        Some("2026-11-26T10:00:00.000Z")
+    );
+    assert_eq!(
+        state.next_fire_at.as_deref(),
+        Some("2026-11-26T10:30:00.000Z")
+    );
+
+    // Paused: 12:00 passes without a run; resuming does not make it up.
+    sluice.set_schedules_paused(true).unwrap();
+    assert_eq!(
+        sluice
+            .scheduler_pass("2026-11-26T12:00:01Z".parse().unwrap(), None)
+            .unwrap(),
+        None
+    );
+    sluice.set_schedules_paused(false).unwrap();
+    sluice
+        .scheduler_pass("2026-11-26T12:00:02Z".parse().unwrap(), None)
+        .unwrap();
+    wait_until_idle(&sluice).await;
+    assert_eq!(sluice.runs(None, 10).unwrap().len(), 2);
+
+    // Asleep from 12:00 to 15:10: the half-hourly flow catches up once, with its trigger saying
+    // so; the daily ones owe nothing (their fires were before the resume).
+    sluice
+        .scheduler_pass("2026-11-26T15:10:00Z".parse().unwrap(), None)
+        .unwrap();
+    wait_until_idle(&sluice).await;
+    let runs = sluice.runs(None, 10).unwrap();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[0].flow_id, ids[1]);
+    assert_eq!(runs[0].trigger, "catch_up");
+    let state = sluice.store().schedule_state(&ids[1]).unwrap().unwrap();
+    assert_eq!(
+        state.last_fire_at.as_deref(),
+        Some("2026-11-26T15:00:00.000Z")
+    );
+}
+
+async fn wait_until_idle(sluice: &sluice_runtime::Sluice) {
+    for _ in 0..500 {
+        if sluice
+            .runs(None, 100)
+            .unwrap()
+            .iter()
+            .all(|run| run.status != sluice_store::RunStatus::Running)
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("runs did not finish");
+}

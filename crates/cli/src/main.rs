@@ -54,6 +54,28 @@ enum Command {
     Components,
     /// Print the JSON Schema of the flow file format.
     Schema,
+    /// Run the stored flows on their schedules until stopped (SIGTERM or Ctrl-C).
+    Daemon {
+        /// How log lines are written to standard error.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum MissedRuns {
+    /// Run once when Sluice is back, however many fires were missed.
+    RunOnce,
+    /// Wait for the next fire.
+    Skip,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +101,21 @@ enum FlowsCommand {
     Show { flow: String },
     /// Delete a stored flow (its run history stays).
     Delete { flow: String },
+    /// Run a stored flow on a schedule (used by `sluice daemon` and the studio).
+    Schedule {
+        flow: String,
+        /// Cron with seconds: `sec min hour day-of-month month day-of-week`, e.g. "0 0 7 * * Mon-Fri".
+        #[arg(long)]
+        cron: String,
+        /// The IANA timezone the times are read in, e.g. Europe/Berlin.
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+        /// What to do about fires missed while no scheduler was running.
+        #[arg(long, value_enum, default_value_t = MissedRuns::RunOnce)]
+        missed: MissedRuns,
+    },
+    /// Stop running a stored flow on a schedule.
+    Unschedule { flow: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,14 +173,23 @@ impl From<sluice_runtime::Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    // The daemon logs what it does; other commands only warnings (their output says the rest).
+    let (default_level, json_logs) = match &cli.command {
+        Command::Daemon { log_format } => ("info", *log_format == LogFormat::Json),
+        _ => ("warn", false),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG")
+        .unwrap_or_else(|_| default_level.into());
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .without_time()
-        .init();
+        .with_env_filter(filter);
+    if json_logs {
+        logs.json().init();
+    } else if matches!(cli.command, Command::Daemon { .. }) {
+        logs.init();
+    } else {
+        logs.without_time().init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -210,6 +256,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                     output::retention(&policy, &report, json);
                     Ok(0)
                 }
+                Command::Daemon { .. } => daemon(&sluice).await,
                 Command::Validate { .. } | Command::Components | Command::Schema => {
                     unreachable!("handled above")
                 }
@@ -323,6 +370,61 @@ async fn run(sluice: &Sluice, reference: &str, json: bool) -> Result<u8, Failure
     )
 }
 
+/// Runs the scheduler until SIGTERM or Ctrl-C, then cancels what is running (nothing it wrote is
+/// kept, no sync state advances) and exits.
+async fn daemon(sluice: &Sluice) -> Result<u8, Failure> {
+    let observer: sluice_runtime::RunObserver = std::sync::Arc::new(|notice| {
+        if let sluice_runtime::RunNotice::Finished {
+            run_id,
+            flow_id,
+            report,
+        } = notice
+        {
+            match &report.failure {
+                Some(failure) => {
+                    tracing::warn!(run = %run_id, flow = %flow_id, status = ?report.status, error = %failure, "run ended")
+                }
+                None => {
+                    tracing::info!(run = %run_id, flow = %flow_id, status = ?report.status, ms = report.duration_ms, "run ended")
+                }
+            }
+        }
+    });
+    let scheduler = sluice.start_scheduler(Some(observer));
+    tracing::info!(home = %sluice.home().display(), "sluice daemon started");
+    wait_for_stop_signal().await;
+    tracing::info!("stopping: no new runs; cancelling the runs in progress");
+    scheduler.stop().await;
+    let cancelled = sluice
+        .cancel_all_runs(std::time::Duration::from_secs(8))
+        .await;
+    tracing::info!(cancelled, "sluice daemon stopped");
+    Ok(0)
+}
+
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; stop with Ctrl-C");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 fn flows(sluice: &Sluice, command: FlowsCommand, json: bool) -> Result<u8, Failure> {
     match command {
         FlowsCommand::List => output::flows(&sluice.list_flows()?, json),
@@ -351,6 +453,30 @@ fn flows(sluice: &Sluice, command: FlowsCommand, json: bool) -> Result<u8, Failu
                 .flow_versions(&loaded.flow.id)
                 .map_err(sluice_runtime::Error::from)?;
             output::flow_detail(&loaded, &versions, json);
+        }
+        FlowsCommand::Schedule {
+            flow,
+            cron,
+            timezone,
+            missed,
+        } => {
+            let schedule = sluice_core::flow::Schedule {
+                cron,
+                timezone,
+                enabled: true,
+                missed: Some(match missed {
+                    MissedRuns::RunOnce => sluice_core::flow::MissedRunPolicy::RunOnce,
+                    MissedRuns::Skip => sluice_core::flow::MissedRunPolicy::Skip,
+                }),
+            };
+            let upcoming = sluice.set_flow_schedule(&flow, Some(schedule))?;
+            output::scheduled(&flow, &upcoming, json);
+        }
+        FlowsCommand::Unschedule { flow } => {
+            sluice.set_flow_schedule(&flow, None)?;
+            if !json {
+                println!("'{flow}' no longer runs on a schedule");
+            }
         }
         FlowsCommand::Delete { flow } => {
             sluice.delete_flow(&flow)?;

@@ -423,3 +423,16 @@ pub fn retention(
     );
     println!("{} old runs deleted now", report.runs_deleted);
 }
+
+pub fn scheduled(flow: &str, upcoming: &[chrono::DateTime<chrono::Utc>], json: bool) {
+    if json {
+        print_json(&serde_json::json!({"flow": flow, "next_fires": upcoming}));
+        return;
+    }
+    println!(
+        "'{flow}' now runs on its schedule (`sluice daemon` or the studio runs it). Next fires:"
+    );
+    for fire in upcoming {
+        println!("  {}", fire.to_rfc3339());
+    }
+}

@@ -7,6 +7,7 @@ mod examples;
 mod flows;
 mod home;
 mod runs;
+mod scheduler;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,6 +20,7 @@ pub use error::{Error, Result};
 pub use flows::{FlowDocument, FlowListing, ImportOutcome, LoadedFlow};
 pub use home::default_home;
 pub use runs::{RunDetail, RunHandle, RunNotice, RunOutcome, RunTarget, Trigger};
+pub use scheduler::{RunObserver, SchedulerHandle};
 pub use sluice_core::engine::{NodeReport, NodeStats, RunEvent, RunOptions, RunReport, RunStatus};
 pub use sluice_store::{FlowVersion, RetentionPolicy, RetentionReport, RunRecord};
 

@@ -77,7 +77,14 @@ pub struct RunOutcome {
 }
 
 /// The runs in progress in this process, by run id.
-pub(crate) type ActiveRuns = Arc<std::sync::Mutex<HashMap<String, RunControl>>>;
+pub(crate) type ActiveRuns = Arc<std::sync::Mutex<HashMap<String, ActiveRun>>>;
+
+/// A run in progress: its flow and the handle that cancels it.
+#[derive(Debug, Clone)]
+pub(crate) struct ActiveRun {
+    pub flow_id: String,
+    pub control: RunControl,
+}
 
 /// What an observer hears about a run started with [`Sluice::start_run_observed`].
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
@@ -180,10 +187,13 @@ impl Sluice {
             let _ = sender.send(event);
         });
         let control = RunControl::new();
-        self.active_runs
-            .lock()
-            .expect("active runs lock")
-            .insert(run_id.clone(), control.clone());
+        self.active_runs.lock().expect("active runs lock").insert(
+            run_id.clone(),
+            ActiveRun {
+                flow_id: flow_id.clone(),
+                control: control.clone(),
+            },
+        );
         let active_runs = self.active_runs.clone();
         let registry = self.registry.clone();
         let task_control = control.clone();
@@ -201,11 +211,14 @@ impl Sluice {
                 },
                 &RunOptions::default(),
             );
+            // Recorded first, then no longer active: whoever waits for active runs to end (the
+            // daemon shutting down) finds them recorded.
+            let recorded = record_outcome(&store, &task_run_id, &loaded.flow.id, &report);
             active_runs
                 .lock()
                 .expect("active runs lock")
                 .remove(&task_run_id);
-            record_outcome(&store, &task_run_id, &loaded.flow.id, &report)?;
+            recorded?;
             tracing::info!(run = %task_run_id, flow = %loaded.flow.id, status = ?report.status, "run finished");
             Ok(RunOutcome {
                 run_id: task_run_id,
@@ -273,12 +286,47 @@ impl Sluice {
             .expect("active runs lock")
             .get(run_id)
         {
-            Some(control) => {
-                control.cancel();
+            Some(active) => {
+                active.control.cancel();
                 true
             }
             None => false,
         }
+    }
+
+    /// Whether a run of this flow is in progress in this process.
+    pub fn is_running(&self, flow_id: &str) -> bool {
+        self.active_runs
+            .lock()
+            .expect("active runs lock")
+            .values()
+            .any(|active| active.flow_id == flow_id)
+    }
+
+    /// Cancels every run in progress and waits (up to `patience`) until they are recorded.
+    /// Returns how many runs were still going when asked.
+    pub async fn cancel_all_runs(&self, patience: std::time::Duration) -> usize {
+        let running: Vec<ActiveRun> = self
+            .active_runs
+            .lock()
+            .expect("active runs lock")
+            .values()
+            .cloned()
+            .collect();
+        for active in &running {
+            active.control.cancel();
+        }
+        let deadline = tokio::time::Instant::now() + patience;
+        while !self
+            .active_runs
+            .lock()
+            .expect("active runs lock")
+            .is_empty()
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        running.len()
     }
 
     /// Runs a flow to the end and records it.

@@ -8,6 +8,7 @@ mod retention;
 mod run_logs;
 mod run_nodes;
 mod runs;
+mod schedule_state;
 mod settings;
 
 use std::path::Path;
@@ -22,8 +23,12 @@ pub use retention::{RetentionPolicy, RetentionReport};
 pub use run_logs::LogLine;
 pub use run_nodes::NodeRun;
 pub use runs::{NewRun, RunRecord, RunStatus};
+pub use schedule_state::ScheduleState;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../migrations/0001_initial.sql")),
+    M::up(include_str!("../migrations/0002_schedule_state.sql")),
+];
 
 /// The schema migrations, in order.
 pub fn migrations() -> Migrations<'static> {
