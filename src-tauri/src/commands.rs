@@ -4,10 +4,11 @@
 use std::path::PathBuf;
 
 use sluice_core::Flow;
+use sluice_core::flow::Schedule;
 use sluice_core::validate::Problem;
 use sluice_runtime::{
     ComponentInfo, FlowDocument, FlowListing, FlowVersion, ImportOutcome, RunDetail, RunRecord,
-    RunReport, RunTarget, Sluice, Trigger,
+    RunReport, RunTarget, ScheduleInfo, Sluice, Trigger,
 };
 use tauri::{AppHandle, Emitter, State};
 
@@ -137,4 +138,22 @@ pub async fn export_flow(sluice: State<'_, Sluice>, id: String, path: PathBuf) -
 #[tauri::command]
 pub async fn import_flow(sluice: State<'_, Sluice>, path: PathBuf) -> Answer<ImportOutcome> {
     sluice.import_flow_file(&path, false).map_err(message)
+}
+
+#[tauri::command]
+pub async fn describe_schedule(
+    sluice: State<'_, Sluice>,
+    schedule: Schedule,
+) -> Answer<ScheduleInfo> {
+    Ok(sluice.describe_schedule(&schedule))
+}
+
+#[tauri::command]
+pub async fn schedules_paused(sluice: State<'_, Sluice>) -> Answer<bool> {
+    sluice.schedules_paused().map_err(message)
+}
+
+#[tauri::command]
+pub async fn set_schedules_paused(sluice: State<'_, Sluice>, paused: bool) -> Answer<()> {
+    sluice.set_schedules_paused(paused).map_err(message)
 }

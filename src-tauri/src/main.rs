@@ -4,6 +4,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod tray;
 
 use tauri::{Emitter, Manager};
 
@@ -20,6 +21,12 @@ fn main() {
         )
         .init();
     let result = tauri::Builder::default()
+        // First: a second launch shows the running studio instead of starting another.
+        .plugin(tauri_plugin_single_instance::init(
+            |app, _arguments, _folder| {
+                tray::show_main_window(app);
+            },
+        ))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
@@ -33,9 +40,17 @@ fn main() {
             });
             let scheduler =
                 tauri::async_runtime::block_on(async { sluice.start_scheduler(Some(observer)) });
+            tray::install(app.handle(), &sluice)?;
             app.manage(scheduler);
             app.manage(sluice);
             Ok(())
+        })
+        // Closing the window keeps Sluice in the tray with its schedules running.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                api.prevent_close();
+                let _ = window.hide();
+            }
         })
         .invoke_handler(tauri::generate_handler![
             commands::components,
@@ -57,6 +72,9 @@ fn main() {
             commands::run_detail,
             commands::export_flow,
             commands::import_flow,
+            commands::describe_schedule,
+            commands::schedules_paused,
+            commands::set_schedules_paused,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

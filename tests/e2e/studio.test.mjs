@@ -184,4 +184,18 @@ test("build a flow on the canvas, preview it, run it, share it", async () => {
   await waitForText("problem-field-when", "does not compile");
   assert.equal(await (await byTest("run")).getAttribute("disabled"), "true");
   shot("invalid-condition");
+
+  // A schedule: a preset, in words, with its next five fires.
+  await (await byTest("schedule")).click();
+  await (await byTest("schedule-enabled")).click();
+  await (await byTest("schedule-kind")).selectByAttribute("value", "weekdays");
+  await (await byTest("schedule-timezone")).clearValue();
+  await (await byTest("schedule-timezone")).setValue("Europe/Berlin");
+  await waitForText("schedule-description", "Weekdays at 07:00, Europe/Berlin");
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="schedule-next"] li')).length === 5, {
+    timeout: 10000,
+    timeoutMsg: "the next five fires were not shown",
+  });
+  await waitForText("schedule", "Scheduled");
+  shot("schedule");
 });

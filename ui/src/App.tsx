@@ -1,7 +1,7 @@
 // The studio shell: the flows home or the editor, the component list from Rust, run notices,
 // and importing a flow file dropped on the window.
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { useEffect, useState } from "react";
+import { Component, useEffect, useState, type ReactNode } from "react";
 import { api, errorText } from "./api";
 import { Editor } from "./Editor";
 import { FlowsHome } from "./home/FlowsHome";
@@ -34,7 +34,7 @@ export function App() {
           <button onClick={() => setNotice(null)} aria-label="Dismiss">×</button>
         </div>
       )}
-      {flow ? <Editor onNotice={setNotice} /> : <FlowsHome onNotice={setNotice} />}
+      <ErrorBoundary>{flow ? <Editor onNotice={setNotice} /> : <FlowsHome onNotice={setNotice} />}</ErrorBoundary>
     </div>
   );
 }
@@ -53,5 +53,31 @@ export async function importFile(
     useEditor.getState().open(await api.openFlow(outcome.flow_id));
   } catch (error) {
     setNotice({ text: `Could not import ${path}: ${errorText(error)}`, error: true });
+  }
+}
+
+/** Shows a failure of the UI itself as a message with a way back, instead of a blank window. */
+class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  state = { error: null as Error | null };
+
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+
+  render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <div className="notice error" role="alert" data-testid="ui-error">
+        <span>Something went wrong in the studio: {this.state.error.message}. Your flow was saved.</span>
+        <button
+          onClick={() => {
+            useEditor.getState().close();
+            this.setState({ error: null });
+          }}
+        >
+          Back to flows
+        </button>
+      </div>
+    );
   }
 }

@@ -9,11 +9,12 @@ import { NodePanel } from "./panel/NodePanel";
 import { Palette } from "./panel/Palette";
 import { PreviewPanel } from "./panel/PreviewPanel";
 import { RunsPanel } from "./runs/RunsPanel";
+import { SchedulePanel } from "./panel/SchedulePanel";
 import { useEditor } from "./store/flowStore";
 import { copyNodes } from "./store/flowEdits";
 
 type Props = { onNotice: (notice: { text: string; error: boolean } | null) => void };
-type Pane = "preview" | "runs" | "history" | null;
+type Pane = "preview" | "runs" | "history" | "schedule" | null;
 
 const AUTOSAVE_MS = 500;
 
@@ -114,6 +115,9 @@ export function Editor({ onNotice }: Props) {
           </button>
         )}
         <button data-testid="runs" onClick={() => setPane(pane === "runs" ? null : "runs")}>Runs</button>
+        <button data-testid="schedule" onClick={() => setPane(pane === "schedule" ? null : "schedule")}>
+          {flow.schedule?.enabled ? "Scheduled" : "Schedule"}
+        </button>
         <button data-testid="history" onClick={() => setPane(pane === "history" ? null : "history")}>History</button>
         <button data-testid="export" onClick={() => act("export", async () => {
           const path = await save({ defaultPath: `${flow.name}.sluice.json`, filters: [{ name: "Sluice flow", extensions: ["json"] }] });
@@ -139,6 +143,7 @@ export function Editor({ onNotice }: Props) {
           {pane === "preview" && <PreviewPanel />}
           {pane === "runs" && <RunsPanel />}
           {pane === "history" && <HistoryPanel onNotice={onNotice} />}
+          {pane === "schedule" && <SchedulePanel />}
         </section>
       )}
     </div>

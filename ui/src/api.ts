@@ -13,6 +13,8 @@ import type { RunDetail } from "./bindings/RunDetail";
 import type { RunNotice } from "./bindings/RunNotice";
 import type { RunRecord } from "./bindings/RunRecord";
 import type { RunReport } from "./bindings/RunReport";
+import type { Schedule } from "./bindings/Schedule";
+import type { ScheduleInfo } from "./bindings/ScheduleInfo";
 
 export const api = {
   components: () => invoke<ComponentInfo[]>("components"),
@@ -36,6 +38,9 @@ export const api = {
   runDetail: (runId: string) => invoke<RunDetail>("run_detail", { runId }),
   exportFlow: (id: string, path: string) => invoke<void>("export_flow", { id, path }),
   importFlow: (path: string) => invoke<ImportOutcome>("import_flow", { path }),
+  describeSchedule: (schedule: Schedule) => invoke<ScheduleInfo>("describe_schedule", { schedule }),
+  schedulesPaused: () => invoke<boolean>("schedules_paused"),
+  setSchedulesPaused: (paused: boolean) => invoke<void>("set_schedules_paused", { paused }),
   onRun: (handler: (notice: RunNotice) => void): Promise<UnlistenFn> =>
     listen<RunNotice>("run", (event) => handler(event.payload)),
 };

@@ -123,6 +123,43 @@ impl FlowSchedule {
     }
 }
 
+/// A schedule in words, e.g. "Weekdays at 07:00, Europe/Berlin", for the shapes the studio's
+/// presets write; other expressions are shown as they are.
+pub fn describe(schedule: &crate::flow::Schedule) -> String {
+    let fields: Vec<&str> = schedule.cron.split_whitespace().collect();
+    let zone = &schedule.timezone;
+    let number = |text: &str| text.parse::<u32>().ok();
+    let time = |hour: &str, minute: &str| match (number(hour), number(minute)) {
+        (Some(hour), Some(minute)) if hour < 24 && minute < 60 => {
+            Some(format!("{hour:02}:{minute:02}"))
+        }
+        _ => None,
+    };
+    let words = match fields.as_slice() {
+        ["*", "*", "*", "*", "*", "*"] => Some("Every second".to_string()),
+        ["0", "*", "*", "*", "*", "*"] => Some("Every minute".to_string()),
+        ["0", minutes, "*", "*", "*", "*"] if minutes.starts_with("*/") => {
+            number(&minutes[2..]).map(|every| format!("Every {every} minutes"))
+        }
+        ["0", minute, "*", "*", "*", "*"] => {
+            number(minute).map(|minute| format!("Every hour at :{minute:02}"))
+        }
+        ["0", minute, hour, "*", "*", "*"] => time(hour, minute).map(|at| format!("Daily at {at}")),
+        ["0", minute, hour, "*", "*", days] => time(hour, minute).map(|at| match *days {
+            "Mon-Fri" | "MON-FRI" | "1-5" => format!("Weekdays at {at}"),
+            "Sat,Sun" | "SAT,SUN" => format!("Weekends at {at}"),
+            day => format!("Every {day} at {at}"),
+        }),
+        ["0", minute, hour, day, "*", "*"] => time(hour, minute)
+            .and_then(|at| number(day).map(|day| format!("Monthly on day {day} at {at}"))),
+        _ => None,
+    };
+    match words {
+        Some(words) => format!("{words}, {zone}"),
+        None => format!("Cron '{}', {zone}", schedule.cron),
+    }
+}
+
 /// What the scheduler does about one flow at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -370,6 +407,34 @@ mod tests {
                 fire: at("2026-11-26T10:00:00Z"),
                 catch_up: true
             }
+        );
+    }
+
+    #[test]
+    fn schedules_read_in_words() {
+        let words = |cron: &str| {
+            describe(&Schedule {
+                cron: cron.into(),
+                timezone: "Europe/Berlin".into(),
+                enabled: true,
+                missed: None,
+            })
+        };
+        assert_eq!(
+            words("0 0 7 * * Mon-Fri"),
+            "Weekdays at 07:00, Europe/Berlin"
+        );
+        assert_eq!(words("0 */15 * * * *"), "Every 15 minutes, Europe/Berlin");
+        assert_eq!(words("0 5 * * * *"), "Every hour at :05, Europe/Berlin");
+        assert_eq!(words("0 30 18 * * *"), "Daily at 18:30, Europe/Berlin");
+        assert_eq!(words("0 0 9 * * Mon"), "Every Mon at 09:00, Europe/Berlin");
+        assert_eq!(
+            words("0 0 6 1 * *"),
+            "Monthly on day 1 at 06:00, Europe/Berlin"
+        );
+        assert_eq!(
+            words("*/5 * * * * *"),
+            "Cron '*/5 * * * * *', Europe/Berlin"
         );
     }
 

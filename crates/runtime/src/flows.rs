@@ -28,12 +28,16 @@ pub struct FlowDocument {
     pub problems: Vec<sluice_core::validate::Problem>,
 }
 
-/// A stored flow as listed, with its latest run.
+/// A stored flow as listed, with its latest run and its schedule.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct FlowListing {
     #[serde(flatten)]
     pub summary: FlowSummary,
     pub last_run: Option<sluice_store::RunRecord>,
+    /// The schedule in words, when the flow has an enabled one.
+    pub schedule: Option<String>,
+    /// The next time the scheduler will run it (RFC 3339), once a scheduler has seen it.
+    pub next_fire_at: Option<String>,
 }
 
 /// What an import did.
@@ -124,6 +128,16 @@ impl Sluice {
     /// kept only when the document changed). Work in progress is saved as it is — an invalid
     /// flow can be stored and edited, it just cannot run.
     pub fn save_flow(&self, flow: &Flow, base_dir: Option<&Path>) -> Result<i64> {
+        let previous_schedule = self
+            .store()
+            .flow(&flow.id)?
+            .and_then(|stored| Flow::from_json(&stored.document).ok())
+            .and_then(|stored| stored.schedule);
+        if previous_schedule != flow.schedule {
+            // A new or changed schedule owes nothing from before it.
+            self.store().clear_schedule_state(&flow.id)?;
+            self.schedule_changes.notify_one();
+        }
         let base_dir = base_dir.map(|dir| dir.to_string_lossy().into_owned());
         Ok(self
             .store()
@@ -188,7 +202,26 @@ impl Sluice {
             .into_iter()
             .map(|summary| {
                 let last_run = self.store().last_run_of(&summary.id)?;
-                Ok(FlowListing { summary, last_run })
+                let schedule = self
+                    .store()
+                    .flow(&summary.id)?
+                    .and_then(|stored| Flow::from_json(&stored.document).ok())
+                    .and_then(|flow| flow.schedule)
+                    .filter(|schedule| schedule.enabled);
+                let next_fire_at = match &schedule {
+                    Some(_) => self
+                        .store()
+                        .schedule_state(&summary.id)?
+                        .and_then(|state| state.next_fire_at),
+                    None => None,
+                };
+                let schedule = schedule.as_ref().map(sluice_core::schedule::describe);
+                Ok(FlowListing {
+                    summary,
+                    last_run,
+                    schedule,
+                    next_fire_at,
+                })
             })
             .collect()
     }

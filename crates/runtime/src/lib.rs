@@ -20,7 +20,7 @@ pub use error::{Error, Result};
 pub use flows::{FlowDocument, FlowListing, ImportOutcome, LoadedFlow};
 pub use home::default_home;
 pub use runs::{RunDetail, RunHandle, RunNotice, RunOutcome, RunTarget, Trigger};
-pub use scheduler::{RunObserver, SchedulerHandle};
+pub use scheduler::{RunObserver, ScheduleInfo, SchedulerHandle};
 pub use sluice_core::engine::{NodeReport, NodeStats, RunEvent, RunOptions, RunReport, RunStatus};
 pub use sluice_store::{FlowVersion, RetentionPolicy, RetentionReport, RunRecord};
 
@@ -37,6 +37,8 @@ pub struct Sluice {
     registry: Arc<Registry>,
     /// The runs this process is running, by run id, so they can be cancelled by id.
     active_runs: runs::ActiveRuns,
+    /// Rung when a schedule may have changed, so the scheduler looks again at once.
+    schedule_changes: Arc<tokio::sync::Notify>,
 }
 
 impl Sluice {
@@ -63,6 +65,7 @@ impl Sluice {
             store: Arc::new(store),
             registry: Arc::new(sluice_connectors::registry()),
             active_runs: Default::default(),
+            schedule_changes: Default::default(),
         })
     }
 

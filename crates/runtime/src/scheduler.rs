@@ -15,6 +15,17 @@ use crate::{Result, RunNotice, RunTarget, Sluice, Trigger};
 const LONGEST_SLEEP: Duration = Duration::from_secs(30);
 const PAUSED: &str = "schedules.paused";
 
+/// A schedule as the studio shows it while it is edited.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct ScheduleInfo {
+    /// In words, e.g. "Weekdays at 07:00, Europe/Berlin".
+    pub description: String,
+    /// The next five fires (RFC 3339, UTC).
+    pub next_fires: Vec<String>,
+    /// What keeps it from firing.
+    pub problems: Vec<sluice_core::validate::Problem>,
+}
+
 /// Receives the notices of runs the scheduler starts.
 pub type RunObserver = Arc<dyn Fn(RunNotice) + Send + Sync>;
 
@@ -51,6 +62,7 @@ impl Sluice {
         let (stop, mut stopped) = watch::channel(false);
         let sluice = self.clone();
         let woken = wake.clone();
+        let changes = self.schedule_changes.clone();
         let task = tokio::spawn(async move {
             loop {
                 let sleep = match sluice.scheduler_pass(Utc::now(), observer.as_ref()) {
@@ -66,6 +78,7 @@ impl Sluice {
                 tokio::select! {
                     _ = tokio::time::sleep(sleep.max(Duration::from_millis(5))) => {}
                     _ = woken.notified() => {}
+                    _ = changes.notified() => {}
                     _ = stopped.changed() => break,
                 }
                 if *stopped.borrow() {
@@ -205,7 +218,36 @@ impl Sluice {
         }
         self.store()
             .set_setting(PAUSED, if paused { "1" } else { "0" })?;
+        self.schedule_changes.notify_one();
         Ok(())
+    }
+
+    /// A schedule in words with its next five fires, or the problems that keep it from firing.
+    pub fn describe_schedule(&self, schedule: &sluice_core::flow::Schedule) -> ScheduleInfo {
+        let description = sluice_core::schedule::describe(schedule);
+        match FlowSchedule::parse(schedule) {
+            Ok(parsed) => ScheduleInfo {
+                description,
+                next_fires: parsed
+                    .upcoming(Utc::now(), 5)
+                    .iter()
+                    .map(|fire| fire.to_rfc3339())
+                    .collect(),
+                problems: Vec::new(),
+            },
+            Err(errors) => ScheduleInfo {
+                description,
+                next_fires: Vec::new(),
+                problems: errors
+                    .into_iter()
+                    .map(|error| sluice_core::validate::Problem {
+                        node: None,
+                        field: Some(format!("schedule.{}", error.field)),
+                        message: error.message,
+                    })
+                    .collect(),
+            },
+        }
     }
 
     /// Sets or removes a stored flow's schedule (a new version of the flow). Returns the next

@@ -2,6 +2,14 @@
 import type { RunRecord } from "./RunRecord";
 
 /**
- * A stored flow as listed, with its latest run.
+ * A stored flow as listed, with its latest run and its schedule.
  */
-export type FlowListing = { last_run: RunRecord | null, id: string, name: string, current_version: number, created_at: string, updated_at: string, };
+export type FlowListing = { last_run: RunRecord | null, 
+/**
+ * The schedule in words, when the flow has an enabled one.
+ */
+schedule: string | null, 
+/**
+ * The next time the scheduler will run it (RFC 3339), once a scheduler has seen it.
+ */
+next_fire_at: string | null, id: string, name: string, current_version: number, created_at: string, updated_at: string, };

@@ -13,6 +13,10 @@ export function FlowsHome({ onNotice }: Props) {
   const [flows, setFlows] = useState<FlowListing[] | null>(null);
   const [newName, setNewName] = useState("");
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
+  const [paused, setPaused] = useState(false);
+  useEffect(() => {
+    api.schedulesPaused().then(setPaused, () => undefined);
+  }, []);
 
   const refresh = useCallback(() => {
     api.listFlows().then(setFlows, (error) => onNotice({ text: errorText(error), error: true }));
@@ -62,6 +66,16 @@ export function FlowsHome({ onNotice }: Props) {
           >
             Import…
           </button>
+          <button
+            type="button"
+            data-testid="pause-schedules"
+            onClick={() => attempt(async () => {
+              await api.setSchedulesPaused(!paused);
+              setPaused(!paused);
+            })}
+          >
+            {paused ? "Resume schedules" : "Pause schedules"}
+          </button>
         </form>
       </header>
       {flows === null ? (
@@ -101,7 +115,16 @@ export function FlowsHome({ onNotice }: Props) {
                     <span className="muted">never run</span>
                   )}
                 </td>
-                <td className="muted">not scheduled</td>
+                <td data-testid="next-run">
+                  {flow.schedule ? (
+                    <span title={flow.schedule}>
+                      {flow.next_fire_at ? new Date(flow.next_fire_at).toLocaleString() : "soon"}
+                      <span className="muted"> · {flow.schedule}</span>
+                    </span>
+                  ) : (
+                    <span className="muted">not scheduled</span>
+                  )}
+                </td>
                 <td className="actions">
                   <button onClick={() => setRenaming({ id: flow.id, name: flow.name })}>Rename</button>
                   <button onClick={() => attempt(() => api.duplicateFlow(flow.id, `${flow.name} (copy)`))}>Duplicate</button>
