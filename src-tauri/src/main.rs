@@ -45,11 +45,14 @@ fn main() {
             app.manage(sluice);
             Ok(())
         })
-        // Closing the window keeps Sluice in the tray with its schedules running.
+        // Closing the window keeps Sluice in the tray with its schedules running. The UI saves
+        // first, then the window (and its web process, most of Sluice's memory) is destroyed;
+        // Open in the tray or a second launch builds it again.
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {
                 api.prevent_close();
-                let _ = window.hide();
+                let _ = window.emit("close-requested", ());
+                tray::destroy_soon(window.clone());
             }
         })
         .invoke_handler(tauri::generate_handler![
@@ -76,9 +79,20 @@ fn main() {
             commands::schedules_paused,
             commands::set_schedules_paused,
         ])
-        .run(tauri::generate_context!());
-    if let Err(error) = result {
-        eprintln!("error: Sluice could not start: {error}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|_app, event| {
+            // The last window closing does not end Sluice (it lives on in the tray); Quit does.
+            if let tauri::RunEvent::ExitRequested {
+                code: None, api, ..
+            } = event
+            {
+                api.prevent_exit();
+            }
+        }),
+        Err(error) => {
+            eprintln!("error: Sluice could not start: {error}");
+            std::process::exit(1);
+        }
     }
 }

@@ -6,13 +6,33 @@ use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager};
 
-/// Shows and focuses the main window (after it was closed to the tray, or from a second launch).
+/// Shows and focuses the main window, building it again when it was closed to the tray.
 pub fn show_main_window(app: &AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();
+        return;
     }
+    let Some(config) = app.config().app.windows.first().cloned() else {
+        return;
+    };
+    match tauri::WebviewWindowBuilder::from_config(app, &config).and_then(|builder| builder.build())
+    {
+        Ok(window) => {
+            let _ = window.set_focus();
+        }
+        Err(error) => tracing::warn!(%error, "could not open the window again"),
+    }
+}
+
+/// Destroys a window whose UI did not close it itself within two seconds (a UI that hangs must
+/// not keep the window from closing).
+pub fn destroy_soon(window: tauri::Window) {
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let _ = window.destroy();
+    });
 }
 
 fn pause_label(sluice: &Sluice) -> &'static str {

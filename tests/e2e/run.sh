@@ -3,6 +3,10 @@
 # WebKitWebDriver) and the debug build of the app. Both are killed on every exit, because a
 # leftover tauri-driver breaks the next run.
 set -euo pipefail
+# A session bus of its own: the studio's single-instance check and dialogs talk over D-Bus.
+if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ] && command -v dbus-run-session >/dev/null; then
+  exec dbus-run-session -- bash "$0" "$@"
+fi
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 app="${SLUICE_E2E_APP:-$root/target/debug/sluice-studio}"
 [ -x "$app" ] || { echo "error: $app is missing; build it with 'npx tauri build --debug --no-bundle'"; exit 1; }

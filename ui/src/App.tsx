@@ -1,9 +1,11 @@
 // The studio shell: the flows home or the editor, the component list from Rust, run notices,
 // and importing a flow file dropped on the window.
 import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { getCurrentWindow } from "@tauri-apps/api/window";
+import { listen } from "@tauri-apps/api/event";
 import { Component, useEffect, useState, type ReactNode } from "react";
 import { api, errorText } from "./api";
-import { Editor } from "./Editor";
+import { Editor, saveNow } from "./Editor";
 import { FlowsHome } from "./home/FlowsHome";
 import { useEditor } from "./store/flowStore";
 
@@ -20,9 +22,15 @@ export function App() {
         await importFile(path, setNotice);
       }
     });
+    // Closing the window: save what is unsaved, then let the window go (Sluice stays in the tray).
+    const stopClose = listen("close-requested", async () => {
+      await saveNow().catch(() => undefined);
+      await getCurrentWindow().destroy();
+    });
     return () => {
       stopRuns.then((stop) => stop());
       stopDrops.then((stop) => stop());
+      stopClose.then((stop) => stop());
     };
   }, []);
 
