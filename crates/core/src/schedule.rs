@@ -24,6 +24,16 @@ pub struct ScheduleError {
     pub message: String,
 }
 
+impl From<ScheduleError> for crate::validate::Problem {
+    fn from(error: ScheduleError) -> Self {
+        crate::validate::Problem {
+            node: None,
+            field: Some(format!("schedule.{}", error.field)),
+            message: error.message,
+        }
+    }
+}
+
 impl FlowSchedule {
     /// Parses a schedule: six or seven cron fields (seconds first) and an IANA timezone.
     pub fn parse(schedule: &Schedule) -> Result<FlowSchedule, Vec<ScheduleError>> {

@@ -103,9 +103,9 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Result<(), ValidationReport
 
     if let Some(schedule) = &flow.schedule {
         if let Err(errors) = crate::schedule::FlowSchedule::parse(schedule) {
-            for error in errors {
-                checker.flow_problem(format!("schedule.{}", error.field), error.message);
-            }
+            checker
+                .problems
+                .extend(errors.into_iter().map(Problem::from));
         }
     }
     let components = check_nodes(&mut checker, flow);

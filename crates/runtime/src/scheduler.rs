@@ -238,14 +238,7 @@ impl Sluice {
             Err(errors) => ScheduleInfo {
                 description,
                 next_fires: Vec::new(),
-                problems: errors
-                    .into_iter()
-                    .map(|error| sluice_core::validate::Problem {
-                        node: None,
-                        field: Some(format!("schedule.{}", error.field)),
-                        message: error.message,
-                    })
-                    .collect(),
+                problems: errors.into_iter().map(Into::into).collect(),
             },
         }
     }
@@ -263,14 +256,7 @@ impl Sluice {
                 .map_err(|errors| crate::Error::Invalid {
                     file: format!("flow '{}'", loaded.flow.name),
                     report: sluice_core::validate::ValidationReport {
-                        problems: errors
-                            .into_iter()
-                            .map(|error| sluice_core::validate::Problem {
-                                node: None,
-                                field: Some(format!("schedule.{}", error.field)),
-                                message: error.message,
-                            })
-                            .collect(),
+                        problems: errors.into_iter().map(Into::into).collect(),
                     },
                 })?
                 .upcoming(Utc::now(), 5),
