@@ -3,6 +3,7 @@
 import { useMemo, useState } from "react";
 import { PALETTE_MIME } from "../canvas/Canvas";
 import { useEditor } from "../store/flowStore";
+import { ComponentIcon } from "./ComponentIcon";
 
 const ORDER = ["Files", "Databases", "Transform"];
 
@@ -41,7 +42,7 @@ export function Palette() {
               }}
               onClick={() => useEditor.getState().addNode(component.type, { x: 80 + 60 * (count % 6), y: 80 + 50 * (count % 8) })}
             >
-              <span className="palette-title">{component.title}</span>
+              <span className="palette-title"><ComponentIcon category={component.category} kind={component.kind} /> {component.title}</span>
               <span className="palette-description">{component.description}</span>
             </button>
           ))}
