@@ -36,7 +36,11 @@ fn main() {
             // Scheduled flows run while the studio is open; their runs show on the canvas.
             let events = app.handle().clone();
             let observer: sluice_runtime::RunObserver = std::sync::Arc::new(move |notice| {
+                let finished = matches!(notice, sluice_runtime::RunNotice::Finished { .. });
                 let _ = events.emit("run", notice);
+                if finished {
+                    tray::refresh(&events);
+                }
             });
             let scheduler =
                 tauri::async_runtime::block_on(async { sluice.start_scheduler(Some(observer)) });

@@ -1,10 +1,11 @@
-//! The tray: Sluice keeps running there with its schedules when the window is closed. Open
-//! shows the window again, Pause/Resume switches all schedules, Quit ends Sluice.
+//! The tray: Sluice keeps running there with its schedules when the window is closed. The menu
+//! shows the next scheduled run, runs a flow now, opens the window, pauses or resumes schedules
+//! and quits; the tooltip names flows whose last run failed.
 
-use sluice_runtime::Sluice;
-use tauri::menu::{Menu, MenuItem};
+use sluice_runtime::{RunTarget, Sluice, Trigger};
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Emitter, Manager};
 
 /// Shows and focuses the main window, building it again when it was closed to the tray.
 pub fn show_main_window(app: &AppHandle) {
@@ -43,31 +44,133 @@ fn pause_label(sluice: &Sluice) -> &'static str {
     }
 }
 
-/// Builds the tray icon and its menu.
-pub fn install(app: &AppHandle, sluice: &Sluice) -> tauri::Result<()> {
+const TRAY: &str = "sluice";
+
+/// The tray menu as things stand: the next scheduled run, Run now per flow, Pause/Resume, Quit.
+fn menu(app: &AppHandle, sluice: &Sluice) -> tauri::Result<Menu<tauri::Wry>> {
+    let flows = sluice.list_flows().unwrap_or_default();
+    let next = flows
+        .iter()
+        .filter_map(|flow| {
+            flow.next_fire_at
+                .as_ref()
+                .map(|at| (at, &flow.summary.name))
+        })
+        .min_by(|left, right| left.0.cmp(right.0))
+        .and_then(|(at, name)| {
+            let at = chrono::DateTime::parse_from_rfc3339(at)
+                .ok()?
+                .with_timezone(&chrono::Local);
+            Some(format!("Next: {name} at {}", at.format("%a %H:%M")))
+        })
+        .unwrap_or_else(|| "No scheduled runs".to_string());
+    let next = MenuItem::with_id(app, "next", next, false, None::<&str>)?;
     let open = MenuItem::with_id(app, "open", "Open Sluice", true, None::<&str>)?;
+    let run_now = Submenu::with_id(app, "run", "Run a flow now", !flows.is_empty())?;
+    for flow in &flows {
+        let failing = flow
+            .last_run
+            .as_ref()
+            .is_some_and(|run| run.status == sluice_store::RunStatus::Failed);
+        let label = if failing {
+            format!("{} (last run failed)", flow.summary.name)
+        } else {
+            flow.summary.name.clone()
+        };
+        run_now.append(&MenuItem::with_id(
+            app,
+            format!("run:{}", flow.summary.id),
+            label,
+            true,
+            None::<&str>,
+        )?)?;
+    }
     let pause = MenuItem::with_id(app, "pause", pause_label(sluice), true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit Sluice", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &pause, &quit])?;
-    let mut tray = TrayIconBuilder::with_id("sluice")
+    Menu::with_items(
+        app,
+        &[
+            &next,
+            &open,
+            &run_now,
+            &pause,
+            &PredefinedMenuItem::separator(app)?,
+            &quit,
+        ],
+    )
+}
+
+/// Brings the tray up to date: its menu, and a tooltip that says when a flow's last run failed.
+pub fn refresh(app: &AppHandle) {
+    let Some(tray) = app.tray_by_id(TRAY) else {
+        return;
+    };
+    let sluice = app.state::<Sluice>();
+    match menu(app, &sluice) {
+        Ok(menu) => {
+            let _ = tray.set_menu(Some(menu));
+        }
+        Err(error) => tracing::warn!(%error, "could not update the tray menu"),
+    }
+    let failing: Vec<String> = sluice
+        .list_flows()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|flow| {
+            flow.last_run
+                .as_ref()
+                .is_some_and(|run| run.status == sluice_store::RunStatus::Failed)
+        })
+        .map(|flow| flow.summary.name)
+        .collect();
+    let tooltip = if failing.is_empty() {
+        "Sluice".to_string()
+    } else {
+        format!("Sluice — failing: {}", failing.join(", "))
+    };
+    let _ = tray.set_tooltip(Some(tooltip));
+}
+
+/// Builds the tray icon and its menu.
+pub fn install(app: &AppHandle, sluice: &Sluice) -> tauri::Result<()> {
+    let mut tray = TrayIconBuilder::with_id(TRAY)
         .tooltip("Sluice")
-        .menu(&menu);
+        .menu(&menu(app, sluice)?);
     if let Some(icon) = app.default_window_icon() {
         tray = tray.icon(icon.clone());
     }
-    let pause_item = pause.clone();
-    tray.on_menu_event(move |app, event| match event.id.as_ref() {
-        "open" => show_main_window(app),
-        "pause" => {
-            let sluice = app.state::<Sluice>();
-            let paused = sluice.schedules_paused().unwrap_or(false);
-            if let Err(error) = sluice.set_schedules_paused(!paused) {
-                tracing::warn!(%error, "could not pause or resume schedules");
+    tray.on_menu_event(move |app, event| {
+        let id = event.id.as_ref();
+        match id {
+            "open" => show_main_window(app),
+            "pause" => {
+                let sluice = app.state::<Sluice>();
+                let paused = sluice.schedules_paused().unwrap_or(false);
+                if let Err(error) = sluice.set_schedules_paused(!paused) {
+                    tracing::warn!(%error, "could not pause or resume schedules");
+                }
+                refresh(app);
             }
-            let _ = pause_item.set_text(pause_label(&sluice));
+            "quit" => app.exit(0),
+            _ => {
+                if let Some(flow_id) = id.strip_prefix("run:") {
+                    let sluice = app.state::<Sluice>();
+                    let events = app.clone();
+                    let started = tauri::async_runtime::block_on(async {
+                        sluice.start_run_observed(
+                            RunTarget::Stored(flow_id.to_string()),
+                            Trigger::Manual,
+                            move |notice| {
+                                let _ = events.emit("run", notice);
+                            },
+                        )
+                    });
+                    if let Err(error) = started {
+                        tracing::warn!(%error, "could not start the run from the tray");
+                    }
+                }
+            }
         }
-        "quit" => app.exit(0),
-        _ => {}
     })
     .build(app)?;
     Ok(())
