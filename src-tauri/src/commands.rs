@@ -157,3 +157,23 @@ pub async fn schedules_paused(sluice: State<'_, Sluice>) -> Answer<bool> {
 pub async fn set_schedules_paused(sluice: State<'_, Sluice>, paused: bool) -> Answer<()> {
     sluice.set_schedules_paused(paused).map_err(message)
 }
+
+#[tauri::command]
+pub async fn start_at_login(app: AppHandle) -> Answer<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch()
+        .is_enabled()
+        .map_err(|error| format!("cannot read the login item: {error}"))
+}
+
+#[tauri::command]
+pub async fn set_start_at_login(app: AppHandle, enabled: bool) -> Answer<()> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    let result = if enabled {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    };
+    result.map_err(|error| format!("cannot change the login item: {error}"))
+}

@@ -3,10 +3,14 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod alerts;
 mod commands;
 mod tray;
 
 use tauri::{Emitter, Manager};
+
+/// The argument the login item starts Sluice with.
+const MINIMIZED: &str = "--minimized";
 
 // The engine allocates on one node's thread and frees on another's; see sluice-cli.
 #[global_allocator]
@@ -28,15 +32,24 @@ fn main() {
             },
         ))
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![MINIMIZED]),
+        ))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             let sluice = sluice_runtime::Sluice::open(None)?;
             let seeded = sluice.seed_examples()?;
             tracing::info!(home = %sluice.home().display(), seeded, "studio started");
             // Scheduled flows run while the studio is open; their runs show on the canvas.
+            app.manage(alerts::RunAlerts::default());
             let events = app.handle().clone();
             let observer: sluice_runtime::RunObserver = std::sync::Arc::new(move |notice| {
                 let finished = matches!(notice, sluice_runtime::RunNotice::Finished { .. });
+                events
+                    .state::<alerts::RunAlerts>()
+                    .observe(&events, &notice);
                 let _ = events.emit("run", notice);
                 if finished {
                     tray::refresh(&events);
@@ -45,6 +58,12 @@ fn main() {
             let scheduler =
                 tauri::async_runtime::block_on(async { sluice.start_scheduler(Some(observer)) });
             tray::install(app.handle(), &sluice)?;
+            // Started at login: straight to the tray, no window.
+            if std::env::args().any(|argument| argument == MINIMIZED) {
+                if let Some(window) = app.get_webview_window("main") {
+                    let _ = window.destroy();
+                }
+            }
             app.manage(scheduler);
             app.manage(sluice);
             Ok(())
@@ -82,6 +101,8 @@ fn main() {
             commands::describe_schedule,
             commands::schedules_paused,
             commands::set_schedules_paused,
+            commands::start_at_login,
+            commands::set_start_at_login,
         ])
         .build(tauri::generate_context!());
     match result {

@@ -35,7 +35,10 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display_number" ] && break; sleep 0.1; done
-tauri-driver --port 4444 >"$SLUICE_E2E_HOME/tauri-driver.log" 2>&1 &
+# The app gets a home folder of its own: the login item it writes must not touch the real one.
+export SLUICE_E2E_USER_HOME="$SLUICE_E2E_HOME/user"
+mkdir -p "$SLUICE_E2E_USER_HOME"
+HOME="$SLUICE_E2E_USER_HOME" tauri-driver --port 4444 >"$SLUICE_E2E_HOME/tauri-driver.log" 2>&1 &
 driver=$!
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
 

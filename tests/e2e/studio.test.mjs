@@ -98,6 +98,17 @@ test("build a flow on the canvas, preview it, run it, share it", async () => {
   await waitForText("flows", "Active customers to SQLite");
   shot("home-with-examples");
 
+  // Start at login: a login item that starts Sluice in the tray, and it goes away when unticked.
+  const loginItem = () => {
+    const folder = path.join(process.env.SLUICE_E2E_USER_HOME, ".config", "autostart");
+    return fs.existsSync(folder) ? fs.readdirSync(folder).map((name) => fs.readFileSync(path.join(folder, name), "utf8")) : [];
+  };
+  await (await byTest("start-at-login")).click();
+  await browser.waitUntil(async () => loginItem().length === 1, { timeout: 5000, timeoutMsg: "no login item was written" });
+  assert.match(loginItem()[0], /--minimized/);
+  await (await byTest("start-at-login")).click();
+  await browser.waitUntil(async () => loginItem().length === 0, { timeout: 5000, timeoutMsg: "the login item stayed" });
+
   await (await byTest("new-flow-name")).setValue("People to SQLite");
   await (await byTest("create-flow")).click();
   await waitForText("flow-name", "People to SQLite");

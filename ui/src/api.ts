@@ -41,6 +41,8 @@ export const api = {
   describeSchedule: (schedule: Schedule) => invoke<ScheduleInfo>("describe_schedule", { schedule }),
   schedulesPaused: () => invoke<boolean>("schedules_paused"),
   setSchedulesPaused: (paused: boolean) => invoke<void>("set_schedules_paused", { paused }),
+  startAtLogin: () => invoke<boolean>("start_at_login"),
+  setStartAtLogin: (enabled: boolean) => invoke<void>("set_start_at_login", { enabled }),
   onRun: (handler: (notice: RunNotice) => void): Promise<UnlistenFn> =>
     listen<RunNotice>("run", (event) => handler(event.payload)),
 };

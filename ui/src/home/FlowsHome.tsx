@@ -14,8 +14,10 @@ export function FlowsHome({ onNotice }: Props) {
   const [newName, setNewName] = useState("");
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
   const [paused, setPaused] = useState(false);
+  const [atLogin, setAtLogin] = useState(false);
   useEffect(() => {
     api.schedulesPaused().then(setPaused, () => undefined);
+    api.startAtLogin().then(setAtLogin, () => undefined);
   }, []);
 
   const refresh = useCallback(() => {
@@ -76,6 +78,21 @@ export function FlowsHome({ onNotice }: Props) {
           >
             {paused ? "Resume schedules" : "Pause schedules"}
           </button>
+          <label className="field inline" title="Sluice starts in the tray when you log in, so schedules run">
+            <input
+              type="checkbox"
+              data-testid="start-at-login"
+              checked={atLogin}
+              onChange={(event) => {
+                const enabled = event.target.checked;
+                attempt(async () => {
+                  await api.setStartAtLogin(enabled);
+                  setAtLogin(await api.startAtLogin());
+                });
+              }}
+            />
+            <span>Start at login</span>
+          </label>
         </form>
       </header>
       {flows === null ? (
