@@ -287,36 +287,22 @@ async fn the_first_start_seeds_runnable_examples_once() {
         0,
         "only on the first start"
     );
-    let outcome = sluice
-        .run(
-            RunTarget::Stored("Active customers to SQLite".into()),
-            Trigger::Manual,
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        outcome.report.status,
-        RunStatus::Succeeded,
-        "{:?}",
-        outcome.report.failure
-    );
+    for name in ["Active customers to SQLite", "New orders to NDJSON"] {
+        let outcome = sluice
+            .run(RunTarget::Stored(name.into()), Trigger::Manual)
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome.report.status,
+            RunStatus::Succeeded,
+            "{name}: {:?}",
+            outcome.report.failure
+        );
+    }
     assert!(
         home.path()
             .join("examples/customers-to-sqlite/out/customers.db")
             .exists()
-    );
-    let outcome = sluice
-        .run(
-            RunTarget::Stored("New orders to NDJSON".into()),
-            Trigger::Manual,
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        outcome.report.status,
-        RunStatus::Succeeded,
-        "{:?}",
-        outcome.report.failure
     );
 }
 
