@@ -80,10 +80,15 @@ bench-engine: deps
 bench-studio: studio tauri-driver
 	bash tests/e2e/run.sh tests/e2e/bench.mjs
 
-# Release packages (.deb and .rpm) under target/release/bundle/. AppImage needs a helper the
-# bundler downloads, so it is built on release machines only.
+# Release packages (.deb and .rpm) under target/release/bundle/, each with its updater signature
+# (.sig) made with the project's private key: set TAURI_SIGNING_PRIVATE_KEY_PATH (or
+# TAURI_SIGNING_PRIVATE_KEY) and TAURI_SIGNING_PRIVATE_KEY_PASSWORD. The release configuration
+# (src-tauri/tauri.release.conf.json) adds the update endpoint. AppImage needs a helper the
+# bundler downloads, so it is built on release machines only (see README, Releasing).
 bundle: deps
-	npx tauri build --bundles deb,rpm
+	@if [ -z "$$TAURI_SIGNING_PRIVATE_KEY" ] && [ -z "$$TAURI_SIGNING_PRIVATE_KEY_PATH" ]; then \
+	  echo "error: release packages are signed for the updater: set TAURI_SIGNING_PRIVATE_KEY_PATH to the release key and TAURI_SIGNING_PRIVATE_KEY_PASSWORD to its password (README, Releasing)"; exit 1; fi
+	npx tauri build --bundles deb,rpm --config src-tauri/tauri.release.conf.json
 
 cli-example: deps
 	$(CARGO) build --locked -p sluice-cli

@@ -8,9 +8,11 @@ use sluice_core::flow::Schedule;
 use sluice_core::validate::Problem;
 use sluice_runtime::{
     ComponentInfo, FlowDocument, FlowListing, FlowVersion, ImportOutcome, RunDetail, RunRecord,
-    RunReport, RunTarget, ScheduleInfo, Sluice, Trigger,
+    RunReport, RunTarget, ScheduleInfo, Sluice, Trigger, UpdateStatus,
 };
 use tauri::{AppHandle, Emitter, State};
+
+use crate::updates::{self, Updates};
 
 /// What a command answers: a value, or a message for the person at the screen.
 type Answer<T> = Result<T, String>;
@@ -176,4 +178,29 @@ pub async fn set_start_at_login(app: AppHandle, enabled: bool) -> Answer<()> {
         launcher.disable()
     };
     result.map_err(|error| format!("cannot change the login item: {error}"))
+}
+
+#[tauri::command]
+pub async fn update_status(updates: State<'_, Updates>) -> Answer<UpdateStatus> {
+    Ok(updates.status())
+}
+
+#[tauri::command]
+pub async fn take_updates_request(updates: State<'_, Updates>) -> Answer<bool> {
+    Ok(updates.take_dialog_request())
+}
+
+#[tauri::command]
+pub async fn check_for_updates(app: AppHandle) -> Answer<UpdateStatus> {
+    Ok(updates::check(&app).await)
+}
+
+#[tauri::command]
+pub async fn download_update(app: AppHandle) -> Answer<UpdateStatus> {
+    Ok(updates::download(&app).await)
+}
+
+#[tauri::command]
+pub async fn install_update(app: AppHandle) -> Answer<UpdateStatus> {
+    Ok(updates::install(&app).await)
 }

@@ -6,6 +6,7 @@
 mod alerts;
 mod commands;
 mod tray;
+mod updates;
 
 use tauri::{Emitter, Manager};
 
@@ -38,6 +39,7 @@ fn main() {
             Some(vec![MINIMIZED]),
         ))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(|app| {
             let sluice = sluice_runtime::Sluice::open(None)?;
             let seeded = sluice.seed_examples()?;
@@ -57,7 +59,9 @@ fn main() {
             });
             let scheduler =
                 tauri::async_runtime::block_on(async { sluice.start_scheduler(Some(observer)) });
+            app.manage(updates::Updates::new(app.handle()));
             tray::install(app.handle(), &sluice)?;
+            updates::check_periodically(app.handle());
             // Started at login: straight to the tray, no window.
             if std::env::args().any(|argument| argument == MINIMIZED) {
                 if let Some(window) = app.get_webview_window("main") {
@@ -103,6 +107,11 @@ fn main() {
             commands::set_schedules_paused,
             commands::start_at_login,
             commands::set_start_at_login,
+            commands::update_status,
+            commands::take_updates_request,
+            commands::check_for_updates,
+            commands::download_update,
+            commands::install_update,
         ])
         .build(tauri::generate_context!());
     match result {

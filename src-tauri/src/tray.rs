@@ -1,6 +1,6 @@
 //! The tray: Sluice keeps running there with its schedules when the window is closed. The menu
-//! shows the next scheduled run, runs a flow now, opens the window, pauses or resumes schedules
-//! and quits; the tooltip names flows whose last run failed.
+//! shows the next scheduled run, runs a flow now, opens the window, pauses or resumes schedules,
+//! checks for updates and quits; the tooltip names flows whose last run failed.
 
 use sluice_runtime::{RunTarget, Sluice, Trigger};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
@@ -46,10 +46,29 @@ fn pause_label(sluice: &Sluice) -> &'static str {
 
 const TRAY: &str = "sluice";
 
-/// The tray menu as things stand: the next scheduled run, Run now per flow, Pause/Resume, Quit.
-fn menu(app: &AppHandle, sluice: &Sluice) -> tauri::Result<Menu<tauri::Wry>> {
-    let flows = sluice.list_flows().unwrap_or_default();
-    let next = flows
+/// What the tray menu says. The menu is rebuilt only when this changes, so a menu someone has
+/// open is not replaced under their pointer every time a scheduled run finishes.
+#[derive(Debug, Clone, PartialEq)]
+struct MenuContent {
+    next_run: String,
+    /// Flow id and label, for Run a flow now.
+    flows: Vec<(String, String)>,
+    pause: &'static str,
+    updates: String,
+}
+
+/// The last menu content installed in the tray.
+#[derive(Default)]
+pub struct TrayMenuState(std::sync::Mutex<Option<MenuContent>>);
+
+/// The tray menu as things stand: the next scheduled run, Run now per flow, Pause/Resume,
+/// Check for updates, Quit.
+fn menu_content(
+    app: &AppHandle,
+    sluice: &Sluice,
+    flows: &[sluice_runtime::FlowListing],
+) -> MenuContent {
+    let next_run = flows
         .iter()
         .filter_map(|flow| {
             flow.next_fire_at
@@ -64,28 +83,46 @@ fn menu(app: &AppHandle, sluice: &Sluice) -> tauri::Result<Menu<tauri::Wry>> {
             Some(format!("Next: {name} at {}", at.format("%a %H:%M")))
         })
         .unwrap_or_else(|| "No scheduled runs".to_string());
-    let next = MenuItem::with_id(app, "next", next, false, None::<&str>)?;
+    let flows = flows
+        .iter()
+        .map(|flow| {
+            let label = if is_failing(flow) {
+                format!("{} (last run failed)", flow.summary.name)
+            } else {
+                flow.summary.name.clone()
+            };
+            (flow.summary.id.clone(), label)
+        })
+        .collect();
+    MenuContent {
+        next_run,
+        flows,
+        pause: pause_label(sluice),
+        updates: crate::updates::tray_label(app),
+    }
+}
+
+fn is_failing(flow: &sluice_runtime::FlowListing) -> bool {
+    flow.last_run
+        .as_ref()
+        .is_some_and(|run| run.status == sluice_store::RunStatus::Failed)
+}
+
+fn build_menu(app: &AppHandle, content: &MenuContent) -> tauri::Result<Menu<tauri::Wry>> {
+    let next = MenuItem::with_id(app, "next", &content.next_run, false, None::<&str>)?;
     let open = MenuItem::with_id(app, "open", "Open Sluice", true, None::<&str>)?;
-    let run_now = Submenu::with_id(app, "run", "Run a flow now", !flows.is_empty())?;
-    for flow in &flows {
-        let failing = flow
-            .last_run
-            .as_ref()
-            .is_some_and(|run| run.status == sluice_store::RunStatus::Failed);
-        let label = if failing {
-            format!("{} (last run failed)", flow.summary.name)
-        } else {
-            flow.summary.name.clone()
-        };
+    let run_now = Submenu::with_id(app, "run", "Run a flow now", !content.flows.is_empty())?;
+    for (id, label) in &content.flows {
         run_now.append(&MenuItem::with_id(
             app,
-            format!("run:{}", flow.summary.id),
+            format!("run:{id}"),
             label,
             true,
             None::<&str>,
         )?)?;
     }
-    let pause = MenuItem::with_id(app, "pause", pause_label(sluice), true, None::<&str>)?;
+    let pause = MenuItem::with_id(app, "pause", content.pause, true, None::<&str>)?;
+    let updates = MenuItem::with_id(app, "updates", &content.updates, true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit Sluice", true, None::<&str>)?;
     Menu::with_items(
         app,
@@ -94,6 +131,7 @@ fn menu(app: &AppHandle, sluice: &Sluice) -> tauri::Result<Menu<tauri::Wry>> {
             &open,
             &run_now,
             &pause,
+            &updates,
             &PredefinedMenuItem::separator(app)?,
             &quit,
         ],
@@ -106,22 +144,31 @@ pub fn refresh(app: &AppHandle) {
         return;
     };
     let sluice = app.state::<Sluice>();
-    match menu(app, &sluice) {
-        Ok(menu) => {
-            let _ = tray.set_menu(Some(menu));
+    let flows = sluice.list_flows().unwrap_or_default();
+    let content = menu_content(app, &sluice, &flows);
+    let mut installed = app
+        .state::<TrayMenuState>()
+        .0
+        .lock()
+        .expect("tray menu lock")
+        .clone();
+    if installed.as_ref() != Some(&content) {
+        match build_menu(app, &content) {
+            Ok(menu) => {
+                let _ = tray.set_menu(Some(menu));
+                installed = Some(content);
+            }
+            Err(error) => tracing::warn!(%error, "could not update the tray menu"),
         }
-        Err(error) => tracing::warn!(%error, "could not update the tray menu"),
+        *app.state::<TrayMenuState>()
+            .0
+            .lock()
+            .expect("tray menu lock") = installed;
     }
-    let failing: Vec<String> = sluice
-        .list_flows()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|flow| {
-            flow.last_run
-                .as_ref()
-                .is_some_and(|run| run.status == sluice_store::RunStatus::Failed)
-        })
-        .map(|flow| flow.summary.name)
+    let failing: Vec<&str> = flows
+        .iter()
+        .filter(|flow| is_failing(flow))
+        .map(|flow| flow.summary.name.as_str())
         .collect();
     let tooltip = if failing.is_empty() {
         "Sluice".to_string()
@@ -133,9 +180,12 @@ pub fn refresh(app: &AppHandle) {
 
 /// Builds the tray icon and its menu.
 pub fn install(app: &AppHandle, sluice: &Sluice) -> tauri::Result<()> {
+    let flows = sluice.list_flows().unwrap_or_default();
+    let content = menu_content(app, sluice, &flows);
     let mut tray = TrayIconBuilder::with_id(TRAY)
         .tooltip("Sluice")
-        .menu(&menu(app, sluice)?);
+        .menu(&build_menu(app, &content)?);
+    app.manage(TrayMenuState(std::sync::Mutex::new(Some(content))));
     if let Some(icon) = app.default_window_icon() {
         tray = tray.icon(icon.clone());
     }
@@ -143,6 +193,7 @@ pub fn install(app: &AppHandle, sluice: &Sluice) -> tauri::Result<()> {
         let id = event.id.as_ref();
         match id {
             "open" => show_main_window(app),
+            "updates" => crate::updates::check_from_tray(app),
             "pause" => {
                 let sluice = app.state::<Sluice>();
                 let paused = sluice.schedules_paused().unwrap_or(false);

@@ -38,6 +38,15 @@ for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display_number" ] && break; sleep 
 # The app gets a home folder of its own: the login item it writes must not touch the real one.
 export SLUICE_E2E_USER_HOME="$SLUICE_E2E_HOME/user"
 mkdir -p "$SLUICE_E2E_USER_HOME"
+
+# The updater test serves signed fixtures from 127.0.0.1: a key made for this run, and the endpoint
+# the debug build is pointed at (release builds ignore both and use tauri.release.conf.json).
+"$root/node_modules/.bin/tauri" signer generate --ci -p "" -w "$SLUICE_E2E_HOME/update.key" >/dev/null
+export SLUICE_E2E_UPDATE_KEY="$SLUICE_E2E_HOME/update.key"
+export SLUICE_UPDATE_PUBKEY="$(cat "$SLUICE_E2E_HOME/update.key.pub")"
+export SLUICE_E2E_UPDATE_PORT=$((20000 + RANDOM % 20000))
+export SLUICE_UPDATE_ENDPOINT="http://127.0.0.1:$SLUICE_E2E_UPDATE_PORT/studio/{{target}}/{{arch}}/{{current_version}}"
+
 HOME="$SLUICE_E2E_USER_HOME" tauri-driver --port 4444 >"$SLUICE_E2E_HOME/tauri-driver.log" 2>&1 &
 driver=$!
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done

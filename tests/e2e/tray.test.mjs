@@ -7,6 +7,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
+import { clickTrayItem, trayMenu } from "./tray_menu.mjs";
 
 const work = process.env.SLUICE_E2E_HOME;
 const app = process.env.SLUICE_E2E_APP;
@@ -50,7 +51,7 @@ after(async () => {
   await browser?.deleteSession().catch(() => {});
 });
 
-test("closed to the tray, schedules keep running; a second launch brings the window back", async () => {
+test("closed to the tray, schedules keep running; a second launch brings the window back; Quit ends Sluice", async () => {
   await browser.$('[data-testid="flows"]').waitForExist({ timeout: 20000 });
   const data = path.join(work, "tray");
   fs.mkdirSync(data, { recursive: true });
@@ -90,4 +91,12 @@ test("closed to the tray, schedules keep running; a second launch brings the win
   assert.equal(studioProcesses().length, 1, "still one studio");
   await sleep(1000);
   shot("reopened");
+
+  // The tray names the next scheduled run; its Quit ends Sluice, schedules and all.
+  const [studio] = studioProcesses();
+  const labels = trayMenu(studio).map((item) => item.label);
+  assert.ok(labels.some((label) => /^Next: Every two seconds at /.test(label ?? "")), `the tray shows the next run (${labels})`);
+  clickTrayItem(studio, /^Quit Sluice$/);
+  for (let attempt = 0; attempt < 100 && studioProcesses().length > 0; attempt++) await sleep(100);
+  assert.equal(studioProcesses().length, 0, "Quit in the tray ended the studio");
 });

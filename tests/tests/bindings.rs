@@ -22,6 +22,7 @@ fn export_all(folder: &Path) {
     sluice_runtime::ImportOutcome::export_all(&config).unwrap();
     sluice_runtime::FlowVersion::export_all(&config).unwrap();
     sluice_runtime::ScheduleInfo::export_all(&config).unwrap();
+    sluice_runtime::UpdateStatus::export_all(&config).unwrap();
 }
 
 fn read_folder(folder: &Path) -> BTreeMap<String, String> {

@@ -8,10 +8,12 @@ import { api, errorText } from "./api";
 import { Editor, saveNow } from "./Editor";
 import { FlowsHome } from "./home/FlowsHome";
 import { useEditor } from "./store/flowStore";
+import { UpdateBanner, UpdatesDialog, useUpdates } from "./updates/UpdatesDialog";
 
 export function App() {
   const flow = useEditor((state) => state.flow);
   const [notice, setNotice] = useState<{ text: string; error: boolean } | null>(null);
+  const updates = useUpdates();
 
   useEffect(() => {
     api.components().then(useEditor.getState().setComponents, (error) => setNotice({ text: errorText(error), error: true }));
@@ -42,7 +44,11 @@ export function App() {
           <button onClick={() => setNotice(null)} aria-label="Dismiss">×</button>
         </div>
       )}
-      <ErrorBoundary>{flow ? <Editor onNotice={setNotice} /> : <FlowsHome onNotice={setNotice} />}</ErrorBoundary>
+      {!updates.open && <UpdateBanner status={updates.status} onOpen={() => updates.setOpen(true)} />}
+      <ErrorBoundary>
+        {flow ? <Editor onNotice={setNotice} /> : <FlowsHome onNotice={setNotice} onUpdates={() => updates.setOpen(true)} />}
+      </ErrorBoundary>
+      {updates.open && <UpdatesDialog status={updates.status} onClose={() => updates.setOpen(false)} />}
     </div>
   );
 }

@@ -15,6 +15,7 @@ import type { RunRecord } from "./bindings/RunRecord";
 import type { RunReport } from "./bindings/RunReport";
 import type { Schedule } from "./bindings/Schedule";
 import type { ScheduleInfo } from "./bindings/ScheduleInfo";
+import type { UpdateStatus } from "./bindings/UpdateStatus";
 
 export const api = {
   components: () => invoke<ComponentInfo[]>("components"),
@@ -43,6 +44,14 @@ export const api = {
   setSchedulesPaused: (paused: boolean) => invoke<void>("set_schedules_paused", { paused }),
   startAtLogin: () => invoke<boolean>("start_at_login"),
   setStartAtLogin: (enabled: boolean) => invoke<void>("set_start_at_login", { enabled }),
+  updateStatus: () => invoke<UpdateStatus>("update_status"),
+  takeUpdatesRequest: () => invoke<boolean>("take_updates_request"),
+  checkForUpdates: () => invoke<UpdateStatus>("check_for_updates"),
+  downloadUpdate: () => invoke<UpdateStatus>("download_update"),
+  installUpdate: () => invoke<UpdateStatus>("install_update"),
+  onUpdateStatus: (handler: (status: UpdateStatus) => void): Promise<UnlistenFn> =>
+    listen<UpdateStatus>("update-status", (event) => handler(event.payload)),
+  onUpdatesRequested: (handler: () => void): Promise<UnlistenFn> => listen("updates-requested", handler),
   onRun: (handler: (notice: RunNotice) => void): Promise<UnlistenFn> =>
     listen<RunNotice>("run", (event) => handler(event.payload)),
 };

@@ -8,6 +8,7 @@ mod flows;
 mod home;
 mod runs;
 mod scheduler;
+mod updates;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub use runs::{RunDetail, RunHandle, RunNotice, RunOutcome, RunTarget, Trigger};
 pub use scheduler::{RunObserver, ScheduleInfo, SchedulerHandle};
 pub use sluice_core::engine::{NodeReport, NodeStats, RunEvent, RunOptions, RunReport, RunStatus};
 pub use sluice_store::{FlowVersion, RetentionPolicy, RetentionReport, RunRecord};
+pub use updates::UpdateStatus;
 
 /// Every component this build knows, without opening an installation.
 pub fn registry() -> Registry {

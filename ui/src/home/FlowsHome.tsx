@@ -1,5 +1,5 @@
 // The flows home: every stored flow with its last run; create, open, rename, duplicate, delete,
-// import.
+// import; the settings (pause schedules, start at login, updates).
 import { ask, open } from "@tauri-apps/plugin-dialog";
 import { useCallback, useEffect, useState } from "react";
 import { api, errorText } from "../api";
@@ -7,9 +7,13 @@ import { importFile } from "../App";
 import type { FlowListing } from "../bindings/FlowListing";
 import { useEditor } from "../store/flowStore";
 
-type Props = { onNotice: (notice: { text: string; error: boolean } | null) => void };
+type Props = {
+  onNotice: (notice: { text: string; error: boolean } | null) => void;
+  /** Opens the updates dialog. */
+  onUpdates: () => void;
+};
 
-export function FlowsHome({ onNotice }: Props) {
+export function FlowsHome({ onNotice, onUpdates }: Props) {
   const [flows, setFlows] = useState<FlowListing[] | null>(null);
   const [newName, setNewName] = useState("");
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
@@ -93,6 +97,9 @@ export function FlowsHome({ onNotice }: Props) {
             />
             <span>Start at login</span>
           </label>
+          <button type="button" data-testid="updates-open" onClick={onUpdates}>
+            Updates…
+          </button>
         </form>
       </header>
       {flows === null ? (
