@@ -14,7 +14,7 @@ BUILD_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-d
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev
 TEST_PACKAGES := xvfb xauth imagemagick webkit2gtk-driver dbus-x11 dbus-daemon fonts-dejavu-core python3 python3-xlib
 
-.PHONY: run test bench bench-engine bench-studio bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
+.PHONY: run test bench bench-engine bench-studio bench-tray bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
 
 # Installs only what is missing: apt packages where apt exists (as root or through sudo), npm
 # packages from package-lock.json, and tauri-driver from crates.io.
@@ -72,13 +72,18 @@ e2e: studio tauri-driver
 
 test: lint rust-tests ui-tests e2e
 
-bench: bench-engine bench-studio
+bench: bench-engine bench-studio bench-tray
 
 bench-engine: deps
 	$(CARGO) bench --locked -p sluice-tests --bench standard_job
 
 bench-studio: studio tauri-driver
 	bash tests/e2e/run.sh tests/e2e/bench.mjs
+
+# Memory and CPU of the release studio idle in the tray.
+bench-tray: deps ui
+	$(CARGO) build --locked --release -p sluice-studio $(STUDIO_FEATURES)
+	bash tests/e2e/bench_tray.sh
 
 # Release packages (.deb and .rpm) under target/release/bundle/, each with its updater signature
 # (.sig) made with the project's private key: set TAURI_SIGNING_PRIVATE_KEY_PATH (or
@@ -88,6 +93,7 @@ bench-studio: studio tauri-driver
 bundle: deps
 	@if [ -z "$$TAURI_SIGNING_PRIVATE_KEY" ] && [ -z "$$TAURI_SIGNING_PRIVATE_KEY_PATH" ]; then \
 	  echo "error: release packages are signed for the updater: set TAURI_SIGNING_PRIVATE_KEY_PATH to the release key and TAURI_SIGNING_PRIVATE_KEY_PASSWORD to its password (README, Releasing)"; exit 1; fi
+	@if [ -n "$$TAURI_SIGNING_PRIVATE_KEY_PATH" ]; then export TAURI_SIGNING_PRIVATE_KEY="$$(cat "$$TAURI_SIGNING_PRIVATE_KEY_PATH")"; fi; \
 	npx tauri build --bundles deb,rpm --config src-tauri/tauri.release.conf.json
 
 cli-example: deps

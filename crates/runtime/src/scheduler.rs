@@ -55,6 +55,18 @@ impl SchedulerHandle {
     }
 }
 
+/// How long the scheduler sleeps before its next look: until the next fire, at most
+/// [`LONGEST_SLEEP`]; the whole of it when nothing is scheduled.
+fn time_to_sleep(next: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
+    match next {
+        Some(next) => (next - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            .min(LONGEST_SLEEP),
+        None => LONGEST_SLEEP,
+    }
+}
+
 impl Sluice {
     /// Starts the scheduler on the current tokio runtime.
     pub fn start_scheduler(&self, observer: Option<RunObserver>) -> SchedulerHandle {
@@ -66,10 +78,7 @@ impl Sluice {
         let task = tokio::spawn(async move {
             loop {
                 let sleep = match sluice.scheduler_pass(Utc::now(), observer.as_ref()) {
-                    Ok(next) => next
-                        .and_then(|next| (next - Utc::now()).to_std().ok())
-                        .unwrap_or(Duration::ZERO)
-                        .min(LONGEST_SLEEP),
+                    Ok(next) => time_to_sleep(next, Utc::now()),
                     Err(error) => {
                         tracing::error!(%error, "the scheduler could not read the schedules; trying again");
                         LONGEST_SLEEP
@@ -266,5 +275,23 @@ impl Sluice {
         self.save_flow(&loaded.flow, None)?;
         self.store().clear_schedule_state(&loaded.flow.id)?;
         Ok(upcoming)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheduler_sleeps_until_the_next_fire_and_long_when_nothing_is_scheduled() {
+        let now: DateTime<Utc> = "2026-11-26T10:00:00Z".parse().unwrap();
+        let soon = now + chrono::Duration::seconds(3);
+        let later = now + chrono::Duration::hours(2);
+        let past = now - chrono::Duration::seconds(1);
+        assert_eq!(time_to_sleep(Some(soon), now), Duration::from_secs(3));
+        assert_eq!(time_to_sleep(Some(later), now), LONGEST_SLEEP);
+        assert_eq!(time_to_sleep(Some(past), now), Duration::ZERO);
+        // Nothing scheduled (or paused): no busy loop.
+        assert_eq!(time_to_sleep(None, now), LONGEST_SLEEP);
     }
 }
