@@ -3,6 +3,7 @@
 
 mod csv;
 mod file;
+mod http;
 mod json;
 mod registry;
 mod sqlite;

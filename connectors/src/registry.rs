@@ -1,4 +1,5 @@
-//! The one place every node type is registered: core transforms plus each connector's components.
+//! The one place every node type is registered: core transforms plus each connector's components,
+//! and the credential types connectors declare.
 
 use sluice_core::Registry;
 
@@ -9,11 +10,15 @@ pub fn registry() -> Registry {
         crate::csv::descriptors(),
         crate::json::descriptors(),
         crate::sqlite::descriptors(),
+        crate::http::descriptors(),
     ]
     .into_iter()
     .flatten()
     {
         registry.register(descriptor);
+    }
+    for credential_type in crate::http::credential_types() {
+        registry.register_credential_type(credential_type);
     }
     registry
 }

@@ -11,6 +11,7 @@ use sluice_core::{OnError, Record};
 pub fn with_context<T>(
     base_dir: &Path,
     state: Option<&serde_json::Value>,
+    credential: Option<&dyn sluice_core::credential::CredentialAccess>,
     body: impl FnOnce(&BuildContext<'_>) -> T,
 ) -> T {
     let expressions = Expressions::for_validation();
@@ -20,6 +21,7 @@ pub fn with_context<T>(
         base_dir,
         expressions: &expressions,
         state,
+        credential,
         preview: false,
     };
     body(&context)
@@ -38,7 +40,17 @@ pub fn read_source(
     base_dir: &Path,
     state: Option<&serde_json::Value>,
 ) -> Result<SourceResult, String> {
-    with_context(base_dir, state, |context| {
+    read_source_with(config, base_dir, state, None)
+}
+
+/// Reads a source to the end with a credential.
+pub fn read_source_with(
+    config: &dyn SourceConfig,
+    base_dir: &Path,
+    state: Option<&serde_json::Value>,
+    credential: Option<&dyn sluice_core::credential::CredentialAccess>,
+) -> Result<SourceResult, String> {
+    with_context(base_dir, state, credential, |context| {
         let mut output = Output::for_test(&["out"], OnError::Route);
         let mut source = config.build(context).map_err(|error| error.to_string())?;
         source
@@ -60,7 +72,7 @@ pub fn write_sink(
     records: Vec<Record>,
     commit: bool,
 ) -> Result<Vec<Record>, String> {
-    with_context(base_dir, None, |context| {
+    with_context(base_dir, None, None, |context| {
         let mut output = Output::for_test(&[], OnError::Route);
         let mut sink = config.build(context).map_err(|error| error.to_string())?;
         for chunk in records.chunks(3) {
@@ -84,4 +96,28 @@ pub fn records(value: serde_json::Value) -> Vec<Record> {
         .iter()
         .map(|item| sluice_core::Record::from(item.as_object().expect("objects").clone()))
         .collect()
+}
+
+/// A credential with fixed values, as the runtime would resolve it.
+#[derive(Debug)]
+pub struct FixedCredential {
+    pub kind: &'static str,
+    pub values: Vec<(&'static str, String)>,
+}
+
+impl sluice_core::credential::CredentialAccess for FixedCredential {
+    fn name(&self) -> &str {
+        "test credential"
+    }
+
+    fn kind(&self) -> &str {
+        self.kind
+    }
+
+    fn field(&self, name: &str) -> Option<String> {
+        self.values
+            .iter()
+            .find(|(field, _)| *field == name)
+            .map(|(_, value)| value.clone())
+    }
 }

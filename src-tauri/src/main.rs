@@ -63,10 +63,10 @@ fn main() {
             tray::install(app.handle(), &sluice)?;
             updates::check_periodically(app.handle());
             // Started at login: straight to the tray, no window.
-            if std::env::args().any(|argument| argument == MINIMIZED) {
-                if let Some(window) = app.get_webview_window("main") {
-                    let _ = window.destroy();
-                }
+            if std::env::args().any(|argument| argument == MINIMIZED)
+                && let Some(window) = app.get_webview_window("main")
+            {
+                let _ = window.destroy();
             }
             app.manage(scheduler);
             app.manage(sluice);

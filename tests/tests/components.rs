@@ -23,6 +23,12 @@ fn sample_config(component: &str) -> serde_json::Value {
         "sqlite.write" => {
             json!({"path": "out.db", "table": "orders", "mode": "upsert", "key": ["id"]})
         }
+        "http.read" => json!({
+            "url": "https://api.example.com/orders",
+            "records": "$.data[*]",
+            "pagination": {"type": "cursor", "cursor": "$.meta.next", "param": "cursor"},
+            "incremental": {"cursor_field": "updated_at", "param": "updated_after"}
+        }),
         other => panic!("add a sample config for `{other}` to tests/tests/components.rs"),
     }
 }

@@ -28,6 +28,7 @@ fn run_with(
             registry,
             base_dir,
             states: &HashMap::new(),
+            credentials: &HashMap::new(),
             started_at: chrono_now(),
             control,
             events: None,
@@ -360,13 +361,14 @@ fn cancellation_stops_every_node_and_discards_the_writes() {
                 registry: &registry,
                 base_dir: folder.path(),
                 states: &HashMap::new(),
+                credentials: &HashMap::new(),
                 started_at: chrono_now(),
                 control,
                 events: Some(std::sync::Arc::new(move |event| {
-                    if let RunEvent::NodeProgress { node, stats } = event {
-                        if node == "save" {
-                            progress.store(stats.records_in, std::sync::atomic::Ordering::SeqCst);
-                        }
+                    if let RunEvent::NodeProgress { node, stats } = event
+                        && node == "save"
+                    {
+                        progress.store(stats.records_in, std::sync::atomic::Ordering::SeqCst);
                     }
                 })),
             },

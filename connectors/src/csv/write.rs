@@ -158,12 +158,12 @@ impl Sink for CsvWrite {
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), ComponentError> {
-        if self.write_header {
-            if let Some(columns) = self.columns.clone() {
-                self.writer
-                    .write_record(&columns)
-                    .map_err(|error| self.write_error(&error))?;
-            }
+        if self.write_header
+            && let Some(columns) = self.columns.clone()
+        {
+            self.writer
+                .write_record(&columns)
+                .map_err(|error| self.write_error(&error))?;
         }
         let this = *self;
         let file = this.writer.into_inner().map_err(|error| {

@@ -91,6 +91,8 @@ pub struct BuildContext<'run> {
     pub expressions: &'run Expressions,
     /// For sources: the sync state the last successful run committed.
     pub state: Option<&'run serde_json::Value>,
+    /// The credential the node names, with its secrets, when it names one.
+    pub credential: Option<&'run dyn crate::credential::CredentialAccess>,
     /// Whether this is a preview: sinks are not built, sources may take shortcuts.
     pub preview: bool,
 }

@@ -73,6 +73,21 @@ impl Expressions {
         Self::new(&serde_json::Map::new(), Utc::now())
     }
 
+    /// Renders a template such as `https://api.example.com/{{ vars.account }}/orders` with the
+    /// flow variables and the given extra values (e.g. `cursor`, `page`).
+    pub fn render(
+        &self,
+        template: &str,
+        values: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<String, ExpressionError> {
+        if !template.contains("{{") && !template.contains("{%") {
+            return Ok(template.to_string());
+        }
+        self.environment
+            .render_str(template, Value::from(Serde(values)))
+            .map_err(|error| ExpressionError::from_engine(&error))
+    }
+
     /// Compiles a bare expression such as `status == 'active'` or `amount | float * 100`.
     pub fn compile(&self, source: &str) -> Result<CompiledExpression<'_>, ExpressionError> {
         if source.trim().is_empty() {
@@ -386,10 +401,10 @@ pub fn parse_datetime_text(text: &str, format: Option<&str>) -> Result<DateTime<
             .expect("midnight exists")
             .and_utc());
     }
-    if let Ok(seconds) = text.parse::<i64>() {
-        if let Some(parsed) = Utc.timestamp_opt(seconds, 0).single() {
-            return Ok(parsed);
-        }
+    if let Ok(seconds) = text.parse::<i64>()
+        && let Some(parsed) = Utc.timestamp_opt(seconds, 0).single()
+    {
+        return Ok(parsed);
     }
     Err(format!(
         "'{text}' is not a date; give its layout, e.g. parse_datetime('%d/%m/%Y')"

@@ -2,6 +2,7 @@
 //! expression language. It does no I/O beyond what transforms need; connectors live elsewhere.
 
 pub mod component;
+pub mod credential;
 pub mod engine;
 pub mod expression;
 pub mod flow;

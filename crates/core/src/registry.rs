@@ -166,14 +166,13 @@ fn explain_serde_message(message: &str) -> String {
     if let Some(rest) = message
         .strip_prefix("invalid type: ")
         .or_else(|| message.strip_prefix("invalid value: "))
+        && let Some((found, expected)) = rest.split_once(", expected ")
     {
-        if let Some((found, expected)) = rest.split_once(", expected ") {
-            return format!(
-                "expects {}, not {}",
-                plain_type(expected),
-                plain_found(found)
-            );
-        }
+        return format!(
+            "expects {}, not {}",
+            plain_type(expected),
+            plain_found(found)
+        );
     }
     message.to_string()
 }
@@ -219,6 +218,7 @@ fn plain_found(found: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     descriptors: Vec<ComponentDescriptor>,
+    credential_types: Vec<crate::credential::CredentialType>,
 }
 
 impl Registry {
@@ -226,6 +226,7 @@ impl Registry {
     pub fn with_transforms() -> Self {
         Registry {
             descriptors: crate::transforms::descriptors(),
+            credential_types: Vec::new(),
         }
     }
 
@@ -234,6 +235,25 @@ impl Registry {
         self.descriptors
             .retain(|existing| existing.component != descriptor.component);
         self.descriptors.push(descriptor);
+    }
+
+    /// Adds a credential type. A second registration of the same kind replaces the first.
+    pub fn register_credential_type(&mut self, credential_type: crate::credential::CredentialType) {
+        self.credential_types
+            .retain(|existing| existing.kind != credential_type.kind);
+        self.credential_types.push(credential_type);
+    }
+
+    /// The credential type with this kind.
+    pub fn credential_type(&self, kind: &str) -> Option<&crate::credential::CredentialType> {
+        self.credential_types
+            .iter()
+            .find(|credential_type| credential_type.kind == kind)
+    }
+
+    /// Every credential type, in registration order.
+    pub fn credential_types(&self) -> &[crate::credential::CredentialType] {
+        &self.credential_types
     }
 
     /// The node type with this name.

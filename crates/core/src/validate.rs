@@ -101,12 +101,12 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Result<(), ValidationReport
         );
     }
 
-    if let Some(schedule) = &flow.schedule {
-        if let Err(errors) = crate::schedule::FlowSchedule::parse(schedule) {
-            checker
-                .problems
-                .extend(errors.into_iter().map(Problem::from));
-        }
+    if let Some(schedule) = &flow.schedule
+        && let Err(errors) = crate::schedule::FlowSchedule::parse(schedule)
+    {
+        checker
+            .problems
+            .extend(errors.into_iter().map(Problem::from));
     }
     let components = check_nodes(&mut checker, flow);
     check_edges(&mut checker, flow, &components);
@@ -242,18 +242,18 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
                 }
             }
         }
-        if let Some(component) = components.get(edge.to.as_str()) {
-            if component.kind() == ComponentKind::Source {
-                checker.node_problem(
-                    &edge.to,
-                    None,
-                    format!(
-                        "an edge from `{}` leads into this source; sources have no input",
-                        edge.from
-                    ),
-                );
-                continue;
-            }
+        if let Some(component) = components.get(edge.to.as_str())
+            && component.kind() == ComponentKind::Source
+        {
+            checker.node_problem(
+                &edge.to,
+                None,
+                format!(
+                    "an edge from `{}` leads into this source; sources have no input",
+                    edge.from
+                ),
+            );
+            continue;
         }
         good_edges.push(edge);
     }

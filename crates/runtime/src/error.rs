@@ -31,6 +31,12 @@ pub enum Error {
     /// No home folder could be found or made.
     #[error("{0}")]
     Home(String),
+    /// The secret store (keychain, secret file, environment) failed; the message says what to do.
+    #[error("{0}")]
+    Secrets(String),
+    /// A credential is missing, incomplete or misdescribed; the message names it and the field.
+    #[error("{0}")]
+    Credential(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] sluice_store::Error),

@@ -2,12 +2,14 @@
 //! both call: the store in its home folder, flow import/export, and the run manager.
 
 mod components;
+mod credentials;
 mod error;
 mod examples;
 mod flows;
 mod home;
 mod runs;
 mod scheduler;
+pub mod secrets;
 mod updates;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +19,7 @@ use sluice_core::Registry;
 use sluice_store::Store;
 
 pub use components::ComponentInfo;
+pub use credentials::{CredentialInfo, CredentialInput, CredentialTypeInfo};
 pub use error::{Error, Result};
 pub use flows::{FlowDocument, FlowListing, ImportOutcome, LoadedFlow};
 pub use home::default_home;
@@ -41,6 +44,8 @@ pub struct Sluice {
     active_runs: runs::ActiveRuns,
     /// Rung when a schedule may have changed, so the scheduler looks again at once.
     schedule_changes: Arc<tokio::sync::Notify>,
+    /// Where credential secrets live (the OS keychain unless `SLUICE_SECRETS` says otherwise).
+    secrets: Arc<dyn secrets::SecretStore>,
 }
 
 impl Sluice {
@@ -60,6 +65,7 @@ impl Sluice {
                 "marked runs left unfinished by a stopped process as interrupted"
             );
         }
+        let secrets = secrets::open(secrets::SecretBackend::from_env()?, &home);
         let policy = store.retention_policy()?;
         store.apply_retention(policy, chrono::Utc::now())?;
         Ok(Sluice {
@@ -68,7 +74,19 @@ impl Sluice {
             registry: Arc::new(sluice_connectors::registry()),
             active_runs: Default::default(),
             schedule_changes: Default::default(),
+            secrets,
         })
+    }
+
+    /// The same installation with secrets kept in `secrets` (tests use memory).
+    pub fn with_secrets(mut self, secrets: Arc<dyn secrets::SecretStore>) -> Sluice {
+        self.secrets = secrets;
+        self
+    }
+
+    /// Where credential secrets live.
+    pub fn secrets(&self) -> &dyn secrets::SecretStore {
+        self.secrets.as_ref()
     }
 
     /// The home folder.

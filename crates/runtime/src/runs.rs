@@ -158,6 +158,8 @@ impl Sluice {
     /// Must be called within a tokio runtime.
     pub fn start_run(&self, target: RunTarget, trigger: Trigger) -> Result<RunHandle> {
         let loaded = self.resolve(target)?;
+        // Before the run is recorded: a missing credential or a locked keychain refuses the run.
+        let credentials = self.credentials_for(&loaded.flow)?;
         let flow_id = loaded.flow.id.clone();
         let flow_name = loaded.flow.name.clone();
         let run_id = uuid::Uuid::now_v7().to_string();
@@ -205,6 +207,7 @@ impl Sluice {
                     registry: &registry,
                     base_dir: &loaded.base_dir,
                     states: &states,
+                    credentials: &credentials,
                     started_at,
                     control: task_control,
                     events: Some(events),
@@ -338,6 +341,7 @@ impl Sluice {
     /// per node. Not recorded in the run history; sync state is neither read nor advanced.
     pub async fn preview(&self, target: RunTarget, limit: u64) -> Result<RunReport> {
         let loaded = self.resolve(target)?;
+        let credentials = self.credentials_for(&loaded.flow)?;
         let registry = self.registry.clone();
         let report = tokio::task::spawn_blocking(move || {
             execute(
@@ -346,6 +350,7 @@ impl Sluice {
                     registry: &registry,
                     base_dir: &loaded.base_dir,
                     states: &HashMap::new(),
+                    credentials: &credentials,
                     started_at: chrono::Utc::now(),
                     control: RunControl::new(),
                     events: None,

@@ -1,6 +1,7 @@
 //! Sluice's local store: one SQLite file holding flows (with every saved version), runs, their
 //! per-node stats and log lines, per-node sync state and settings. One module per table.
 
+mod credentials;
 mod error;
 mod flows;
 mod node_state;
@@ -17,6 +18,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
+pub use credentials::StoredCredential;
 pub use error::{Error, Result};
 pub use flows::{FlowSummary, FlowVersion, StoredFlow};
 pub use retention::{RetentionPolicy, RetentionReport};
@@ -28,6 +30,7 @@ pub use schedule_state::ScheduleState;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_initial.sql")),
     M::up(include_str!("../migrations/0002_schedule_state.sql")),
+    M::up(include_str!("../migrations/0003_credentials.sql")),
 ];
 
 /// The schema migrations, in order.

@@ -67,6 +67,8 @@ pub struct RunRequest<'a> {
     pub base_dir: &'a Path,
     /// Each source node's last committed sync state.
     pub states: &'a HashMap<String, serde_json::Value>,
+    /// The credential each node that names one uses, by node id (resolved by the runtime).
+    pub credentials: &'a HashMap<String, std::sync::Arc<dyn crate::credential::CredentialAccess>>,
     pub started_at: DateTime<Utc>,
     pub control: RunControl,
     pub events: Option<EventCallback>,
@@ -279,6 +281,10 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
                 base_dir: request.base_dir,
                 expressions: &expressions,
                 state: request.states.get(&node.id),
+                credential: request
+                    .credentials
+                    .get(&node.id)
+                    .map(|access| access.as_ref()),
                 preview: options.dry_run,
             };
             let decision = match component {

@@ -277,11 +277,11 @@ impl Output {
     }
 
     fn check_limit(&mut self) -> Result<(), ComponentError> {
-        if let Some(limit) = self.limit {
-            if self.stats.records_out + self.stats.records_errored >= limit {
-                self.flush()?;
-                return Err(ComponentError::Halted);
-            }
+        if let Some(limit) = self.limit
+            && self.stats.records_out + self.stats.records_errored >= limit
+        {
+            self.flush()?;
+            return Err(ComponentError::Halted);
         }
         Ok(())
     }

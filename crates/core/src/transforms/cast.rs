@@ -93,10 +93,12 @@ fn convert(value: &Value, target: CastType, config: &CastConfig) -> Result<Value
     if value.is_null() {
         return Ok(Value::Null);
     }
-    if let Value::String(text) = value {
-        if text.trim().is_empty() && config.empty_as_null && target != CastType::String {
-            return Ok(Value::Null);
-        }
+    if let Value::String(text) = value
+        && text.trim().is_empty()
+        && config.empty_as_null
+        && target != CastType::String
+    {
+        return Ok(Value::Null);
     }
     let shown = describe_value(value);
     match target {

@@ -71,17 +71,17 @@ impl Map<'_> {
     /// Renames and drops in place, so every field keeps its position.
     fn reshape(&self, record: &mut Record) {
         for (old, new) in &self.rename {
-            if let Some(index) = record.get_index_of(old.as_str()) {
-                if let Err((existing, _)) = record.replace_index(index, new.clone()) {
-                    // The new name is taken: the renamed field replaces that field's value.
-                    let (_, value) = record.shift_remove_index(index).expect("index exists");
-                    let position = if existing > index {
-                        existing - 1
-                    } else {
-                        existing
-                    };
-                    record[position] = value;
-                }
+            if let Some(index) = record.get_index_of(old.as_str())
+                && let Err((existing, _)) = record.replace_index(index, new.clone())
+            {
+                // The new name is taken: the renamed field replaces that field's value.
+                let (_, value) = record.shift_remove_index(index).expect("index exists");
+                let position = if existing > index {
+                    existing - 1
+                } else {
+                    existing
+                };
+                record[position] = value;
             }
         }
         for name in &self.drop {

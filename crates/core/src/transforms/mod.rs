@@ -81,6 +81,7 @@ pub(crate) mod testing {
             base_dir: std::path::Path::new("."),
             expressions: &expressions,
             state: None,
+            credential: None,
             preview: false,
         };
         let mut transform = config.build(&context).expect("transform builds");

@@ -1,0 +1,216 @@
+//! How HTTP requests authenticate: the credential types the HTTP connector declares (API key,
+//! bearer token, basic) and applying one to a request. Secrets stay out of every message: URLs
+//! are shown with a query-string key replaced by `***`, and texts are scrubbed of secret values.
+
+use reqwest::Url;
+use reqwest::blocking::RequestBuilder;
+use serde_json::json;
+use sluice_core::credential::{CredentialAccess, CredentialType};
+
+pub const API_KEY: &str = "http.api_key";
+pub const BEARER: &str = "http.bearer";
+pub const BASIC: &str = "http.basic";
+
+const TEST_URL_HELP: &str = "A URL that answers 2xx when the credential works (e.g. https://api.github.com/user), for Test connection.";
+
+fn test_url_property() -> serde_json::Value {
+    json!({ "type": "string", "title": "Test URL", "description": TEST_URL_HELP, "format": "uri" })
+}
+
+/// The credential types of the HTTP connector.
+pub fn credential_types() -> Vec<CredentialType> {
+    vec![
+        CredentialType {
+            kind: API_KEY,
+            title: "API key",
+            description: "A key sent with every request, in a header or the query string.",
+            schema: || {
+                json!({
+                    "type": "object",
+                    "required": ["key"],
+                    "properties": {
+                        "placement": { "type": "string", "title": "Send it in", "enum": ["header", "query"], "default": "header",
+                                       "description": "A request header, or a query-string parameter." },
+                        "parameter": { "type": "string", "title": "Header or parameter name", "default": "X-API-Key",
+                                       "description": "e.g. X-API-Key, Authorization, api_key." },
+                        "key": { "type": "string", "title": "Key", "writeOnly": true, "description": "The API key." },
+                        "test_url": test_url_property(),
+                    }
+                })
+            },
+            test: Some(test_with_request),
+        },
+        CredentialType {
+            kind: BEARER,
+            title: "Bearer token",
+            description: "A token sent as `Authorization: Bearer …` (personal access tokens, most APIs).",
+            schema: || {
+                json!({
+                    "type": "object",
+                    "required": ["token"],
+                    "properties": {
+                        "token": { "type": "string", "title": "Token", "writeOnly": true },
+                        "test_url": test_url_property(),
+                    }
+                })
+            },
+            test: Some(test_with_request),
+        },
+        CredentialType {
+            kind: BASIC,
+            title: "Username and password",
+            description: "HTTP basic authentication.",
+            schema: || {
+                json!({
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {
+                        "username": { "type": "string", "title": "Username" },
+                        "password": { "type": "string", "title": "Password", "writeOnly": true },
+                        "test_url": test_url_property(),
+                    }
+                })
+            },
+            test: Some(test_with_request),
+        },
+    ]
+}
+
+/// A credential ready to apply to requests.
+#[derive(Clone, Default)]
+pub enum Auth {
+    #[default]
+    None,
+    Header {
+        name: String,
+        value: String,
+    },
+    Query {
+        name: String,
+        value: String,
+    },
+    Basic {
+        username: String,
+        password: String,
+    },
+    Bearer(String),
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Auth::None => "Auth::None",
+            Auth::Header { .. } => "Auth::Header(***)",
+            Auth::Query { .. } => "Auth::Query(***)",
+            Auth::Basic { .. } => "Auth::Basic(***)",
+            Auth::Bearer(_) => "Auth::Bearer(***)",
+        })
+    }
+}
+
+impl Auth {
+    /// The auth a credential gives, or why it cannot be used.
+    pub fn from_credential(credential: Option<&dyn CredentialAccess>) -> Result<Auth, String> {
+        let Some(credential) = credential else {
+            return Ok(Auth::None);
+        };
+        let required = |field: &str| {
+            credential.field(field).filter(|value| !value.is_empty()).ok_or_else(|| {
+                format!(
+                    "the credential '{}' has no {field}: set it with `sluice credentials edit` or in the Credentials view",
+                    credential.name()
+                )
+            })
+        };
+        match credential.kind() {
+            API_KEY => {
+                let name = credential
+                    .field("parameter")
+                    .filter(|name| !name.is_empty())
+                    .unwrap_or_else(|| "X-API-Key".into());
+                let value = required("key")?;
+                if credential.field("placement").as_deref() == Some("query") {
+                    Ok(Auth::Query { name, value })
+                } else {
+                    Ok(Auth::Header { name, value })
+                }
+            }
+            BEARER => Ok(Auth::Bearer(required("token")?)),
+            BASIC => Ok(Auth::Basic {
+                username: required("username")?,
+                password: required("password")?,
+            }),
+            other => Err(format!(
+                "the credential '{}' is a {other} credential, which HTTP requests cannot use",
+                credential.name()
+            )),
+        }
+    }
+
+    /// The URL to request: with the key in the query string when that is where it goes.
+    pub fn url(&self, url: &Url) -> Url {
+        match self {
+            Auth::Query { name, value } => {
+                let mut url = url.clone();
+                url.query_pairs_mut().append_pair(name, value);
+                url
+            }
+            _ => url.clone(),
+        }
+    }
+
+    /// Adds the credential's header, if it goes in one.
+    pub fn apply(&self, request: RequestBuilder) -> RequestBuilder {
+        match self {
+            Auth::Header { name, value } => request.header(name.as_str(), value.as_str()),
+            Auth::Basic { username, password } => request.basic_auth(username, Some(password)),
+            Auth::Bearer(token) => request.bearer_auth(token),
+            Auth::None | Auth::Query { .. } => request,
+        }
+    }
+
+    /// `text` with every secret value replaced by `***`.
+    pub fn scrub(&self, text: &str) -> String {
+        let secret = match self {
+            Auth::Header { value, .. } | Auth::Query { value, .. } => value,
+            Auth::Basic { password, .. } => password,
+            Auth::Bearer(token) => token,
+            Auth::None => return text.to_string(),
+        };
+        if secret.is_empty() {
+            text.to_string()
+        } else {
+            text.replace(secret.as_str(), "***")
+        }
+    }
+}
+
+/// "Test connection" for HTTP credentials: GET the test URL with the credential.
+fn test_with_request(credential: &dyn CredentialAccess) -> Result<String, String> {
+    let Some(test_url) = credential.field("test_url").filter(|url| !url.is_empty()) else {
+        return Err(format!(
+            "the credential '{}' has no test URL: add one ({TEST_URL_HELP})",
+            credential.name()
+        ));
+    };
+    let url = Url::parse(&test_url)
+        .map_err(|error| format!("the test URL {test_url} is not a URL: {error}"))?;
+    let auth = Auth::from_credential(Some(credential))?;
+    let client = super::client::build_client(std::time::Duration::from_secs(20))?;
+    let response = auth
+        .apply(client.get(auth.url(&url)))
+        .send()
+        .map_err(|error| auth.scrub(&format!("could not reach {url}: {}", error.without_url())))?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(format!("{url} answered {status}: the credential works"))
+    } else if status == reqwest::StatusCode::UNAUTHORIZED
+        || status == reqwest::StatusCode::FORBIDDEN
+    {
+        Err(format!(
+            "{url} answered {status}: the credential was refused"
+        ))
+    } else {
+        Err(format!("{url} answered {status}"))
+    }
+}

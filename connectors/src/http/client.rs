@@ -1,0 +1,305 @@
+//! Sending one HTTP request the way a careful client does: a requests-per-second limit, retries
+//! with exponential backoff and jitter on connection errors, 5xx and 429 (honouring
+//! `Retry-After`), timeouts, and messages that name the URL but never a secret.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::blocking::Client;
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode, Url};
+use sluice_core::ComponentError;
+
+use super::auth::Auth;
+
+/// The longest `Retry-After` Sluice waits for; a server asking for more fails the run.
+const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// How a failed request is retried.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// The wait before the first retry; it doubles for each one after.
+    pub initial_backoff: Duration,
+    /// The longest wait between attempts (a `Retry-After` may ask for longer).
+    pub max_backoff: Duration,
+}
+
+/// A response with its body read.
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// The URL as messages may show it (no secret in it).
+    pub shown_url: String,
+}
+
+/// A blocking HTTP client for one node's run.
+#[derive(Debug)]
+pub struct HttpClient {
+    client: Client,
+    auth: Auth,
+    retry: RetryPolicy,
+    min_interval: Option<Duration>,
+    last_request: Option<Instant>,
+    jitter: u64,
+}
+
+/// A reqwest client with Sluice's settings: TLS through rustls, no redirects followed silently
+/// across hosts, a user agent, and `timeout` per request.
+pub fn build_client(timeout: Duration) -> Result<Client, String> {
+    // One process-wide TLS provider; a second install is refused harmlessly.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder()
+        .user_agent(concat!("Sluice/", env!("CARGO_PKG_VERSION")))
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(30)))
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()
+        .map_err(|error| format!("cannot set up the HTTP client: {error}"))
+}
+
+impl HttpClient {
+    pub fn new(
+        auth: Auth,
+        retry: RetryPolicy,
+        requests_per_second: Option<f64>,
+        timeout: Duration,
+    ) -> Result<HttpClient, ComponentError> {
+        let min_interval = requests_per_second
+            .filter(|rate| *rate > 0.0)
+            .map(|rate| Duration::from_secs_f64(1.0 / rate));
+        let seed = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(1, |elapsed| elapsed.as_nanos() as u64)
+            | 1;
+        Ok(HttpClient {
+            client: build_client(timeout).map_err(ComponentError::failed)?,
+            auth,
+            retry,
+            min_interval,
+            last_request: None,
+            jitter: seed,
+        })
+    }
+
+    /// The URL as messages may show it: a query-string key replaced by `***`.
+    pub fn shown_url(&self, url: &Url) -> String {
+        self.auth.scrub(self.auth.url(url).as_str())
+    }
+
+    /// Sends a request, retrying what is worth retrying. `should_stop` is polled while waiting so
+    /// a cancelled run does not sit out a long backoff.
+    pub fn send(
+        &mut self,
+        method: &Method,
+        url: &Url,
+        headers: &[(String, String)],
+        body: Option<&str>,
+        should_stop: &dyn Fn() -> bool,
+    ) -> Result<Response, ComponentError> {
+        let shown_url = self.shown_url(url);
+        let mut last_problem = String::new();
+        for attempt in 1..=self.retry.attempts.max(1) {
+            self.wait_for_rate_limit(should_stop)?;
+            let mut request = self
+                .client
+                .request(method.clone(), self.auth.url(url))
+                .header("Accept", "application/json");
+            for (name, value) in headers {
+                request = request.header(name.as_str(), value.as_str());
+            }
+            request = self.auth.apply(request);
+            if let Some(body) = body {
+                request = request
+                    .header("Content-Type", "application/json")
+                    .body(body.to_string());
+            }
+            self.last_request = Some(Instant::now());
+            let retry_after = match request.send() {
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let body = response.bytes().map_err(|error| {
+                        ComponentError::failed(self.auth.scrub(&format!(
+                            "{method} {shown_url}: the response could not be read: {}",
+                            error.without_url()
+                        )))
+                    })?;
+                    if status.is_success() {
+                        return Ok(Response {
+                            status,
+                            headers,
+                            body: body.to_vec(),
+                            shown_url,
+                        });
+                    }
+                    let excerpt = self.auth.scrub(&excerpt(&body));
+                    if status != StatusCode::TOO_MANY_REQUESTS && !status.is_server_error() {
+                        return Err(ComponentError::failed(format!(
+                            "{method} {shown_url} answered {status}: {excerpt}{}",
+                            advice(status)
+                        )));
+                    }
+                    last_problem = format!("it answered {status}: {excerpt}");
+                    retry_after_of(&headers)
+                }
+                Err(error) => {
+                    last_problem = self
+                        .auth
+                        .scrub(&format!("{}", error.without_url()))
+                        .replace('\n', " ");
+                    last_problem = format!("it could not be reached ({last_problem})");
+                    None
+                }
+            };
+            if attempt == self.retry.attempts.max(1) {
+                break;
+            }
+            let wait = match retry_after {
+                Some(wait) if wait > LONGEST_RETRY_AFTER => {
+                    return Err(ComponentError::failed(format!(
+                        "{method} {shown_url} asked to wait {} s before trying again (Retry-After), \
+                         longer than Sluice waits; run the flow again later",
+                        wait.as_secs()
+                    )));
+                }
+                Some(wait) => wait,
+                None => self.backoff(attempt),
+            };
+            tracing::debug!(url = %shown_url, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+            sleep_unless_stopped(wait, should_stop)?;
+        }
+        Err(ComponentError::failed(format!(
+            "{method} {shown_url} failed after {} attempts: {last_problem}",
+            self.retry.attempts.max(1)
+        )))
+    }
+
+    /// Exponential backoff with "full jitter": a random wait between half and all of
+    /// `initial × 2^(attempt-1)`, at most `max_backoff`.
+    fn backoff(&mut self, attempt: u32) -> Duration {
+        let ceiling = self
+            .retry
+            .initial_backoff
+            .saturating_mul(1 << (attempt - 1).min(16))
+            .min(self.retry.max_backoff);
+        // xorshift: enough randomness to keep many clients from retrying in step.
+        self.jitter ^= self.jitter << 13;
+        self.jitter ^= self.jitter >> 7;
+        self.jitter ^= self.jitter << 17;
+        let fraction = 0.5 + (self.jitter % 1000) as f64 / 2000.0;
+        ceiling.mul_f64(fraction)
+    }
+
+    fn wait_for_rate_limit(&self, should_stop: &dyn Fn() -> bool) -> Result<(), ComponentError> {
+        if let (Some(interval), Some(last)) = (self.min_interval, self.last_request) {
+            let elapsed = last.elapsed();
+            if elapsed < interval {
+                sleep_unless_stopped(interval - elapsed, should_stop)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Waits, looking every 50 ms whether the run is being stopped.
+fn sleep_unless_stopped(
+    wait: Duration,
+    should_stop: &dyn Fn() -> bool,
+) -> Result<(), ComponentError> {
+    let until = Instant::now() + wait;
+    loop {
+        if should_stop() {
+            return Err(ComponentError::Halted);
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        std::thread::sleep(left.min(Duration::from_millis(50)));
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3).
+fn retry_after_of(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get("retry-after")?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// The start of a response body, for messages.
+pub fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return "(empty body)".into();
+    }
+    let mut excerpt: String = text.chars().take(200).collect();
+    if excerpt.len() < text.len() {
+        excerpt.push('…');
+    }
+    excerpt.replace('\n', " ")
+}
+
+fn advice(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNAUTHORIZED => " — the credential was refused; check it in Credentials",
+        StatusCode::FORBIDDEN => " — the credential may lack the permission (scope) this needs",
+        StatusCode::NOT_FOUND => " — check the URL",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_a_date() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after_of(&headers), Some(Duration::from_secs(7)));
+        let later = SystemTime::now() + Duration::from_secs(120);
+        headers.insert(
+            "retry-after",
+            httpdate::fmt_http_date(later).parse().unwrap(),
+        );
+        let wait = retry_after_of(&headers).unwrap();
+        assert!(
+            wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
+        headers.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after_of(&headers), None);
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_stays_under_the_cap() {
+        let mut client = HttpClient::new(
+            Auth::None,
+            RetryPolicy {
+                attempts: 10,
+                initial_backoff: Duration::from_millis(100),
+                max_backoff: Duration::from_secs(1),
+            },
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        for (attempt, ceiling) in [(1, 100), (2, 200), (3, 400), (4, 800), (5, 1000), (9, 1000)] {
+            let wait = client.backoff(attempt).as_millis() as u64;
+            assert!(
+                wait >= ceiling / 2 && wait <= ceiling,
+                "attempt {attempt}: {wait} ms"
+            );
+        }
+    }
+}

@@ -1,0 +1,602 @@
+//! `http.read`: pages through a JSON API and emits the records each page holds, selected by a
+//! JSONPath; with `incremental`, only what is newer than the cursor the last successful run
+//! committed.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use reqwest::{Method, Url};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use serde_json_path::JsonPath;
+use sluice_core::component::{
+    BuildContext, ComponentConfig, ExpressionField, Source, SourceConfig,
+};
+use sluice_core::engine::Output;
+use sluice_core::expression::Expressions;
+use sluice_core::{ComponentError, Record};
+
+use super::auth::Auth;
+use super::client::{HttpClient, Response, RetryPolicy, excerpt};
+
+/// Reads records from a JSON API over HTTP, page after page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpReadConfig {
+    /// The URL of the first page. A template: `{{ vars.name }}` inserts a flow variable.
+    pub url: String,
+    /// The HTTP method.
+    #[serde(default, skip_serializing_if = "HttpMethod::is_default")]
+    pub method: HttpMethod,
+    /// Extra request headers (templates). The credential adds its own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// Query-string parameters (templates), added to the URL's own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub query: BTreeMap<String, String>,
+    /// A JSON request body (a template), for APIs that search with POST.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Where the records are in each response, as a JSONPath (RFC 9535), e.g. `$.data[*]` or
+    /// `$.items[*]`. The default `$` takes a response that is an array as its records, and an
+    /// object as one record.
+    #[serde(
+        default = "default_records",
+        skip_serializing_if = "is_default_records"
+    )]
+    pub records: String,
+    /// How to get the next page.
+    #[serde(default, skip_serializing_if = "Pagination::is_none")]
+    pub pagination: Pagination,
+    /// Stop after this many pages, as a guard against an API that never stops.
+    #[serde(default = "default_max_pages")]
+    pub max_pages: u32,
+    /// Only records newer than last time: see `Incremental`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<Incremental>,
+    /// At most this many requests per second (the API's rate limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_per_second: Option<f64>,
+    /// How long one request may take, in seconds.
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    /// Attempts per request, the first included: connection errors, 5xx and 429 are retried with
+    /// exponential backoff (or after the server's `Retry-After`).
+    #[serde(default = "default_attempts")]
+    pub attempts: u32,
+}
+
+fn default_records() -> String {
+    "$".into()
+}
+fn is_default_records(records: &String) -> bool {
+    records == "$"
+}
+fn default_max_pages() -> u32 {
+    1000
+}
+fn default_timeout() -> u64 {
+    30
+}
+fn default_attempts() -> u32 {
+    5
+}
+
+/// GET or POST.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    #[default]
+    Get,
+    Post,
+}
+
+impl HttpMethod {
+    fn is_default(&self) -> bool {
+        *self == HttpMethod::Get
+    }
+
+    fn method(self) -> Method {
+        match self {
+            HttpMethod::Get => Method::GET,
+            HttpMethod::Post => Method::POST,
+        }
+    }
+}
+
+/// How an API hands out its pages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Pagination {
+    /// One request only.
+    #[default]
+    None,
+    /// `?page=1`, `?page=2`, … until a page has no records (or fewer than `size`).
+    PageNumber {
+        /// The page parameter.
+        #[serde(default = "default_page_param")]
+        param: String,
+        /// The first page's number.
+        #[serde(default = "default_first_page")]
+        first: u64,
+        /// A page-size parameter to send, e.g. `per_page`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        size_param: Option<String>,
+        /// The page size to ask for (with `size_param`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        size: Option<u64>,
+    },
+    /// `?offset=0&limit=100`, `?offset=100&limit=100`, … until a page has fewer than `limit`.
+    Offset {
+        #[serde(default = "default_offset_param")]
+        offset_param: String,
+        #[serde(default = "default_limit_param")]
+        limit_param: String,
+        #[serde(default = "default_limit")]
+        limit: u64,
+    },
+    /// A cursor in each response (at the JSONPath `cursor`), sent back as `param` until it is
+    /// missing, null or empty.
+    Cursor {
+        /// Where the next cursor is in the response, e.g. `$.meta.next_cursor`.
+        cursor: String,
+        /// The query parameter to send it as, e.g. `cursor` or `starting_after`.
+        param: String,
+    },
+    /// The next page's URL in each response (at the JSONPath `next`), until it is missing.
+    NextUrl {
+        /// Where the next URL is, e.g. `$.links.next` or `$.next`.
+        next: String,
+    },
+    /// The `Link: <…>; rel="next"` response header (RFC 8288), as GitHub sends it.
+    LinkHeader,
+}
+
+fn default_page_param() -> String {
+    "page".into()
+}
+fn default_first_page() -> u64 {
+    1
+}
+fn default_offset_param() -> String {
+    "offset".into()
+}
+fn default_limit_param() -> String {
+    "limit".into()
+}
+fn default_limit() -> u64 {
+    100
+}
+
+impl Pagination {
+    fn is_none(&self) -> bool {
+        *self == Pagination::None
+    }
+}
+
+/// An incremental read: each record's `cursor_field` (an id or an `updated_at` that only grows);
+/// the highest one delivered is kept once every destination has committed, and the next run
+/// sends it as the query parameter `param` (e.g. `since`, `updated_after`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Incremental {
+    /// The record field that only grows.
+    pub cursor_field: String,
+    /// The query parameter the last value is sent as.
+    pub param: String,
+    /// What to send on the very first run (e.g. `2024-01-01T00:00:00Z`); nothing when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial: Option<String>,
+}
+
+impl ComponentConfig for HttpReadConfig {
+    fn expressions(&self) -> Vec<ExpressionField> {
+        Vec::new()
+    }
+}
+
+fn compile_path(field: &str, path: &str) -> Result<JsonPath, ComponentError> {
+    JsonPath::parse(path).map_err(|error| {
+        ComponentError::failed(format!("`{field}` is not a JSONPath (RFC 9535): {error}"))
+    })
+}
+
+impl SourceConfig for HttpReadConfig {
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Source + 'run>, ComponentError> {
+        let records = compile_path("records", &self.records)?;
+        let cursor = match &self.pagination {
+            Pagination::Cursor { cursor, .. } => Some(compile_path("pagination.cursor", cursor)?),
+            Pagination::NextUrl { next } => Some(compile_path("pagination.next", next)?),
+            _ => None,
+        };
+        let auth = Auth::from_credential(context.credential).map_err(ComponentError::failed)?;
+        let client = HttpClient::new(
+            auth,
+            RetryPolicy {
+                attempts: self.attempts.max(1),
+                initial_backoff: Duration::from_millis(500),
+                max_backoff: Duration::from_secs(30),
+            },
+            self.requests_per_second,
+            Duration::from_secs(self.timeout_seconds.max(1)),
+        )?;
+        let last_cursor = match &self.incremental {
+            Some(incremental) => context
+                .state
+                .and_then(|state| state.get("cursor"))
+                .filter(|value| !value.is_null())
+                .cloned()
+                .or_else(|| incremental.initial.clone().map(Value::String)),
+            None => None,
+        };
+        Ok(Box::new(HttpRead {
+            config: self.clone(),
+            expressions: context.expressions,
+            records,
+            page_path: cursor,
+            client,
+            last_cursor,
+        }))
+    }
+}
+
+struct HttpRead<'run> {
+    config: HttpReadConfig,
+    expressions: &'run Expressions,
+    records: JsonPath,
+    /// The cursor or next-URL path of the pagination, compiled.
+    page_path: Option<JsonPath>,
+    client: HttpClient,
+    last_cursor: Option<Value>,
+}
+
+/// The request for one page.
+struct PageRequest {
+    url: Url,
+    number: u64,
+    offset: u64,
+}
+
+impl HttpRead<'_> {
+    fn render(&self, field: &str, template: &str) -> Result<String, ComponentError> {
+        let mut values = Map::new();
+        if let Some(cursor) = &self.last_cursor {
+            values.insert("cursor".into(), cursor.clone());
+        }
+        self.expressions
+            .render(template, &values)
+            .map_err(|error| ComponentError::failed(format!("`{field}`: {error}")))
+    }
+
+    fn first_request(&self) -> Result<PageRequest, ComponentError> {
+        let rendered = self.render("url", &self.config.url)?;
+        let mut url = Url::parse(&rendered).map_err(|error| {
+            ComponentError::failed(format!("`url` is not a URL ({rendered}): {error}"))
+        })?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            for (name, template) in &self.config.query {
+                pairs.append_pair(name, &self.render(&format!("query.{name}"), template)?);
+            }
+            if let (Some(incremental), Some(cursor)) = (&self.config.incremental, &self.last_cursor)
+            {
+                pairs.append_pair(&incremental.param, &text_of(cursor));
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        let mut request = PageRequest {
+            url,
+            number: 0,
+            offset: 0,
+        };
+        match &self.config.pagination {
+            Pagination::PageNumber {
+                param,
+                first,
+                size_param,
+                size,
+            } => {
+                request.number = *first;
+                set_param(&mut request.url, param, &first.to_string());
+                if let (Some(size_param), Some(size)) = (size_param, size) {
+                    set_param(&mut request.url, size_param, &size.to_string());
+                }
+            }
+            Pagination::Offset {
+                offset_param,
+                limit_param,
+                limit,
+            } => {
+                set_param(&mut request.url, offset_param, "0");
+                set_param(&mut request.url, limit_param, &limit.to_string());
+            }
+            _ => {}
+        }
+        Ok(request)
+    }
+
+    /// The next page's request, or None when this page was the last.
+    fn next_request(
+        &self,
+        request: &PageRequest,
+        response: &Response,
+        body: &Value,
+        records_on_page: u64,
+    ) -> Result<Option<PageRequest>, ComponentError> {
+        Ok(match &self.config.pagination {
+            Pagination::None => None,
+            Pagination::PageNumber { param, size, .. } => {
+                let short = size.is_some_and(|size| records_on_page < size);
+                if records_on_page == 0 || short {
+                    None
+                } else {
+                    let mut url = request.url.clone();
+                    set_param(&mut url, param, &(request.number + 1).to_string());
+                    Some(PageRequest {
+                        url,
+                        number: request.number + 1,
+                        offset: 0,
+                    })
+                }
+            }
+            Pagination::Offset {
+                offset_param,
+                limit,
+                ..
+            } => {
+                if records_on_page == 0 || records_on_page < *limit {
+                    None
+                } else {
+                    let offset = request.offset + records_on_page;
+                    let mut url = request.url.clone();
+                    set_param(&mut url, offset_param, &offset.to_string());
+                    Some(PageRequest {
+                        url,
+                        number: 0,
+                        offset,
+                    })
+                }
+            }
+            Pagination::Cursor { param, .. } => match self.page_value(body) {
+                Some(cursor) => {
+                    let mut url = request.url.clone();
+                    set_param(&mut url, param, &cursor);
+                    Some(PageRequest {
+                        url,
+                        number: 0,
+                        offset: 0,
+                    })
+                }
+                None => None,
+            },
+            Pagination::NextUrl { .. } => match self.page_value(body) {
+                Some(next) => Some(PageRequest {
+                    url: request.url.join(&next).map_err(|error| {
+                        ComponentError::failed(format!(
+                            "{} gave a next-page URL that is not a URL ({}): {error}",
+                            response.shown_url, next
+                        ))
+                    })?,
+                    number: 0,
+                    offset: 0,
+                }),
+                None => None,
+            },
+            Pagination::LinkHeader => match next_link(&response.headers) {
+                Some(next) => Some(PageRequest {
+                    url: request.url.join(&next).map_err(|error| {
+                        ComponentError::failed(format!(
+                            "{} sent a Link header whose next URL is not a URL: {error}",
+                            response.shown_url
+                        ))
+                    })?,
+                    number: 0,
+                    offset: 0,
+                }),
+                None => None,
+            },
+        })
+    }
+
+    /// The value at the pagination's JSONPath as text; None when missing, null or empty.
+    fn page_value(&self, body: &Value) -> Option<String> {
+        let path = self.page_path.as_ref()?;
+        let found = path.query(body).first()?.clone();
+        match found {
+            Value::Null => None,
+            Value::String(text) if text.is_empty() => None,
+            other => Some(text_of(&other)),
+        }
+    }
+}
+
+impl Source for HttpRead<'_> {
+    fn read(&mut self, out: &mut Output) -> Result<(), ComponentError> {
+        let method = self.config.method.method();
+        let headers: Vec<(String, String)> = self
+            .config
+            .headers
+            .iter()
+            .map(|(name, template)| {
+                Ok((
+                    name.clone(),
+                    self.render(&format!("headers.{name}"), template)?,
+                ))
+            })
+            .collect::<Result<_, ComponentError>>()?;
+        let body = self
+            .config
+            .body
+            .as_ref()
+            .map(|template| self.render("body", template))
+            .transpose()?;
+        let mut request = Some(self.first_request()?);
+        let mut pages = 0;
+        let mut highest = self.last_cursor.clone();
+        while let Some(page) = request.take() {
+            if pages >= self.config.max_pages {
+                tracing::warn!(
+                    pages,
+                    "http.read stopped at max_pages; the next run goes on from the last record delivered"
+                );
+                break;
+            }
+            let response =
+                self.client
+                    .send(&method, &page.url, &headers, body.as_deref(), &|| {
+                        out.should_stop()
+                    })?;
+            out.add_bytes(response.body.len() as u64);
+            let document: Value = serde_json::from_slice(&response.body).map_err(|error| {
+                let content_type = response
+                    .headers
+                    .get("content-type")
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("no content type");
+                ComponentError::failed(format!(
+                    "{} answered {} with a body that is not JSON ({content_type}; {error}): {}",
+                    response.shown_url,
+                    response.status,
+                    excerpt(&response.body)
+                ))
+            })?;
+            let found = self.records.query(&document).all();
+            let items: Vec<Value> = match (found.as_slice(), self.config.records.as_str()) {
+                ([Value::Array(items)], "$") => items.clone(),
+                _ => found.into_iter().cloned().collect(),
+            };
+            let on_page = items.len() as u64;
+            for item in items {
+                match item {
+                    Value::Object(fields) => {
+                        let record = Record::from(fields);
+                        if let Some(incremental) = &self.config.incremental
+                            && let Some(value) = record.get(&incremental.cursor_field)
+                            && highest.as_ref().is_none_or(|high| greater(value, high))
+                        {
+                            highest = Some(value.clone());
+                        }
+                        out.emit(record)?;
+                    }
+                    other => {
+                        let mut record = Record::new();
+                        record.insert("value".into(), other.clone());
+                        out.reject(
+                            record,
+                            format!(
+                                "{} gave a record that is not an object: {}",
+                                response.shown_url,
+                                excerpt(other.to_string().as_bytes())
+                            ),
+                        )?;
+                    }
+                }
+            }
+            out.flush()?;
+            if let (Some(_), Some(high)) = (&self.config.incremental, &highest) {
+                // Everything emitted so far is covered; stored only once every sink committed.
+                out.checkpoint(json!({ "cursor": high }));
+            }
+            pages += 1;
+            request = self.next_request(&page, &response, &document, on_page)?;
+        }
+        Ok(())
+    }
+}
+
+/// Sets a query parameter, replacing any of the same name.
+fn set_param(url: &mut Url, name: &str, value: &str) {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(key, _)| key != name)
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(name, value);
+}
+
+/// The `rel="next"` target of a `Link` header (RFC 8288).
+fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    for value in headers.get_all("link") {
+        let value = value.to_str().ok()?;
+        for link in value.split(',') {
+            let mut parts = link.split(';');
+            let target = parts.next()?.trim();
+            // `rel` may hold several space-separated relations: rel="next last".
+            let is_next = parts.any(|parameter| {
+                let parameter = parameter.trim().to_ascii_lowercase();
+                parameter.strip_prefix("rel=").is_some_and(|relations| {
+                    relations
+                        .trim_matches('"')
+                        .split_whitespace()
+                        .any(|relation| relation == "next")
+                })
+            });
+            if is_next && target.starts_with('<') && target.ends_with('>') {
+                return Some(target[1..target.len() - 1].to_string());
+            }
+        }
+    }
+    None
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether cursor value `value` is past `high`: numbers by value, anything else as text (ISO
+/// timestamps sort as text).
+fn greater(value: &Value, high: &Value) -> bool {
+    match (value.as_f64(), high.as_f64()) {
+        (Some(value), Some(high)) => value > high,
+        _ => text_of(value) > text_of(high),
+    }
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    #[test]
+    fn the_next_link_is_found_among_several() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "link",
+            "<https://api.example.com/items?page=1>; rel=\"prev\", <https://api.example.com/items?page=3>; rel=\"next\", <https://api.example.com/items?page=9>; rel=\"last\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            next_link(&headers).as_deref(),
+            Some("https://api.example.com/items?page=3")
+        );
+        headers.insert(
+            "link",
+            "<https://api.example.com/items?page=1>; rel=\"first\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(next_link(&headers), None);
+    }
+
+    #[test]
+    fn cursors_compare_as_numbers_or_text() {
+        assert!(greater(&json!(10), &json!(9)));
+        assert!(!greater(&json!(9), &json!(10)));
+        assert!(greater(
+            &json!("2024-05-02T00:00:00Z"),
+            &json!("2024-05-01T23:59:59Z")
+        ));
+    }
+}

@@ -1,0 +1,79 @@
+//! Credentials as components see them: the types connectors declare (a JSON Schema whose secret
+//! fields are marked `"writeOnly": true`), and the access a component gets during a run. Where
+//! secrets are kept is the runtime's business, never the flow's.
+
+use std::fmt;
+
+/// "Test connection": proves a credential works (a line saying how), or says why it does not.
+pub type CredentialTest = fn(&dyn CredentialAccess) -> Result<String, String>;
+
+/// A kind of credential a connector can use, e.g. a bearer token.
+#[derive(Clone)]
+pub struct CredentialType {
+    /// Its identifier, stored with each credential, e.g. `http.bearer`.
+    pub kind: &'static str,
+    /// A short title for lists and forms.
+    pub title: &'static str,
+    /// One or two sentences for the form.
+    pub description: &'static str,
+    /// The JSON Schema of its fields; secret fields have `"writeOnly": true`.
+    pub schema: fn() -> serde_json::Value,
+    /// "Test connection": proves the credential works, or says why it does not.
+    pub test: Option<CredentialTest>,
+}
+
+impl fmt::Debug for CredentialType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CredentialType")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CredentialType {
+    /// The names of the fields that are secrets.
+    pub fn secret_fields(&self) -> Vec<String> {
+        self.fields()
+            .into_iter()
+            .filter(|(_, property)| property["writeOnly"] == serde_json::Value::Bool(true))
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    /// The names of the fields that must be given.
+    pub fn required_fields(&self) -> Vec<String> {
+        (self.schema)()["required"]
+            .as_array()
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(|name| name.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every field with its schema.
+    pub fn fields(&self) -> Vec<(String, serde_json::Value)> {
+        (self.schema)()["properties"]
+            .as_object()
+            .map(|properties| {
+                properties
+                    .iter()
+                    .map(|(name, property)| (name.clone(), property.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A credential during a run: its fields, secrets included, looked up when needed. Its Debug
+/// output names it and never shows a value.
+pub trait CredentialAccess: Send + Sync + fmt::Debug {
+    /// The credential's name, for messages.
+    fn name(&self) -> &str;
+    /// Its type, e.g. `http.bearer`.
+    fn kind(&self) -> &str;
+    /// A field's value (secret or not); `None` when it is not set.
+    fn field(&self, name: &str) -> Option<String>;
+}
