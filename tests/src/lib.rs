@@ -1,6 +1,8 @@
 //! Shared helpers for Sluice's cross-crate integration tests: fixture paths, flows built in code,
 //! and a runtime in a throwaway home folder.
 
+pub mod demo_api;
+
 use std::path::{Path, PathBuf};
 
 /// The `tests/fixtures` folder.

@@ -50,6 +50,9 @@ enum Command {
     /// Look at the run history.
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// Manage credentials: secrets go to the OS keychain, never to flows or the database.
+    #[command(subcommand)]
+    Credentials(CredentialsCommand),
     /// List the node types this build knows.
     Components,
     /// Print the JSON Schema of the flow file format.
@@ -143,6 +146,44 @@ enum RunsCommand {
         #[arg(long)]
         keep_days: Option<u32>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum CredentialsCommand {
+    /// List the credential types and their fields (secret ones marked).
+    Types,
+    /// List the credentials (never their secrets) and the flows that use them.
+    List,
+    /// Add a credential. Its secrets are asked for at a prompt, or read from standard input
+    /// (one line per secret field, in the order `sluice credentials types` lists them) — never
+    /// from the command line.
+    Add {
+        /// The name flows refer to it by.
+        name: String,
+        /// Its type, e.g. http.bearer (see `sluice credentials types`).
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: String,
+        /// A non-secret field, as NAME=VALUE (repeatable).
+        #[arg(long = "field", value_name = "NAME=VALUE")]
+        fields: Vec<String>,
+    },
+    /// Change a credential's fields, name or secrets.
+    Edit {
+        name: String,
+        /// A non-secret field to set, as NAME=VALUE (repeatable).
+        #[arg(long = "field", value_name = "NAME=VALUE")]
+        fields: Vec<String>,
+        /// A new name (flows that use it are updated).
+        #[arg(long)]
+        rename: Option<String>,
+        /// Enter the secrets again (prompt or standard input).
+        #[arg(long)]
+        secrets: bool,
+    },
+    /// Check that a credential works (Test connection).
+    Test { name: String },
+    /// Delete a credential and its secrets.
+    Remove { name: String },
 }
 
 // Records are allocated on one node's thread and freed on another's; mimalloc handles that
@@ -240,6 +281,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                     })
                 }
                 Command::Flows(command) => flows(&sluice, command, json),
+                Command::Credentials(command) => credentials(&sluice, command, json).await,
                 Command::Runs(RunsCommand::List { flow, limit }) => {
                     output::runs(&sluice.runs(flow.as_deref(), limit)?, json);
                     Ok(0)
@@ -482,6 +524,143 @@ fn flows(sluice: &Sluice, command: FlowsCommand, json: bool) -> Result<u8, Failu
             sluice.delete_flow(&flow)?;
             if !json {
                 println!("deleted flow '{flow}' (its run history is kept)");
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// `NAME=VALUE` arguments as a JSON object of strings.
+fn field_arguments(
+    arguments: &[String],
+) -> Result<serde_json::Map<String, serde_json::Value>, Failure> {
+    arguments
+        .iter()
+        .map(|argument| {
+            let (name, value) = argument.split_once('=').ok_or_else(|| Failure {
+                code: 2,
+                message: format!("--field {argument}: write it as NAME=VALUE"),
+            })?;
+            Ok((
+                name.trim().to_string(),
+                serde_json::Value::String(value.to_string()),
+            ))
+        })
+        .collect()
+}
+
+/// The secrets of a credential type: asked for at a hidden prompt when standard input is a
+/// terminal, otherwise read from it one line each. Empty answers are left out.
+fn read_secrets(
+    sluice: &Sluice,
+    kind: &str,
+) -> Result<std::collections::BTreeMap<String, String>, Failure> {
+    use std::io::{BufRead, IsTerminal};
+    let Some(credential_type) = sluice
+        .credential_types()
+        .into_iter()
+        .find(|credential_type| credential_type.kind == kind)
+    else {
+        return Ok(Default::default());
+    };
+    let interactive = std::io::stdin().is_terminal();
+    let mut lines = std::io::stdin().lock().lines();
+    let mut secrets = std::collections::BTreeMap::new();
+    for field in credential_type.secret_fields {
+        let value = if interactive {
+            rpassword::prompt_password(format!("{field} (not shown): ")).map_err(|error| {
+                Failure {
+                    code: 1,
+                    message: format!("cannot read {field}: {error}"),
+                }
+            })?
+        } else {
+            match lines.next() {
+                Some(line) => line.map_err(|error| Failure {
+                    code: 1,
+                    message: format!("cannot read {field} from standard input: {error}"),
+                })?,
+                None => String::new(),
+            }
+        };
+        let value = value.trim_end_matches(['\r', '\n']).to_string();
+        if !value.is_empty() {
+            secrets.insert(field, value);
+        }
+    }
+    Ok(secrets)
+}
+
+async fn credentials(
+    sluice: &Sluice,
+    command: CredentialsCommand,
+    json: bool,
+) -> Result<u8, Failure> {
+    match command {
+        CredentialsCommand::Types => output::credential_types(&sluice.credential_types(), json),
+        CredentialsCommand::List => output::credentials(&sluice.credentials()?, json),
+        CredentialsCommand::Add { name, kind, fields } => {
+            let fields = field_arguments(&fields)?;
+            let secrets = read_secrets(sluice, &kind)?;
+            let saved = sluice.save_credential(
+                sluice_runtime::CredentialInput {
+                    name,
+                    kind,
+                    fields,
+                    secrets,
+                },
+                None,
+            )?;
+            output::credential_saved(&saved, sluice.secrets().describe().as_str(), json);
+        }
+        CredentialsCommand::Edit {
+            name,
+            fields,
+            rename,
+            secrets,
+        } => {
+            let current = sluice.credential(&name)?;
+            let mut merged = current.fields.clone();
+            merged.extend(field_arguments(&fields)?);
+            let secrets = if secrets {
+                read_secrets(sluice, &current.kind)?
+            } else {
+                Default::default()
+            };
+            let saved = sluice.save_credential(
+                sluice_runtime::CredentialInput {
+                    name: rename.unwrap_or(name.clone()),
+                    kind: current.kind,
+                    fields: merged,
+                    secrets,
+                },
+                Some(&name),
+            )?;
+            output::credential_saved(&saved, sluice.secrets().describe().as_str(), json);
+        }
+        CredentialsCommand::Test { name } => {
+            let tester = sluice.clone();
+            let outcome = tokio::task::spawn_blocking(move || tester.test_credential(&name))
+                .await
+                .map_err(|error| Failure {
+                    code: 1,
+                    message: format!("the test stopped unexpectedly: {error}"),
+                })?;
+            match outcome {
+                Ok(message) => println!("{message}"),
+                Err(error) => return Err(error.into()),
+            }
+        }
+        CredentialsCommand::Remove { name } => {
+            let used_by = sluice.remove_credential(&name)?;
+            if !json {
+                println!("removed credential '{name}' and its secrets");
+                if !used_by.is_empty() {
+                    println!(
+                        "these flows use it and will not run until it is added again: {}",
+                        used_by.join(", ")
+                    );
+                }
             }
         }
     }
