@@ -68,6 +68,7 @@ tauri-driver:
 	@command -v tauri-driver >/dev/null || $(CARGO) install tauri-driver --locked
 
 e2e: studio tauri-driver
+	$(CARGO) build --locked -p sluice-tests --bin sluice-demo-api
 	bash tests/e2e/run.sh
 
 test: lint rust-tests ui-tests e2e

@@ -7,8 +7,9 @@ use sluice_core::Flow;
 use sluice_core::flow::Schedule;
 use sluice_core::validate::Problem;
 use sluice_runtime::{
-    ComponentInfo, FlowDocument, FlowListing, FlowVersion, ImportOutcome, RunDetail, RunRecord,
-    RunReport, RunTarget, ScheduleInfo, Sluice, Trigger, UpdateStatus,
+    ComponentInfo, CredentialInfo, CredentialInput, CredentialTypeInfo, FlowDocument, FlowListing,
+    FlowVersion, ImportOutcome, RunDetail, RunRecord, RunReport, RunTarget, ScheduleInfo, Sluice,
+    Trigger, UpdateStatus,
 };
 use tauri::{AppHandle, Emitter, State};
 
@@ -203,4 +204,46 @@ pub async fn download_update(app: AppHandle) -> Answer<UpdateStatus> {
 #[tauri::command]
 pub async fn install_update(app: AppHandle) -> Answer<UpdateStatus> {
     Ok(updates::install(&app).await)
+}
+
+#[tauri::command]
+pub async fn credential_types(sluice: State<'_, Sluice>) -> Answer<Vec<CredentialTypeInfo>> {
+    Ok(sluice.credential_types())
+}
+
+#[tauri::command]
+pub async fn list_credentials(sluice: State<'_, Sluice>) -> Answer<Vec<CredentialInfo>> {
+    sluice.credentials().map_err(message)
+}
+
+#[tauri::command]
+pub async fn save_credential(
+    sluice: State<'_, Sluice>,
+    input: CredentialInput,
+    editing: Option<String>,
+) -> Answer<CredentialInfo> {
+    let sluice = sluice.inner().clone();
+    // The keychain may prompt or block: off the async runtime.
+    tauri::async_runtime::spawn_blocking(move || sluice.save_credential(input, editing.as_deref()))
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(message)
+}
+
+#[tauri::command]
+pub async fn remove_credential(sluice: State<'_, Sluice>, name: String) -> Answer<Vec<String>> {
+    let sluice = sluice.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || sluice.remove_credential(&name))
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(message)
+}
+
+#[tauri::command]
+pub async fn test_credential(sluice: State<'_, Sluice>, name: String) -> Answer<String> {
+    let sluice = sluice.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || sluice.test_credential(&name))
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(message)
 }

@@ -112,6 +112,11 @@ fn main() {
             commands::check_for_updates,
             commands::download_update,
             commands::install_update,
+            commands::credential_types,
+            commands::list_credentials,
+            commands::save_credential,
+            commands::remove_credential,
+            commands::test_credential,
         ])
         .build(tauri::generate_context!());
     match result {

@@ -3,11 +3,12 @@
 # WebKitWebDriver) and the debug build of the app. Both are killed on every exit, because a
 # leftover tauri-driver breaks the next run.
 set -euo pipefail
-# A session bus of its own: the studio's single-instance check and dialogs talk over D-Bus.
-if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ] && command -v dbus-run-session >/dev/null; then
-  exec dbus-run-session -- bash "$0" "$@"
-fi
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+# A session bus of its own with an unlocked keyring: the studio's single-instance check and
+# dialogs talk over D-Bus, and credentials keep their secrets in the Secret Service.
+if [ -z "${SLUICE_KEYRING_SESSION:-}" ]; then
+  exec "$root/tests/keyring.sh" bash "$0" "$@"
+fi
 app="${SLUICE_E2E_APP:-$root/target/debug/sluice-studio}"
 [ -x "$app" ] || { echo "error: $app is missing; build it with 'npx tauri build --debug --no-bundle'"; exit 1; }
 command -v tauri-driver >/dev/null || { echo "error: tauri-driver is missing; 'cargo install tauri-driver --locked'"; exit 1; }

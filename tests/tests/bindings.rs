@@ -23,6 +23,9 @@ fn export_all(folder: &Path) {
     sluice_runtime::FlowVersion::export_all(&config).unwrap();
     sluice_runtime::ScheduleInfo::export_all(&config).unwrap();
     sluice_runtime::UpdateStatus::export_all(&config).unwrap();
+    sluice_runtime::CredentialInfo::export_all(&config).unwrap();
+    sluice_runtime::CredentialTypeInfo::export_all(&config).unwrap();
+    sluice_runtime::CredentialInput::export_all(&config).unwrap();
 }
 
 fn read_folder(folder: &Path) -> BTreeMap<String, String> {

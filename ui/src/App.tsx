@@ -8,12 +8,14 @@ import { api, errorText } from "./api";
 import { Editor, saveNow } from "./Editor";
 import { FlowsHome } from "./home/FlowsHome";
 import { useEditor } from "./store/flowStore";
+import { CredentialsView } from "./credentials/CredentialsView";
 import { UpdateBanner, UpdatesDialog, useUpdates } from "./updates/UpdatesDialog";
 
 export function App() {
   const flow = useEditor((state) => state.flow);
   const [notice, setNotice] = useState<{ text: string; error: boolean } | null>(null);
   const updates = useUpdates();
+  const [showCredentials, setShowCredentials] = useState(false);
 
   useEffect(() => {
     api.components().then(useEditor.getState().setComponents, (error) => setNotice({ text: errorText(error), error: true }));
@@ -46,7 +48,13 @@ export function App() {
       )}
       {!updates.open && <UpdateBanner status={updates.status} onOpen={() => updates.setOpen(true)} />}
       <ErrorBoundary>
-        {flow ? <Editor onNotice={setNotice} /> : <FlowsHome onNotice={setNotice} onUpdates={() => updates.setOpen(true)} />}
+        {flow ? (
+          <Editor onNotice={setNotice} />
+        ) : showCredentials ? (
+          <CredentialsView onClose={() => setShowCredentials(false)} />
+        ) : (
+          <FlowsHome onNotice={setNotice} onUpdates={() => updates.setOpen(true)} onCredentials={() => setShowCredentials(true)} />
+        )}
       </ErrorBoundary>
       {updates.open && <UpdatesDialog status={updates.status} onClose={() => updates.setOpen(false)} />}
     </div>
@@ -60,8 +68,8 @@ export async function importFile(
 ) {
   try {
     const outcome = await api.importFlow(path);
-    const missing = outcome.credentials_needed.length
-      ? ` It uses credentials you need to connect: ${outcome.credentials_needed.join(", ")}.`
+    const missing = outcome.credentials_missing.length
+      ? ` It uses credentials that are not here yet: ${outcome.credentials_missing.join(", ")} — pick or create them in the Credential field of the nodes marked, or under Credentials.`
       : "";
     setNotice({ text: `Imported “${outcome.name}”.${missing}`, error: false });
     useEditor.getState().open(await api.openFlow(outcome.flow_id));

@@ -3,6 +3,9 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ComponentInfo } from "./bindings/ComponentInfo";
+import type { CredentialInfo } from "./bindings/CredentialInfo";
+import type { CredentialInput } from "./bindings/CredentialInput";
+import type { CredentialTypeInfo } from "./bindings/CredentialTypeInfo";
 import type { Flow } from "./bindings/Flow";
 import type { FlowDocument } from "./bindings/FlowDocument";
 import type { FlowListing } from "./bindings/FlowListing";
@@ -44,6 +47,12 @@ export const api = {
   setSchedulesPaused: (paused: boolean) => invoke<void>("set_schedules_paused", { paused }),
   startAtLogin: () => invoke<boolean>("start_at_login"),
   setStartAtLogin: (enabled: boolean) => invoke<void>("set_start_at_login", { enabled }),
+  credentialTypes: () => invoke<CredentialTypeInfo[]>("credential_types"),
+  listCredentials: () => invoke<CredentialInfo[]>("list_credentials"),
+  saveCredential: (input: CredentialInput, editing: string | null) =>
+    invoke<CredentialInfo>("save_credential", { input, editing }),
+  removeCredential: (name: string) => invoke<string[]>("remove_credential", { name }),
+  testCredential: (name: string) => invoke<string>("test_credential", { name }),
   updateStatus: () => invoke<UpdateStatus>("update_status"),
   takeUpdatesRequest: () => invoke<boolean>("take_updates_request"),
   checkForUpdates: () => invoke<UpdateStatus>("check_for_updates"),

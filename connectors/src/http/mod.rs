@@ -18,5 +18,6 @@ pub fn descriptors() -> Vec<ComponentDescriptor> {
         "Read HTTP API",
         "APIs",
         "Reads records from a JSON API page by page: pagination, authentication, retries, rate limits, incremental reads.",
-    )]
+    )
+    .with_credentials(&[auth::API_KEY, auth::BEARER, auth::BASIC])]
 }

@@ -351,7 +351,12 @@ pub fn imported(outcome: &ImportOutcome, json: bool) {
             "note: a stored flow already had the id {old}, so this one got a new id (use --replace to update it instead)"
         );
     }
-    if !outcome.credentials_needed.is_empty() {
+    if !outcome.credentials_missing.is_empty() {
+        println!(
+            "it uses credentials that do not exist here yet: {} — add them with `sluice credentials add NAME --type TYPE`",
+            outcome.credentials_missing.join(", ")
+        );
+    } else if !outcome.credentials_needed.is_empty() {
         println!(
             "it uses these credentials: {}",
             outcome.credentials_needed.join(", ")

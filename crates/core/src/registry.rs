@@ -32,6 +32,8 @@ pub struct ComponentDescriptor {
     pub parse: fn(serde_json::Value) -> Result<Component, ConfigError>,
     /// Reads a config and writes it back with every default filled in (what the studio shows).
     pub normalize: fn(serde_json::Value) -> Result<serde_json::Value, ConfigError>,
+    /// The credential types its node's `credential` may name (none: it takes no credential).
+    pub credential_kinds: &'static [&'static str],
 }
 
 impl std::fmt::Debug for ComponentDescriptor {
@@ -43,6 +45,12 @@ impl std::fmt::Debug for ComponentDescriptor {
 }
 
 impl ComponentDescriptor {
+    /// The same node type, taking a credential of one of `kinds`.
+    pub fn with_credentials(mut self, kinds: &'static [&'static str]) -> Self {
+        self.credential_kinds = kinds;
+        self
+    }
+
     /// Describes a source whose config is `C`.
     pub fn source<C: SourceConfig + DeserializeOwned + serde::Serialize + JsonSchema + 'static>(
         component: &'static str,
@@ -64,6 +72,7 @@ impl ComponentDescriptor {
             schema: schema_of::<C>,
             parse: parse::<C>,
             normalize: normalize::<C>,
+            credential_kinds: &[],
         }
     }
 
@@ -89,6 +98,7 @@ impl ComponentDescriptor {
             schema: schema_of::<C>,
             parse: parse::<C>,
             normalize: normalize::<C>,
+            credential_kinds: &[],
         }
     }
 
@@ -113,6 +123,7 @@ impl ComponentDescriptor {
             schema: schema_of::<C>,
             parse: parse::<C>,
             normalize: normalize::<C>,
+            credential_kinds: &[],
         }
     }
 }

@@ -20,6 +20,8 @@ pub struct ComponentInfo {
     pub config_schema: serde_json::Value,
     /// A config with every default filled in, for a new node.
     pub default_config: Option<serde_json::Value>,
+    /// The credential types its node can use; empty when it takes none.
+    pub credential_kinds: Vec<String>,
 }
 
 impl Sluice {
@@ -38,6 +40,11 @@ impl Sluice {
                     .expect("schemas serialize"),
                 // A config without required fields has a complete default.
                 default_config: (descriptor.normalize)(serde_json::json!({})).ok(),
+                credential_kinds: descriptor
+                    .credential_kinds
+                    .iter()
+                    .map(|kind| kind.to_string())
+                    .collect(),
             })
             .collect()
     }

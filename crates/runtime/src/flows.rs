@@ -50,6 +50,8 @@ pub struct ImportOutcome {
     pub replaced_id: Option<String>,
     /// Credentials the flow's nodes name; they must exist before it runs.
     pub credentials_needed: Vec<String>,
+    /// Those of them that do not exist in this installation yet.
+    pub credentials_missing: Vec<String>,
 }
 
 impl Sluice {
@@ -115,12 +117,19 @@ impl Sluice {
             .collect();
         credentials_needed.sort();
         credentials_needed.dedup();
+        let mut credentials_missing = Vec::new();
+        for name in &credentials_needed {
+            if self.store().credential_by_name(name)?.is_none() {
+                credentials_missing.push(name.clone());
+            }
+        }
         Ok(ImportOutcome {
             flow_id: flow.id,
             name: flow.name,
             version,
             replaced_id,
             credentials_needed,
+            credentials_missing,
         })
     }
 

@@ -17,4 +17,8 @@ config_schema: JsonValue,
 /**
  * A config with every default filled in, for a new node.
  */
-default_config: JsonValue | null, };
+default_config: JsonValue | null, 
+/**
+ * The credential types its node can use; empty when it takes none.
+ */
+credential_kinds: Array<string>, };

@@ -11,4 +11,8 @@ replaced_id: string | null,
 /**
  * Credentials the flow's nodes name; they must exist before it runs.
  */
-credentials_needed: Array<string>, };
+credentials_needed: Array<string>, 
+/**
+ * Those of them that do not exist in this installation yet.
+ */
+credentials_missing: Array<string>, };

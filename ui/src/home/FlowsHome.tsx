@@ -11,9 +11,11 @@ type Props = {
   onNotice: (notice: { text: string; error: boolean } | null) => void;
   /** Opens the updates dialog. */
   onUpdates: () => void;
+  /** Opens the Credentials view. */
+  onCredentials: () => void;
 };
 
-export function FlowsHome({ onNotice, onUpdates }: Props) {
+export function FlowsHome({ onNotice, onUpdates, onCredentials }: Props) {
   const [flows, setFlows] = useState<FlowListing[] | null>(null);
   const [newName, setNewName] = useState("");
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
@@ -97,6 +99,9 @@ export function FlowsHome({ onNotice, onUpdates }: Props) {
             />
             <span>Start at login</span>
           </label>
+          <button type="button" data-testid="credentials-open" onClick={onCredentials}>
+            Credentials
+          </button>
           <button type="button" data-testid="updates-open" onClick={onUpdates}>
             Updates…
           </button>

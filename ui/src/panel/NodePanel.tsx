@@ -1,7 +1,10 @@
 // The node panel: the selected node's form, rendered from its config JSON Schema, with the
 // engine's problems inline next to the fields they concern.
 import { open, save } from "@tauri-apps/plugin-dialog";
-import { useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
+import { api } from "../api";
+import type { CredentialInfo } from "../bindings/CredentialInfo";
+import { CredentialForm } from "../credentials/CredentialForm";
 import type { OnError } from "../bindings/OnError";
 import type { Problem } from "../bindings/Problem";
 import { updateNode } from "../store/flowEdits";
@@ -55,6 +58,13 @@ export function NodePanel() {
         <span>Node id</span>
         <input value={node.id} readOnly />
       </label>
+      {info && info.credential_kinds.length > 0 && (
+        <CredentialPicker
+          kinds={info.credential_kinds}
+          value={node.credential ?? null}
+          onChange={(credential) => useEditor.getState().edit((current) => updateNode(current, node.id, { credential: credential ?? undefined } as never))}
+        />
+      )}
       {general.map((problem, index) => <p key={index} className="field-problem" data-testid="node-problem">{problem.field ? `${problem.field}: ` : ""}{problem.message}</p>)}
       {fields.map((field) => (
         <Field key={field.name} field={field} value={config[field.name]} problems={problemFor(field.name)} suggestions={upstreamFields} writes={info?.kind === "sink"} onChange={(value) => change(field, value)} />
@@ -72,6 +82,44 @@ export function NodePanel() {
         </select>
       </label>
     </aside>
+  );
+}
+
+/** The node's credential: one of the stored credentials it can use, or a new one made here. */
+function CredentialPicker({ kinds, value, onChange }: { kinds: string[]; value: string | null; onChange: (name: string | null) => void }) {
+  const [credentials, setCredentials] = useState<CredentialInfo[]>([]);
+  const [creating, setCreating] = useState(false);
+  const refresh = () => api.listCredentials().then(setCredentials, () => undefined);
+  useEffect(() => {
+    refresh();
+  }, []);
+  const usable = credentials.filter((credential) => kinds.includes(credential.kind));
+  const missing = value !== null && !usable.some((credential) => credential.name === value);
+  return (
+    <label className={missing ? "field invalid" : "field"}>
+      <span>Credential</span>
+      <div className="with-button">
+        <select data-testid="node-credential" value={value ?? ""} onChange={(event) => onChange(event.target.value || null)}>
+          <option value="">None</option>
+          {usable.map((credential) => <option key={credential.id} value={credential.name}>{credential.name} ({credential.title})</option>)}
+          {missing && <option value={value!}>{value} (missing)</option>}
+        </select>
+        <button type="button" data-testid="node-credential-new" onClick={() => setCreating(true)}>New…</button>
+      </div>
+      {missing && <span className="field-problem">There is no credential “{value}” here: create it, or pick another.</span>}
+      <span className="help">Secrets stay in the OS keychain; the flow keeps only the name.</span>
+      {creating && (
+        <CredentialForm
+          kinds={kinds}
+          onCancel={() => setCreating(false)}
+          onSaved={(saved) => {
+            setCreating(false);
+            refresh();
+            onChange(saved.name);
+          }}
+        />
+      )}
+    </label>
   );
 }
 

@@ -6,9 +6,9 @@ import { addNode, connect, copyNodes, newNodeId, pasteNodes, removeNodes } from 
 const empty: Flow = { format: "sluice.flow/1", id: "f", name: "test", nodes: [], edges: [] };
 const filterInfo: ComponentInfo = {
   type: "filter", kind: "transform", title: "Filter", category: "Transform", description: "",
-  config_schema: {}, default_config: null,
+  config_schema: {}, default_config: null, credential_kinds: [],
 };
-const csvInfo: ComponentInfo = { ...filterInfo, type: "csv.read", kind: "source", default_config: null };
+const csvInfo: ComponentInfo = { ...filterInfo, type: "csv.read", kind: "source", default_config: null, credential_kinds: [] };
 
 describe("flow edits", () => {
   it("gives new nodes unique, valid ids", () => {

@@ -1,0 +1,116 @@
+// End to end: credentials in the real studio with the real Secret Service (gnome-keyring, started
+// by tests/keyring.sh). Create a bearer credential in the Credentials view, test it against the
+// demo orders API on 127.0.0.1, pick it in an http.read node's form, run the flow — and the
+// token shows up nowhere in the page or Sluice's database.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { remote } from "webdriverio";
+
+const work = process.env.SLUICE_E2E_HOME;
+const shots = process.env.SLUICE_E2E_SHOTS;
+const token = "demo-token-0f3c9a";
+let browser;
+let api;
+let apiUrl;
+
+const byTest = (id) => browser.$(`[data-testid="${id}"]`);
+const textOf = async (id) => (await (await byTest(id)).getProperty("textContent")) ?? "";
+const sleep = (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+const shot = async (name) => {
+  await sleep(300);
+  execFileSync("import", ["-window", "root", path.join(shots, `credentials-${name}.png`)]);
+};
+const invoke = (command, args) => browser.execute((name, payload) => window.__TAURI_INTERNALS__.invoke(name, payload), command, args);
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+before(async () => {
+  const port = await freePort();
+  apiUrl = `http://127.0.0.1:${port}`;
+  api = spawn(path.resolve("target/debug/sluice-demo-api"), ["--port", String(port), "--orders", "12", "--throttle-every", "0"], { stdio: "ignore" });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const up = await new Promise((resolve) => net.connect(port, "127.0.0.1").on("connect", function () { this.end(); resolve(true); }).on("error", () => resolve(false)));
+    if (up) break;
+    await sleep(100);
+  }
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port: 4444,
+    logLevel: "warn",
+    capabilities: { "tauri:options": { application: process.env.SLUICE_E2E_APP } },
+  });
+  await browser.setTimeout({ implicit: 5000 });
+});
+
+after(async () => {
+  await browser?.deleteSession().catch(() => {});
+  api?.kill();
+});
+
+test("a credential made in the studio lives in the keychain and is used by a node", async () => {
+  await (await byTest("flows")).waitForExist({ timeout: 20000 });
+  await (await byTest("credentials-open")).click();
+  await (await byTest("credential-add")).click();
+  await (await byTest("credential-name")).setValue("Demo orders");
+  await (await byTest("credential-kind")).selectByAttribute("value", "http.bearer");
+  await (await byTest("credential-secret-token")).setValue(token);
+  await (await byTest("credential-field-test_url")).setValue(`${apiUrl}/v1/orders`);
+  await (await byTest("credential-save")).click();
+  await browser.waitUntil(async () => (await textOf("credentials")).includes("token stored"), { timeout: 10000, timeoutMsg: "the credential was not listed" });
+
+  // The secret is in the Secret Service, as another program (libsecret's secret-tool) sees it.
+  const [stored] = await invoke("list_credentials", {});
+  const fromKeyring = execFileSync("secret-tool", ["lookup", "service", "dev.sluice.credentials", "username", `${stored.id}/token`], { encoding: "utf8" });
+  assert.equal(fromKeyring, token);
+
+  await (await byTest("credential-test")).click();
+  await browser.waitUntil(async () => (await textOf("credential-test-result")).includes("the credential works"), { timeout: 15000, timeoutMsg: "Test connection did not succeed" });
+  await shot("view");
+
+  // A flow whose http.read node picks the credential in its form.
+  await (await byTest("credentials-close")).click();
+  const document = await invoke("create_flow", { name: "Orders from the API" });
+  const out = path.join(work, "api-orders.ndjson");
+  const flow = {
+    ...document.flow,
+    nodes: [
+      { id: "orders", type: "http.read", position: { x: 0, y: 0 }, config: { url: `${apiUrl}/v1/orders`, records: "$.orders[*]", pagination: { type: "link_header" }, query: { per_page: "5" } } },
+      { id: "save", type: "json.write", position: { x: 300, y: 0 }, config: { path: out } },
+    ],
+    edges: [{ from: "orders", to: "save" }],
+  };
+  await invoke("save_flow", { flow });
+  await browser.refresh();
+  await (await browser.$(`tr[data-flow-id="${flow.id}"] [data-testid="open-flow"]`)).click();
+  await (await browser.$('[data-testid="node-orders"] .node-title')).click();
+  await (await byTest("node-credential")).selectByAttribute("value", "Demo orders");
+  await browser.waitUntil(async () => (await textOf("save-state")).includes("Saved"), { timeout: 10000 });
+  await browser.waitUntil(async () => !(await (await byTest("run")).getAttribute("disabled")), { timeout: 10000 });
+  await (await byTest("run")).click();
+  await browser.waitUntil(async () => (await textOf("run-status")).includes("succeeded"), { timeout: 20000, timeoutMsg: `the run did not succeed: ${await textOf("run-status")}` });
+  const lines = fs.readFileSync(out, "utf8").trim().split("\n");
+  assert.equal(lines.length, 12, "every order arrived once");
+  await shot("run");
+
+  // The token is nowhere in the page, the stored flow or Sluice's database.
+  const page = await browser.execute(() => document.documentElement.outerHTML + JSON.stringify(localStorage));
+  assert.ok(!page.includes(token), "the token is not in the page");
+  const exported = await invoke("open_flow", { id: flow.id });
+  assert.equal(exported.flow.nodes[0].credential, "Demo orders");
+  assert.ok(!JSON.stringify(exported).includes(token));
+  for (const file of ["sluice.db", "sluice.db-wal"]) {
+    const stored = path.join(process.env.SLUICE_HOME, file);
+    if (fs.existsSync(stored)) assert.ok(!fs.readFileSync(stored).includes(Buffer.from(token)), `the token is not in ${file}`);
+  }
+});
