@@ -173,7 +173,8 @@ test("build a flow on the canvas, preview it, run it, share it", async () => {
   const imported = await invoke("import_flow", { path: exported });
   assert.notEqual(imported.flow_id, original.id);
   await (await byTest("back")).click();
-  await browser.waitUntil(async () => (await browser.$$('[data-testid="open-flow"]')).length === 4, { timeout: 10000 });
+  const storedFlows = (await invoke("list_flows", {})).length;
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="open-flow"]')).length === storedFlows, { timeout: 10000 });
   shot("imported");
   await (await browser.$(`tr[data-flow-id="${imported.flow_id}"] [data-testid="open-flow"]`)).click();
   await waitForText("flow-name", "People to SQLite");
