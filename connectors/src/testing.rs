@@ -11,7 +11,7 @@ use sluice_core::{OnError, Record};
 pub fn with_context<T>(
     base_dir: &Path,
     state: Option<&serde_json::Value>,
-    credential: Option<&dyn sluice_core::credential::CredentialAccess>,
+    credential: Option<std::sync::Arc<dyn sluice_core::credential::CredentialAccess>>,
     body: impl FnOnce(&BuildContext<'_>) -> T,
 ) -> T {
     let expressions = Expressions::for_validation();
@@ -48,7 +48,7 @@ pub fn read_source_with(
     config: &dyn SourceConfig,
     base_dir: &Path,
     state: Option<&serde_json::Value>,
-    credential: Option<&dyn sluice_core::credential::CredentialAccess>,
+    credential: Option<std::sync::Arc<dyn sluice_core::credential::CredentialAccess>>,
 ) -> Result<SourceResult, String> {
     with_context(base_dir, state, credential, |context| {
         let mut output = Output::for_test(&["out"], OnError::Route);

@@ -1,6 +1,8 @@
 //! How HTTP requests authenticate: the credential types the HTTP connector declares (API key,
-//! bearer token, basic) and applying one to a request. Secrets stay out of every message: URLs
+//! bearer token, basic, OAuth2) and applying one to a request. Secrets stay out of every message: URLs
 //! are shown with a query-string key replaced by `***`, and texts are scrubbed of secret values.
+
+use std::sync::Arc;
 
 use reqwest::Url;
 use reqwest::blocking::RequestBuilder;
@@ -10,6 +12,7 @@ use sluice_core::credential::{CredentialAccess, CredentialType};
 pub const API_KEY: &str = "http.api_key";
 pub const BEARER: &str = "http.bearer";
 pub const BASIC: &str = "http.basic";
+pub const OAUTH2: &str = "oauth2";
 
 const TEST_URL_HELP: &str = "A URL that answers 2xx when the credential works (e.g. https://api.github.com/user), for Test connection.";
 
@@ -73,12 +76,40 @@ pub fn credential_types() -> Vec<CredentialType> {
             },
             test: Some(test_with_request),
         },
+        CredentialType {
+            kind: OAUTH2,
+            title: "OAuth2",
+            description: "Sign in with the provider (authorization code with PKCE in your browser), or an app's client credentials. Sluice refreshes the access token before it expires.",
+            schema: || {
+                json!({
+                    "type": "object",
+                    "required": ["token_url", "client_id"],
+                    "properties": {
+                        "grant": { "type": "string", "title": "Grant", "enum": ["authorization_code", "client_credentials"], "default": "authorization_code",
+                                   "description": "authorization_code: you sign in in the browser. client_credentials: the app signs in with its own secret." },
+                        "authorization_url": { "type": "string", "title": "Authorization URL", "format": "uri", "description": "Where the browser signs in, e.g. https://github.com/login/oauth/authorize." },
+                        "token_url": { "type": "string", "title": "Token URL", "format": "uri", "description": "e.g. https://github.com/login/oauth/access_token." },
+                        "revocation_url": { "type": "string", "title": "Revocation URL", "format": "uri", "description": "Where Disconnect revokes the tokens (RFC 7009), if the provider has one." },
+                        "client_id": { "type": "string", "title": "Client ID" },
+                        "client_secret": { "type": "string", "title": "Client secret", "writeOnly": true, "description": "Leave empty for a public client (PKCE only)." },
+                        "scopes": { "type": "string", "title": "Scopes", "description": "Space-separated, e.g. `repo read:user`." },
+                        "test_url": test_url_property(),
+                        "access_token": { "type": "string", "writeOnly": true, "x-sluice-managed": true },
+                        "refresh_token": { "type": "string", "writeOnly": true, "x-sluice-managed": true },
+                        "expires_at": { "type": "string", "x-sluice-managed": true },
+                    }
+                })
+            },
+            test: Some(test_with_request),
+        },
     ]
 }
 
 /// A credential ready to apply to requests.
 #[derive(Clone, Default)]
 pub enum Auth {
+    /// An OAuth2 credential: a fresh access token for each request.
+    OAuth2(Arc<dyn CredentialAccess>),
     #[default]
     None,
     Header {
@@ -100,6 +131,7 @@ impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Auth::None => "Auth::None",
+            Auth::OAuth2(_) => "Auth::OAuth2(***)",
             Auth::Header { .. } => "Auth::Header(***)",
             Auth::Query { .. } => "Auth::Query(***)",
             Auth::Basic { .. } => "Auth::Basic(***)",
@@ -110,7 +142,7 @@ impl std::fmt::Debug for Auth {
 
 impl Auth {
     /// The auth a credential gives, or why it cannot be used.
-    pub fn from_credential(credential: Option<&dyn CredentialAccess>) -> Result<Auth, String> {
+    pub fn from_credential(credential: Option<Arc<dyn CredentialAccess>>) -> Result<Auth, String> {
         let Some(credential) = credential else {
             return Ok(Auth::None);
         };
@@ -140,6 +172,7 @@ impl Auth {
                 username: required("username")?,
                 password: required("password")?,
             }),
+            OAUTH2 => Ok(Auth::OAuth2(credential.clone())),
             other => Err(format!(
                 "the credential '{}' is a {other} credential, which HTTP requests cannot use",
                 credential.name()
@@ -159,14 +192,25 @@ impl Auth {
         }
     }
 
-    /// Adds the credential's header, if it goes in one.
-    pub fn apply(&self, request: RequestBuilder) -> RequestBuilder {
-        match self {
-            Auth::Header { name, value } => request.header(name.as_str(), value.as_str()),
-            Auth::Basic { username, password } => request.basic_auth(username, Some(password)),
-            Auth::Bearer(token) => request.bearer_auth(token),
-            Auth::None | Auth::Query { .. } => request,
-        }
+    /// Adds the credential's header, if it goes in one. For OAuth2, `rejected` is the token
+    /// the API just refused (a new one is fetched); returns the token sent, if any.
+    pub fn apply(
+        &self,
+        request: RequestBuilder,
+        rejected: Option<&str>,
+    ) -> Result<(RequestBuilder, Option<String>), String> {
+        Ok(match self {
+            Auth::Header { name, value } => (request.header(name.as_str(), value.as_str()), None),
+            Auth::Basic { username, password } => {
+                (request.basic_auth(username, Some(password)), None)
+            }
+            Auth::Bearer(token) => (request.bearer_auth(token), None),
+            Auth::OAuth2(credential) => {
+                let token = credential.access_token(rejected)?;
+                (request.bearer_auth(&token), Some(token))
+            }
+            Auth::None | Auth::Query { .. } => (request, None),
+        })
     }
 
     /// `text` with every secret value replaced by `***`.
@@ -175,7 +219,7 @@ impl Auth {
             Auth::Header { value, .. } | Auth::Query { value, .. } => value,
             Auth::Basic { password, .. } => password,
             Auth::Bearer(token) => token,
-            Auth::None => return text.to_string(),
+            Auth::None | Auth::OAuth2(_) => return text.to_string(),
         };
         if secret.is_empty() {
             text.to_string()
@@ -186,7 +230,7 @@ impl Auth {
 }
 
 /// "Test connection" for HTTP credentials: GET the test URL with the credential.
-fn test_with_request(credential: &dyn CredentialAccess) -> Result<String, String> {
+fn test_with_request(credential: Arc<dyn CredentialAccess>) -> Result<String, String> {
     let Some(test_url) = credential.field("test_url").filter(|url| !url.is_empty()) else {
         return Err(format!(
             "the credential '{}' has no test URL: add one ({TEST_URL_HELP})",
@@ -197,8 +241,8 @@ fn test_with_request(credential: &dyn CredentialAccess) -> Result<String, String
         .map_err(|error| format!("the test URL {test_url} is not a URL: {error}"))?;
     let auth = Auth::from_credential(Some(credential))?;
     let client = super::client::build_client(std::time::Duration::from_secs(20))?;
-    let response = auth
-        .apply(client.get(auth.url(&url)))
+    let (request, _) = auth.apply(client.get(auth.url(&url)), None)?;
+    let response = request
         .send()
         .map_err(|error| auth.scrub(&format!("could not reach {url}: {}", error.without_url())))?;
     let status = response.status();

@@ -101,7 +101,12 @@ impl HttpClient {
     ) -> Result<Response, ComponentError> {
         let shown_url = self.shown_url(url);
         let mut last_problem = String::new();
-        for attempt in 1..=self.retry.attempts.max(1) {
+        // An OAuth2 token the API refused: fetched anew once, and the request sent again.
+        let mut rejected: Option<String> = None;
+        let mut renewed = false;
+        let mut attempt = 0;
+        while attempt < self.retry.attempts.max(1) {
+            attempt += 1;
             self.wait_for_rate_limit(should_stop)?;
             let mut request = self
                 .client
@@ -110,7 +115,11 @@ impl HttpClient {
             for (name, value) in headers {
                 request = request.header(name.as_str(), value.as_str());
             }
-            request = self.auth.apply(request);
+            let (authorised, token) = self
+                .auth
+                .apply(request, rejected.as_deref())
+                .map_err(ComponentError::failed)?;
+            request = authorised;
             if let Some(body) = body {
                 request = request
                     .header("Content-Type", "application/json")
@@ -136,6 +145,13 @@ impl HttpClient {
                         });
                     }
                     let excerpt = self.auth.scrub(&excerpt(&body));
+                    if status == StatusCode::UNAUTHORIZED && token.is_some() && !renewed {
+                        // One refresh and one retry, not counted as an attempt.
+                        renewed = true;
+                        rejected = token;
+                        attempt -= 1;
+                        continue;
+                    }
                     if status != StatusCode::TOO_MANY_REQUESTS && !status.is_server_error() {
                         return Err(ComponentError::failed(format!(
                             "{method} {shown_url} answered {status}: {excerpt}{}",

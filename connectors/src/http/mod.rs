@@ -1,5 +1,5 @@
 //! HTTP APIs: `http.read` (a paginated JSON API as a source) with the credential types requests
-//! authenticate with (API key, bearer token, basic), retries, rate limits and incremental reads.
+//! authenticate with (API key, bearer token, basic, OAuth2), retries, rate limits and incremental reads.
 
 mod auth;
 mod client;
@@ -19,5 +19,5 @@ pub fn descriptors() -> Vec<ComponentDescriptor> {
         "APIs",
         "Reads records from a JSON API page by page: pagination, authentication, retries, rate limits, incremental reads.",
     )
-    .with_credentials(&[auth::API_KEY, auth::BEARER, auth::BASIC])]
+    .with_credentials(&[auth::API_KEY, auth::BEARER, auth::BASIC, auth::OAUTH2])]
 }

@@ -213,7 +213,8 @@ impl SourceConfig for HttpReadConfig {
             Pagination::NextUrl { next } => Some(compile_path("pagination.next", next)?),
             _ => None,
         };
-        let auth = Auth::from_credential(context.credential).map_err(ComponentError::failed)?;
+        let auth =
+            Auth::from_credential(context.credential.clone()).map_err(ComponentError::failed)?;
         let client = HttpClient::new(
             auth,
             RetryPolicy {

@@ -251,7 +251,7 @@ fn github_link_pagination_delivers_every_record_once() {
     }));
     let folder = tempfile::tempdir().unwrap();
     let result =
-        read_source_with(&config, folder.path(), None, Some(&bearer("ghp_s3cret"))).unwrap();
+        read_source_with(&config, folder.path(), None, Some(bearer("ghp_s3cret"))).unwrap();
     assert_eq!(ids(&result.records), (1..=7).collect::<Vec<_>>());
     let pages: Vec<String> = api
         .requests
@@ -275,7 +275,7 @@ fn a_refused_token_is_a_clear_error_without_the_token() {
         &config,
         folder.path(),
         None,
-        Some(&bearer("ghp_wrong_s3cret")),
+        Some(bearer("ghp_wrong_s3cret")),
     )
     .err()
     .unwrap();
@@ -377,7 +377,7 @@ fn a_server_that_keeps_failing_gives_up_after_the_attempts_with_the_reason() {
 fn offset_pagination_reads_incrementally_and_keeps_the_key_out_of_messages() {
     let api = server(25, vec![]);
     let base = serve(router(&api));
-    let key = FixedCredential {
+    let key: Arc<dyn sluice_core::credential::CredentialAccess> = Arc::new(FixedCredential {
         kind: super::auth::API_KEY,
         values: vec![
             ("placement", "query".into()),
@@ -392,7 +392,7 @@ fn offset_pagination_reads_incrementally_and_keeps_the_key_out_of_messages() {
         "incremental": {"cursor_field": "updated_at", "param": "updated_after"},
     }));
     let folder = tempfile::tempdir().unwrap();
-    let mut first = read_source_with(&config, folder.path(), None, Some(&key)).unwrap();
+    let mut first = read_source_with(&config, folder.path(), None, Some(key.clone())).unwrap();
     assert_eq!(ids(&first.records), (1..=25).collect::<Vec<_>>());
     let state = first
         .output
@@ -401,7 +401,7 @@ fn offset_pagination_reads_incrementally_and_keeps_the_key_out_of_messages() {
     assert_eq!(state, json!({"cursor": "2026-11-25T10:00:00Z"}));
 
     // The next run asks only for what is newer, and gets nothing when nothing changed.
-    let mut again = read_source_with(&config, folder.path(), Some(&state), Some(&key)).unwrap();
+    let mut again = read_source_with(&config, folder.path(), Some(&state), Some(key.clone())).unwrap();
     assert!(again.records.is_empty());
     assert_eq!(
         again.output.take_checkpoint_for_test(),
@@ -422,7 +422,7 @@ fn offset_pagination_reads_incrementally_and_keeps_the_key_out_of_messages() {
             ("key", "wr0ng-k3y".into()),
         ],
     };
-    let error = read_source_with(&config, folder.path(), None, Some(&wrong))
+    let error = read_source_with(&config, folder.path(), None, Some(wrong))
         .err()
         .unwrap();
     assert!(
@@ -458,7 +458,7 @@ fn page_numbers_stop_at_an_empty_page_and_max_pages_caps_the_run() {
     }));
     let folder = tempfile::tempdir().unwrap();
     let result =
-        read_source_with(&by_number, folder.path(), None, Some(&bearer("ghp_s3cret"))).unwrap();
+        read_source_with(&by_number, folder.path(), None, Some(bearer("ghp_s3cret"))).unwrap();
     assert_eq!(ids(&result.records), [1, 2, 3, 4, 5]);
     assert_eq!(
         api.requests.lock().unwrap().len(),
@@ -472,6 +472,6 @@ fn page_numbers_stop_at_an_empty_page_and_max_pages_caps_the_run() {
         "max_pages": 2,
     }));
     let result =
-        read_source_with(&capped, folder.path(), None, Some(&bearer("ghp_s3cret"))).unwrap();
+        read_source_with(&capped, folder.path(), None, Some(bearer("ghp_s3cret"))).unwrap();
     assert_eq!(ids(&result.records), [1, 2]);
 }

@@ -92,7 +92,7 @@ pub struct BuildContext<'run> {
     /// For sources: the sync state the last successful run committed.
     pub state: Option<&'run serde_json::Value>,
     /// The credential the node names, with its secrets, when it names one.
-    pub credential: Option<&'run dyn crate::credential::CredentialAccess>,
+    pub credential: Option<std::sync::Arc<dyn crate::credential::CredentialAccess>>,
     /// Whether this is a preview: sinks are not built, sources may take shortcuts.
     pub preview: bool,
 }

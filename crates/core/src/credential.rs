@@ -5,7 +5,7 @@
 use std::fmt;
 
 /// "Test connection": proves a credential works (a line saying how), or says why it does not.
-pub type CredentialTest = fn(&dyn CredentialAccess) -> Result<String, String>;
+pub type CredentialTest = fn(std::sync::Arc<dyn CredentialAccess>) -> Result<String, String>;
 
 /// A kind of credential a connector can use, e.g. a bearer token.
 #[derive(Clone)]
@@ -31,6 +31,16 @@ impl fmt::Debug for CredentialType {
 }
 
 impl CredentialType {
+    /// The fields Sluice maintains itself (tokens, expiry), marked `"x-sluice-managed": true`:
+    /// not entered by people, kept across edits.
+    pub fn managed_fields(&self) -> Vec<String> {
+        self.fields()
+            .into_iter()
+            .filter(|(_, property)| property["x-sluice-managed"] == serde_json::Value::Bool(true))
+            .map(|(name, _)| name)
+            .collect()
+    }
+
     /// The names of the fields that are secrets.
     pub fn secret_fields(&self) -> Vec<String> {
         self.fields()
@@ -76,4 +86,13 @@ pub trait CredentialAccess: Send + Sync + fmt::Debug {
     fn kind(&self) -> &str;
     /// A field's value (secret or not); `None` when it is not set.
     fn field(&self, name: &str) -> Option<String>;
+    /// For OAuth2 credentials: a valid access token, refreshed ahead of expiry. `rejected` is
+    /// the token the API just refused (a 401): a new one is fetched once.
+    fn access_token(&self, rejected: Option<&str>) -> Result<String, String> {
+        let _ = rejected;
+        Err(format!(
+            "the credential '{}' is not an OAuth2 credential",
+            self.name()
+        ))
+    }
 }

@@ -220,6 +220,17 @@ impl Sluice {
         }
         let credential_type = self.credential_type(&input.kind)?;
         let secret_fields = credential_type.secret_fields();
+        let managed = credential_type.managed_fields();
+        if let Some(field) = input
+            .fields
+            .keys()
+            .chain(input.secrets.keys())
+            .find(|field| managed.contains(field))
+        {
+            return Err(Error::Credential(format!(
+                "'{field}' is kept by Sluice itself (connect the credential to set it)"
+            )));
+        }
         let known: Vec<String> = credential_type
             .fields()
             .into_iter()
@@ -250,6 +261,13 @@ impl Sluice {
             _ => Vec::new(),
         };
         let mut fields = Map::new();
+        if let Some(existing) = existing.as_ref().filter(|_| same_kind) {
+            for field in &managed {
+                if let Some(value) = existing.fields.get(field) {
+                    fields.insert(field.clone(), value.clone());
+                }
+            }
+        }
         for (field, value) in input.fields {
             let blank =
                 matches!(&value, Value::String(text) if text.trim().is_empty()) || value.is_null();
@@ -403,7 +421,7 @@ impl Sluice {
             )));
         };
         let access = self.resolve_credential(stored)?;
-        test(access.as_ref()).map_err(Error::Credential)
+        test(access).map_err(Error::Credential)
     }
 
     /// The credential with its secrets, for a run.
@@ -413,6 +431,15 @@ impl Sluice {
             .iter()
             .map(|(field, value)| (field.clone(), text_of(value)))
             .collect();
+        if stored.kind == crate::oauth::OAUTH2 {
+            // Tokens are fetched (and refreshed) when a request needs one.
+            return Ok(Arc::new(crate::oauth::OAuthCredential {
+                sluice: self.clone(),
+                id: stored.id,
+                name: stored.name,
+                fields: values,
+            }));
+        }
         let secret_fields = self
             .registry()
             .credential_type(&stored.kind)

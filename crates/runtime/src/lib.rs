@@ -7,6 +7,7 @@ mod error;
 mod examples;
 mod flows;
 mod home;
+mod oauth;
 mod runs;
 mod scheduler;
 pub mod secrets;
@@ -46,6 +47,8 @@ pub struct Sluice {
     schedule_changes: Arc<tokio::sync::Notify>,
     /// Where credential secrets live (the OS keychain unless `SLUICE_SECRETS` says otherwise).
     secrets: Arc<dyn secrets::SecretStore>,
+    /// One lock per OAuth2 credential: refreshes never race.
+    token_locks: oauth::TokenLocks,
 }
 
 impl Sluice {
@@ -75,6 +78,7 @@ impl Sluice {
             active_runs: Default::default(),
             schedule_changes: Default::default(),
             secrets,
+            token_locks: Default::default(),
         })
     }
 

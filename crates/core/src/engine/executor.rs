@@ -281,10 +281,7 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
                 base_dir: request.base_dir,
                 expressions: &expressions,
                 state: request.states.get(&node.id),
-                credential: request
-                    .credentials
-                    .get(&node.id)
-                    .map(|access| access.as_ref()),
+                credential: request.credentials.get(&node.id).cloned(),
                 preview: options.dry_run,
             };
             let decision = match component {
