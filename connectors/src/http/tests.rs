@@ -233,11 +233,11 @@ fn ids(records: &[sluice_core::Record]) -> Vec<i64> {
         .collect()
 }
 
-fn bearer(token: &str) -> FixedCredential {
-    FixedCredential {
+fn bearer(token: &str) -> Arc<dyn sluice_core::credential::CredentialAccess> {
+    Arc::new(FixedCredential {
         kind: super::auth::BEARER,
         values: vec![("token", token.to_string())],
-    }
+    })
 }
 
 #[test]
@@ -384,7 +384,7 @@ fn offset_pagination_reads_incrementally_and_keeps_the_key_out_of_messages() {
             ("parameter", "api_key".into()),
             ("key", "k3y-s3cret".into()),
         ],
-    };
+    });
     let config = read_config(json!({
         "url": format!("{base}/records"),
         "records": "$.results[*]",
@@ -401,7 +401,8 @@ fn offset_pagination_reads_incrementally_and_keeps_the_key_out_of_messages() {
     assert_eq!(state, json!({"cursor": "2026-11-25T10:00:00Z"}));
 
     // The next run asks only for what is newer, and gets nothing when nothing changed.
-    let mut again = read_source_with(&config, folder.path(), Some(&state), Some(key.clone())).unwrap();
+    let mut again =
+        read_source_with(&config, folder.path(), Some(&state), Some(key.clone())).unwrap();
     assert!(again.records.is_empty());
     assert_eq!(
         again.output.take_checkpoint_for_test(),
@@ -414,14 +415,14 @@ fn offset_pagination_reads_incrementally_and_keeps_the_key_out_of_messages() {
     );
 
     // A wrong key: a clear error, the URL shown with the key masked.
-    let wrong = FixedCredential {
+    let wrong: Arc<dyn sluice_core::credential::CredentialAccess> = Arc::new(FixedCredential {
         kind: super::auth::API_KEY,
         values: vec![
             ("placement", "query".into()),
             ("parameter", "api_key".into()),
             ("key", "wr0ng-k3y".into()),
         ],
-    };
+    });
     let error = read_source_with(&config, folder.path(), None, Some(wrong))
         .err()
         .unwrap();
