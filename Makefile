@@ -13,7 +13,7 @@ STUDIO_FEATURES := --features sluice-studio/custom-protocol
 BUILD_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev \
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev
 TEST_PACKAGES := xvfb xauth imagemagick webkit2gtk-driver dbus-x11 dbus-daemon fonts-dejavu-core python3 python3-xlib \
-  gnome-keyring libsecret-tools
+  gnome-keyring libsecret-tools xdg-utils curl
 
 .PHONY: run test bench bench-engine bench-studio bench-tray bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
 

@@ -247,3 +247,36 @@ pub async fn test_credential(sluice: State<'_, Sluice>, name: String) -> Answer<
         .map_err(|error| error.to_string())?
         .map_err(message)
 }
+
+/// How long Connect waits for the person to sign in in the browser.
+const SIGN_IN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+#[tauri::command]
+pub async fn connect_oauth2(
+    app: AppHandle,
+    sluice: State<'_, Sluice>,
+    name: String,
+) -> Answer<CredentialInfo> {
+    use tauri_plugin_opener::OpenerExt;
+    let sluice = sluice.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let open_browser = |url: &str| {
+            app.opener()
+                .open_url(url, None::<&str>)
+                .map_err(|error| format!("{error}; open this address yourself: {url}"))
+        };
+        sluice.connect_oauth2(&name, &open_browser, SIGN_IN_PATIENCE)
+    })
+    .await
+    .map_err(|error| error.to_string())?
+    .map_err(message)
+}
+
+#[tauri::command]
+pub async fn disconnect_oauth2(sluice: State<'_, Sluice>, name: String) -> Answer<()> {
+    let sluice = sluice.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || sluice.disconnect_oauth2(&name))
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(message)
+}

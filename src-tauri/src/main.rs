@@ -33,6 +33,8 @@ fn main() {
             },
         ))
         .plugin(tauri_plugin_dialog::init())
+        // Opens the system browser for OAuth2 sign-in (from Rust only; the UI cannot call it).
+        .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
@@ -117,6 +119,8 @@ fn main() {
             commands::save_credential,
             commands::remove_credential,
             commands::test_credential,
+            commands::connect_oauth2,
+            commands::disconnect_oauth2,
         ])
         .build(tauri::generate_context!());
     match result {

@@ -114,3 +114,51 @@ test("a credential made in the studio lives in the keychain and is used by a nod
     if (fs.existsSync(stored)) assert.ok(!fs.readFileSync(stored).includes(Buffer.from(token)), `the token is not in ${file}`);
   }
 });
+
+test("an OAuth2 credential connects through the browser and a node uses it", async () => {
+  // The strict test authorization server of tests/oauth/server.mjs, with its API.
+  const auth = spawn("node", [path.resolve("tests/oauth/server.mjs")], { stdio: ["pipe", "pipe", "ignore"], env: { ...process.env, TOKEN_TTL: "3600" } });
+  try {
+    const started = await new Promise((resolve) => auth.stdout.once("data", (chunk) => resolve(JSON.parse(String(chunk).split("\n")[0]))));
+    await browser.refresh();
+    await (await byTest("credentials-open")).click();
+    await (await byTest("credential-add")).click();
+    await (await byTest("credential-name")).setValue("Provider");
+    await (await byTest("credential-kind")).selectByAttribute("value", "oauth2");
+    await (await byTest("credential-field-authorization_url")).setValue(`${started.issuer}/authorize`);
+    await (await byTest("credential-field-token_url")).setValue(`${started.issuer}/token`);
+    await (await byTest("credential-field-client_id")).setValue("sluice-desktop");
+    await (await byTest("credential-secret-client_secret")).setValue("client-s3cret");
+    await (await byTest("credential-save")).click();
+    const row = await browser.$('tr[data-credential="Provider"]');
+    await browser.waitUntil(async () => (await row.getText()).includes("not connected"), { timeout: 10000 });
+    await (await row.$('[data-testid="credential-connect"]')).click();
+    await browser.waitUntil(async () => /connected, token until/.test(await (await row.$('[data-testid="credential-secrets"]')).getText()), {
+      timeout: 20000,
+      timeoutMsg: `the credential did not connect: ${await row.getText()}`,
+    });
+    await shot("oauth-connected");
+
+    // A node uses it: every item of the protected API arrives.
+    const document = await invoke("create_flow", { name: "Items over OAuth2" });
+    const out = path.join(work, "oauth-items.ndjson");
+    const flow = {
+      ...document.flow,
+      nodes: [
+        { id: "items", type: "http.read", credential: "Provider", config: { url: `${started.api}/api/items`, pagination: { type: "link_header" } } },
+        { id: "save", type: "json.write", config: { path: out } },
+      ],
+      edges: [{ from: "items", to: "save" }],
+    };
+    await invoke("save_flow", { flow });
+    const runId = await invoke("run_flow", { id: flow.id });
+    await browser.waitUntil(async () => (await invoke("run_detail", { runId })).run.status !== "running", { timeout: 20000 });
+    const detail = await invoke("run_detail", { runId });
+    assert.equal(detail.run.status, "succeeded", JSON.stringify(detail.logs));
+    assert.equal(fs.readFileSync(out, "utf8").trim().split("\n").length, 7);
+    const page = await browser.execute(() => document.documentElement.outerHTML);
+    assert.ok(!page.includes("client-s3cret"), "the client secret is not in the page");
+  } finally {
+    auth.kill();
+  }
+});

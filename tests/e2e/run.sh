@@ -48,6 +48,9 @@ export SLUICE_UPDATE_PUBKEY="$(cat "$SLUICE_E2E_HOME/update.key.pub")"
 export SLUICE_E2E_UPDATE_PORT=$((20000 + RANDOM % 20000))
 export SLUICE_UPDATE_ENDPOINT="http://127.0.0.1:$SLUICE_E2E_UPDATE_PORT/studio/{{target}}/{{arch}}/{{current_version}}"
 
+# OAuth2 sign-in opens "the browser" through xdg-open, which runs $BROWSER.
+export BROWSER="$root/tests/e2e/browser.sh"
+
 HOME="$SLUICE_E2E_USER_HOME" tauri-driver --port 4444 >"$SLUICE_E2E_HOME/tauri-driver.log" 2>&1 &
 driver=$!
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done

@@ -53,6 +53,8 @@ export const api = {
     invoke<CredentialInfo>("save_credential", { input, editing }),
   removeCredential: (name: string) => invoke<string[]>("remove_credential", { name }),
   testCredential: (name: string) => invoke<string>("test_credential", { name }),
+  connectOAuth2: (name: string) => invoke<CredentialInfo>("connect_oauth2", { name }),
+  disconnectOAuth2: (name: string) => invoke<void>("disconnect_oauth2", { name }),
   updateStatus: () => invoke<UpdateStatus>("update_status"),
   takeUpdatesRequest: () => invoke<boolean>("take_updates_request"),
   checkForUpdates: () => invoke<UpdateStatus>("check_for_updates"),

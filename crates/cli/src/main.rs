@@ -182,6 +182,11 @@ enum CredentialsCommand {
     },
     /// Check that a credential works (Test connection).
     Test { name: String },
+    /// Connect an OAuth2 credential: sign in in the browser (the address is also printed), or
+    /// fetch a token with the client credentials grant.
+    Connect { name: String },
+    /// Disconnect an OAuth2 credential: revoke its tokens where the provider allows, forget them.
+    Disconnect { name: String },
     /// Delete a credential and its secrets.
     Remove { name: String },
 }
@@ -651,6 +656,35 @@ async fn credentials(
                 Err(error) => return Err(error.into()),
             }
         }
+        CredentialsCommand::Connect { name } => {
+            let connector = sluice.clone();
+            let connected = tokio::task::spawn_blocking(move || {
+                connector.connect_oauth2(
+                    &name,
+                    &open_in_browser,
+                    std::time::Duration::from_secs(300),
+                )
+            })
+            .await
+            .map_err(|error| Failure {
+                code: 1,
+                message: format!("connecting stopped unexpectedly: {error}"),
+            })??;
+            output::credential_saved(&connected, sluice.secrets().describe().as_str(), json);
+        }
+        CredentialsCommand::Disconnect { name } => {
+            let disconnector = sluice.clone();
+            let target = name.clone();
+            tokio::task::spawn_blocking(move || disconnector.disconnect_oauth2(&target))
+                .await
+                .map_err(|error| Failure {
+                    code: 1,
+                    message: format!("disconnecting stopped unexpectedly: {error}"),
+                })??;
+            if !json {
+                println!("disconnected '{name}': its tokens are revoked and forgotten");
+            }
+        }
         CredentialsCommand::Remove { name } => {
             let used_by = sluice.remove_credential(&name)?;
             if !json {
@@ -665,4 +699,25 @@ async fn credentials(
         }
     }
     Ok(0)
+}
+
+/// Prints the sign-in address and asks the system to open it in the browser.
+fn open_in_browser(url: &str) -> Result<(), String> {
+    eprintln!(
+        "Sign in to connect the credential; if no browser opens, open this address:\n  {url}"
+    );
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(target_os = "windows") {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    // A missing opener is fine: the address is printed.
+    let _ = std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    Ok(())
 }

@@ -5,7 +5,7 @@ import { api, errorText } from "../api";
 import type { CredentialInfo } from "../bindings/CredentialInfo";
 import type { CredentialTypeInfo } from "../bindings/CredentialTypeInfo";
 
-type Property = { title?: string; description?: string; enum?: string[]; default?: unknown; writeOnly?: boolean };
+type Property = { title?: string; description?: string; enum?: string[]; default?: unknown; writeOnly?: boolean; "x-sluice-managed"?: boolean };
 
 type Props = {
   /** The credential being edited; absent to add one. */
@@ -44,7 +44,9 @@ export function CredentialForm({ editing, kinds, onSaved, onCancel }: Props) {
     setProblem(null);
     try {
       const nonEmpty = Object.fromEntries(Object.entries(secrets).filter(([, value]) => value !== ""));
-      const saved = await api.saveCredential({ name, kind, fields, secrets: nonEmpty }, editing?.name ?? null);
+      const managed = Object.entries(properties).filter(([, property]) => property["x-sluice-managed"]).map(([field]) => field);
+      const entered = Object.fromEntries(Object.entries(fields).filter(([field]) => !managed.includes(field)));
+      const saved = await api.saveCredential({ name, kind, fields: entered, secrets: nonEmpty }, editing?.name ?? null);
       setSecrets({});
       onSaved(saved);
     } catch (error) {
@@ -79,7 +81,7 @@ export function CredentialForm({ editing, kinds, onSaved, onCancel }: Props) {
           </select>
           {type && <span className="help">{type.description}</span>}
         </label>
-        {Object.entries(properties).map(([field, property]) => {
+        {Object.entries(properties).filter(([, property]) => !property["x-sluice-managed"]).map(([field, property]) => {
           const secret = type?.secret_fields.includes(field);
           const stored = editing?.secrets_set.includes(field);
           const label = `${property.title ?? field}${required.includes(field) ? "" : " (optional)"}`;

@@ -50,13 +50,54 @@ export function CredentialsView({ onClose }: Props) {
               <tr key={credential.id} data-credential={credential.name}>
                 <td>{credential.name}</td>
                 <td>{credential.title}</td>
-                <td>{credential.secrets_set.length ? credential.secrets_set.join(", ") + " stored" : <span className="muted">none</span>}</td>
+                <td data-testid="credential-secrets">
+                  {credential.kind === "oauth2"
+                    ? credential.secrets_set.includes("access_token")
+                      ? `connected${credential.fields.expires_at ? `, token until ${new Date(String(credential.fields.expires_at)).toLocaleTimeString()}` : ""}`
+                      : "not connected"
+                    : credential.secrets_set.length
+                      ? credential.secrets_set.join(", ") + " stored"
+                      : <span className="muted">none</span>}
+                </td>
                 <td>{credential.used_by.length ? credential.used_by.join(", ") : <span className="muted">no flow</span>}</td>
                 <td className="actions">
                   {results[credential.name] && (
                     <span className={results[credential.name].ok ? "status succeeded" : "status failed"} data-testid="credential-test-result">
                       {results[credential.name].text}
                     </span>
+                  )}
+                  {credential.kind === "oauth2" && (
+                    <button
+                      data-testid="credential-connect"
+                      onClick={async () => {
+                        setResults({ ...results, [credential.name]: { ok: true, text: "Finish signing in in your browser…" } });
+                        try {
+                          await api.connectOAuth2(credential.name);
+                          setResults((current) => ({ ...current, [credential.name]: { ok: true, text: "Connected" } }));
+                        } catch (error) {
+                          setResults((current) => ({ ...current, [credential.name]: { ok: false, text: errorText(error) } }));
+                        }
+                        refresh();
+                      }}
+                    >
+                      {credential.secrets_set.includes("access_token") ? "Reconnect" : "Connect"}
+                    </button>
+                  )}
+                  {credential.kind === "oauth2" && credential.secrets_set.includes("access_token") && (
+                    <button
+                      data-testid="credential-disconnect"
+                      onClick={async () => {
+                        try {
+                          await api.disconnectOAuth2(credential.name);
+                          setResults((current) => ({ ...current, [credential.name]: { ok: true, text: "Disconnected" } }));
+                        } catch (error) {
+                          setResults((current) => ({ ...current, [credential.name]: { ok: false, text: errorText(error) } }));
+                        }
+                        refresh();
+                      }}
+                    >
+                      Disconnect
+                    </button>
                   )}
                   <button onClick={() => test(credential.name)} data-testid="credential-test">Test connection</button>
                   <button onClick={() => setEditing(credential)}>Edit</button>
