@@ -29,6 +29,11 @@ fn sample_config(component: &str) -> serde_json::Value {
             "pagination": {"type": "cursor", "cursor": "$.meta.next", "param": "cursor"},
             "incremental": {"cursor_field": "updated_at", "param": "updated_after"}
         }),
+        "http.request" => json!({
+            "url": "https://api.example.com/customers/{{ id }}",
+            "response_field": "customer",
+            "concurrency": 2
+        }),
         other => panic!("add a sample config for `{other}` to tests/tests/components.rs"),
     }
 }

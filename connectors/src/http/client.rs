@@ -35,14 +35,16 @@ pub struct Response {
     pub shown_url: String,
 }
 
-/// A blocking HTTP client for one node's run.
-#[derive(Debug)]
+/// A blocking HTTP client for one node's run. Clones share the connection pool and the
+/// rate limit, so a node's workers together keep to `requests_per_second`.
+#[derive(Debug, Clone)]
 pub struct HttpClient {
     client: Client,
     auth: Auth,
     retry: RetryPolicy,
     min_interval: Option<Duration>,
-    last_request: Option<Instant>,
+    /// When the next request may go out (shared by clones).
+    next_slot: std::sync::Arc<std::sync::Mutex<Option<Instant>>>,
     jitter: u64,
 }
 
@@ -79,7 +81,7 @@ impl HttpClient {
             auth,
             retry,
             min_interval,
-            last_request: None,
+            next_slot: Default::default(),
             jitter: seed,
         })
     }
@@ -125,7 +127,6 @@ impl HttpClient {
                     .header("Content-Type", "application/json")
                     .body(body.to_string());
             }
-            self.last_request = Some(Instant::now());
             let retry_after = match request.send() {
                 Ok(response) => {
                     let status = response.status();
@@ -193,6 +194,17 @@ impl HttpClient {
         )))
     }
 
+    /// A copy for another worker thread, with its own jitter.
+    pub fn worker(&self, index: u64) -> HttpClient {
+        let mut worker = self.clone();
+        worker.jitter = worker
+            .jitter
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(index * 2 + 1)
+            | 1;
+        worker
+    }
+
     /// Exponential backoff with "full jitter": a random wait between half and all of
     /// `initial × 2^(attempt-1)`, at most `max_backoff`.
     fn backoff(&mut self, attempt: u32) -> Duration {
@@ -209,12 +221,21 @@ impl HttpClient {
         ceiling.mul_f64(fraction)
     }
 
+    /// Takes the next free slot under the rate limit and waits for it.
     fn wait_for_rate_limit(&self, should_stop: &dyn Fn() -> bool) -> Result<(), ComponentError> {
-        if let (Some(interval), Some(last)) = (self.min_interval, self.last_request) {
-            let elapsed = last.elapsed();
-            if elapsed < interval {
-                sleep_unless_stopped(interval - elapsed, should_stop)?;
-            }
+        let Some(interval) = self.min_interval else {
+            return Ok(());
+        };
+        let slot = {
+            let mut next = self.next_slot.lock().expect("rate limit lock");
+            let now = Instant::now();
+            let slot = next.map_or(now, |next| next.max(now));
+            *next = Some(slot + interval);
+            slot
+        };
+        let wait = slot.saturating_duration_since(Instant::now());
+        if !wait.is_zero() {
+            sleep_unless_stopped(wait, should_stop)?;
         }
         Ok(())
     }

@@ -1,23 +1,41 @@
-//! HTTP APIs: `http.read` (a paginated JSON API as a source) with the credential types requests
-//! authenticate with (API key, bearer token, basic, OAuth2), retries, rate limits and incremental reads.
+//! HTTP APIs: `http.read` (a paginated JSON API as a source) and `http.request` (one request per
+//! record), with the credential types requests authenticate with (API key, bearer token, basic,
+//! OAuth2), retries, rate limits and incremental reads.
 
 mod auth;
 mod client;
 mod read;
+mod request;
 #[cfg(test)]
 mod tests;
 
 pub use auth::credential_types;
 pub use read::HttpReadConfig;
+pub use request::HttpRequestConfig;
 
 use sluice_core::registry::ComponentDescriptor;
 
 pub fn descriptors() -> Vec<ComponentDescriptor> {
-    vec![ComponentDescriptor::source::<HttpReadConfig>(
+    let read = ComponentDescriptor::source::<HttpReadConfig>(
         "http.read",
         "Read HTTP API",
         "APIs",
         "Reads records from a JSON API page by page: pagination, authentication, retries, rate limits, incremental reads.",
-    )
-    .with_credentials(&[auth::API_KEY, auth::BEARER, auth::BASIC, auth::OAUTH2])]
+    );
+    let request = ComponentDescriptor::transform::<HttpRequestConfig>(
+        "http.request",
+        "HTTP request",
+        "Sends one request per record — to look records up in an API (the response is added) or to send them to one (as the last node).",
+    );
+    vec![
+        read.with_credentials(CREDENTIALS),
+        ComponentDescriptor {
+            category: "APIs",
+            ..request
+        }
+        .with_credentials(CREDENTIALS)
+        .ending_flows(),
+    ]
 }
+
+const CREDENTIALS: &[&str] = &[auth::API_KEY, auth::BEARER, auth::BASIC, auth::OAUTH2];

@@ -476,3 +476,139 @@ fn page_numbers_stop_at_an_empty_page_and_max_pages_caps_the_run() {
         read_source_with(&capped, folder.path(), None, Some(bearer("ghp_s3cret"))).unwrap();
     assert_eq!(ids(&result.records), [1, 2]);
 }
+
+/// A CRM-like API for `http.request`: `GET /customers/{id}` (404 for unknown ids) needing an
+/// `X-API-Key`, and `POST /events` that records what it receives.
+#[derive(Default)]
+struct Crm {
+    events: Mutex<Vec<Value>>,
+    failures: Mutex<Vec<StatusCode>>,
+}
+
+async fn customer(
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<u64>,
+) -> Response {
+    if headers
+        .get("x-api-key")
+        .and_then(|value| value.to_str().ok())
+        != Some("crm-k3y")
+    {
+        return (StatusCode::UNAUTHORIZED, "{}").into_response();
+    }
+    if id == 4 {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": "no such customer"})),
+        )
+            .into_response();
+    }
+    // Slower answers for lower ids: responses arrive out of order.
+    tokio::time::sleep(std::time::Duration::from_millis(60 - id * 10)).await;
+    axum::Json(json!({"id": id, "tier": if id % 2 == 0 { "gold" } else { "silver" }}))
+        .into_response()
+}
+
+async fn event(State(crm): State<Arc<Crm>>, axum::Json(body): axum::Json<Value>) -> Response {
+    let failure = {
+        let mut failures = crm.failures.lock().unwrap();
+        if failures.is_empty() {
+            None
+        } else {
+            Some(failures.remove(0))
+        }
+    };
+    if let Some(status) = failure {
+        return status.into_response();
+    }
+    crm.events.lock().unwrap().push(body);
+    (StatusCode::ACCEPTED, axum::Json(json!({"accepted": true}))).into_response()
+}
+
+fn run_request(
+    config: &super::HttpRequestConfig,
+    credential: Option<Arc<dyn sluice_core::credential::CredentialAccess>>,
+    input: Vec<sluice_core::Record>,
+) -> (Vec<sluice_core::Record>, Vec<sluice_core::Record>) {
+    use sluice_core::component::TransformConfig;
+    let folder = tempfile::tempdir().unwrap();
+    crate::testing::with_context(folder.path(), None, credential, |context| {
+        let mut output =
+            sluice_core::engine::Output::for_test(&["out"], sluice_core::OnError::Route);
+        let mut transform = config.build(context).unwrap();
+        transform.transform(input, &mut output).unwrap();
+        (output.take("out"), output.take("error"))
+    })
+}
+
+#[test]
+fn http_request_enriches_records_in_order_and_rejects_the_ones_that_fail() {
+    let base = serve(Router::new().route("/customers/{id}", get(customer)));
+    let config: super::HttpRequestConfig = serde_json::from_value(json!({
+        "url": format!("{base}/customers/{{{{ id }}}}"),
+        "response_field": "crm",
+        "concurrency": 3,
+    }))
+    .unwrap();
+    let key: Arc<dyn sluice_core::credential::CredentialAccess> = Arc::new(FixedCredential {
+        kind: super::auth::API_KEY,
+        values: vec![("key", "crm-k3y".into())],
+    });
+    let input =
+        crate::testing::records(json!([{"id": 1}, {"id": 2}, {"id": 3}, {"id": 4}, {"id": 5}]));
+    let (enriched, rejected) = run_request(&config, Some(key), input);
+    assert_eq!(ids(&enriched), [1, 2, 3, 5], "in input order");
+    assert_eq!(enriched[1]["crm"]["tier"], "gold");
+    assert_eq!(rejected.len(), 1);
+    let problem = rejected[0]["_error"].as_str().unwrap();
+    assert!(
+        problem.contains("404 Not Found") && problem.contains("/customers/4"),
+        "{problem}"
+    );
+    assert!(!problem.contains("crm-k3y"));
+}
+
+#[test]
+fn http_request_sends_every_record_once_through_server_errors() {
+    let crm = Arc::new(Crm::default());
+    crm.failures
+        .lock()
+        .unwrap()
+        .extend([StatusCode::SERVICE_UNAVAILABLE, StatusCode::BAD_GATEWAY]);
+    let base = serve(
+        Router::new()
+            .route("/events", axum::routing::post(event))
+            .with_state(crm.clone()),
+    );
+    let config: super::HttpRequestConfig = serde_json::from_value(json!({
+        "url": format!("{base}/events"),
+        "method": "POST",
+        "response_field": "",
+        "concurrency": 2,
+        "requests_per_second": 200,
+        "attempts": 4,
+    }))
+    .unwrap();
+    let input = crate::testing::records(json!(
+        (1..=12)
+            .map(|id| json!({"id": id, "kind": "signup"}))
+            .collect::<Vec<_>>()
+    ));
+    let (sent, rejected) = run_request(&config, None, input);
+    assert!(rejected.is_empty(), "{rejected:?}");
+    assert_eq!(sent.len(), 12);
+    assert!(sent.iter().all(|record| !record.contains_key("response")));
+    let mut received: Vec<i64> = crm
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|event| event["id"].as_i64().unwrap())
+        .collect();
+    received.sort();
+    assert_eq!(
+        received,
+        (1..=12).collect::<Vec<_>>(),
+        "each record arrived exactly once"
+    );
+}

@@ -34,6 +34,8 @@ pub struct ComponentDescriptor {
     pub normalize: fn(serde_json::Value) -> Result<serde_json::Value, ConfigError>,
     /// The credential types its node's `credential` may name (none: it takes no credential).
     pub credential_kinds: &'static [&'static str],
+    /// A transform whose effect is outside the flow (a request sent) may be the last node.
+    pub may_end_flow: bool,
 }
 
 impl std::fmt::Debug for ComponentDescriptor {
@@ -45,6 +47,12 @@ impl std::fmt::Debug for ComponentDescriptor {
 }
 
 impl ComponentDescriptor {
+    /// The same transform, allowed to be the last node of a flow (its effect is elsewhere).
+    pub fn ending_flows(mut self) -> Self {
+        self.may_end_flow = true;
+        self
+    }
+
     /// The same node type, taking a credential of one of `kinds`.
     pub fn with_credentials(mut self, kinds: &'static [&'static str]) -> Self {
         self.credential_kinds = kinds;
@@ -73,6 +81,7 @@ impl ComponentDescriptor {
             parse: parse::<C>,
             normalize: normalize::<C>,
             credential_kinds: &[],
+            may_end_flow: false,
         }
     }
 
@@ -99,6 +108,7 @@ impl ComponentDescriptor {
             parse: parse::<C>,
             normalize: normalize::<C>,
             credential_kinds: &[],
+            may_end_flow: false,
         }
     }
 
@@ -124,6 +134,7 @@ impl ComponentDescriptor {
             parse: parse::<C>,
             normalize: normalize::<C>,
             credential_kinds: &[],
+            may_end_flow: false,
         }
     }
 }

@@ -277,11 +277,19 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
             ComponentKind::Transform if !has_input => {
                 checker.node_problem(&node.id, None, "nothing flows into this transform; connect a source to it")
             }
-            ComponentKind::Transform if !has_output => checker.node_problem(
+            ComponentKind::Transform
+                if !has_output
+                    && !checker
+                        .registry
+                        .get(&node.component)
+                        .is_some_and(|descriptor| descriptor.may_end_flow) =>
+            {
+                checker.node_problem(
                 &node.id,
                 None,
-                "this transform's records go nowhere; connect it to a destination",
-            ),
+                    "this transform's records go nowhere; connect it to a destination",
+                )
+            }
             ComponentKind::Sink if !has_input => {
                 checker.node_problem(&node.id, None, "nothing flows into this destination; connect a source to it")
             }
