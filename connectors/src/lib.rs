@@ -9,5 +9,6 @@ mod registry;
 mod sqlite;
 #[cfg(test)]
 mod testing;
+pub mod webhook;
 
 pub use registry::registry;

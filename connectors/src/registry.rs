@@ -11,6 +11,7 @@ pub fn registry() -> Registry {
         crate::json::descriptors(),
         crate::sqlite::descriptors(),
         crate::http::descriptors(),
+        crate::webhook::descriptors(),
     ]
     .into_iter()
     .flatten()

@@ -22,6 +22,7 @@ pub fn with_context<T>(
         expressions: &expressions,
         state,
         credential,
+        inbox: None,
         preview: false,
     };
     body(&context)

@@ -280,3 +280,12 @@ pub async fn disconnect_oauth2(sluice: State<'_, Sluice>, name: String) -> Answe
         .map_err(|error| error.to_string())?
         .map_err(message)
 }
+
+#[tauri::command]
+pub async fn webhook_url(sluice: State<'_, Sluice>, flow: String) -> Answer<String> {
+    let sluice = sluice.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || sluice.webhook_url(&flow))
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(message)
+}

@@ -59,8 +59,10 @@ fn main() {
                     tray::refresh(&events);
                 }
             });
-            let scheduler =
-                tauri::async_runtime::block_on(async { sluice.start_scheduler(Some(observer)) });
+            let scheduler = tauri::async_runtime::block_on(async {
+                sluice.start_webhook_server(Some(observer.clone())).await;
+                sluice.start_scheduler(Some(observer))
+            });
             app.manage(updates::Updates::new(app.handle()));
             tray::install(app.handle(), &sluice)?;
             updates::check_periodically(app.handle());
@@ -121,6 +123,7 @@ fn main() {
             commands::test_credential,
             commands::connect_oauth2,
             commands::disconnect_oauth2,
+            commands::webhook_url,
         ])
         .build(tauri::generate_context!());
     match result {

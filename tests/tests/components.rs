@@ -34,6 +34,7 @@ fn sample_config(component: &str) -> serde_json::Value {
             "response_field": "customer",
             "concurrency": 2
         }),
+        "webhook" => json!({"idle_seconds": 5, "max_body_bytes": 65536}),
         other => panic!("add a sample config for `{other}` to tests/tests/components.rs"),
     }
 }

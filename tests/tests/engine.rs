@@ -29,6 +29,7 @@ fn run_with(
             base_dir,
             states: &HashMap::new(),
             credentials: &HashMap::new(),
+            inbox: None,
             started_at: chrono_now(),
             control,
             events: None,
@@ -362,6 +363,7 @@ fn cancellation_stops_every_node_and_discards_the_writes() {
                 base_dir: folder.path(),
                 states: &HashMap::new(),
                 credentials: &HashMap::new(),
+                inbox: None,
                 started_at: chrono_now(),
                 control,
                 events: Some(std::sync::Arc::new(move |event| {

@@ -54,6 +54,7 @@ export const api = {
   removeCredential: (name: string) => invoke<string[]>("remove_credential", { name }),
   testCredential: (name: string) => invoke<string>("test_credential", { name }),
   connectOAuth2: (name: string) => invoke<CredentialInfo>("connect_oauth2", { name }),
+  webhookUrl: (flow: string) => invoke<string>("webhook_url", { flow }),
   disconnectOAuth2: (name: string) => invoke<void>("disconnect_oauth2", { name }),
   updateStatus: () => invoke<UpdateStatus>("update_status"),
   takeUpdatesRequest: () => invoke<boolean>("take_updates_request"),

@@ -50,6 +50,10 @@ enum Command {
     /// Look at the run history.
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// Webhooks: flows whose source is a `webhook` node run when their URL is called (while
+    /// `sluice daemon` or the studio runs).
+    #[command(subcommand)]
+    Webhooks(WebhookCommand),
     /// Manage credentials: secrets go to the OS keychain, never to flows or the database.
     #[command(subcommand)]
     Credentials(CredentialsCommand),
@@ -119,6 +123,14 @@ enum FlowsCommand {
     },
     /// Stop running a stored flow on a schedule.
     Unschedule { flow: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum WebhookCommand {
+    /// Print the flow's private webhook URL (made on first use; share it like a password).
+    Url { flow: String },
+    /// Change the port the webhook server listens on (127.0.0.1; from the next start).
+    Port { port: u16 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -287,6 +299,22 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 }
                 Command::Flows(command) => flows(&sluice, command, json),
                 Command::Credentials(command) => credentials(&sluice, command, json).await,
+                Command::Webhooks(WebhookCommand::Url { flow }) => {
+                    let url = sluice.webhook_url(&flow)?;
+                    if json {
+                        println!("{}", serde_json::json!({ "url": url }));
+                    } else {
+                        println!("{url}");
+                    }
+                    Ok(0)
+                }
+                Command::Webhooks(WebhookCommand::Port { port }) => {
+                    sluice.set_webhook_port(port)?;
+                    if !json {
+                        println!("webhooks will listen on 127.0.0.1:{port} from the next start");
+                    }
+                    Ok(0)
+                }
                 Command::Runs(RunsCommand::List { flow, limit }) => {
                     output::runs(&sluice.runs(flow.as_deref(), limit)?, json);
                     Ok(0)
@@ -437,7 +465,8 @@ async fn daemon(sluice: &Sluice) -> Result<u8, Failure> {
             }
         }
     });
-    let scheduler = sluice.start_scheduler(Some(observer));
+    let scheduler = sluice.start_scheduler(Some(observer.clone()));
+    sluice.start_webhook_server(Some(observer)).await;
     tracing::info!(home = %sluice.home().display(), "sluice daemon started");
     wait_for_stop_signal().await;
     tracing::info!("stopping: no new runs; cancelling the runs in progress");

@@ -93,6 +93,9 @@ pub struct BuildContext<'run> {
     pub state: Option<&'run serde_json::Value>,
     /// The credential the node names, with its secrets, when it names one.
     pub credential: Option<std::sync::Arc<dyn crate::credential::CredentialAccess>>,
+    /// Records handed to the run from outside while it runs (webhook requests), when the runtime
+    /// has any for this flow.
+    pub inbox: Option<std::sync::Arc<dyn Inbox>>,
     /// Whether this is a preview: sinks are not built, sources may take shortcuts.
     pub preview: bool,
 }
@@ -106,6 +109,12 @@ impl BuildContext<'_> {
             self.base_dir.join(path)
         }
     }
+}
+
+/// Records handed to a run from outside while it runs, e.g. the bodies of webhook requests.
+pub trait Inbox: Send + Sync + fmt::Debug {
+    /// The next record, waiting up to `wait` for one; `None` when none came in that time.
+    fn next(&self, wait: std::time::Duration) -> Option<serde_json::Value>;
 }
 
 /// What every component config can tell before a run.

@@ -12,6 +12,7 @@ mod runs;
 mod scheduler;
 pub mod secrets;
 mod updates;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use scheduler::{RunObserver, ScheduleInfo, SchedulerHandle};
 pub use sluice_core::engine::{NodeReport, NodeStats, RunEvent, RunOptions, RunReport, RunStatus};
 pub use sluice_store::{FlowVersion, RetentionPolicy, RetentionReport, RunRecord};
 pub use updates::UpdateStatus;
+pub use webhooks::{DEFAULT_WEBHOOK_PORT, WebhookRefusal};
 
 /// Every component this build knows, without opening an installation.
 pub fn registry() -> Registry {
@@ -49,6 +51,8 @@ pub struct Sluice {
     secrets: Arc<dyn secrets::SecretStore>,
     /// One lock per OAuth2 credential: refreshes never race.
     token_locks: oauth::TokenLocks,
+    /// Each webhook flow's queue of records from requests.
+    webhook_inboxes: webhooks::WebhookInboxes,
 }
 
 impl Sluice {
@@ -79,6 +83,7 @@ impl Sluice {
             schedule_changes: Default::default(),
             secrets,
             token_locks: Default::default(),
+            webhook_inboxes: Default::default(),
         })
     }
 

@@ -36,6 +36,8 @@ pub enum Trigger {
     CatchUp,
     /// The `sluice run` command.
     Cli,
+    /// A request to the flow's webhook.
+    Webhook,
 }
 
 impl Trigger {
@@ -45,6 +47,7 @@ impl Trigger {
             Trigger::Schedule => "schedule",
             Trigger::CatchUp => "catch_up",
             Trigger::Cli => "cli",
+            Trigger::Webhook => "webhook",
         }
     }
 }
@@ -161,6 +164,13 @@ impl Sluice {
         // Before the run is recorded: a missing credential or a locked keychain refuses the run.
         let credentials = self.credentials_for(&loaded.flow)?;
         let flow_id = loaded.flow.id.clone();
+        // A webhook flow's run takes the requests queued for it (and those arriving meanwhile).
+        let inbox: Option<Arc<dyn sluice_core::component::Inbox>> = loaded
+            .flow
+            .nodes
+            .iter()
+            .any(|node| node.component == "webhook")
+            .then(|| self.webhook_inbox(&flow_id) as Arc<dyn sluice_core::component::Inbox>);
         let flow_name = loaded.flow.name.clone();
         let run_id = uuid::Uuid::now_v7().to_string();
         let started_at = chrono::Utc::now();
@@ -208,6 +218,7 @@ impl Sluice {
                     base_dir: &loaded.base_dir,
                     states: &states,
                     credentials: &credentials,
+                    inbox,
                     started_at,
                     control: task_control,
                     events: Some(events),
@@ -351,6 +362,7 @@ impl Sluice {
                     base_dir: &loaded.base_dir,
                     states: &HashMap::new(),
                     credentials: &credentials,
+                    inbox: None,
                     started_at: chrono::Utc::now(),
                     control: RunControl::new(),
                     events: None,

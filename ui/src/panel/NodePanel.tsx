@@ -65,6 +65,7 @@ export function NodePanel() {
           onChange={(credential) => useEditor.getState().edit((current) => updateNode(current, node.id, { credential: credential ?? undefined } as never))}
         />
       )}
+      {node.type === "webhook" && <WebhookAddress flowId={flow.id} />}
       {general.map((problem, index) => <p key={index} className="field-problem" data-testid="node-problem">{problem.field ? `${problem.field}: ` : ""}{problem.message}</p>)}
       {fields.map((field) => (
         <Field key={field.name} field={field} value={config[field.name]} problems={problemFor(field.name)} suggestions={upstreamFields} writes={info?.kind === "sink"} onChange={(value) => change(field, value)} />
@@ -82,6 +83,22 @@ export function NodePanel() {
         </select>
       </label>
     </aside>
+  );
+}
+
+/** A webhook node's private URL (made on first look; the flow must be saved first). */
+function WebhookAddress({ flowId }: { flowId: string }) {
+  const [url, setUrl] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    api.webhookUrl(flowId).then(setUrl, (error) => setProblem(String(error)));
+  }, [flowId]);
+  return (
+    <label className="field">
+      <span>Webhook URL</span>
+      {url ? <input readOnly value={url} data-testid="webhook-url" onFocus={(event) => event.target.select()} /> : <span className="muted">{problem ?? "…"}</span>}
+      <span className="help">POST JSON here (from this computer) to run the flow while Sluice runs. Anyone with the URL can start the flow: share it like a password.</span>
+    </label>
   );
 }
 

@@ -69,6 +69,8 @@ pub struct RunRequest<'a> {
     pub states: &'a HashMap<String, serde_json::Value>,
     /// The credential each node that names one uses, by node id (resolved by the runtime).
     pub credentials: &'a HashMap<String, std::sync::Arc<dyn crate::credential::CredentialAccess>>,
+    /// Records handed to the run from outside (webhook requests), for sources that take them.
+    pub inbox: Option<std::sync::Arc<dyn crate::component::Inbox>>,
     pub started_at: DateTime<Utc>,
     pub control: RunControl,
     pub events: Option<EventCallback>,
@@ -282,6 +284,7 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
                 expressions: &expressions,
                 state: request.states.get(&node.id),
                 credential: request.credentials.get(&node.id).cloned(),
+                inbox: request.inbox.clone(),
                 preview: options.dry_run,
             };
             let decision = match component {

@@ -82,6 +82,7 @@ pub(crate) mod testing {
             expressions: &expressions,
             state: None,
             credential: None,
+            inbox: None,
             preview: false,
         };
         let mut transform = config.build(&context).expect("transform builds");

@@ -1,0 +1,115 @@
+//! Webhooks through the runtime's local server on 127.0.0.1: a request's JSON body starts a run
+//! (or joins the one in progress) and is answered 202 at once; a wrong token, a body that is not
+//! JSON or too large are refused with 4xx; every accepted record arrives once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use sluice_runtime::Sluice;
+use sluice_runtime::secrets::MemorySecrets;
+
+fn installation() -> (tempfile::TempDir, Sluice) {
+    let home = tempfile::tempdir().unwrap();
+    let sluice = Sluice::open(Some(home.path()))
+        .unwrap()
+        .with_secrets(Arc::new(MemorySecrets::default()));
+    (home, sluice)
+}
+
+async fn start_server(sluice: &Sluice) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    sluice.set_webhook_port(port).unwrap();
+    let serving = sluice.clone();
+    tokio::spawn(async move { serving.serve_webhooks(listener, None).await });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_start_runs_and_every_accepted_record_arrives_once() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (_home, sluice) = installation();
+    let data = tempfile::tempdir().unwrap();
+    let out = data.path().join("events.ndjson");
+    let flow = sluice_tests::flow_json(
+        json!([
+            {"id": "hook", "type": "webhook", "config": {"idle_seconds": 0.5, "max_body_bytes": 2048}},
+            {"id": "save", "type": "json.write", "config": {"path": out, "append": true}}
+        ]),
+        json!([{"from": "hook", "to": "save"}]),
+    );
+    let file = data.path().join("hook.sluice.json");
+    std::fs::write(&file, flow.to_string()).unwrap();
+    let flow_id = sluice.import_flow_file(&file, true).unwrap().flow_id;
+    let port = start_server(&sluice).await;
+    let url = sluice.webhook_url(&flow_id).unwrap();
+    assert!(
+        url.starts_with(&format!("http://127.0.0.1:{port}/hooks/{flow_id}/")),
+        "{url}"
+    );
+    assert_eq!(
+        sluice.webhook_url(&flow_id).unwrap(),
+        url,
+        "the URL stays the same"
+    );
+    let client = reqwest::Client::new();
+
+    // Refusals: wrong token (404, as if nothing were there), not JSON (400), not objects (422),
+    // too large (413).
+    let wrong = client
+        .post(format!("{}x", &url[..url.len() - 1]))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 404);
+    let not_json = client.post(&url).body("id=1").send().await.unwrap();
+    assert_eq!(not_json.status(), 400);
+    assert!(not_json.text().await.unwrap().contains("not JSON"));
+    let scalar = client.post(&url).body("42").send().await.unwrap();
+    assert_eq!(scalar.status(), 422);
+    let large = client
+        .post(&url)
+        .body(format!("{{\"blob\": \"{}\"}}", "x".repeat(4096)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(large.status(), 413);
+
+    // Twenty requests in quick succession, one of them an array of three: 202 each, fast.
+    let mut accepted = 0;
+    for index in 0..20 {
+        let body = if index == 7 {
+            json!([{"event": "batch", "n": 1}, {"event": "batch", "n": 2}, {"event": "batch", "n": 3}])
+        } else {
+            json!({"event": "signup", "n": index})
+        };
+        let started = std::time::Instant::now();
+        let answer = client.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(answer.status(), 202);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "answered quickly"
+        );
+        accepted += answer.json::<serde_json::Value>().await.unwrap()["accepted"]
+            .as_u64()
+            .unwrap();
+    }
+    assert_eq!(accepted, 22);
+
+    // Runs take them all; then the flow is idle again.
+    let mut lines = 0;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        lines = std::fs::read_to_string(&out)
+            .map(|text| text.lines().count())
+            .unwrap_or(0);
+        if lines == 22 && !sluice.is_running(&flow_id) {
+            break;
+        }
+    }
+    assert_eq!(lines, 22, "every accepted record arrived once");
+    let runs = sluice.runs(Some(&flow_id), 50).unwrap();
+    assert!(runs.iter().all(|run| run.trigger == "webhook" && run.status == sluice_store::RunStatus::Succeeded), "{runs:?}");
+}
