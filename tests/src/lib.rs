@@ -33,6 +33,15 @@ pub fn temporary_installation() -> (tempfile::TempDir, sluice_runtime::Sluice) {
     (home, sluice)
 }
 
+/// An installation in a fresh temporary home folder whose secrets are kept in memory.
+pub fn installation_with_memory_secrets() -> (tempfile::TempDir, sluice_runtime::Sluice) {
+    let (home, sluice) = temporary_installation();
+    let sluice = sluice.with_secrets(std::sync::Arc::new(
+        sluice_runtime::secrets::MemorySecrets::default(),
+    ));
+    (home, sluice)
+}
+
 /// Rows of a SQLite query as JSON arrays, for comparing destination contents.
 pub fn sqlite_rows(path: &Path, sql: &str) -> Vec<serde_json::Value> {
     let connection = rusqlite::Connection::open(path).expect("open database");

@@ -3,20 +3,10 @@
 //! SQLite file, run logs, exported flows, error messages or what the studio is sent.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde_json::json;
-use sluice_runtime::secrets::MemorySecrets;
 use sluice_runtime::{CredentialInput, RunStatus, RunTarget, Sluice, Trigger};
 use sluice_tests::demo_api::{self, DEMO_TOKEN, DemoApi};
-
-fn installation() -> (tempfile::TempDir, Sluice) {
-    let home = tempfile::tempdir().unwrap();
-    let sluice = Sluice::open(Some(home.path()))
-        .unwrap()
-        .with_secrets(Arc::new(MemorySecrets::default()));
-    (home, sluice)
-}
 
 fn bearer(name: &str, token: &str) -> CredentialInput {
     CredentialInput {
@@ -40,7 +30,7 @@ fn store_orders_flow(sluice: &Sluice, api_url: &str, data: &std::path::Path) -> 
 
 #[test]
 fn credentials_are_checked_against_their_type() {
-    let (_home, sluice) = installation();
+    let (_home, sluice) = sluice_tests::installation_with_memory_secrets();
     let unknown = sluice
         .save_credential(
             CredentialInput {
@@ -103,7 +93,7 @@ fn credentials_are_checked_against_their_type() {
 
 #[test]
 fn editing_keeps_secrets_renaming_updates_flows_removing_forgets_secrets() {
-    let (home, sluice) = installation();
+    let (home, sluice) = sluice_tests::installation_with_memory_secrets();
     let saved = sluice
         .save_credential(bearer("orders api", "tok-1"), None)
         .unwrap();
@@ -159,7 +149,7 @@ fn editing_keeps_secrets_renaming_updates_flows_removing_forgets_secrets() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_example_runs_incrementally_and_its_token_stays_in_the_secret_store() {
-    let (home, sluice) = installation();
+    let (home, sluice) = sluice_tests::installation_with_memory_secrets();
     let api = DemoApi::new(23, 4);
     let base = demo_api::spawn(api.clone());
     let data = tempfile::tempdir().unwrap();

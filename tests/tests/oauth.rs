@@ -7,11 +7,9 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use sluice_runtime::secrets::MemorySecrets;
 use sluice_runtime::{CredentialInput, RunStatus, RunTarget, Sluice, Trigger};
 
 /// The authorization server and its API, stopped when dropped.
@@ -66,14 +64,6 @@ impl Drop for AuthServer {
     }
 }
 
-fn installation() -> (tempfile::TempDir, Sluice) {
-    let home = tempfile::tempdir().unwrap();
-    let sluice = Sluice::open(Some(home.path()))
-        .unwrap()
-        .with_secrets(Arc::new(MemorySecrets::default()));
-    (home, sluice)
-}
-
 fn oauth_credential(server: &AuthServer, grant: &str) -> CredentialInput {
     CredentialInput {
         name: "provider".into(),
@@ -97,6 +87,17 @@ fn oauth_credential(server: &AuthServer, grant: &str) -> CredentialInput {
         ]),
         secrets: BTreeMap::from([("client_secret".to_string(), "client-s3cret".to_string())]),
     }
+}
+
+/// Connects the test credential through the test browser.
+async fn connect(sluice: &Sluice) -> sluice_runtime::CredentialInfo {
+    let connector = sluice.clone();
+    tokio::task::spawn_blocking(move || {
+        connector.connect_oauth2("provider", &browser(|url| url), Duration::from_secs(20))
+    })
+    .await
+    .unwrap()
+    .unwrap()
 }
 
 /// What the system browser does: follows the sign-in URL (the provider approves at once) to the
@@ -141,17 +142,11 @@ fn items_flow(sluice: &Sluice, api: &str, out: &std::path::Path) -> String {
 async fn code_and_pkce_through_the_loopback_then_refresh_ahead_with_rotation() {
     // Tokens live 30 s: under Sluice's one-minute margin, so every use refreshes first.
     let server = AuthServer::start(30);
-    let (home, sluice) = installation();
+    let (home, sluice) = sluice_tests::installation_with_memory_secrets();
     sluice
         .save_credential(oauth_credential(&server, "authorization_code"), None)
         .unwrap();
-    let connector = sluice.clone();
-    let connected = tokio::task::spawn_blocking(move || {
-        connector.connect_oauth2("provider", &browser(|url| url), Duration::from_secs(20))
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let connected = connect(&sluice).await;
     assert_eq!(
         connected.secrets_set,
         ["access_token", "client_secret", "refresh_token"]
@@ -278,17 +273,11 @@ async fn code_and_pkce_through_the_loopback_then_refresh_ahead_with_rotation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_token_is_refreshed_once_and_the_request_retried() {
     let server = AuthServer::start(3600);
-    let (_home, sluice) = installation();
+    let (_home, sluice) = sluice_tests::installation_with_memory_secrets();
     sluice
         .save_credential(oauth_credential(&server, "authorization_code"), None)
         .unwrap();
-    let connector = sluice.clone();
-    tokio::task::spawn_blocking(move || {
-        connector.connect_oauth2("provider", &browser(|url| url), Duration::from_secs(20))
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    connect(&sluice).await;
     // The provider drops the access token (as when a user changes their password).
     let invalidated = reqwest::Client::new()
         .post(format!("{}/invalidate-access-tokens", server.api))
@@ -327,7 +316,7 @@ async fn a_rejected_token_is_refreshed_once_and_the_request_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_redirect_and_a_wrong_verifier_are_refused() {
     let server = AuthServer::start(3600);
-    let (_home, sluice) = installation();
+    let (_home, sluice) = sluice_tests::installation_with_memory_secrets();
     sluice
         .save_credential(oauth_credential(&server, "authorization_code"), None)
         .unwrap();
@@ -390,7 +379,7 @@ async fn a_forged_redirect_and_a_wrong_verifier_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_credentials_connect_without_a_browser() {
     let server = AuthServer::start(3600);
-    let (_home, sluice) = installation();
+    let (_home, sluice) = sluice_tests::installation_with_memory_secrets();
     sluice
         .save_credential(oauth_credential(&server, "client_credentials"), None)
         .unwrap();

@@ -2,20 +2,10 @@
 //! (or joins the one in progress) and is answered 202 at once; a wrong token, a body that is not
 //! JSON or too large are refused with 4xx; every accepted record arrives once.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
 use sluice_runtime::Sluice;
-use sluice_runtime::secrets::MemorySecrets;
-
-fn installation() -> (tempfile::TempDir, Sluice) {
-    let home = tempfile::tempdir().unwrap();
-    let sluice = Sluice::open(Some(home.path()))
-        .unwrap()
-        .with_secrets(Arc::new(MemorySecrets::default()));
-    (home, sluice)
-}
 
 async fn start_server(sluice: &Sluice) -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -29,7 +19,7 @@ async fn start_server(sluice: &Sluice) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_start_runs_and_every_accepted_record_arrives_once() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let (_home, sluice) = installation();
+    let (_home, sluice) = sluice_tests::installation_with_memory_secrets();
     let data = tempfile::tempdir().unwrap();
     let out = data.path().join("events.ndjson");
     let flow = sluice_tests::flow_json(

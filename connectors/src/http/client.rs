@@ -62,7 +62,37 @@ pub fn build_client(timeout: Duration) -> Result<Client, String> {
         .map_err(|error| format!("cannot set up the HTTP client: {error}"))
 }
 
+/// The default seconds one request may take (config `timeout_seconds`).
+pub fn default_timeout() -> u64 {
+    30
+}
+
+/// The default attempts per request (config `attempts`).
+pub fn default_attempts() -> u32 {
+    5
+}
+
 impl HttpClient {
+    /// The client of one node: its credential, attempts, rate limit and timeout as configured.
+    pub fn for_node(
+        credential: Option<std::sync::Arc<dyn sluice_core::credential::CredentialAccess>>,
+        attempts: u32,
+        requests_per_second: Option<f64>,
+        timeout_seconds: u64,
+    ) -> Result<HttpClient, ComponentError> {
+        let auth = Auth::from_credential(credential).map_err(ComponentError::failed)?;
+        HttpClient::new(
+            auth,
+            RetryPolicy {
+                attempts: attempts.max(1),
+                initial_backoff: Duration::from_millis(500),
+                max_backoff: Duration::from_secs(30),
+            },
+            requests_per_second,
+            Duration::from_secs(timeout_seconds.max(1)),
+        )
+    }
+
     pub fn new(
         auth: Auth,
         retry: RetryPolicy,

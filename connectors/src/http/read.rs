@@ -2,9 +2,6 @@
 //! JSONPath; with `incremental`, only what is newer than the cursor the last successful run
 //! committed.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
-
 use reqwest::{Method, Url};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -16,9 +13,9 @@ use sluice_core::component::{
 use sluice_core::engine::Output;
 use sluice_core::expression::Expressions;
 use sluice_core::{ComponentError, Record};
+use std::collections::BTreeMap;
 
-use super::auth::Auth;
-use super::client::{HttpClient, Response, RetryPolicy, excerpt};
+use super::client::{HttpClient, Response, excerpt};
 
 /// Reads records from a JSON API over HTTP, page after page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -59,11 +56,11 @@ pub struct HttpReadConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests_per_second: Option<f64>,
     /// How long one request may take, in seconds.
-    #[serde(default = "default_timeout")]
+    #[serde(default = "super::client::default_timeout")]
     pub timeout_seconds: u64,
     /// Attempts per request, the first included: connection errors, 5xx and 429 are retried with
     /// exponential backoff (or after the server's `Retry-After`).
-    #[serde(default = "default_attempts")]
+    #[serde(default = "super::client::default_attempts")]
     pub attempts: u32,
 }
 
@@ -75,12 +72,6 @@ fn is_default_records(records: &String) -> bool {
 }
 fn default_max_pages() -> u32 {
     1000
-}
-fn default_timeout() -> u64 {
-    30
-}
-fn default_attempts() -> u32 {
-    5
 }
 
 /// GET or POST.
@@ -213,17 +204,11 @@ impl SourceConfig for HttpReadConfig {
             Pagination::NextUrl { next } => Some(compile_path("pagination.next", next)?),
             _ => None,
         };
-        let auth =
-            Auth::from_credential(context.credential.clone()).map_err(ComponentError::failed)?;
-        let client = HttpClient::new(
-            auth,
-            RetryPolicy {
-                attempts: self.attempts.max(1),
-                initial_backoff: Duration::from_millis(500),
-                max_backoff: Duration::from_secs(30),
-            },
+        let client = HttpClient::for_node(
+            context.credential.clone(),
+            self.attempts,
             self.requests_per_second,
-            Duration::from_secs(self.timeout_seconds.max(1)),
+            self.timeout_seconds,
         )?;
         let last_cursor = match &self.incremental {
             Some(incremental) => context

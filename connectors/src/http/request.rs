@@ -2,9 +2,6 @@
 //! added to the record) or to send them somewhere (as the flow's last node). Requests run on a
 //! few workers at once, under a requests-per-second limit, with the same retries as `http.read`.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
-
 use reqwest::{Method, Url};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -13,9 +10,9 @@ use sluice_core::component::{BuildContext, ComponentConfig, Transform, Transform
 use sluice_core::engine::Output;
 use sluice_core::expression::Expressions;
 use sluice_core::{Batch, ComponentError, Record};
+use std::collections::BTreeMap;
 
-use super::auth::Auth;
-use super::client::{HttpClient, RetryPolicy, excerpt};
+use super::client::{HttpClient, excerpt};
 
 /// Sends one request per record; templates see the record's fields (`{{ id }}`) and `vars`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -45,10 +42,10 @@ pub struct HttpRequestConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests_per_second: Option<f64>,
     /// How long one request may take, in seconds.
-    #[serde(default = "default_timeout")]
+    #[serde(default = "super::client::default_timeout")]
     pub timeout_seconds: u64,
     /// Attempts per request, the first included (connection errors, 5xx and 429 are retried).
-    #[serde(default = "default_attempts")]
+    #[serde(default = "super::client::default_attempts")]
     pub attempts: u32,
 }
 
@@ -57,12 +54,6 @@ fn default_response_field() -> String {
 }
 fn default_concurrency() -> u32 {
     4
-}
-fn default_timeout() -> u64 {
-    30
-}
-fn default_attempts() -> u32 {
-    5
 }
 
 /// The methods `http.request` sends.
@@ -103,17 +94,11 @@ impl TransformConfig for HttpRequestConfig {
         &self,
         context: &BuildContext<'run>,
     ) -> Result<Box<dyn Transform + 'run>, ComponentError> {
-        let auth =
-            Auth::from_credential(context.credential.clone()).map_err(ComponentError::failed)?;
-        let client = HttpClient::new(
-            auth,
-            RetryPolicy {
-                attempts: self.attempts.max(1),
-                initial_backoff: Duration::from_millis(500),
-                max_backoff: Duration::from_secs(30),
-            },
+        let client = HttpClient::for_node(
+            context.credential.clone(),
+            self.attempts,
             self.requests_per_second,
-            Duration::from_secs(self.timeout_seconds.max(1)),
+            self.timeout_seconds,
         )?;
         Ok(Box::new(HttpRequest {
             config: self.clone(),
