@@ -125,7 +125,9 @@ fn browser(tamper: fn(String) -> String) -> impl Fn(&str) -> Result<(), String> 
 }
 
 fn items_flow(sluice: &Sluice, api: &str, out: &std::path::Path) -> String {
-    let flow = sluice_tests::flow_json(
+    // Each flow its own id: two of them may run at once.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    let mut flow = sluice_tests::flow_json(
         json!([
             {"id": "items", "type": "http.read", "credential": "provider",
              "config": {"url": format!("{api}/api/items"), "pagination": {"type": "link_header"}}},
@@ -133,6 +135,9 @@ fn items_flow(sluice: &Sluice, api: &str, out: &std::path::Path) -> String {
         ]),
         json!([{"from": "items", "to": "save"}]),
     );
+    let number = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    flow["id"] = json!(format!("01930000-0000-7000-8000-{number:012x}"));
+    flow["name"] = json!(format!("items {number}"));
     let file = out.with_extension("sluice.json");
     std::fs::write(&file, flow.to_string()).unwrap();
     sluice.import_flow_file(&file, true).unwrap().flow_id
@@ -408,4 +413,44 @@ async fn client_credentials_connect_without_a_browser() {
         outcome.report.failure
     );
     assert_eq!(server.stats()["grants"]["client_credentials"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_sharing_a_credential_never_race_a_rotating_refresh() {
+    // The studio and `sluice daemon` on one machine: two installations opened on one home, with
+    // one secret file. Tokens live 30 s, so every request refreshes — and each refresh spends
+    // the refresh token the other may be about to use.
+    let server = AuthServer::start(30);
+    let home = tempfile::tempdir().unwrap();
+    let secrets = || -> std::sync::Arc<dyn sluice_runtime::secrets::SecretStore> {
+        std::sync::Arc::new(sluice_runtime::secrets::SecretFile::new(
+            home.path().join("secrets.json"),
+        ))
+    };
+    let studio = Sluice::open(Some(home.path()))
+        .unwrap()
+        .with_secrets(secrets());
+    let daemon = Sluice::open(Some(home.path()))
+        .unwrap()
+        .with_secrets(secrets());
+    studio
+        .save_credential(oauth_credential(&server, "authorization_code"), None)
+        .unwrap();
+    connect(&studio).await;
+    let data = tempfile::tempdir().unwrap();
+    let first = items_flow(&studio, &server.api, &data.path().join("a.ndjson"));
+    let second = items_flow(&studio, &server.api, &data.path().join("b.ndjson"));
+    let (left, right) = tokio::join!(
+        studio.run(RunTarget::Stored(first), Trigger::Manual),
+        daemon.run(RunTarget::Stored(second), Trigger::Schedule),
+    );
+    let (left, right) = (left.unwrap(), right.unwrap());
+    assert_eq!(left.report.status, RunStatus::Succeeded, "{:?} {}", left.report.failure, server.stats());
+    assert_eq!(right.report.status, RunStatus::Succeeded, "{:?} {}", right.report.failure, server.stats());
+    let stats = server.stats();
+    assert_eq!(
+        stats["refused_refresh"], 0,
+        "no refresh token was used twice: {stats}"
+    );
+    assert_eq!(stats["grants"]["refresh_token"], 6, "{stats}");
 }

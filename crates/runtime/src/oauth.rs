@@ -1,7 +1,7 @@
 //! OAuth2 credentials: connecting (authorization code with PKCE through the system browser and a
 //! loopback redirect on 127.0.0.1, RFC 8252; or the client credentials grant), access tokens
-//! refreshed ahead of expiry — one refresh at a time per credential, a rotated refresh token
-//! stored at once — and disconnecting, which revokes where the provider supports it. Requests go
+//! refreshed ahead of expiry — one refresh at a time per credential, across processes too (a
+//! lock file), a rotated refresh token stored at once — and disconnecting, which revokes where the provider supports it. Requests go
 //! through the workspace's reqwest (blocking) via the oauth2 crate's HTTP client hook.
 
 use std::collections::HashMap;
@@ -276,6 +276,8 @@ impl Sluice {
             .or_default()
             .clone();
         let _serialised = lock.lock().expect("token lock");
+        // And across processes (the studio and `sluice daemon` on one machine): a lock file.
+        let _across_processes = self.lock_credential_file(id)?;
         let stored = self
             .store()
             .credentials()?
@@ -376,6 +378,27 @@ impl Sluice {
             )));
         }
         Ok(())
+    }
+}
+
+impl Sluice {
+    /// Takes the credential's lock file in the home folder; released when the file is dropped.
+    fn lock_credential_file(&self, id: &str) -> Result<std::fs::File> {
+        let folder = self.home().join("locks");
+        let failed = |source| Error::Io {
+            action: "lock",
+            path: folder.join(format!("credential-{id}.lock")),
+            source,
+        };
+        std::fs::create_dir_all(&folder).map_err(failed)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(folder.join(format!("credential-{id}.lock")))
+            .map_err(failed)?;
+        file.lock().map_err(failed)?;
+        Ok(file)
     }
 }
 
