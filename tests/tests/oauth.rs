@@ -445,8 +445,20 @@ async fn two_processes_sharing_a_credential_never_race_a_rotating_refresh() {
         daemon.run(RunTarget::Stored(second), Trigger::Schedule),
     );
     let (left, right) = (left.unwrap(), right.unwrap());
-    assert_eq!(left.report.status, RunStatus::Succeeded, "{:?} {}", left.report.failure, server.stats());
-    assert_eq!(right.report.status, RunStatus::Succeeded, "{:?} {}", right.report.failure, server.stats());
+    assert_eq!(
+        left.report.status,
+        RunStatus::Succeeded,
+        "{:?} {}",
+        left.report.failure,
+        server.stats()
+    );
+    assert_eq!(
+        right.report.status,
+        RunStatus::Succeeded,
+        "{:?} {}",
+        right.report.failure,
+        server.stats()
+    );
     let stats = server.stats();
     assert_eq!(
         stats["refused_refresh"], 0,

@@ -103,3 +103,76 @@ async fn requests_start_runs_and_every_accepted_record_arrives_once() {
     let runs = sluice.runs(Some(&flow_id), 50).unwrap();
     assert!(runs.iter().all(|run| run.trigger == "webhook" && run.status == sluice_store::RunStatus::Succeeded), "{runs:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_of_a_failed_run_are_kept_on_disk_and_delivered_by_the_next_run() {
+    let (home, sluice) = sluice_tests::installation_with_memory_secrets();
+    let data = tempfile::tempdir().unwrap();
+    // A destination under a plain file: every write fails.
+    std::fs::write(data.path().join("blocked"), "not a folder").unwrap();
+    let broken = data.path().join("blocked/events.ndjson");
+    let flow = sluice_tests::flow_json(
+        json!([
+            {"id": "hook", "type": "webhook", "config": {"idle_seconds": 0.2}},
+            {"id": "save", "type": "json.write", "config": {"path": broken}}
+        ]),
+        json!([{"from": "hook", "to": "save"}]),
+    );
+    let file = data.path().join("hook.sluice.json");
+    std::fs::write(&file, flow.to_string()).unwrap();
+    let flow_id = sluice.import_flow_file(&file, true).unwrap().flow_id;
+    let url = sluice.webhook_url(&flow_id).unwrap();
+    let token = url.rsplit('/').next().unwrap().to_string();
+
+    let accepted = sluice
+        .accept_webhook(&flow_id, &token, br#"[{"n": 1}, {"n": 2}, {"n": 3}]"#, None)
+        .unwrap();
+    assert_eq!(accepted, 3);
+    let wait_idle = || async {
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if !sluice.is_running(&flow_id) {
+                return;
+            }
+        }
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    wait_idle().await;
+    let failed = sluice.runs(Some(&flow_id), 10).unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].status, sluice_store::RunStatus::Failed);
+    assert_eq!(
+        sluice.store().waiting_webhook_records(&flow_id).unwrap(),
+        3,
+        "given back"
+    );
+    // On disk: another installation opened on the home sees them waiting.
+    let reopened = sluice_runtime::Sluice::open(Some(home.path())).unwrap();
+    assert_eq!(
+        reopened.store().release_webhook_records().unwrap(),
+        [flow_id.clone()]
+    );
+
+    // Fixed, the next request's run delivers the three first, then the new one.
+    let good = data.path().join("events.ndjson");
+    let loaded = sluice.find_flow(&flow_id).unwrap();
+    let mut fixed = loaded.flow;
+    fixed.nodes[1].config = json!({"path": good});
+    sluice.save_flow(&fixed, Some(&loaded.base_dir)).unwrap();
+    sluice
+        .accept_webhook(&flow_id, &token, br#"{"n": 4}"#, None)
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    wait_idle().await;
+    let delivered: Vec<i64> = std::fs::read_to_string(&good)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["n"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(delivered, [1, 2, 3, 4]);
+    assert_eq!(sluice.store().waiting_webhook_records(&flow_id).unwrap(), 0);
+}

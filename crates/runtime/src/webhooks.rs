@@ -1,11 +1,11 @@
 //! Webhooks: a local HTTP server on 127.0.0.1 that starts flows whose source is a `webhook` node.
 //! Each flow has a private URL with a random token in its path (the token is kept in the secret
-//! store); a request's JSON body is queued for the flow and answered 202 at once, and a run is
-//! started — or the one in progress takes it. Records a failed run had taken go back to the
-//! front of the queue for the next run. The queue is in memory: 202 means Sluice has the
-//! records, not that a destination has them yet.
+//! store); a request's JSON body is queued for the flow in the database and answered 202 at
+//! once, and a run is started — or the one in progress takes it. Records leave the queue when
+//! the run that took them succeeds; a failed run (or a stopped process) gives them back to the
+//! front of the queue for the next run.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -25,49 +25,67 @@ const PORT_SETTING: &str = "webhook.port";
 /// No request body may be larger than this, whatever a flow allows.
 const LARGEST_BODY: usize = 64 * 1024 * 1024;
 
-/// The queue of one flow's webhook records.
-#[derive(Debug, Default)]
+/// One flow's webhook records: kept in the store (a 202 means they are on disk), with a signal
+/// for the run waiting on them.
+#[derive(Debug)]
 pub(crate) struct WebhookInbox {
-    queue: Mutex<VecDeque<Value>>,
+    store: Arc<sluice_store::Store>,
+    flow_id: String,
+    signal: Mutex<u64>,
     arrived: Condvar,
-    /// What the run in progress has taken, to give back if it fails.
-    taken: Mutex<Vec<Value>>,
 }
 
 impl Inbox for WebhookInbox {
     fn next(&self, wait: Duration) -> Option<Value> {
-        let queue = self.queue.lock().expect("webhook queue");
-        let (mut queue, _) = self
-            .arrived
-            .wait_timeout_while(queue, wait, |queue| queue.is_empty())
-            .expect("webhook queue");
-        let record = queue.pop_front()?;
-        self.taken
-            .lock()
-            .expect("webhook taken")
-            .push(record.clone());
-        Some(record)
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            let seen = *self.signal.lock().expect("webhook signal");
+            match self.store.take_webhook_record(&self.flow_id) {
+                Ok(Some(body)) => match serde_json::from_str(&body) {
+                    Ok(value) => return Some(value),
+                    Err(error) => {
+                        tracing::error!(%error, "a queued webhook record is damaged; skipped");
+                        continue;
+                    }
+                },
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the webhook queue");
+                    return None;
+                }
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            let signal = self.signal.lock().expect("webhook signal");
+            let _ = self
+                .arrived
+                .wait_timeout_while(signal, left, |signal| *signal == seen)
+                .expect("webhook signal");
+        }
     }
 }
 
 impl WebhookInbox {
-    fn push(&self, records: Vec<Value>) {
-        self.queue.lock().expect("webhook queue").extend(records);
+    fn push(&self, records: Vec<Value>) -> Result<()> {
+        let texts: Vec<String> = records.iter().map(Value::to_string).collect();
+        self.store.enqueue_webhook_records(&self.flow_id, &texts)?;
+        *self.signal.lock().expect("webhook signal") += 1;
         self.arrived.notify_all();
+        Ok(())
     }
 
     fn is_empty(&self) -> bool {
-        self.queue.lock().expect("webhook queue").is_empty()
+        self.store
+            .waiting_webhook_records(&self.flow_id)
+            .map_or(true, |waiting| waiting == 0)
     }
 
-    /// After a run: kept when it succeeded, given back (in order, first) when it did not.
+    /// After a run: what it took is done when it succeeded, given back (first) when it did not.
     fn settle(&self, succeeded: bool) {
-        let taken = std::mem::take(&mut *self.taken.lock().expect("webhook taken"));
-        if !succeeded && !taken.is_empty() {
-            let mut queue = self.queue.lock().expect("webhook queue");
-            for record in taken.into_iter().rev() {
-                queue.push_front(record);
-            }
+        if let Err(error) = self.store.settle_webhook_records(&self.flow_id, succeeded) {
+            tracing::error!(%error, "cannot settle the webhook queue");
         }
     }
 }
@@ -211,7 +229,9 @@ impl Sluice {
             }
         };
         let count = records.len();
-        self.webhook_inbox(&flow_id).push(records);
+        self.webhook_inbox(&flow_id)
+            .push(records)
+            .map_err(|error| refusal(503, format!("Sluice could not keep the records: {error}")))?;
         self.ensure_webhook_run(&flow_id, observer);
         Ok(count)
     }
@@ -221,7 +241,14 @@ impl Sluice {
             .lock()
             .expect("webhook inboxes")
             .entry(flow_id.to_string())
-            .or_default()
+            .or_insert_with(|| {
+                Arc::new(WebhookInbox {
+                    store: self.store.clone(),
+                    flow_id: flow_id.to_string(),
+                    signal: Mutex::new(0),
+                    arrived: Condvar::new(),
+                })
+            })
             .clone()
     }
 
@@ -303,6 +330,16 @@ impl Sluice {
         let port = self.webhook_port().unwrap_or(DEFAULT_WEBHOOK_PORT);
         match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
             Ok(listener) => {
+                // This process serves webhooks: records a stopped process had taken are given
+                // back, and flows with records waiting get a run.
+                match self.store().release_webhook_records() {
+                    Ok(waiting) => {
+                        for flow_id in waiting {
+                            self.ensure_webhook_run(&flow_id, observer.clone());
+                        }
+                    }
+                    Err(error) => tracing::error!(%error, "cannot read the webhook queue"),
+                }
                 let sluice = self.clone();
                 tokio::spawn(async move {
                     if let Err(error) = sluice.serve_webhooks(listener, observer).await {
@@ -364,8 +401,15 @@ mod tests {
 
     #[test]
     fn records_a_failed_run_took_go_back_first_in_order() {
-        let inbox = WebhookInbox::default();
-        inbox.push(vec![json!({"n": 1}), json!({"n": 2}), json!({"n": 3})]);
+        let inbox = WebhookInbox {
+            store: Arc::new(sluice_store::Store::open_in_memory().unwrap()),
+            flow_id: "flow".into(),
+            signal: Mutex::new(0),
+            arrived: Condvar::new(),
+        };
+        inbox
+            .push(vec![json!({"n": 1}), json!({"n": 2}), json!({"n": 3})])
+            .unwrap();
         assert_eq!(inbox.next(Duration::ZERO), Some(json!({"n": 1})));
         assert_eq!(inbox.next(Duration::ZERO), Some(json!({"n": 2})));
         inbox.settle(false);
@@ -374,6 +418,26 @@ mod tests {
         inbox.settle(true);
         assert!(inbox.is_empty());
         assert_eq!(inbox.next(Duration::from_millis(10)), None);
+    }
+
+    #[test]
+    fn a_waiting_run_wakes_when_a_record_arrives() {
+        let inbox = Arc::new(WebhookInbox {
+            store: Arc::new(sluice_store::Store::open_in_memory().unwrap()),
+            flow_id: "flow".into(),
+            signal: Mutex::new(0),
+            arrived: Condvar::new(),
+        });
+        let sender = inbox.clone();
+        let pushing = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            sender.push(vec![json!({"late": true})]).unwrap();
+        });
+        assert_eq!(
+            inbox.next(Duration::from_secs(5)),
+            Some(json!({"late": true}))
+        );
+        pushing.join().unwrap();
     }
 
     #[test]

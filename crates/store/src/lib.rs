@@ -11,6 +11,7 @@ mod run_nodes;
 mod runs;
 mod schedule_state;
 mod settings;
+mod webhook_queue;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -31,6 +32,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_initial.sql")),
     M::up(include_str!("../migrations/0002_schedule_state.sql")),
     M::up(include_str!("../migrations/0003_credentials.sql")),
+    M::up(include_str!("../migrations/0004_webhook_queue.sql")),
 ];
 
 /// The schema migrations, in order.

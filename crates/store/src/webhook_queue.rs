@@ -1,0 +1,74 @@
+//! The `webhook_queue` table: records from webhook requests waiting for (or taken by) a run.
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::{Result, Store, timestamp};
+
+impl Store {
+    /// Queues records (JSON texts) for a flow, all or none.
+    pub fn enqueue_webhook_records(&self, flow_id: &str, records: &[String]) -> Result<()> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction()?;
+        {
+            let now = timestamp(chrono::Utc::now());
+            let mut insert = transaction.prepare(
+                "INSERT INTO webhook_queue (flow_id, body, received_at) VALUES (?1, ?2, ?3)",
+            )?;
+            for record in records {
+                insert.execute(params![flow_id, record, now])?;
+            }
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Takes the oldest record not yet taken, marking it taken.
+    pub fn take_webhook_record(&self, flow_id: &str) -> Result<Option<String>> {
+        let connection = self.connection();
+        let next: Option<(i64, String)> = connection
+            .query_row(
+                "SELECT id, body FROM webhook_queue WHERE flow_id = ?1 AND taken = 0 ORDER BY id LIMIT 1",
+                [flow_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        if let Some((id, _)) = &next {
+            connection.execute("UPDATE webhook_queue SET taken = 1 WHERE id = ?1", [id])?;
+        }
+        Ok(next.map(|(_, body)| body))
+    }
+
+    /// After a run: what it took is deleted when it succeeded, given back when it did not.
+    pub fn settle_webhook_records(&self, flow_id: &str, succeeded: bool) -> Result<()> {
+        let sql = if succeeded {
+            "DELETE FROM webhook_queue WHERE flow_id = ?1 AND taken = 1"
+        } else {
+            "UPDATE webhook_queue SET taken = 0 WHERE flow_id = ?1 AND taken = 1"
+        };
+        self.connection().execute(sql, [flow_id])?;
+        Ok(())
+    }
+
+    /// How many records wait for a flow (not taken).
+    pub fn waiting_webhook_records(&self, flow_id: &str) -> Result<usize> {
+        let count: i64 = self.connection().query_row(
+            "SELECT COUNT(*) FROM webhook_queue WHERE flow_id = ?1 AND taken = 0",
+            [flow_id],
+            |row| row.get(0),
+        )?;
+        Ok(count as usize)
+    }
+
+    /// Gives back every record a run had taken (its process stopped before the run ended).
+    /// Returns the flows that have records waiting.
+    pub fn release_webhook_records(&self) -> Result<Vec<String>> {
+        let connection = self.connection();
+        connection.execute("UPDATE webhook_queue SET taken = 0 WHERE taken = 1", [])?;
+        let mut statement =
+            connection.prepare("SELECT DISTINCT flow_id FROM webhook_queue ORDER BY flow_id")?;
+        let flows = statement
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(flows)
+    }
+}
