@@ -150,7 +150,7 @@ async fn records_of_a_failed_run_are_kept_on_disk_and_delivered_by_the_next_run(
     let reopened = sluice_runtime::Sluice::open(Some(home.path())).unwrap();
     assert_eq!(
         reopened.store().release_webhook_records().unwrap(),
-        [flow_id.clone()]
+        vec![flow_id.to_string()]
     );
 
     // Fixed, the next request's run delivers the three first, then the new one.
