@@ -185,6 +185,44 @@ function Field({ field, value, problems, suggestions, writes, onChange }: FieldP
     case "map":
       input = <MapEditor value={(shown ?? {}) as Record<string, string>} choices={kind.valueChoices} suggestions={kind.expression ? suggestions : []} onChange={onChange} name={field.name} />;
       break;
+    case "variant": {
+      const current = (shown ?? {}) as Record<string, unknown>;
+      const chosen = kind.variants.find((variant) => variant.value === current[kind.tag]) ?? kind.variants[0];
+      input = (
+        <div className="nested" data-testid={`variant-${field.name}`}>
+          <select
+            data-testid={`field-${field.name}-${kind.tag}`}
+            value={chosen?.value ?? ""}
+            onChange={(event) => onChange({ [kind.tag]: event.target.value })}
+          >
+            {kind.variants.map((variant) => <option key={variant.value} value={variant.value}>{variant.label}</option>)}
+          </select>
+          {chosen?.fields.map((inner) => (
+            <Field key={`${chosen.value}.${inner.name}`} field={inner} value={current[inner.name]} problems={[]} suggestions={suggestions} writes={writes}
+              onChange={(next) => onChange(setField({ ...current, [kind.tag]: chosen.value }, inner, next))} />
+          ))}
+        </div>
+      );
+      break;
+    }
+    case "object": {
+      const current = shown as Record<string, unknown> | undefined | null;
+      input = (
+        <div className="nested" data-testid={`object-${field.name}`}>
+          {!field.required && (
+            <label className="field inline">
+              <input type="checkbox" data-testid={`field-${field.name}-on`} checked={!!current} onChange={(event) => onChange(event.target.checked ? {} : undefined)} />
+              <span>Use</span>
+            </label>
+          )}
+          {(current || field.required) && kind.fields.map((inner) => (
+            <Field key={inner.name} field={inner} value={current?.[inner.name]} problems={[]} suggestions={suggestions} writes={writes}
+              onChange={(next) => onChange(setField(current ?? {}, inner, next))} />
+          ))}
+        </div>
+      );
+      break;
+    }
     case "json":
       input = <JsonEditor value={shown} onChange={onChange} />;
       break;

@@ -93,3 +93,48 @@ describe("schema form", () => {
     ]);
   });
 });
+
+it("a tagged oneOf becomes a variant field and an optional struct a group of fields", () => {
+  const schema = {
+    type: "object",
+    properties: {
+      pagination: { description: "How to get the next page.", $ref: "#/$defs/Pagination" },
+      incremental: { description: "Only new records.", anyOf: [{ $ref: "#/$defs/Incremental" }, { type: "null" }] },
+    },
+    $defs: {
+      Pagination: {
+        oneOf: [
+          { description: "One request only.", type: "object", properties: { type: { type: "string", const: "none" } }, required: ["type"] },
+          {
+            description: "A cursor in each response.",
+            type: "object",
+            properties: { type: { type: "string", const: "cursor" }, cursor: { type: "string", description: "Where the cursor is." }, param: { type: "string" } },
+            required: ["type", "cursor", "param"],
+          },
+        ],
+      },
+      Incremental: {
+        type: "object",
+        properties: { cursor_field: { type: "string" }, param: { type: "string" }, initial: { type: ["string", "null"] } },
+        required: ["cursor_field", "param"],
+      },
+    },
+  };
+  const [pagination, incremental] = fieldsOf(schema);
+  expect(pagination.kind.type).toBe("variant");
+  if (pagination.kind.type !== "variant") throw new Error("not a variant");
+  expect(pagination.kind.variants.map((variant) => variant.value)).toEqual(["none", "cursor"]);
+  expect(pagination.kind.variants[1].label).toBe("cursor — A cursor in each response.");
+  expect(pagination.kind.variants[1].fields.map((field) => [field.name, field.required, field.help])).toEqual([
+    ["cursor", true, "Where the cursor is."],
+    ["param", true, ""],
+  ]);
+  expect(incremental.required).toBe(false);
+  expect(incremental.help).toBe("Only new records.");
+  if (incremental.kind.type !== "object") throw new Error(`not an object: ${incremental.kind.type}`);
+  expect(incremental.kind.fields.map((field) => [field.name, field.kind.type, field.required])).toEqual([
+    ["cursor_field", "text", true],
+    ["param", "text", true],
+    ["initial", "text", false],
+  ]);
+});

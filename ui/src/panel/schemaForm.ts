@@ -19,8 +19,44 @@ export type FieldSpec = {
     | { type: "select"; choices: Choice[] }
     | { type: "list" }
     | { type: "map"; valueChoices: Choice[] | null; expression: boolean }
+    /** One of several shapes told apart by `tag` (e.g. `pagination` by its `type`). */
+    | { type: "variant"; tag: string; variants: Variant[] }
+    /** A group of fields of its own (e.g. `incremental`). */
+    | { type: "object"; fields: FieldSpec[] }
     | { type: "json" };
 };
+
+/** One shape of a variant field: its tag value and its other fields. */
+export type Variant = { value: string; label: string; fields: FieldSpec[] };
+
+/** The tag that tells a variant's shapes apart (serde's `#[serde(tag = "type")]`). */
+const TAG = "type";
+
+/** The variants of a `oneOf` of objects that each fix `TAG` to a constant, else null. */
+function variantsOf(schema: Schema, root: Schema): Variant[] | null {
+  const options = schema["oneOf"];
+  if (!Array.isArray(options) || options.length === 0) return null;
+  const variants: Variant[] = [];
+  for (const option of options as Schema[]) {
+    const properties = (option["properties"] ?? {}) as Record<string, Schema>;
+    const tag = properties[TAG]?.["const"];
+    if (typeof tag !== "string") return null;
+    const description = typeof option["description"] === "string" ? (option["description"] as string) : "";
+    const fields = fieldsOf({ ...option, $defs: root["$defs"] }).filter((field) => field.name !== TAG);
+    variants.push({ value: tag, label: description ? `${tag} — ${description.split("\n")[0]}` : tag, fields });
+  }
+  return variants;
+}
+
+/** `anyOf: [X, null]` (an optional value) as X. */
+function withoutNull(schema: Schema, root: Schema): Schema {
+  const options = schema["anyOf"];
+  if (!Array.isArray(options)) return schema;
+  const present = (options as Schema[]).filter((option) => !types(option).includes("null") || types(option).length > 1);
+  if (present.length !== 1) return schema;
+  const { anyOf: _, ...rest } = schema;
+  return { ...resolve(present[0], root), ...rest };
+}
 
 /** Fields whose text is an expression (they get field-name completion). */
 const EXPRESSION_FIELDS = new Set(["when"]);
@@ -68,7 +104,7 @@ export function fieldsOf(root: Schema): FieldSpec[] {
   const properties = (root["properties"] ?? {}) as Record<string, Schema>;
   const required = new Set((root["required"] as string[] | undefined) ?? []);
   return Object.entries(properties).map(([name, raw]) => {
-    const schema = resolve(raw, root);
+    const schema = withoutNull(resolve(raw, root), root);
     const help = typeof schema["description"] === "string" ? (schema["description"] as string) : "";
     const base = { name, label: label(name), help, required: required.has(name), defaultValue: schema["default"] };
     const kinds = types(schema).filter((type) => type !== "null");
@@ -85,6 +121,11 @@ export function fieldsOf(root: Schema): FieldSpec[] {
       const items = resolve((schema["items"] ?? {}) as Schema, root);
       if (types(items).includes("string")) return { ...base, kind: { type: "list" } };
       return { ...base, kind: { type: "json" } };
+    }
+    const variants = variantsOf(schema, root);
+    if (variants) return { ...base, kind: { type: "variant", tag: TAG, variants } };
+    if (kinds.includes("object") && schema["properties"] && !schema["additionalProperties"]) {
+      return { ...base, kind: { type: "object", fields: fieldsOf({ ...schema, $defs: root["$defs"] }) } };
     }
     if (kinds.includes("object") && schema["additionalProperties"] && typeof schema["additionalProperties"] === "object") {
       const values = resolve(schema["additionalProperties"] as Schema, root);
