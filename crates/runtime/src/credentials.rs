@@ -438,6 +438,7 @@ impl Sluice {
                 id: stored.id,
                 name: stored.name,
                 fields: values,
+                current: Default::default(),
             }));
         }
         let secret_fields = self

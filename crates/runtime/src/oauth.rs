@@ -33,15 +33,24 @@ type OAuthClient =
 /// One lock per OAuth2 credential, so two runs never refresh the same token at once.
 pub(crate) type TokenLocks = Arc<Mutex<HashMap<String, Arc<Mutex<()>>>>>;
 
-/// The HTTP client the oauth2 crate sends its requests with: no redirects (RFC 6749 §3.1.2).
-fn send(request: oauth2::HttpRequest) -> std::result::Result<oauth2::HttpResponse, reqwest::Error> {
+/// The client for token endpoints and revocation, made once: no redirects (RFC 6749 §3.1.2).
+fn token_client() -> std::result::Result<&'static reqwest::blocking::Client, reqwest::Error> {
+    static CLIENT: std::sync::OnceLock<reqwest::blocking::Client> = std::sync::OnceLock::new();
+    if let Some(client) = CLIENT.get() {
+        return Ok(client);
+    }
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
         .build()?;
+    Ok(CLIENT.get_or_init(|| client))
+}
+
+/// Sends the oauth2 crate's requests (its HTTP client hook) with [`token_client`].
+fn send(request: oauth2::HttpRequest) -> std::result::Result<oauth2::HttpResponse, reqwest::Error> {
     let (parts, body) = request.into_parts();
-    let mut outgoing = client
+    let mut outgoing = token_client()?
         .request(parts.method, parts.uri.to_string())
         .body(body);
     for (name, value) in &parts.headers {
@@ -120,12 +129,12 @@ impl Sluice {
     }
 
     /// Stores what a token endpoint answered: the access token, its expiry, and a new refresh
-    /// token when the provider rotated it (kept otherwise).
+    /// token when the provider rotated it (kept otherwise). Returns the expiry.
     fn store_tokens(
         &self,
         stored: &StoredCredential,
         tokens: &oauth2::basic::BasicTokenResponse,
-    ) -> Result<()> {
+    ) -> Result<Option<DateTime<Utc>>> {
         let key = |field| SecretKey {
             credential_id: &stored.id,
             credential_name: &stored.name,
@@ -138,30 +147,32 @@ impl Sluice {
                 .set(&key("refresh_token"), refresh.secret())?;
         }
         let mut updated = stored.clone();
-        match tokens.expires_in() {
-            Some(lifetime) => {
-                let expires_at = Utc::now()
-                    + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::zero());
+        let expires_at = tokens.expires_in().map(|lifetime| {
+            Utc::now() + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::zero())
+        });
+        match expires_at {
+            Some(at) => {
                 updated.fields.insert(
                     "expires_at".into(),
-                    expires_at
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                        .into(),
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true).into(),
                 );
             }
             None => {
                 updated.fields.remove("expires_at");
             }
         }
-        for field in ["access_token", "refresh_token"] {
-            let set = self.secret(stored, field)?.is_some();
-            if set && !updated.secret_fields.iter().any(|name| name == field) {
+        let mut newly_set = vec!["access_token"];
+        if tokens.refresh_token().is_some() {
+            newly_set.push("refresh_token");
+        }
+        for field in newly_set {
+            if !updated.secret_fields.iter().any(|name| name == field) {
                 updated.secret_fields.push(field.into());
             }
         }
         updated.secret_fields.sort();
         self.store().save_credential(&updated)?;
-        Ok(())
+        Ok(expires_at)
     }
 
     fn stored_oauth(&self, name: &str) -> Result<StoredCredential> {
@@ -267,7 +278,11 @@ impl Sluice {
     /// than a minute left, else a refreshed one (client credentials: a new one). `rejected`
     /// says the API refused the current token (a 401): refresh regardless. One refresh at a
     /// time per credential; a run that waited for another's refresh uses its result.
-    pub(crate) fn oauth2_access_token(&self, id: &str, rejected: Option<&str>) -> Result<String> {
+    pub(crate) fn oauth2_access_token(
+        &self,
+        id: &str,
+        rejected: Option<&str>,
+    ) -> Result<(String, Option<DateTime<Utc>>)> {
         let lock = self
             .token_locks
             .lock()
@@ -280,20 +295,17 @@ impl Sluice {
         let _across_processes = self.lock_credential_file(id)?;
         let stored = self
             .store()
-            .credentials()?
-            .into_iter()
-            .find(|credential| credential.id == id)
+            .credential_by_id(id)?
             .ok_or_else(|| Error::Credential("the OAuth2 credential was removed".into()))?;
         let current = self.secret(&stored, "access_token")?;
         let expires_at =
             field(&stored, "expires_at").and_then(|text| text.parse::<DateTime<Utc>>().ok());
-        let fresh = expires_at.is_none_or(|at| {
-            at - Utc::now() > chrono::Duration::from_std(REFRESH_AHEAD).expect("a small duration")
-        });
         match (&current, rejected) {
             // Another run refreshed while this one waited: its token is new, use it.
-            (Some(token), Some(refused)) if token != refused => return Ok(token.clone()),
-            (Some(token), None) if fresh => return Ok(token.clone()),
+            (Some(token), Some(refused)) if token != refused => {
+                return Ok((token.clone(), expires_at));
+            }
+            (Some(token), None) if is_fresh(expires_at) => return Ok((token.clone(), expires_at)),
             _ => {}
         }
         let client = self.oauth_client(&stored)?;
@@ -323,9 +335,9 @@ impl Sluice {
                 describe(&error)
             ))
         })?;
-        self.store_tokens(&stored, &tokens)?;
+        let expires_at = self.store_tokens(&stored, &tokens)?;
         tracing::info!(credential = %name, "refreshed an OAuth2 access token");
-        Ok(tokens.access_token().secret().clone())
+        Ok((tokens.access_token().secret().clone(), expires_at))
     }
 }
 
@@ -352,13 +364,8 @@ impl Sluice {
             .append_pair("token_type_hint", hint)
             .append_pair("client_id", &client_id)
             .finish();
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::blocking::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|error| Error::Credential(error.to_string()))?;
-        let mut request = client
+        let mut request = token_client()
+            .map_err(|error| Error::Credential(error.to_string()))?
             .post(url.clone())
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body);
@@ -400,6 +407,14 @@ impl Sluice {
         file.lock().map_err(failed)?;
         Ok(file)
     }
+}
+
+/// Whether a token expiring at `expires_at` has more than [`REFRESH_AHEAD`] left (one without a
+/// known expiry is taken as fresh).
+fn is_fresh(expires_at: Option<DateTime<Utc>>) -> bool {
+    expires_at.is_none_or(|at| {
+        at - Utc::now() > chrono::Duration::from_std(REFRESH_AHEAD).expect("a small duration")
+    })
 }
 
 /// An OAuth2 error without token values: the error code and the provider's description.
@@ -511,6 +526,9 @@ pub(crate) struct OAuthCredential {
     pub id: String,
     pub name: String,
     pub fields: std::collections::BTreeMap<String, String>,
+    /// The token this run last got and its expiry: the keychain is asked again only when it
+    /// nears expiry or an API refuses it.
+    pub current: Mutex<Option<(String, Option<DateTime<Utc>>)>>,
 }
 
 impl std::fmt::Debug for OAuthCredential {
@@ -535,8 +553,17 @@ impl CredentialAccess for OAuthCredential {
     }
 
     fn access_token(&self, rejected: Option<&str>) -> std::result::Result<String, String> {
-        self.sluice
+        let mut current = self.current.lock().expect("token cache");
+        if let (Some((token, expires_at)), None) = (current.as_ref(), rejected)
+            && is_fresh(*expires_at)
+        {
+            return Ok(token.clone());
+        }
+        let (token, expires_at) = self
+            .sluice
             .oauth2_access_token(&self.id, rejected)
-            .map_err(|error| error.to_string())
+            .map_err(|error| error.to_string())?;
+        *current = Some((token.clone(), expires_at));
+        Ok(token)
     }
 }

@@ -280,19 +280,8 @@ impl Sluice {
                     // Records that came after the run stopped listening get a run of their own;
                     // after a failure they wait for the next request.
                     if succeeded && !inbox.is_empty() {
-                        let sluice = sluice.clone();
-                        let flow_id = settle_flow.clone();
-                        let observer = settle_observer.clone();
-                        tokio::spawn(async move {
-                            // The finished run is unregistered right after this notice.
-                            for _ in 0..50 {
-                                if !sluice.is_running(&flow_id) {
-                                    break;
-                                }
-                                tokio::time::sleep(Duration::from_millis(20)).await;
-                            }
-                            sluice.ensure_webhook_run(&flow_id, observer);
-                        });
+                        // The finished run is no longer registered when its notice comes.
+                        sluice.ensure_webhook_run(&settle_flow, settle_observer.clone());
                     }
                 }
             },

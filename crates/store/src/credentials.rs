@@ -75,6 +75,19 @@ impl Store {
         row.map(decode).transpose()
     }
 
+    /// The credential with this id.
+    pub fn credential_by_id(&self, id: &str) -> Result<Option<StoredCredential>> {
+        let row = self
+            .connection()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM credentials WHERE id = ?1"),
+                [id],
+                from_row,
+            )
+            .optional()?;
+        row.map(decode).transpose()
+    }
+
     /// Adds a credential, or replaces the one with the same id.
     pub fn save_credential(&self, credential: &StoredCredential) -> Result<()> {
         let now = timestamp(chrono::Utc::now());
