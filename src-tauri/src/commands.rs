@@ -22,6 +22,18 @@ fn message(error: sluice_runtime::Error) -> String {
     error.to_string()
 }
 
+/// Runs `work` on the blocking pool: keychain calls, OAuth2 sign-in and Test connection block.
+async fn blocking<T: Send + 'static>(
+    sluice: &State<'_, Sluice>,
+    work: impl FnOnce(Sluice) -> sluice_runtime::Result<T> + Send + 'static,
+) -> Answer<T> {
+    let sluice = sluice.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || work(sluice))
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(message)
+}
+
 #[tauri::command]
 pub async fn components(sluice: State<'_, Sluice>) -> Answer<Vec<ComponentInfo>> {
     Ok(sluice.components())
@@ -222,30 +234,20 @@ pub async fn save_credential(
     input: CredentialInput,
     editing: Option<String>,
 ) -> Answer<CredentialInfo> {
-    let sluice = sluice.inner().clone();
-    // The keychain may prompt or block: off the async runtime.
-    tauri::async_runtime::spawn_blocking(move || sluice.save_credential(input, editing.as_deref()))
-        .await
-        .map_err(|error| error.to_string())?
-        .map_err(message)
+    blocking(&sluice, move |sluice| {
+        sluice.save_credential(input, editing.as_deref())
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn remove_credential(sluice: State<'_, Sluice>, name: String) -> Answer<Vec<String>> {
-    let sluice = sluice.inner().clone();
-    tauri::async_runtime::spawn_blocking(move || sluice.remove_credential(&name))
-        .await
-        .map_err(|error| error.to_string())?
-        .map_err(message)
+    blocking(&sluice, move |sluice| sluice.remove_credential(&name)).await
 }
 
 #[tauri::command]
 pub async fn test_credential(sluice: State<'_, Sluice>, name: String) -> Answer<String> {
-    let sluice = sluice.inner().clone();
-    tauri::async_runtime::spawn_blocking(move || sluice.test_credential(&name))
-        .await
-        .map_err(|error| error.to_string())?
-        .map_err(message)
+    blocking(&sluice, move |sluice| sluice.test_credential(&name)).await
 }
 
 /// How long Connect waits for the person to sign in in the browser.
@@ -258,8 +260,7 @@ pub async fn connect_oauth2(
     name: String,
 ) -> Answer<CredentialInfo> {
     use tauri_plugin_opener::OpenerExt;
-    let sluice = sluice.inner().clone();
-    tauri::async_runtime::spawn_blocking(move || {
+    blocking(&sluice, move |sluice| {
         let open_browser = |url: &str| {
             app.opener()
                 .open_url(url, None::<&str>)
@@ -268,24 +269,14 @@ pub async fn connect_oauth2(
         sluice.connect_oauth2(&name, &open_browser, SIGN_IN_PATIENCE)
     })
     .await
-    .map_err(|error| error.to_string())?
-    .map_err(message)
 }
 
 #[tauri::command]
 pub async fn disconnect_oauth2(sluice: State<'_, Sluice>, name: String) -> Answer<()> {
-    let sluice = sluice.inner().clone();
-    tauri::async_runtime::spawn_blocking(move || sluice.disconnect_oauth2(&name))
-        .await
-        .map_err(|error| error.to_string())?
-        .map_err(message)
+    blocking(&sluice, move |sluice| sluice.disconnect_oauth2(&name)).await
 }
 
 #[tauri::command]
 pub async fn webhook_url(sluice: State<'_, Sluice>, flow: String) -> Answer<String> {
-    let sluice = sluice.inner().clone();
-    tauri::async_runtime::spawn_blocking(move || sluice.webhook_url(&flow))
-        .await
-        .map_err(|error| error.to_string())?
-        .map_err(message)
+    blocking(&sluice, move |sluice| sluice.webhook_url(&flow)).await
 }

@@ -1,7 +1,7 @@
 // The studio's speed, measured on the real app (run by `make bench-studio` through run.sh):
 // cold start to an interactive flows list, and frame times while panning and dragging on a
 // 500-node flow. Prints the figures; asserts nothing (it is a benchmark, not a test).
-import { remote } from "webdriverio";
+import { studioSession } from "./session.mjs";
 
 const FRAMES = 180;
 
@@ -61,12 +61,7 @@ async function measureFrames(browser, kind) {
 }
 
 const launched = performance.now();
-const browser = await remote({
-  hostname: "127.0.0.1",
-  port: 4444,
-  logLevel: "warn",
-  capabilities: { "tauri:options": { application: process.env.SLUICE_E2E_APP } },
-});
+const browser = await studioSession();
 try {
   await browser.$('[data-testid="flows"]').waitForExist({ timeout: 30000 });
   const interactive = performance.now() - launched;

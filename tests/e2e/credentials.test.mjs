@@ -8,7 +8,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { remote } from "webdriverio";
+import { studioSession } from "./session.mjs";
 
 const work = process.env.SLUICE_E2E_HOME;
 const shots = process.env.SLUICE_E2E_SHOTS;
@@ -44,12 +44,7 @@ before(async () => {
     if (up) break;
     await sleep(100);
   }
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: 4444,
-    logLevel: "warn",
-    capabilities: { "tauri:options": { application: process.env.SLUICE_E2E_APP } },
-  });
+  browser = await studioSession();
   await browser.setTimeout({ implicit: 5000 });
 });
 

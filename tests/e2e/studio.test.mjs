@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { remote } from "webdriverio";
+import { studioSession } from "./session.mjs";
 
 const work = process.env.SLUICE_E2E_HOME;
 const shots = process.env.SLUICE_E2E_SHOTS;
@@ -81,12 +81,7 @@ function sqlite(database, query) {
 before(async () => {
   fs.mkdirSync(data, { recursive: true });
   fs.copyFileSync(new URL("../fixtures/people.csv", import.meta.url), path.join(data, "people.csv"));
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: 4444,
-    logLevel: "warn",
-    capabilities: { "tauri:options": { application: process.env.SLUICE_E2E_APP } },
-  });
+  browser = await studioSession();
   await browser.setTimeout({ implicit: 5000 });
 });
 

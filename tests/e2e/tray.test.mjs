@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { remote } from "webdriverio";
+import { studioSession } from "./session.mjs";
 import { clickTrayItem, trayMenu } from "./tray_menu.mjs";
 
 const work = process.env.SLUICE_E2E_HOME;
@@ -39,12 +39,7 @@ function rssMegabytes(name) {
 }
 
 before(async () => {
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: 4444,
-    logLevel: "error",
-    capabilities: { "tauri:options": { application: app } },
-  });
+  browser = await studioSession("error");
 });
 
 after(async () => {

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { remote } from "webdriverio";
+import { studioSession } from "./session.mjs";
 import { clickTrayItem, trayMenu } from "./tray_menu.mjs";
 
 const work = process.env.SLUICE_E2E_HOME;
@@ -74,12 +74,7 @@ before(async () => {
     response.writeHead(200, { "content-type": "application/octet-stream", "content-length": body.length }).end(body);
   });
   await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: 4444,
-    logLevel: "error",
-    capabilities: { "tauri:options": { application: app } },
-  });
+  browser = await studioSession("error");
 });
 
 after(async () => {
