@@ -18,6 +18,8 @@ pub fn registry() -> Registry {
     {
         registry.register(descriptor);
     }
+    registry.register_staging_kind(crate::file::staging_kind());
+    registry.register_staging_kind(crate::sqlite::staging_kind());
     for credential_type in crate::http::credential_types() {
         registry.register_credential_type(credential_type);
     }

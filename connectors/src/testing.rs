@@ -18,6 +18,7 @@ pub fn with_context<T>(
     let context = BuildContext {
         node_id: "node",
         flow_id: "flow",
+        run_id: "0193f0c2-0000-7000-8000-00000000beef",
         base_dir,
         expressions: &expressions,
         state,
@@ -81,6 +82,8 @@ pub fn write_sink(
                 .map_err(|error| error.to_string())?;
         }
         if commit {
+            sink.prepare(&mut output)
+                .map_err(|error| error.to_string())?;
             sink.commit().map_err(|error| error.to_string())?;
         } else {
             sink.abort();

@@ -25,6 +25,7 @@ fn run_with(
     execute(
         RunRequest {
             flow: &flow,
+            run_id: "0193f0c2-0000-7000-8000-000000000001",
             registry,
             base_dir,
             states: &HashMap::new(),
@@ -33,6 +34,7 @@ fn run_with(
             started_at: chrono_now(),
             control,
             events: None,
+            journal: None,
         },
         options,
     )
@@ -359,6 +361,7 @@ fn cancellation_stops_every_node_and_discards_the_writes() {
         execute(
             RunRequest {
                 flow: &flow,
+                run_id: "0193f0c2-0000-7000-8000-000000000001",
                 registry: &registry,
                 base_dir: folder.path(),
                 states: &HashMap::new(),
@@ -373,6 +376,7 @@ fn cancellation_stops_every_node_and_discards_the_writes() {
                         progress.store(stats.records_in, std::sync::atomic::Ordering::SeqCst);
                     }
                 })),
+                journal: None,
             },
             &RunOptions::default(),
         )

@@ -1,12 +1,13 @@
 //! `csv.write`: writes records to a CSV file through a staging file renamed on commit.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sluice_core::commit::Staging;
 use sluice_core::component::{BuildContext, ComponentConfig, Sink, SinkConfig};
 use sluice_core::engine::Output;
 use sluice_core::{Batch, ComponentError};
@@ -38,28 +39,23 @@ pub struct CsvWriteConfig {
 impl ComponentConfig for CsvWriteConfig {}
 
 impl SinkConfig for CsvWriteConfig {
+    fn staging(&self, context: &BuildContext<'_>) -> Result<Staging, ComponentError> {
+        crate::file::file_staging(&context.resolve_path(&self.path), context.run_id)
+    }
+
     fn build<'run>(
         &self,
         context: &BuildContext<'run>,
     ) -> Result<Box<dyn Sink + 'run>, ComponentError> {
         let delimiter = super::single_byte(&self.delimiter, "delimiter")?;
-        let path = context.resolve_path(&self.path);
-        let (staged, mut file) = StagedFile::create(&path)?;
+        let (staged, mut file) = StagedFile::create(&self.staging(context)?)?;
         let mut columns = self.columns.clone();
         let mut header_written = false;
-        if self.append && path.exists() {
-            let existing =
-                std::fs::read(&path).map_err(|error| ComponentError::io("read", &path, &error))?;
+        if self.append && staged.copy_existing(&mut file)? {
             if self.header && columns.is_none() {
-                columns = existing_header(&existing, delimiter, &path)?;
+                columns = existing_header(staged.target(), delimiter)?;
             }
-            header_written = self.header && !existing.is_empty();
-            file.write_all(&existing)
-                .map_err(|error| ComponentError::io("write", staged.staging_path(), &error))?;
-            if !existing.is_empty() && !existing.ends_with(b"\n") {
-                file.write_all(b"\n")
-                    .map_err(|error| ComponentError::io("write", staged.staging_path(), &error))?;
-            }
+            header_written = self.header;
         }
         let writer = csv::WriterBuilder::new()
             .delimiter(delimiter)
@@ -74,15 +70,13 @@ impl SinkConfig for CsvWriteConfig {
     }
 }
 
-fn existing_header(
-    contents: &[u8],
-    delimiter: u8,
-    path: &Path,
-) -> Result<Option<Vec<String>>, ComponentError> {
+/// The header row of an existing CSV file (read as a stream: only the first record).
+fn existing_header(path: &Path, delimiter: u8) -> Result<Option<Vec<String>>, ComponentError> {
+    let file = File::open(path).map_err(|error| ComponentError::io("read", path, &error))?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
-        .from_reader(contents);
+        .from_reader(file);
     let mut header = csv::StringRecord::new();
     match reader.read_record(&mut header) {
         Ok(true) => Ok(Some(header.iter().map(str::to_string).collect())),
@@ -157,23 +151,25 @@ impl Sink for CsvWrite {
         Ok(())
     }
 
-    fn commit(mut self: Box<Self>) -> Result<(), ComponentError> {
+    fn prepare(&mut self, _out: &mut Output) -> Result<(), ComponentError> {
         if self.write_header
             && let Some(columns) = self.columns.clone()
         {
+            self.write_header = false;
             self.writer
                 .write_record(&columns)
                 .map_err(|error| self.write_error(&error))?;
         }
+        self.writer
+            .flush()
+            .map_err(|error| ComponentError::io("write", self.staged.staging_path(), &error))?;
+        self.staged.prepare(self.writer.get_ref().get_ref())
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), ComponentError> {
         let this = *self;
-        let file = this.writer.into_inner().map_err(|error| {
-            ComponentError::failed(format!(
-                "cannot write {}: {}",
-                this.staged.staging_path().display(),
-                error.error()
-            ))
-        })?;
-        this.staged.commit(file)
+        drop(this.writer);
+        this.staged.commit()
     }
 
     fn abort(self: Box<Self>) {

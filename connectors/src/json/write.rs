@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use sluice_core::commit::Staging;
 use sluice_core::component::{BuildContext, ComponentConfig, Sink, SinkConfig};
 use sluice_core::engine::Output;
 use sluice_core::{Batch, ComponentError};
@@ -38,30 +39,23 @@ fn default_layout() -> JsonLayout {
 impl ComponentConfig for JsonWriteConfig {}
 
 impl SinkConfig for JsonWriteConfig {
+    fn staging(&self, context: &BuildContext<'_>) -> Result<Staging, ComponentError> {
+        crate::file::file_staging(&context.resolve_path(&self.path), context.run_id)
+    }
+
     fn build<'run>(
         &self,
         context: &BuildContext<'run>,
     ) -> Result<Box<dyn Sink + 'run>, ComponentError> {
-        let path = context.resolve_path(&self.path);
         let array = self.format == JsonLayout::Array;
         if self.append && array {
             return Err(ComponentError::failed(
                 "`append` works with the `ndjson` format only; a JSON array cannot be appended to",
             ));
         }
-        let (staged, mut writer) = StagedFile::create(&path)?;
-        if self.append && path.exists() {
-            let existing =
-                std::fs::read(&path).map_err(|error| ComponentError::io("read", &path, &error))?;
-            let write = |writer: &mut std::io::BufWriter<File>, bytes: &[u8]| {
-                writer
-                    .write_all(bytes)
-                    .map_err(|error| ComponentError::io("write", staged.staging_path(), &error))
-            };
-            write(&mut writer, &existing)?;
-            if !existing.is_empty() && !existing.ends_with(b"\n") {
-                write(&mut writer, b"\n")?;
-            }
+        let (staged, mut writer) = StagedFile::create(&self.staging(context)?)?;
+        if self.append {
+            staged.copy_existing(&mut writer)?;
         }
         Ok(Box::new(JsonWrite {
             staged,
@@ -114,13 +108,21 @@ impl Sink for JsonWrite {
         Ok(())
     }
 
-    fn commit(mut self: Box<Self>) -> Result<(), ComponentError> {
+    fn prepare(&mut self, _out: &mut Output) -> Result<(), ComponentError> {
         if self.array {
             let closing: &[u8] = if self.written == 0 { b"[]\n" } else { b"\n]\n" };
             self.put(closing)?;
         }
+        self.writer
+            .flush()
+            .map_err(|error| ComponentError::io("write", self.staged.staging_path(), &error))?;
+        self.staged.prepare(self.writer.get_ref())
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), ComponentError> {
         let this = *self;
-        this.staged.commit(this.writer)
+        drop(this.writer);
+        this.staged.commit()
     }
 
     fn abort(self: Box<Self>) {

@@ -1,11 +1,13 @@
 //! SQLite database files: `sqlite.read` (a table or a query, optionally incremental by a cursor
 //! column) and `sqlite.write` (append, replace or upsert, one transaction per run).
 
+mod publish;
 mod read;
 #[cfg(test)]
 mod tests;
 mod write;
 
+pub use publish::staging_kind;
 pub use read::SqliteReadConfig;
 pub use write::SqliteWriteConfig;
 

@@ -1,23 +1,23 @@
-//! `sqlite.write`: writes records into a table in one transaction per run — append, replace
-//! (staged in a side table and swapped in at commit) or upsert by key.
+//! `sqlite.write`: stages a run's records in a side table of the destination database, then
+//! publishes them into the table in one transaction — append, replace or upsert by key.
 
 use std::path::PathBuf;
 
 use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use sluice_core::commit::Staging;
 use sluice_core::component::{BuildContext, ComponentConfig, Sink, SinkConfig};
 use sluice_core::engine::Output;
 use sluice_core::{Batch, ComponentError, Record};
 
+use super::publish::{Columns, StagedTable, begin_publishing, publish_staged};
 use super::{Bind, column_type, quote};
 
-/// Column names in table order, with fast membership checks (every record's fields are checked).
-type Columns = indexmap::IndexSet<String, foldhash::fast::RandomState>;
-
 /// Writes records into a SQLite table. The table is created from the first records' fields and
-/// types, and columns that appear later are added. The whole run is one transaction: a failed
-/// or cancelled run leaves the database exactly as it was.
+/// types, and columns that appear later are added. The run's records are staged beside the table
+/// and published in one transaction when the run commits: a failed or cancelled run leaves the
+/// database exactly as it was.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SqliteWriteConfig {
@@ -37,7 +37,7 @@ pub struct SqliteWriteConfig {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WriteMode {
-    /// Add the records as new rows.
+    /// Add the records as new rows (running a flow twice adds them twice; `upsert` does not).
     #[default]
     Append,
     /// Replace the table's contents with the run's records. The new rows are staged in a side
@@ -50,11 +50,8 @@ pub enum WriteMode {
 
 impl ComponentConfig for SqliteWriteConfig {}
 
-impl SinkConfig for SqliteWriteConfig {
-    fn build<'run>(
-        &self,
-        context: &BuildContext<'run>,
-    ) -> Result<Box<dyn Sink + 'run>, ComponentError> {
+impl SqliteWriteConfig {
+    fn check(&self) -> Result<(), ComponentError> {
         if self.table.trim().is_empty() {
             return Err(ComponentError::failed(
                 "`table` is empty; name the table to write to",
@@ -65,16 +62,52 @@ impl SinkConfig for SqliteWriteConfig {
                 "mode 'upsert' needs `key`: the fields that identify a row, e.g. [\"id\"]",
             ));
         }
+        Ok(())
+    }
+}
+
+impl SinkConfig for SqliteWriteConfig {
+    fn staging(&self, context: &BuildContext<'_>) -> Result<Staging, ComponentError> {
+        self.check()?;
         let path = context.resolve_path(&self.path);
-        if let Some(folder) = path
+        let path = std::path::absolute(&path)
+            .map_err(|error| ComponentError::io("find the folder of", &path, &error))?;
+        let run: String = context
+            .run_id
+            .chars()
+            .filter(char::is_ascii_hexdigit)
+            .collect();
+        let staged = StagedTable {
+            staging: format!("{}__sluice_{}", self.table, &run[run.len().saturating_sub(12)..]),
+            path,
+            table: self.table.clone(),
+            mode: self.mode,
+            key: self.key.clone(),
+        };
+        Ok(Staging {
+            kind: "sqlite".into(),
+            destination: format!("{}#{}", staged.path.display(), self.table),
+            detail: serde_json::to_value(&staged).expect("a staged table serialises"),
+        })
+    }
+
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Sink + 'run>, ComponentError> {
+        let staging = self.staging(context)?;
+        let staged: StagedTable =
+            serde_json::from_value(staging.detail).expect("written by staging above");
+        if let Some(folder) = staged
+            .path
             .parent()
             .filter(|folder| !folder.as_os_str().is_empty())
         {
             std::fs::create_dir_all(folder)
                 .map_err(|error| ComponentError::io("create the folder", folder, &error))?;
         }
-        let connection = Connection::open(&path).map_err(|error| {
-            ComponentError::failed(format!("cannot open {}: {error}", path.display()))
+        let connection = Connection::open(&staged.path).map_err(|error| {
+            ComponentError::failed(format!("cannot open {}: {error}", staged.path.display()))
         })?;
         let setup = || -> rusqlite::Result<()> {
             connection.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -83,151 +116,93 @@ impl SinkConfig for SqliteWriteConfig {
         setup().map_err(|error| {
             ComponentError::failed(format!(
                 "cannot start writing to {}: {error}",
-                path.display()
+                staged.path.display()
             ))
         })?;
-        let target = match self.mode {
-            WriteMode::Replace => format!("{}__sluice_staging", self.table),
-            _ => self.table.clone(),
-        };
         Ok(Box::new(SqliteWrite {
             connection,
-            path,
-            table: self.table.clone(),
-            target,
-            mode: self.mode,
-            key: self.key.clone(),
+            staged,
             columns: Columns::default(),
             insert_sql: String::new(),
-            prepared: false,
+            phase: Phase::Staging,
         }))
     }
 }
 
+/// Where a sink is in its run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Writing records into the staging table (created with the first batch).
+    Staging,
+    /// The staging table is committed; its rows are applied to the table in an open transaction.
+    Publishing,
+    /// Prepared with no records: there is nothing to publish.
+    Empty,
+}
+
 struct SqliteWrite {
     connection: Connection,
-    path: PathBuf,
-    table: String,
-    /// The table rows go into: `table`, or the staging table for `replace`.
-    target: String,
-    mode: WriteMode,
-    key: Vec<String>,
-    /// The target's columns, in order; every insert binds all of them.
+    staged: StagedTable,
+    /// The staging table's columns, in order; every insert binds all of them.
     columns: Columns,
     insert_sql: String,
-    /// Whether the target table has been set up for this run.
-    prepared: bool,
+    phase: Phase,
 }
 
 impl SqliteWrite {
     fn sql_error(&self, error: rusqlite::Error) -> ComponentError {
-        ComponentError::failed(format!(
-            "writing table `{}` in {}: {error}",
-            self.table,
-            self.path.display()
-        ))
+        self.staged.error(error)
     }
 
-    /// Creates (or, for replace, recreates) the target from the first batch, or reads its columns.
-    fn prepare_target(&mut self, batch: &Batch) -> Result<(), ComponentError> {
-        if self.mode == WriteMode::Replace {
-            self.connection
-                .execute_batch(&format!("DROP TABLE IF EXISTS {}", quote(&self.target)))
-                .map_err(|error| self.sql_error(error))?;
-        } else {
-            self.columns = self.existing_columns()?;
-        }
-        if self.columns.is_empty() {
-            let mut columns = Columns::default();
-            for record in batch {
-                for name in record.keys() {
-                    if !columns.contains(name) {
-                        columns.insert(name.clone());
-                    }
+    /// Creates the staging table from the first batch: its fields (and the key) with the types
+    /// of their first values.
+    fn create_staging(&mut self, batch: &Batch) -> Result<(), ComponentError> {
+        let mut columns = Columns::default();
+        for record in batch {
+            for name in record.keys() {
+                if !columns.contains(name) {
+                    columns.insert(name.clone());
                 }
             }
-            for name in &self.key {
-                columns.insert(name.clone());
-            }
-            let definitions: Vec<String> = columns
-                .iter()
-                .map(|name| match first_type(batch, name) {
-                    Some(kind) => format!("{} {kind}", quote(name)),
-                    None => quote(name),
-                })
-                .collect();
-            let create = format!(
-                "CREATE TABLE {} ({})",
-                quote(&self.target),
-                definitions.join(", ")
-            );
-            self.connection
-                .execute_batch(&create)
-                .map_err(|error| self.sql_error(error))?;
-            self.columns = columns;
         }
-        if self.mode == WriteMode::Upsert {
-            self.add_columns(&self.key.clone(), batch)?;
-            let index = format!(
-                "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({})",
-                quote(&format!("{}__sluice_key", self.table)),
-                quote(&self.target),
-                self.key
-                    .iter()
-                    .map(|name| quote(name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            self.connection.execute_batch(&index).map_err(|error| {
-                ComponentError::failed(format!(
-                    "cannot upsert into `{}`: its rows are not unique by key ({}): {error}",
-                    self.table,
-                    self.key.join(", ")
-                ))
-            })?;
+        for name in &self.staged.key {
+            columns.insert(name.clone());
         }
-        self.prepared = true;
+        let definitions: Vec<String> = columns
+            .iter()
+            .map(|name| match first_type(batch, name) {
+                Some(kind) => format!("{} {kind}", quote(name)),
+                None => quote(name),
+            })
+            .collect();
+        let create = format!(
+            "DROP TABLE IF EXISTS {0}; CREATE TABLE {0} ({1})",
+            quote(&self.staged.staging),
+            definitions.join(", ")
+        );
+        self.connection
+            .execute_batch(&create)
+            .map_err(|error| self.sql_error(error))?;
+        self.columns = columns;
         self.rebuild_insert();
         Ok(())
     }
 
-    fn existing_columns(&self) -> Result<Columns, ComponentError> {
-        let mut statement = self
-            .connection
-            .prepare(&format!(
-                "SELECT name FROM pragma_table_info({})",
-                sql_text(&self.target)
-            ))
-            .map_err(|error| self.sql_error(error))?;
-        let names = statement
-            .query_map([], |row| row.get::<_, String>(0))
-            .and_then(|rows| rows.collect::<Result<Columns, _>>())
-            .map_err(|error| self.sql_error(error))?;
-        Ok(names)
-    }
-
-    /// Adds the named columns the table lacks, typed from the batch.
+    /// Adds the named columns the staging table lacks, typed from the batch.
     fn add_columns(&mut self, names: &[String], batch: &Batch) -> Result<(), ComponentError> {
-        let mut added = false;
         for name in names {
-            if self.columns.contains(name) {
-                continue;
-            }
             let kind = first_type(batch, name).unwrap_or("");
             let alter = format!(
                 "ALTER TABLE {} ADD COLUMN {} {kind}",
-                quote(&self.target),
+                quote(&self.staged.staging),
                 quote(name)
             );
             self.connection
                 .execute_batch(&alter)
                 .map_err(|error| self.sql_error(error))?;
             self.columns.insert(name.clone());
-            added = true;
         }
-        if added {
-            self.rebuild_insert();
-        }
+        self.rebuild_insert();
         Ok(())
     }
 
@@ -236,35 +211,16 @@ impl SqliteWrite {
         let placeholders: Vec<String> = (1..=columns.len())
             .map(|index| format!("?{index}"))
             .collect();
-        let mut sql = format!(
+        self.insert_sql = format!(
             "INSERT INTO {} ({}) VALUES ({})",
-            quote(&self.target),
+            quote(&self.staged.staging),
             columns.join(", "),
             placeholders.join(", ")
         );
-        if self.mode == WriteMode::Upsert {
-            let keys: Vec<String> = self.key.iter().map(|name| quote(name)).collect();
-            let updates: Vec<String> = self
-                .columns
-                .iter()
-                .filter(|name| !self.key.contains(name))
-                .map(|name| format!("{0} = excluded.{0}", quote(name)))
-                .collect();
-            if updates.is_empty() {
-                sql.push_str(&format!(" ON CONFLICT ({}) DO NOTHING", keys.join(", ")));
-            } else {
-                sql.push_str(&format!(
-                    " ON CONFLICT ({}) DO UPDATE SET {}",
-                    keys.join(", "),
-                    updates.join(", ")
-                ));
-            }
-        }
-        self.insert_sql = sql;
     }
 
     fn key_problem(&self, record: &Record) -> Option<String> {
-        self.key.iter().find_map(|name| match record.get(name) {
+        self.staged.key.iter().find_map(|name| match record.get(name) {
             None => Some(format!(
                 "the record has no key field `{name}`; upsert needs it"
             )),
@@ -284,18 +240,13 @@ fn first_type(batch: &Batch, name: &str) -> Option<&'static str> {
         .find_map(column_type)
 }
 
-/// A string as a SQL text literal.
-fn sql_text(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
 impl Sink for SqliteWrite {
     fn write(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
         if batch.is_empty() {
             return Ok(());
         }
-        if !self.prepared {
-            self.prepare_target(&batch)?;
+        if self.columns.is_empty() {
+            self.create_staging(&batch)?;
         }
         let mut new_columns: Vec<String> = Vec::new();
         for record in &batch {
@@ -308,55 +259,57 @@ impl Sink for SqliteWrite {
         if !new_columns.is_empty() {
             self.add_columns(&new_columns, &batch)?;
         }
-        let mut statement = self.connection.prepare(&self.insert_sql).map_err(|error| {
-            ComponentError::failed(format!(
-                "writing table `{}` in {}: {error}",
-                self.table,
-                self.path.display()
-            ))
-        })?;
+        let mut statement = self
+            .connection
+            .prepare(&self.insert_sql)
+            .map_err(|error| self.staged.error(error))?;
         for record in batch {
             if let Some(problem) = self.key_problem(&record) {
                 out.reject(record, problem)?;
                 continue;
             }
             let values = self.columns.iter().map(|name| Bind(record.get(name)));
-            match statement.execute(rusqlite::params_from_iter(values)) {
-                Ok(_) => {}
-                Err(rusqlite::Error::SqliteFailure(error, message))
-                    if error.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    let detail = message.unwrap_or_else(|| error.to_string());
-                    out.reject(record, format!("the table refused the record: {detail}"))?;
-                }
-                Err(error) => {
-                    return Err(ComponentError::failed(format!(
-                        "writing table `{}` in {}: {error}",
-                        self.table,
-                        self.path.display()
-                    )));
-                }
-            }
+            statement
+                .execute(rusqlite::params_from_iter(values))
+                .map_err(|error| self.staged.error(error))?;
         }
         Ok(())
     }
 
-    fn commit(self: Box<Self>) -> Result<(), ComponentError> {
-        let mut sql = String::new();
-        if self.mode == WriteMode::Replace && self.prepared {
-            sql.push_str(&format!(
-                "DROP TABLE IF EXISTS {0}; ALTER TABLE {1} RENAME TO {0}; ",
-                quote(&self.table),
-                quote(&self.target)
-            ));
-        }
-        sql.push_str("COMMIT");
+    fn prepare(&mut self, out: &mut Output) -> Result<(), ComponentError> {
+        // The staging table becomes durable; then the table takes its rows in a transaction that
+        // holds the database's write lock until the run's decision (so readers cannot block it).
         self.connection
-            .execute_batch(&sql)
+            .execute_batch("COMMIT")
+            .map_err(|error| self.sql_error(error))?;
+        if self.columns.is_empty() {
+            self.phase = Phase::Empty;
+            return Ok(());
+        }
+        begin_publishing(&self.connection, &self.staged)?;
+        self.phase = Phase::Publishing;
+        publish_staged(&self.connection, &self.staged, &mut |record, message| {
+            out.reject(record, message)
+        })?;
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), ComponentError> {
+        if self.phase != Phase::Publishing {
+            return Ok(());
+        }
+        self.connection
+            .execute_batch("COMMIT")
             .map_err(|error| self.sql_error(error))
     }
 
     fn abort(self: Box<Self>) {
-        let _ = self.connection.execute_batch("ROLLBACK");
+        if !self.connection.is_autocommit() {
+            let _ = self.connection.execute_batch("ROLLBACK");
+        }
+        let _ = self.connection.execute_batch(&format!(
+            "DROP TABLE IF EXISTS {}",
+            quote(&self.staged.staging)
+        ));
     }
 }

@@ -30,6 +30,10 @@ enum Command {
     Run {
         /// A flow file, or the id or name of a stored flow.
         flow: String,
+        /// When the flow is already running (here, in the studio or in `sluice daemon`), wait
+        /// for that run to end instead of refusing (exit code 3).
+        #[arg(long)]
+        wait: bool,
     },
     /// Check a flow file and list every problem in it.
     Validate {
@@ -219,6 +223,8 @@ impl From<sluice_runtime::Error> for Failure {
         let code = if error.is_invalid_flow() || matches!(error, sluice_runtime::Error::NotFound(_))
         {
             2
+        } else if matches!(error, sluice_runtime::Error::Busy(_)) {
+            3
         } else {
             1
         };
@@ -287,7 +293,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         command => {
             let sluice = Sluice::open(cli.home.as_deref())?;
             match command {
-                Command::Run { flow } => run(&sluice, &flow, json).await,
+                Command::Run { flow, wait } => run(&sluice, &flow, wait, json).await,
                 Command::Preview { flow, limit } => {
                     let report = sluice.preview(target(&sluice, &flow)?, limit).await?;
                     output::preview(&report, json);
@@ -412,9 +418,13 @@ fn validate(file: &Path, json: bool) -> Result<u8, Failure> {
     }
 }
 
-async fn run(sluice: &Sluice, reference: &str, json: bool) -> Result<u8, Failure> {
+async fn run(sluice: &Sluice, reference: &str, wait: bool, json: bool) -> Result<u8, Failure> {
     let target = target(sluice, reference)?;
-    let mut handle = sluice.start_run(target, Trigger::Cli)?;
+    let mut handle = if wait {
+        sluice.start_run_waiting(target, Trigger::Cli).await?
+    } else {
+        sluice.start_run(target, Trigger::Cli)?
+    };
     let mut events = handle.events.take().expect("events not taken yet");
     let control = handle.control();
     let progress = output::Progress::new(!json);

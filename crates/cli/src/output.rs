@@ -166,6 +166,15 @@ pub fn run_summary(outcome: &RunOutcome, json: bool) {
                 eprintln!("error: {failure}");
             }
         }
+        RunStatus::Committing => {
+            println!(
+                "run {} committed (its sync state advanced), but a destination is not published yet; Sluice publishes it at its next start",
+                outcome.run_id
+            );
+            if let Some(failure) = &outcome.report.failure {
+                eprintln!("error: {failure}");
+            }
+        }
     }
 }
 

@@ -85,6 +85,8 @@ pub struct BuildContext<'run> {
     pub node_id: &'run str,
     /// The flow the node belongs to.
     pub flow_id: &'run str,
+    /// The run: staging names carry it, so a crashed run's leftovers are told apart.
+    pub run_id: &'run str,
     /// The folder relative paths resolve against (the flow file's folder).
     pub base_dir: &'run Path,
     /// The run's expression environment; compile expressions once here.
@@ -148,6 +150,11 @@ pub trait TransformConfig: ComponentConfig {
 
 /// The config half of a sink.
 pub trait SinkConfig: ComponentConfig {
+    /// What the sink will stage for this run and where it goes; the same answer every time for
+    /// the same context, so the runtime can record it before `build` writes anything.
+    fn staging(&self, context: &BuildContext<'_>) -> Result<crate::commit::Staging, ComponentError>;
+
+    /// Starts writing to the staging that [`SinkConfig::staging`] describes.
     fn build<'run>(
         &self,
         context: &BuildContext<'run>,
@@ -205,12 +212,18 @@ pub trait Transform: Send {
     }
 }
 
-/// The runtime half of a sink: writes batches, then commits or aborts the whole run's writes.
+/// The runtime half of a sink: stages batches, prepares, then commits or aborts the whole run's
+/// writes (see [`crate::commit`]).
 pub trait Sink: Send {
-    /// Writes one batch. Nothing written is visible to others until `commit`.
+    /// Stages one batch. Nothing written is visible to others until `commit`.
     fn write(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError>;
 
-    /// Makes the run's writes visible, all at once.
+    /// Makes the staged writes durable and checks that they can be published, rejecting to `out`
+    /// the records the destination refuses. After `Ok`, `commit` (or a later process's publish)
+    /// cannot fail but for the machine itself (a full disk, a lost device).
+    fn prepare(&mut self, out: &mut Output) -> Result<(), ComponentError>;
+
+    /// Makes the run's writes visible, all at once. Called only after the run decided to commit.
     fn commit(self: Box<Self>) -> Result<(), ComponentError>;
 
     /// Discards the run's writes; the destination stays as it was before the run.

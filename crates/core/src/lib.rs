@@ -1,6 +1,7 @@
 //! Sluice's core: the flow model and its validation, the streaming engine, the transforms and the
 //! expression language. It does no I/O beyond what transforms need; connectors live elsewhere.
 
+pub mod commit;
 pub mod component;
 pub mod credential;
 pub mod engine;

@@ -241,6 +241,7 @@ fn plain_found(found: &str) -> String {
 pub struct Registry {
     descriptors: Vec<ComponentDescriptor>,
     credential_types: Vec<crate::credential::CredentialType>,
+    staging_kinds: Vec<crate::commit::StagingKind>,
 }
 
 impl Registry {
@@ -249,6 +250,7 @@ impl Registry {
         Registry {
             descriptors: crate::transforms::descriptors(),
             credential_types: Vec::new(),
+            staging_kinds: Vec::new(),
         }
     }
 
@@ -264,6 +266,20 @@ impl Registry {
         self.credential_types
             .retain(|existing| existing.kind != credential_type.kind);
         self.credential_types.push(credential_type);
+    }
+
+    /// Adds a kind of staged output (how sinks' staging is published or discarded after a crash).
+    pub fn register_staging_kind(&mut self, staging_kind: crate::commit::StagingKind) {
+        self.staging_kinds
+            .retain(|existing| existing.kind != staging_kind.kind);
+        self.staging_kinds.push(staging_kind);
+    }
+
+    /// The staging kind with this name.
+    pub fn staging_kind(&self, kind: &str) -> Option<&crate::commit::StagingKind> {
+        self.staging_kinds
+            .iter()
+            .find(|staging_kind| staging_kind.kind == kind)
     }
 
     /// The credential type with this kind.

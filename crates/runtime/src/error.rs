@@ -37,6 +37,9 @@ pub enum Error {
     /// A credential is missing, incomplete or misdescribed; the message names it and the field.
     #[error("{0}")]
     Credential(String),
+    /// The flow is already running (one run of a flow at a time, across processes).
+    #[error("{0}")]
+    Busy(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] sluice_store::Error),

@@ -1,4 +1,4 @@
-//! Where an installation keeps its data, and whether a process that started a run still lives.
+//! Where an installation keeps its data.
 
 use std::path::PathBuf;
 
@@ -15,16 +15,4 @@ pub fn default_home() -> Result<PathBuf> {
         .ok_or_else(|| {
             Error::Home("cannot find a data folder for this user; set SLUICE_HOME to one".into())
         })
-}
-
-/// Whether process `pid` is running. Exact on Linux; elsewhere only this process counts as
-/// alive, so a run left behind by another process is marked interrupted at the next start.
-pub fn process_is_alive(pid: u32) -> bool {
-    if pid == std::process::id() {
-        return true;
-    }
-    if cfg!(target_os = "linux") {
-        return std::path::Path::new(&format!("/proc/{pid}")).exists();
-    }
-    false
 }

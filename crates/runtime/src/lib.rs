@@ -1,12 +1,14 @@
 //! What a running Sluice installation needs, behind one API that the CLI and the desktop app
 //! both call: the store in its home folder, flow import/export, and the run manager.
 
+mod commits;
 mod components;
 mod credentials;
 mod error;
 mod examples;
 mod flows;
 mod home;
+mod locks;
 mod oauth;
 mod runs;
 mod scheduler;
@@ -20,6 +22,7 @@ use std::sync::Arc;
 use sluice_core::Registry;
 use sluice_store::Store;
 
+pub use commits::Recovery;
 pub use components::ComponentInfo;
 pub use credentials::{CredentialInfo, CredentialInput, CredentialTypeInfo};
 pub use error::{Error, Result};
@@ -57,25 +60,18 @@ pub struct Sluice {
 
 impl Sluice {
     /// Opens the installation in `home` (default: `SLUICE_HOME`, else the OS data folder),
-    /// creating it on first use. Runs a crashed process left `running` become `interrupted`, and
-    /// old runs beyond the retention policy are removed.
+    /// creating it on first use. Runs a stopped process left are finished (see
+    /// [`Sluice::recover_runs`]), and old runs beyond the retention policy are removed.
     pub fn open(home: Option<&Path>) -> Result<Sluice> {
         let home = match home {
             Some(home) => home.to_path_buf(),
             None => default_home()?,
         };
         let store = Store::open(&home.join("sluice.db"))?;
-        let interrupted = store.mark_interrupted_runs(home::process_is_alive)?;
-        if interrupted > 0 {
-            tracing::warn!(
-                runs = interrupted,
-                "marked runs left unfinished by a stopped process as interrupted"
-            );
-        }
         let secrets = secrets::open(secrets::SecretBackend::from_env()?, &home);
         let policy = store.retention_policy()?;
         store.apply_retention(policy, chrono::Utc::now())?;
-        Ok(Sluice {
+        let sluice = Sluice {
             home,
             store: Arc::new(store),
             registry: Arc::new(sluice_connectors::registry()),
@@ -84,7 +80,11 @@ impl Sluice {
             secrets,
             token_locks: Default::default(),
             webhook_inboxes: Default::default(),
-        })
+        };
+        // Runs a stopped process left: rolled forward when they had decided to commit, rolled
+        // back (staging removed, marked interrupted) when not.
+        sluice.recover_runs()?;
+        Ok(sluice)
     }
 
     /// The same installation with secrets kept in `secrets` (tests use memory).

@@ -13,7 +13,9 @@ use sluice_core::validate::validate;
 use sluice_store::{LogLine, NewRun, NodeRun, RunRecord, RunStatus as StoredStatus};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
+use crate::commits::StoreJournal;
 use crate::flows::LoadedFlow;
+use crate::locks::{HomeLock, LockScope, try_lock};
 use crate::{Error, Result, Sluice};
 
 /// What to run.
@@ -164,6 +166,10 @@ impl Sluice {
         // Before the run is recorded: a missing credential or a locked keychain refuses the run.
         let credentials = self.credentials_for(&loaded.flow)?;
         let flow_id = loaded.flow.id.clone();
+        if let Err(error) = self.recover_runs() {
+            tracing::warn!(%error, "could not finish the runs a stopped process left");
+        }
+        let flow_lock = self.lock_flow(&flow_id, &loaded.flow.name)?;
         // A webhook flow's run takes the requests queued for it (and those arriving meanwhile).
         let inbox: Option<Arc<dyn sluice_core::component::Inbox>> = loaded
             .flow
@@ -210,10 +216,17 @@ impl Sluice {
         let registry = self.registry.clone();
         let task_control = control.clone();
         let task_run_id = run_id.clone();
+        let journal = Arc::new(StoreJournal {
+            sluice: self.clone(),
+            run_id: run_id.clone(),
+            flow_id: flow_id.clone(),
+        });
+        let sluice = self.clone();
         let task = tokio::task::spawn_blocking(move || {
             let report = execute(
                 RunRequest {
                     flow: &loaded.flow,
+                    run_id: &task_run_id,
                     registry: &registry,
                     base_dir: &loaded.base_dir,
                     states: &states,
@@ -222,12 +235,14 @@ impl Sluice {
                     started_at,
                     control: task_control,
                     events: Some(events),
+                    journal: Some(journal),
                 },
                 &RunOptions::default(),
             );
             // Recorded first, then no longer active: whoever waits for active runs to end (the
             // daemon shutting down) finds them recorded.
-            let recorded = record_outcome(&store, &task_run_id, &loaded.flow.id, &report);
+            let recorded = record_outcome(&sluice, &task_run_id, &report);
+            drop(flow_lock);
             active_runs
                 .lock()
                 .expect("active runs lock")
@@ -247,6 +262,25 @@ impl Sluice {
             events: Some(receiver),
             control,
             task,
+        })
+    }
+
+    /// Takes the lock that lets one run of a flow go at a time, across every process on this
+    /// home; refuses, naming the run in progress, when another run holds it.
+    fn lock_flow(&self, flow_id: &str, flow_name: &str) -> Result<HomeLock> {
+        let lock = try_lock(self.home(), LockScope::Flow, flow_id).map_err(|source| Error::Io {
+            action: "lock",
+            path: self.home().join("locks"),
+            source,
+        })?;
+        lock.ok_or_else(|| {
+            let running = match self.store().running_run_of(flow_id) {
+                Ok(Some((run_id, started_at))) => format!(" (run {run_id}, started {started_at})"),
+                _ => String::new(),
+            };
+            Error::Busy(format!(
+                "flow '{flow_name}' is already running{running}; one run of a flow goes at a time. Wait for it to finish (`sluice run --wait` waits), or cancel it"
+            ))
         })
     }
 
@@ -348,6 +382,23 @@ impl Sluice {
         self.start_run(target, trigger)?.wait().await
     }
 
+    /// Starts a run, first waiting (checking every 200 ms) while another run of the flow goes.
+    pub async fn start_run_waiting(&self, target: RunTarget, trigger: Trigger) -> Result<RunHandle> {
+        let mut said_waiting = false;
+        loop {
+            match self.start_run(target.clone(), trigger) {
+                Err(Error::Busy(message)) => {
+                    if !said_waiting {
+                        said_waiting = true;
+                        tracing::info!("waiting: {message}");
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Previews a flow: at most `limit` records from each source, nothing written, sample records
     /// per node. Not recorded in the run history; sync state is neither read nor advanced.
     pub async fn preview(&self, target: RunTarget, limit: u64) -> Result<RunReport> {
@@ -358,6 +409,7 @@ impl Sluice {
             execute(
                 RunRequest {
                     flow: &loaded.flow,
+                    run_id: &uuid::Uuid::now_v7().to_string(),
                     registry: &registry,
                     base_dir: &loaded.base_dir,
                     states: &HashMap::new(),
@@ -366,6 +418,7 @@ impl Sluice {
                     started_at: chrono::Utc::now(),
                     control: RunControl::new(),
                     events: None,
+                    journal: None,
                 },
                 &RunOptions::preview(limit),
             )
@@ -434,13 +487,10 @@ fn record_event(store: &sluice_store::Store, run_id: &str, event: &RunEvent) {
     }
 }
 
-/// Stores how the run went; sync state only when every destination committed.
-fn record_outcome(
-    store: &sluice_store::Store,
-    run_id: &str,
-    flow_id: &str,
-    report: &RunReport,
-) -> Result<()> {
+/// Stores how the run went. Its sync state was stored with its decision to commit; a run that
+/// did not commit has what it staged removed.
+fn record_outcome(sluice: &Sluice, run_id: &str, report: &RunReport) -> Result<()> {
+    let store = sluice.store();
     let nodes: Vec<NodeRun> = report
         .nodes
         .iter()
@@ -461,33 +511,32 @@ fn record_outcome(
         })
         .collect();
     store.save_node_runs(run_id, &nodes)?;
-    if report.status == RunStatus::Succeeded && !report.states.is_empty() {
-        store.commit_node_states(flow_id, run_id, &report.states)?;
+    if matches!(report.status, RunStatus::Failed | RunStatus::Cancelled) {
+        sluice.discard_stagings(run_id)?;
     }
-    let (status, line) = match report.status {
+    let (status, level, line) = match report.status {
         RunStatus::Succeeded => (
             StoredStatus::Succeeded,
+            "info",
             format!("run succeeded in {} ms", report.duration_ms),
         ),
         RunStatus::Failed => (
             StoredStatus::Failed,
+            "warn",
             "run failed; nothing was committed".to_string(),
         ),
         RunStatus::Cancelled => (
             StoredStatus::Cancelled,
+            "warn",
             "run cancelled; nothing was committed".to_string(),
         ),
+        RunStatus::Committing => (
+            StoredStatus::Committing,
+            "warn",
+            "run committed, but a destination could not be published yet; Sluice publishes it at its next start".to_string(),
+        ),
     };
-    store.append_log(
-        run_id,
-        if status == StoredStatus::Succeeded {
-            "info"
-        } else {
-            "warn"
-        },
-        None,
-        &line,
-    )?;
+    store.append_log(run_id, level, None, &line)?;
     let failure = report
         .failure
         .as_ref()

@@ -267,7 +267,11 @@ impl Sluice {
             move |notice| {
                 let finished = match &notice {
                     RunNotice::Finished { report, .. } => {
-                        Some(report.status == RunStatus::Succeeded)
+                        // A committing run took its records for good (its decision deleted them).
+                        Some(matches!(
+                            report.status,
+                            RunStatus::Succeeded | RunStatus::Committing
+                        ))
                     }
                     RunNotice::Broken { .. } => Some(false),
                     _ => None,

@@ -8,6 +8,7 @@ mod node_state;
 mod retention;
 mod run_logs;
 mod run_nodes;
+mod run_stagings;
 mod runs;
 mod schedule_state;
 mod settings;
@@ -25,6 +26,7 @@ pub use flows::{FlowSummary, FlowVersion, StoredFlow};
 pub use retention::{RetentionPolicy, RetentionReport};
 pub use run_logs::LogLine;
 pub use run_nodes::NodeRun;
+pub use run_stagings::{StagingRow, StagingState, UnfinishedRun};
 pub use runs::{NewRun, RunRecord, RunStatus};
 pub use schedule_state::ScheduleState;
 
@@ -33,6 +35,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0002_schedule_state.sql")),
     M::up(include_str!("../migrations/0003_credentials.sql")),
     M::up(include_str!("../migrations/0004_webhook_queue.sql")),
+    M::up(include_str!("../migrations/0005_run_stagings.sql")),
 ];
 
 /// The schema migrations, in order.

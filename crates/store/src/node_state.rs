@@ -39,6 +39,19 @@ impl Store {
         let mut connection = self.connection();
         let transaction = connection.transaction()?;
         let now = timestamp(chrono::Utc::now());
+        Self::store_node_states(&transaction, flow_id, run_id, states, &now)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Stores states inside the caller's transaction (the commit point of a run).
+    pub(crate) fn store_node_states(
+        transaction: &rusqlite::Transaction<'_>,
+        flow_id: &str,
+        run_id: &str,
+        states: &BTreeMap<String, serde_json::Value>,
+        now: &str,
+    ) -> Result<()> {
         for (node, state) in states {
             transaction.execute(
                 "INSERT INTO node_state (flow_id, node_id, state, run_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -47,7 +60,6 @@ impl Store {
                 params![flow_id, node, state.to_string(), run_id, now],
             )?;
         }
-        transaction.commit()?;
         Ok(())
     }
 

@@ -53,7 +53,7 @@ impl Store {
         self.set_setting(KEEP_DAYS, &policy.keep_days.to_string())
     }
 
-    /// Deletes the runs the policy no longer keeps (never a running one), then returns freed
+    /// Deletes the runs the policy no longer keeps (never one still running or committing), then returns freed
     /// pages and the WAL to the disk.
     pub fn apply_retention(
         &self,
@@ -64,7 +64,7 @@ impl Store {
         let deleted = {
             let connection = self.connection();
             connection.execute(
-                "DELETE FROM runs WHERE status != 'running' AND id IN (
+                "DELETE FROM runs WHERE status NOT IN ('running', 'committing') AND id IN (
                     SELECT id FROM (
                         SELECT id, started_at,
                                ROW_NUMBER() OVER (PARTITION BY flow_id ORDER BY started_at DESC, rowid DESC) AS newest
@@ -162,41 +162,6 @@ mod tests {
                 keep_runs: 5,
                 keep_days: 2
             }
-        );
-    }
-
-    #[test]
-    fn runs_left_running_by_a_dead_process_become_interrupted() {
-        let store = Store::open_in_memory().unwrap();
-        let started_at = Utc::now();
-        for id in ["mine", "dead"] {
-            store
-                .insert_run(&NewRun {
-                    id,
-                    flow_id: "f",
-                    flow_name: "f",
-                    flow_version: None,
-                    trigger: "manual",
-                    started_at,
-                })
-                .unwrap();
-        }
-        store
-            .connection()
-            .execute(
-                "UPDATE runs SET owner_pid = 999999999 WHERE id = 'dead'",
-                [],
-            )
-            .unwrap();
-        let own = std::process::id();
-        assert_eq!(store.mark_interrupted_runs(|pid| pid == own).unwrap(), 1);
-        assert_eq!(
-            store.run("dead").unwrap().unwrap().status,
-            RunStatus::Interrupted
-        );
-        assert_eq!(
-            store.run("mine").unwrap().unwrap().status,
-            RunStatus::Running
         );
     }
 }

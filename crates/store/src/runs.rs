@@ -13,6 +13,8 @@ use crate::{Result, Store, timestamp};
 #[ts(rename = "StoredRunStatus")]
 pub enum RunStatus {
     Running,
+    /// Decided to commit (its sync state advanced); a destination is still being published.
+    Committing,
     Succeeded,
     Failed,
     Cancelled,
@@ -24,6 +26,7 @@ impl fmt::Display for RunStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             RunStatus::Running => "running",
+            RunStatus::Committing => "committing",
             RunStatus::Succeeded => "succeeded",
             RunStatus::Failed => "failed",
             RunStatus::Cancelled => "cancelled",
@@ -38,6 +41,7 @@ impl FromStr for RunStatus {
     fn from_str(text: &str) -> Result<Self, String> {
         Ok(match text {
             "running" => RunStatus::Running,
+            "committing" => RunStatus::Committing,
             "succeeded" => RunStatus::Succeeded,
             "failed" => RunStatus::Failed,
             "cancelled" => RunStatus::Cancelled,
@@ -172,27 +176,39 @@ impl Store {
         })
     }
 
-    /// Marks runs left `running` by a process that is gone as `interrupted`. `is_alive` says
-    /// whether a process id still runs. Returns how many runs were marked.
-    pub fn mark_interrupted_runs(&self, is_alive: impl Fn(u32) -> bool) -> Result<usize> {
-        let connection = self.connection();
-        let running: Vec<(String, Option<u32>)> = connection
-            .prepare("SELECT id, owner_pid FROM runs WHERE status = 'running'")?
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut marked = 0;
-        for (id, pid) in running {
-            if pid.is_some_and(&is_alive) {
-                continue;
-            }
-            marked += connection.execute(
-                "UPDATE runs SET status = 'interrupted', finished_at = ?2,
-                 error = 'Sluice stopped before this run finished; nothing it wrote was committed'
-                 WHERE id = ?1 AND status = 'running'",
-                params![id, timestamp(chrono::Utc::now())],
-            )?;
-        }
-        Ok(marked)
+    /// Marks a run that decided to commit as succeeded once its outputs are all published.
+    /// Returns false when it was not `committing`.
+    pub fn finish_committed_run(&self, id: &str) -> Result<bool> {
+        let finished = self.connection().execute(
+            "UPDATE runs SET status = 'succeeded', finished_at = ?2, error = NULL, error_node = NULL
+             WHERE id = ?1 AND status = 'committing'",
+            params![id, timestamp(chrono::Utc::now())],
+        )?;
+        Ok(finished == 1)
+    }
+
+    /// Marks a run that its process left unfinished before deciding to commit as `interrupted`.
+    pub fn interrupt_run(&self, id: &str, message: &str) -> Result<bool> {
+        let marked = self.connection().execute(
+            "UPDATE runs SET status = 'interrupted', finished_at = ?2, error = ?3
+             WHERE id = ?1 AND status = 'running'",
+            params![id, timestamp(chrono::Utc::now()), message],
+        )?;
+        Ok(marked == 1)
+    }
+
+    /// The run of a flow in progress (`running` or `committing`), if any: its id and start.
+    pub fn running_run_of(&self, flow_id: &str) -> Result<Option<(String, String)>> {
+        let run = self
+            .connection()
+            .query_row(
+                "SELECT id, started_at FROM runs WHERE flow_id = ?1 AND status IN ('running', 'committing')
+                 ORDER BY started_at DESC, rowid DESC LIMIT 1",
+                [flow_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        Ok(run)
     }
 
     /// The status of the latest finished run of a flow.

@@ -9,6 +9,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::commit::{CommitJournal, DestinationLock, Staging};
 use crate::component::{
     BuildContext, Component, ComponentError, Sink, SinkConfig, SourceConfig, TransformConfig,
 };
@@ -62,6 +63,8 @@ impl RunOptions {
 /// Everything a run needs besides its options.
 pub struct RunRequest<'a> {
     pub flow: &'a Flow,
+    /// The run's id (staging names carry it).
+    pub run_id: &'a str,
     pub registry: &'a Registry,
     /// Where relative paths in configs resolve from.
     pub base_dir: &'a Path,
@@ -74,6 +77,9 @@ pub struct RunRequest<'a> {
     pub started_at: DateTime<Utc>,
     pub control: RunControl,
     pub events: Option<EventCallback>,
+    /// Where the commit protocol is kept durable. Without one (engine tests), sinks commit as
+    /// soon as every node settled and the states are only returned.
+    pub journal: Option<std::sync::Arc<dyn CommitJournal>>,
 }
 
 /// How a run ended.
@@ -83,6 +89,9 @@ pub enum RunStatus {
     Succeeded,
     Failed,
     Cancelled,
+    /// The run decided to commit (its sync state advanced) but a destination could not be
+    /// published yet; Sluice publishes it at its next start.
+    Committing,
 }
 
 /// How a node ended.
@@ -130,16 +139,25 @@ pub struct RunReport {
     pub failure: Option<RunFailure>,
     /// Per node, in the flow's order.
     pub nodes: Vec<NodeReport>,
-    /// New sync state per source node, to store now that every sink has committed. Empty unless
-    /// the run succeeded and wrote for real.
+    /// New sync state per source node, recorded with the decision to commit. Empty unless the
+    /// run decided to commit and wrote for real.
     pub states: BTreeMap<String, serde_json::Value>,
     pub duration_ms: u64,
 }
 
 impl RunReport {
     fn failed_before_start(node: Option<&str>, message: String, flow: &Flow) -> RunReport {
+        RunReport::ended_before_start(RunStatus::Failed, node, message, flow)
+    }
+
+    fn ended_before_start(
+        status: RunStatus,
+        node: Option<&str>,
+        message: String,
+        flow: &Flow,
+    ) -> RunReport {
         RunReport {
-            status: RunStatus::Failed,
+            status,
             failure: Some(RunFailure {
                 node: node.map(str::to_string),
                 message,
@@ -172,7 +190,6 @@ struct NodeOutcome {
     error: Option<String>,
     stats: NodeStats,
     samples: Vec<Record>,
-    checkpoint: Option<serde_json::Value>,
 }
 
 /// Runs a flow that passed validation. Blocks until the run is over: call it from a blocking
@@ -265,8 +282,22 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
         .collect();
 
     let expressions = Expressions::new(&flow.vars, request.started_at);
-    let (settled_sender, settled_receiver) = std::sync::mpsc::channel::<()>();
+    let context_of = |node| context_of(node, &request, &expressions, options);
+    let journal = request.journal.clone().filter(|_| !options.dry_run);
+    // Before any sink writes: one writer per destination, and what each will stage on record.
+    let _destination_lock = match &journal {
+        Some(journal) => match prepare_commit(journal.as_ref(), &request, &components, &context_of) {
+            Ok(lock) => Some(lock),
+            Err((status, node, message)) => {
+                return RunReport::ended_before_start(status, node.as_deref(), message, flow);
+            }
+        },
+        None => None,
+    };
+    let (settled_sender, settled_receiver) = std::sync::mpsc::channel::<Option<Checkpoint>>();
     let mut decision_senders: Vec<SyncSender<bool>> = Vec::new();
+    let mut states = BTreeMap::new();
+    let mut decided = false;
 
     let outcomes: Vec<NodeOutcome> = std::thread::scope(|scope| {
         let mut handles = Vec::with_capacity(flow.nodes.len());
@@ -277,16 +308,7 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
             .zip(outputs)
             .zip(receivers)
         {
-            let context = BuildContext {
-                node_id: &node.id,
-                flow_id: &flow.id,
-                base_dir: request.base_dir,
-                expressions: &expressions,
-                state: request.states.get(&node.id),
-                credential: request.credentials.get(&node.id).cloned(),
-                inbox: request.inbox.clone(),
-                preview: options.dry_run,
-            };
+            let context = context_of(node);
             let decision = match component {
                 Component::Sink(_) => {
                     let (sender, receiver) = sync_channel::<bool>(1);
@@ -298,6 +320,7 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
             let settled = Settle(Some(settled_sender.clone()));
             let control = request.control.clone();
             let events = request.events.clone();
+            let journal = journal.clone();
             let handle = std::thread::Builder::new()
                 .name(format!("node-{}", node.id))
                 .spawn_scoped(scope, move || {
@@ -312,20 +335,41 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
                         control,
                         events,
                         options,
+                        journal,
                     })
                 })
                 .expect("the system can start a thread");
             handles.push(handle);
         }
         drop(settled_sender);
-        // Every node settles once: sources and transforms when they end, sinks when their writes
-        // are staged. Then all sinks commit, or all discard.
+        // Every node settles once: sources and transforms when they end (with their checkpoint),
+        // sinks when their writes are staged and prepared. Then all sinks commit, or all discard.
         for _ in 0..flow.nodes.len() {
-            if settled_receiver.recv().is_err() {
-                break;
+            match settled_receiver.recv() {
+                Ok(Some((node, state))) => {
+                    states.insert(node, state);
+                }
+                Ok(None) => {}
+                Err(_) => break,
             }
         }
-        let commit = !request.control.is_stopping();
+        let mut commit = !request.control.is_stopping();
+        if commit && let Some(journal) = &journal {
+            journal.reached("before-decision");
+            match journal.decide(&states) {
+                Ok(()) => {
+                    decided = true;
+                    journal.reached("after-decision");
+                }
+                Err(message) => {
+                    request.control.fail(
+                        None,
+                        format!("cannot record the run's commit in Sluice's database ({message}); nothing was published"),
+                    );
+                    commit = false;
+                }
+            }
+        }
         for sender in decision_senders.drain(..) {
             let _ = sender.send(commit);
         }
@@ -335,55 +379,134 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
             .collect()
     });
 
-    let mut states = BTreeMap::new();
-    let mut nodes = Vec::with_capacity(outcomes.len());
-    for (node, outcome) in flow.nodes.iter().zip(outcomes) {
-        if let Some(state) = outcome.checkpoint {
-            states.insert(node.id.clone(), state);
-        }
-        nodes.push(NodeReport {
+    let nodes: Vec<NodeReport> = flow
+        .nodes
+        .iter()
+        .zip(outcomes)
+        .map(|(node, outcome)| NodeReport {
             node: node.id.clone(),
             status: outcome.status,
             stats: outcome.stats,
             error: outcome.error,
             samples: outcome.samples,
-        });
-    }
-    let (status, failure) = if request.control.is_cancelled() {
-        (RunStatus::Cancelled, None)
-    } else if let Some((node, message)) = request.control.first_failure() {
-        (RunStatus::Failed, Some(RunFailure { node, message }))
+        })
+        .collect();
+    let failure = request
+        .control
+        .first_failure()
+        .map(|(node, message)| RunFailure { node, message });
+    // Once decided, the run is committed whatever happens next: a later cancel changes nothing,
+    // and a destination that failed to publish is finished by the next Sluice to start.
+    let status = if decided {
+        match failure {
+            Some(_) => RunStatus::Committing,
+            None => RunStatus::Succeeded,
+        }
+    } else if request.control.is_cancelled() {
+        RunStatus::Cancelled
+    } else if failure.is_some() {
+        RunStatus::Failed
     } else {
-        (RunStatus::Succeeded, None)
+        RunStatus::Succeeded
     };
-    if status != RunStatus::Succeeded || options.dry_run {
+    if !matches!(status, RunStatus::Succeeded | RunStatus::Committing) || options.dry_run {
         states.clear();
     }
     RunReport {
         status,
-        failure,
+        failure: if status == RunStatus::Cancelled {
+            None
+        } else {
+            failure
+        },
         nodes,
         states,
         duration_ms: started.elapsed().as_millis() as u64,
     }
 }
 
+/// What a node's component can use when it is built for this run.
+fn context_of<'run>(
+    node: &'run crate::flow::Node,
+    request: &'run RunRequest<'run>,
+    expressions: &'run Expressions,
+    options: &RunOptions,
+) -> BuildContext<'run> {
+    BuildContext {
+        node_id: &node.id,
+        flow_id: &request.flow.id,
+        run_id: request.run_id,
+        base_dir: request.base_dir,
+        expressions,
+        state: request.states.get(&node.id),
+        credential: request.credentials.get(&node.id).cloned(),
+        inbox: request.inbox.clone(),
+        preview: options.dry_run,
+    }
+}
+
+/// A source's new sync state, by node id.
+type Checkpoint = (String, serde_json::Value);
+
+/// Why a run could not get ready to write: its status, the node to blame and the message.
+type NotReady = (RunStatus, Option<String>, String);
+
+/// Locks every destination of the run (all at once, so two runs can never wait on each other)
+/// and records what each sink will stage.
+fn prepare_commit<'run>(
+    journal: &dyn CommitJournal,
+    request: &RunRequest<'run>,
+    components: &[Component],
+    context_of: &dyn Fn(&'run crate::flow::Node) -> BuildContext<'run>,
+) -> Result<Box<dyn DestinationLock>, NotReady> {
+    let mut stagings: Vec<(String, Staging)> = Vec::new();
+    for (node, component) in request.flow.nodes.iter().zip(components) {
+        if let Component::Sink(config) = component {
+            let staging = config
+                .staging(&context_of(node))
+                .map_err(|error| (RunStatus::Failed, Some(node.id.clone()), error.to_string()))?;
+            stagings.push((node.id.clone(), staging));
+        }
+    }
+    let mut destinations: Vec<String> = stagings
+        .iter()
+        .map(|(_, staging)| staging.destination.clone())
+        .collect();
+    destinations.sort();
+    destinations.dedup();
+    let lock = journal
+        .lock_destinations(&destinations, &request.control)
+        .map_err(|message| {
+            let status = if request.control.is_cancelled() {
+                RunStatus::Cancelled
+            } else {
+                RunStatus::Failed
+            };
+            (status, None, message)
+        })?;
+    journal
+        .staging(&stagings)
+        .map_err(|message| (RunStatus::Failed, None, message))?;
+    Ok(lock)
+}
+
 /// Tells the executor, exactly once, that a node is settled: done, or (for a sink) staged and
 /// waiting for the commit decision. Dropping it settles too, so a node that panics cannot leave
 /// the executor waiting.
-struct Settle(Option<std::sync::mpsc::Sender<()>>);
+struct Settle(Option<std::sync::mpsc::Sender<Option<Checkpoint>>>);
 
 impl Settle {
-    fn now(&mut self) {
+    /// Settles, handing over a source's new sync state when it has one.
+    fn now(&mut self, checkpoint: Option<Checkpoint>) {
         if let Some(sender) = self.0.take() {
-            let _ = sender.send(());
+            let _ = sender.send(checkpoint);
         }
     }
 }
 
 impl Drop for Settle {
     fn drop(&mut self) {
-        self.now();
+        self.now(None);
     }
 }
 
@@ -398,6 +521,7 @@ struct NodeRun<'run> {
     control: RunControl,
     events: Option<EventCallback>,
     options: &'run RunOptions,
+    journal: Option<std::sync::Arc<dyn CommitJournal>>,
 }
 
 fn run_node(run: NodeRun<'_>) -> NodeOutcome {
@@ -412,6 +536,7 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
         control,
         events,
         options,
+        journal,
     } = run;
     let started = Instant::now();
     if let Some(events) = &events {
@@ -433,9 +558,9 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
             input,
             settled: &mut settled,
             decision,
-            control: &control,
             options,
             samples: &mut sink_samples,
+            journal: journal.as_deref(),
         }),
     }))
     .unwrap_or_else(|panic| {
@@ -465,7 +590,10 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
     }
     output.stats.duration_ms = started.elapsed().as_millis() as u64;
     let stats = output.stats.clone();
-    let checkpoint = output.take_checkpoint();
+    let checkpoint = output
+        .take_checkpoint()
+        .filter(|_| status == NodeStatus::Succeeded)
+        .map(|state| (node_id.to_string(), state));
     let samples = if matches!(component, Component::Sink(_)) {
         sink_samples
     } else {
@@ -473,7 +601,7 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
     };
     // Dropping the output closes this node's edges, so downstream nodes see the end.
     drop(output);
-    settled.now();
+    settled.now(checkpoint);
     if let Some(events) = &events {
         events(RunEvent::NodeFinished {
             node: node_id.to_string(),
@@ -487,7 +615,6 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
         error,
         stats,
         samples,
-        checkpoint,
     }
 }
 
@@ -537,12 +664,13 @@ struct SinkRun<'a, 'run> {
     input: Option<Receiver<Batch>>,
     settled: &'a mut Settle,
     decision: Option<Receiver<bool>>,
-    control: &'a RunControl,
     options: &'a RunOptions,
     samples: &'a mut Vec<Record>,
+    journal: Option<&'a dyn CommitJournal>,
 }
 
-/// Writes everything, reports "staged", then commits or discards as the executor decides.
+/// Stages and prepares everything, reports "settled", then commits or discards as the executor
+/// decides. Once the run decided to commit, the sink commits even if a cancel comes meanwhile.
 fn run_sink(run: SinkRun<'_, '_>) -> Result<(), ComponentError> {
     let built: Result<Box<dyn Sink + '_>, ComponentError> = if run.options.dry_run {
         Ok(Box::new(DiscardSink))
@@ -557,20 +685,31 @@ fn run_sink(run: SinkRun<'_, '_>) -> Result<(), ComponentError> {
         run.options.sample_size,
         run.samples,
     );
-    let written = written.and_then(|()| run.output.finish());
+    let written = written
+        .and_then(|()| sink.prepare(run.output))
+        .and_then(|()| run.output.finish());
     if let Err(error) = written {
         sink.abort();
         return Err(error);
     }
     // Close the error port before waiting, or a node fed by it would wait for this one forever.
     run.output.close();
-    run.settled.now();
+    run.settled.now(None);
     let commit = run
         .decision
         .and_then(|decision| decision.recv().ok())
         .unwrap_or(false);
-    if commit && !run.control.is_stopping() {
-        sink.commit()
+    if commit {
+        sink.commit()?;
+        if let Some(journal) = run.journal {
+            journal.reached(&format!("after-publish:{}", run.context.node_id));
+            journal.published(run.context.node_id).map_err(|message| {
+                ComponentError::failed(format!(
+                    "published, but Sluice could not record it ({message}); the next start records it"
+                ))
+            })?;
+        }
+        Ok(())
     } else {
         sink.abort();
         Err(ComponentError::Halted)
@@ -610,6 +749,10 @@ struct DiscardSink;
 
 impl Sink for DiscardSink {
     fn write(&mut self, _batch: Batch, _out: &mut Output) -> Result<(), ComponentError> {
+        Ok(())
+    }
+
+    fn prepare(&mut self, _out: &mut Output) -> Result<(), ComponentError> {
         Ok(())
     }
 

@@ -78,6 +78,7 @@ pub(crate) mod testing {
         let context = BuildContext {
             node_id: "test",
             flow_id: "flow",
+            run_id: "0193f0c2-0000-7000-8000-00000000beef",
             base_dir: std::path::Path::new("."),
             expressions: &expressions,
             state: None,

@@ -1,0 +1,280 @@
+//! The runtime's half of the commit protocol (sluice_core::commit): the journal a run keeps in
+//! the Sluice database, destination locks, and recovery — rolling forward the runs that decided
+//! to commit before their process stopped, and rolling back (removing the staging of) the rest.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use sluice_core::commit::{CommitJournal, DestinationLock, Staging};
+use sluice_core::engine::RunControl;
+use sluice_store::{StagingRow, StagingState};
+
+use crate::locks::{HomeLock, LockScope, try_lock};
+use crate::{Result, Sluice};
+
+/// The commit journal of one run, kept in the Sluice database.
+pub(crate) struct StoreJournal {
+    pub sluice: Sluice,
+    pub run_id: String,
+    pub flow_id: String,
+}
+
+/// The destination locks a run holds while it writes.
+struct DestinationLocks(#[allow(dead_code)] Vec<HomeLock>);
+
+impl DestinationLock for DestinationLocks {}
+
+/// How often a run waiting for a destination looks again.
+const LOCK_POLL: Duration = Duration::from_millis(100);
+
+impl CommitJournal for StoreJournal {
+    fn lock_destinations(
+        &self,
+        destinations: &[String],
+        control: &RunControl,
+    ) -> Result<Box<dyn DestinationLock>, String> {
+        let mut held = Vec::with_capacity(destinations.len());
+        for destination in destinations {
+            let mut said_waiting = false;
+            let lock = loop {
+                match try_lock(self.sluice.home(), LockScope::Destination, destination) {
+                    Ok(Some(lock)) => break lock,
+                    Ok(None) if control.is_stopping() => {
+                        return Err(format!(
+                            "stopped while waiting for another run to finish writing {destination}"
+                        ));
+                    }
+                    Ok(None) => {
+                        if !said_waiting {
+                            said_waiting = true;
+                            self.log(
+                                "info",
+                                &format!("waiting for another run to finish writing {destination}"),
+                            );
+                        }
+                        std::thread::sleep(LOCK_POLL);
+                    }
+                    Err(error) => {
+                        return Err(format!("cannot lock {destination} for writing: {error}"));
+                    }
+                }
+            };
+            // What a stopped run decided to write here goes in before this run reads or
+            // replaces it, or this run's copy would undo it.
+            self.sluice
+                .deliver_to(destination)
+                .map_err(|error| error.to_string())?;
+            held.push(lock);
+        }
+        Ok(Box::new(DestinationLocks(held)))
+    }
+
+    fn staging(&self, stagings: &[(String, Staging)]) -> Result<(), String> {
+        let rows: Vec<StagingRow> = stagings
+            .iter()
+            .map(|(node, staging)| StagingRow {
+                run_id: self.run_id.clone(),
+                node_id: node.clone(),
+                kind: staging.kind.clone(),
+                destination: staging.destination.clone(),
+                detail: staging.detail.clone(),
+            })
+            .collect();
+        self.sluice
+            .store()
+            .record_stagings(&rows)
+            .map_err(|error| error.to_string())
+    }
+
+    fn decide(&self, states: &BTreeMap<String, serde_json::Value>) -> Result<(), String> {
+        self.sluice
+            .store()
+            .decide_run(&self.run_id, &self.flow_id, states)
+            .map_err(|error| error.to_string())
+    }
+
+    fn published(&self, node: &str) -> Result<(), String> {
+        self.sluice
+            .store()
+            .set_staging_state(&self.run_id, node, StagingState::Published)
+            .map_err(|error| error.to_string())
+    }
+
+    fn reached(&self, point: &str) {
+        pause_for_tests(point);
+    }
+}
+
+impl StoreJournal {
+    fn log(&self, level: &str, message: &str) {
+        if let Err(error) = self
+            .sluice
+            .store()
+            .append_log(&self.run_id, level, None, message)
+        {
+            tracing::warn!(run = %self.run_id, %error, "could not store a run log line");
+        }
+    }
+}
+
+/// Debug builds stop for good at the commit point named by `SLUICE_TEST_PAUSE`, saying so on
+/// stderr, so the kill tests can kill a run exactly there.
+fn pause_for_tests(point: &str) {
+    if cfg!(debug_assertions)
+        && std::env::var("SLUICE_TEST_PAUSE").is_ok_and(|wanted| wanted == point)
+    {
+        eprintln!("sluice: paused at {point}");
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
+}
+
+/// What recovery did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// Runs that had decided to commit and are now published.
+    pub rolled_forward: usize,
+    /// Runs that had not decided: marked interrupted, their staging removed.
+    pub rolled_back: usize,
+}
+
+impl Sluice {
+    /// Finishes what stopped processes left behind: a run that decided to commit is published
+    /// (rolled forward), one that did not has its staging removed (rolled back). Runs whose
+    /// process still lives hold their flow's lock and are left alone.
+    pub fn recover_runs(&self) -> Result<Recovery> {
+        let mut recovery = Recovery::default();
+        for run in self.store().unfinished_runs()? {
+            let Some(_flow_lock) = try_lock(self.home(), LockScope::Flow, &run.flow_id)
+                .map_err(|source| crate::Error::Io {
+                    action: "lock",
+                    path: self.home().join("locks"),
+                    source,
+                })?
+            else {
+                continue;
+            };
+            if run.decided {
+                for staging in &run.pending {
+                    if let Some(_lock) =
+                        try_lock(self.home(), LockScope::Destination, &staging.destination)
+                            .ok()
+                            .flatten()
+                    {
+                        self.publish_staging(staging)?;
+                    }
+                }
+                if self.finish_if_published(&run.id)? {
+                    recovery.rolled_forward += 1;
+                }
+            } else {
+                for staging in &run.pending {
+                    self.discard_staging(staging)?;
+                }
+                let message = "Sluice stopped before this run decided to commit; nothing it wrote was kept (its staged output was removed)";
+                if self.store().interrupt_run(&run.id, message)? {
+                    self.store().append_log(&run.id, "warn", None, message)?;
+                    recovery.rolled_back += 1;
+                }
+            }
+        }
+        if recovery != Recovery::default() {
+            tracing::warn!(
+                rolled_forward = recovery.rolled_forward,
+                rolled_back = recovery.rolled_back,
+                "finished runs left by a stopped process"
+            );
+        }
+        Ok(recovery)
+    }
+
+    /// Publishes what decided runs staged for `destination` and did not publish (the caller
+    /// holds the destination's lock).
+    pub(crate) fn deliver_to(&self, destination: &str) -> Result<()> {
+        for staging in self.store().undelivered_to(destination)? {
+            self.publish_staging(&staging)?;
+            self.finish_if_published(&staging.run_id)?;
+        }
+        Ok(())
+    }
+
+    /// Removes what a run that will not commit staged (idempotent).
+    pub(crate) fn discard_stagings(&self, run_id: &str) -> Result<()> {
+        for staging in self.store().pending_stagings(run_id)? {
+            self.discard_staging(&staging)?;
+        }
+        Ok(())
+    }
+
+    fn publish_staging(&self, staging: &StagingRow) -> Result<()> {
+        let Some(kind) = self.registry().staging_kind(&staging.kind) else {
+            tracing::warn!(kind = %staging.kind, "a run staged output of a kind this Sluice does not know");
+            return Ok(());
+        };
+        match (kind.publish)(&staging.detail) {
+            Ok(refused) => {
+                self.store().set_staging_state(
+                    &staging.run_id,
+                    &staging.node_id,
+                    StagingState::Published,
+                )?;
+                let mut line = format!(
+                    "published {} (node `{}`) after Sluice restarted",
+                    staging.destination, staging.node_id
+                );
+                if refused > 0 {
+                    line.push_str(&format!(
+                        "; {refused} records refused by the destination were left out"
+                    ));
+                }
+                self.store()
+                    .append_log(&staging.run_id, "info", Some(&staging.node_id), &line)?;
+            }
+            Err(message) => {
+                let line = format!(
+                    "cannot publish {} yet: {message}; Sluice tries again at its next start",
+                    staging.destination
+                );
+                tracing::warn!(run = %staging.run_id, "{line}");
+                self.store()
+                    .append_log(&staging.run_id, "warn", Some(&staging.node_id), &line)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn discard_staging(&self, staging: &StagingRow) -> Result<()> {
+        let Some(kind) = self.registry().staging_kind(&staging.kind) else {
+            return Ok(());
+        };
+        match (kind.discard)(&staging.detail) {
+            Ok(()) => self.store().set_staging_state(
+                &staging.run_id,
+                &staging.node_id,
+                StagingState::Discarded,
+            )?,
+            Err(message) => {
+                tracing::warn!(run = %staging.run_id, %message, "cannot remove a run's staged output");
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks a committing run succeeded once nothing it staged waits. Returns whether it did.
+    fn finish_if_published(&self, run_id: &str) -> Result<bool> {
+        if !self.store().pending_stagings(run_id)?.is_empty() {
+            return Ok(false);
+        }
+        let finished = self.store().finish_committed_run(run_id)?;
+        if finished {
+            self.store().append_log(
+                run_id,
+                "info",
+                None,
+                "run committed; its process stopped before every destination was published, so the next Sluice to start published them",
+            )?;
+        }
+        Ok(finished)
+    }
+}

@@ -1,0 +1,15 @@
+-- The commit protocol of runs (README, "All or nothing"): what each run's sinks staged before
+-- writing, and the moment the run decided to commit. A run is `committing` from its decision
+-- until every staging is published; the next Sluice to start finishes what a crash left.
+ALTER TABLE runs ADD COLUMN decided_at TEXT;
+
+CREATE TABLE run_stagings (
+    run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id     TEXT NOT NULL,
+    kind        TEXT NOT NULL,  -- the staging kind that publishes or discards it: file, sqlite
+    destination TEXT NOT NULL,  -- a file path, or path#table
+    detail      TEXT NOT NULL,  -- JSON: the kind's own description (paths, tables, mode)
+    state       TEXT NOT NULL DEFAULT 'staged',  -- staged | published | discarded
+    PRIMARY KEY (run_id, node_id)
+) STRICT;
+CREATE INDEX run_stagings_pending ON run_stagings (destination, state);
