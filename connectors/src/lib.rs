@@ -1,6 +1,7 @@
 //! Every Sluice component that talks to the outside world (files, databases, APIs), one folder
 //! per connector, and the registry that lists them all with the core transforms.
 
+mod bounded;
 mod csv;
 mod file;
 mod http;

@@ -222,8 +222,19 @@ async fn the_api_example_runs_incrementally_and_its_token_stays_in_the_secret_st
     // The leak check: the token appears in none of what Sluice writes or shows.
     let secrets = [DEMO_TOKEN, "wrong-t0ken-value"];
     let mut places: Vec<(String, String)> = Vec::new();
-    for entry in std::fs::read_dir(home.path()).unwrap() {
-        let path = entry.unwrap().path();
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    let mut folders = vec![home.path().to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
         places.push((
             path.display().to_string(),
             String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned(),

@@ -1,14 +1,24 @@
 //! `csv.read`: streams rows of a CSV file as records keyed by the header row.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
+use std::io::{Chain, Read};
 use std::path::PathBuf;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
-use sluice_core::engine::Output;
+use sluice_core::engine::{LogLevel, Output};
 use sluice_core::{ComponentError, Record};
+
+use crate::bounded::{BoundedReader, END_MARKER, ReadBound, end_marker_line};
+
+/// The file as the CSV parser reads it: bounded per row, with the end-of-file marker after it.
+type CsvInput = BoundedReader<Chain<File, &'static [u8]>>;
+
+/// The parser's own buffer; the row bound allows for it.
+const BUFFER_BYTES: usize = 1 << 16;
 
 /// Reads a CSV file (RFC 4180: quoted fields, quotes doubled inside quotes, newlines inside quotes,
 /// CRLF or LF, an optional UTF-8 BOM). Every value is text as written: CSV has no types or nulls;
@@ -33,6 +43,10 @@ pub struct CsvReadConfig {
     /// Remove spaces around values.
     #[serde(default)]
     pub trim: bool,
+    /// The longest a row may be, in bytes (default 16 MiB). A longer one stops the run with its
+    /// line: usually a quote opened there is never closed. Raise it for files with huge fields.
+    #[serde(default = "crate::bounded::default_max_record_bytes")]
+    pub max_field_bytes: u64,
 }
 
 fn default_quote() -> String {
@@ -51,6 +65,9 @@ impl SourceConfig for CsvReadConfig {
         let path = context.resolve_path(&self.path);
         let file = File::open(&path)
             .map_err(|error| ComponentError::io("open the CSV file", &path, &error))?;
+        let file_bytes = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+        let bound = ReadBound::new(self.max_field_bytes, BUFFER_BYTES as u64);
+        let input = BoundedReader::new(file.chain(end_marker_line()), bound.clone());
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .quote(quote)
@@ -61,24 +78,24 @@ impl SourceConfig for CsvReadConfig {
             } else {
                 csv::Trim::None
             })
-            .buffer_capacity(1 << 16)
-            .from_reader(file);
+            .buffer_capacity(BUFFER_BYTES)
+            .from_reader(input);
+        let mut guard = RowGuard {
+            path: path.clone(),
+            bound,
+            max_bytes: self.max_field_bytes,
+        };
         let header = match (&self.columns, self.has_header) {
             (Some(columns), has_header) => {
                 if has_header {
                     let mut skipped = csv::StringRecord::new();
-                    reader
-                        .read_record(&mut skipped)
-                        .map_err(|error| read_error(&path, &error))?;
+                    header_row(guard.read(&mut reader, &mut skipped)?, &path)?;
                 }
-                columns.clone()
+                (columns.clone(), Vec::new())
             }
             (None, true) => {
                 let mut header = csv::StringRecord::new();
-                if !reader
-                    .read_record(&mut header)
-                    .map_err(|error| read_error(&path, &error))?
-                {
+                if !header_row(guard.read(&mut reader, &mut header)?, &path)? {
                     return Err(ComponentError::failed(format!(
                         "{} is empty; it has no header row",
                         path.display()
@@ -92,17 +109,25 @@ impl SourceConfig for CsvReadConfig {
                 ));
             }
         };
+        let (header, renamed) = header;
         Ok(Box::new(CsvRead {
-            path,
+            guard,
             reader,
             header,
+            renamed,
+            file_bytes,
         }))
     }
 }
 
 /// Header names as written; a blank name becomes `column_N` and a repeated one gets `_2`, `_3`…
-fn header_names(header: &csv::StringRecord) -> Vec<String> {
+/// Also returns a note for each renamed one.
+fn header_names(header: &csv::StringRecord) -> (Vec<String>, Vec<String>) {
     let mut names: Vec<String> = Vec::with_capacity(header.len());
+    let mut taken: HashSet<String> = HashSet::with_capacity(header.len());
+    // The next suffix to try per repeated name, so a name repeated n times costs n, not n².
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
+    let mut renamed = Vec::new();
     for (index, raw) in header.iter().enumerate() {
         let base = if raw.trim().is_empty() {
             format!("column_{}", index + 1)
@@ -110,14 +135,97 @@ fn header_names(header: &csv::StringRecord) -> Vec<String> {
             raw.to_string()
         };
         let mut name = base.clone();
-        let mut counter = 2;
-        while names.contains(&name) {
-            name = format!("{base}_{counter}");
-            counter += 1;
+        if taken.contains(&name) {
+            let counter = next_suffix.entry(base.clone()).or_insert(2);
+            loop {
+                name = format!("{base}_{counter}");
+                *counter += 1;
+                if !taken.contains(&name) {
+                    break;
+                }
+            }
         }
+        if name != base {
+            renamed.push(format!(
+                "column {} repeats the header name `{base}`; it is read as `{name}`",
+                index + 1
+            ));
+        }
+        taken.insert(name.clone());
         names.push(name);
     }
-    names
+    (names, renamed)
+}
+
+/// What reading a row found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowRead {
+    Row,
+    End,
+    /// A row that is not UTF-8 text (a per-record error; reading goes on).
+    NotUtf8,
+}
+
+/// Reads rows within the row bound and tells a quote left open at the end of the file.
+struct RowGuard {
+    path: PathBuf,
+    bound: ReadBound,
+    max_bytes: u64,
+}
+
+impl RowGuard {
+    /// Reads the next row into `row`.
+    fn read(
+        &mut self,
+        reader: &mut csv::Reader<CsvInput>,
+        row: &mut csv::StringRecord,
+    ) -> Result<RowRead, ComponentError> {
+        let start = reader.position().clone();
+        self.bound.mark(start.byte());
+        match reader.read_record(row) {
+            Ok(false) => Ok(RowRead::End),
+            Ok(true) if row.len() == 1 && &row[0] == END_MARKER => Ok(RowRead::End),
+            Ok(true) => {
+                let line = row.position().map_or(start.line(), |position| position.line());
+                if row.iter().last().is_some_and(|field| field.contains(END_MARKER)) {
+                    return Err(ComponentError::failed(format!(
+                        "{} line {line}: a quoted field opened on this row is never closed, so the rest of the file would be read as one value; close the quote (a quote inside a quoted field is written twice: \"\")",
+                        self.file_name()
+                    )));
+                }
+                Ok(RowRead::Row)
+            }
+            Err(error) if matches!(error.kind(), csv::ErrorKind::Utf8 { .. }) => {
+                Ok(RowRead::NotUtf8)
+            }
+            Err(_) if self.bound.exceeded() => Err(ComponentError::failed(format!(
+                "{} line {}: the row is longer than {} bytes (`max_field_bytes`); a quote opened there is probably never closed — or raise `max_field_bytes`",
+                self.file_name(),
+                start.line(),
+                self.max_bytes
+            ))),
+            Err(error) => Err(read_error(&self.path, &error)),
+        }
+    }
+
+    fn file_name(&self) -> String {
+        self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |name| name.to_string_lossy().into_owned(),
+        )
+    }
+}
+
+/// Whether a header row was read; a header that is not text is an error.
+fn header_row(read: RowRead, path: &std::path::Path) -> Result<bool, ComponentError> {
+    match read {
+        RowRead::Row => Ok(true),
+        RowRead::End => Ok(false),
+        RowRead::NotUtf8 => Err(ComponentError::failed(format!(
+            "the header row of {} is not valid UTF-8 text; save the file as UTF-8",
+            path.display()
+        ))),
+    }
 }
 
 fn read_error(path: &std::path::Path, error: &csv::Error) -> ComponentError {
@@ -125,20 +233,27 @@ fn read_error(path: &std::path::Path, error: &csv::Error) -> ComponentError {
 }
 
 struct CsvRead {
-    path: PathBuf,
-    reader: csv::Reader<File>,
+    guard: RowGuard,
+    reader: csv::Reader<CsvInput>,
     header: Vec<String>,
+    /// Notes on header names that were renamed, logged when reading starts.
+    renamed: Vec<String>,
+    /// The file's size: the byte counter stops there (the end marker is not the file's).
+    file_bytes: u64,
 }
 
 impl Source for CsvRead {
     fn read(&mut self, out: &mut Output) -> Result<(), ComponentError> {
+        for note in std::mem::take(&mut self.renamed) {
+            out.log(LogLevel::Warn, format!("{}: {note}", self.file_name()));
+        }
         let mut row = csv::StringRecord::new();
         let mut bytes_seen = 0;
         loop {
             let line = self.reader.position().line();
-            match self.reader.read_record(&mut row) {
-                Ok(false) => break,
-                Ok(true) => {
+            match self.guard.read(&mut self.reader, &mut row)? {
+                RowRead::End => break,
+                RowRead::Row => {
                     let line = row.position().map_or(line, |position| position.line());
                     let record = self.to_record(&row);
                     if row.len() != self.header.len() {
@@ -153,7 +268,7 @@ impl Source for CsvRead {
                         out.emit(record)?;
                     }
                 }
-                Err(error) if matches!(error.kind(), csv::ErrorKind::Utf8 { .. }) => {
+                RowRead::NotUtf8 => {
                     let message = format!(
                         "{} line {line}: the row is not valid UTF-8 text; save the file as UTF-8",
                         self.file_name()
@@ -162,23 +277,19 @@ impl Source for CsvRead {
                     record.insert("_line".into(), Value::from(line));
                     out.reject(record, message)?;
                 }
-                Err(error) => return Err(read_error(&self.path, &error)),
             }
-            let position = self.reader.position().byte();
+            let position = self.reader.position().byte().min(self.file_bytes);
             out.add_bytes(position - bytes_seen);
             bytes_seen = position;
         }
-        out.add_bytes(self.reader.position().byte() - bytes_seen);
+        out.add_bytes(self.file_bytes.saturating_sub(bytes_seen));
         Ok(())
     }
 }
 
 impl CsvRead {
     fn file_name(&self) -> String {
-        self.path.file_name().map_or_else(
-            || self.path.display().to_string(),
-            |name| name.to_string_lossy().into_owned(),
-        )
+        self.guard.file_name()
     }
 
     /// The row as a record; fields beyond the header are kept as `column_N`.

@@ -183,3 +183,114 @@ fn configs_round_trip() {
         serde_json::from_value(serde_json::to_value(&config).unwrap()).unwrap();
     assert_eq!(config, again);
 }
+
+#[test]
+fn a_quote_left_open_in_the_last_column_stops_the_run_naming_its_line() {
+    let folder = tempfile::tempdir().unwrap();
+    let text = "id,name,note\n1,Smith,\"urgent\n2,Jones,ok\n3,Brown,ok\n";
+    std::fs::write(folder.path().join("in.csv"), text).unwrap();
+    let error = read_source(&read_config("in.csv"), folder.path(), None)
+        .err()
+        .unwrap();
+    assert!(
+        error.starts_with("in.csv line 2: a quoted field opened on this row is never closed"),
+        "{error}"
+    );
+    // The same text with the quote closed reads as three rows, and a file without a final line
+    // break still ends cleanly.
+    let closed = read_text(b"id,name,note\n1,Smith,\"urgent\"\n2,Jones,ok\n3,Brown,ok");
+    assert_eq!(closed.records.len(), 3);
+    assert_eq!(closed.records[2].to_value()["note"], "ok");
+}
+
+#[test]
+fn a_row_longer_than_max_field_bytes_stops_the_run() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut text = b"id,note\n1,\"".to_vec();
+    text.extend(std::iter::repeat_n(b'x', 300_000));
+    text.extend(b"\"\n2,ok\n");
+    std::fs::write(folder.path().join("in.csv"), &text).unwrap();
+    let config: CsvReadConfig =
+        serde_json::from_value(json!({"path": "in.csv", "max_field_bytes": 1000})).unwrap();
+    let error = read_source(&config, folder.path(), None).err().unwrap();
+    assert!(
+        error.starts_with("in.csv line 2: the row is longer than 1000 bytes (`max_field_bytes`)"),
+        "{error}"
+    );
+    let roomy: CsvReadConfig =
+        serde_json::from_value(json!({"path": "in.csv", "max_field_bytes": 1_000_000})).unwrap();
+    let result = read_source(&roomy, folder.path(), None).unwrap();
+    assert_eq!(result.records.len(), 2);
+}
+
+#[test]
+fn a_header_repeating_one_name_many_times_is_renamed_in_one_pass() {
+    let columns = 100_000;
+    let mut text = vec!["a"; columns].join(",");
+    text.push('\n');
+    text.push_str(&vec!["1"; columns].join(","));
+    text.push('\n');
+    let result = read_text(text.as_bytes());
+    let record = &result.records[0];
+    assert_eq!(record.len(), columns);
+    assert!(record.get("a").is_some());
+    assert!(record.get(&format!("a_{columns}")).is_some());
+}
+
+#[cfg(unix)]
+#[test]
+fn replacing_a_private_file_keeps_it_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = tempfile::tempdir().unwrap();
+    let target = folder.path().join("out.csv");
+    std::fs::write(&target, "a\nold\n").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    for append in [false, true] {
+        let config: CsvWriteConfig =
+            serde_json::from_value(json!({"path": "out.csv", "append": append})).unwrap();
+        write_sink(&config, folder.path(), records(json!([{"a": "new"}])), true).unwrap();
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "append {append}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "a\nnew\nnew\n"
+    );
+}
+
+#[test]
+fn staging_left_by_a_stopped_run_is_published_or_discarded_by_the_next_process() {
+    use sluice_core::component::SinkConfig;
+    let folder = tempfile::tempdir().unwrap();
+    let target = folder.path().join("out.csv");
+    std::fs::write(&target, "a\nold\n").unwrap();
+    let config: CsvWriteConfig = serde_json::from_value(json!({"path": "out.csv"})).unwrap();
+    let kind = crate::file::staging_kind();
+    for publish in [true, false] {
+        let staging = crate::testing::with_context(folder.path(), None, None, |context| {
+            let mut output = sluice_core::engine::Output::for_test(&[], sluice_core::OnError::Route);
+            let mut sink = config.build(context).unwrap();
+            sink.write(records(json!([{"a": "new"}])), &mut output)
+                .unwrap();
+            sink.prepare(&mut output).unwrap();
+            // The process stops here: neither commit nor abort runs.
+            drop(sink);
+            config.staging(context).unwrap()
+        });
+        assert_eq!(staging.kind, "file");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "a\nold\n");
+        assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 2);
+        // Twice: the second finds the work done.
+        for _ in 0..2 {
+            if publish {
+                assert_eq!((kind.publish)(&staging.detail), Ok(0));
+            } else {
+                assert_eq!((kind.discard)(&staging.detail), Ok(()));
+            }
+        }
+        let expected = if publish { "a\nnew\n" } else { "a\nold\n" };
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), expected);
+        assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 1);
+        std::fs::write(&target, "a\nold\n").unwrap();
+    }
+}

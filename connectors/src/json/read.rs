@@ -31,6 +31,10 @@ pub struct JsonReadConfig {
     /// Empty: the document itself (an array of records, or in NDJSON each line is a record).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub record_path: String,
+    /// The longest a record (an NDJSON line, or one item of the array) may be, in bytes
+    /// (default 16 MiB). A longer one stops the run, naming where it starts.
+    #[serde(default = "crate::bounded::default_max_record_bytes")]
+    pub max_record_bytes: u64,
 }
 
 impl ComponentConfig for JsonReadConfig {}
@@ -76,6 +80,7 @@ impl SourceConfig for JsonReadConfig {
             reader,
             layout,
             record_path,
+            max_record_bytes: self.max_record_bytes,
         }))
     }
 }
@@ -96,6 +101,7 @@ struct JsonRead {
     reader: BufReader<File>,
     layout: JsonLayout,
     record_path: Vec<String>,
+    max_record_bytes: u64,
 }
 
 impl Source for JsonRead {
@@ -121,14 +127,20 @@ impl JsonRead {
         let mut number = 0u64;
         loop {
             line.clear();
-            let read = self
-                .reader
+            let read = (&mut self.reader)
+                .take(self.max_record_bytes.saturating_add(1))
                 .read_line(&mut line)
                 .map_err(|error| ComponentError::io("read", &self.path, &error))?;
             if read == 0 {
                 return Ok(());
             }
             number += 1;
+            if read as u64 > self.max_record_bytes && !line.ends_with('\n') {
+                return Err(ComponentError::failed(format!(
+                    "{name} line {number}: the line is longer than {} bytes (`max_record_bytes`); raise it if the file really holds such records",
+                    self.max_record_bytes
+                )));
+            }
             out.add_bytes(read as u64);
             let text = line.trim_start_matches('\u{feff}').trim();
             if text.is_empty() {
@@ -174,9 +186,12 @@ impl JsonRead {
     fn read_document(&mut self, out: &mut Output) -> Result<(), ComponentError> {
         let name = self.file_name();
         let bytes = Cell::new(0);
+        let record_start = Cell::new(None);
         let counted = CountingReader {
             inner: &mut self.reader,
             bytes: &bytes,
+            record_start: &record_start,
+            max_record_bytes: self.max_record_bytes,
         };
         let mut deserializer = serde_json::Deserializer::from_reader(counted);
         let mut stream = Stream {
@@ -184,6 +199,8 @@ impl JsonRead {
             name: &name,
             stopped: None,
             index: 0,
+            bytes: &bytes,
+            record_start: &record_start,
         };
         let result = RecordsAt {
             path: &self.record_path,
@@ -191,7 +208,16 @@ impl JsonRead {
         }
         .deserialize(&mut deserializer);
         let stopped = stream.stopped.take();
+        let index = stream.index;
         out.add_bytes(bytes.get());
+        if let Some(start) = record_start.get()
+            && bytes.get().saturating_sub(start) > self.max_record_bytes
+        {
+            return Err(ComponentError::failed(format!(
+                "{name} item {index} (from byte {start}): the record is longer than {} bytes (`max_record_bytes`); raise it if the file really holds such records",
+                self.max_record_bytes
+            )));
+        }
         match (result, stopped) {
             (_, Some(stop)) => Err(stop),
             (Ok(true), None) => {
@@ -243,14 +269,22 @@ fn emit_value(
     }
 }
 
-/// Counts bytes as serde_json pulls them, for the node's byte counter.
+/// Counts bytes as serde_json pulls them, for the node's byte counter, and stops a record that
+/// grows past the limit (inside the records array, from where the record started).
 struct CountingReader<'a, R> {
     inner: &'a mut R,
     bytes: &'a Cell<u64>,
+    record_start: &'a Cell<Option<u64>>,
+    max_record_bytes: u64,
 }
 
 impl<R: Read> Read for CountingReader<'_, R> {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(start) = self.record_start.get()
+            && self.bytes.get().saturating_sub(start) > self.max_record_bytes
+        {
+            return Err(std::io::Error::other("a record is longer than the limit"));
+        }
         let read = self.inner.read(buffer)?;
         self.bytes.set(self.bytes.get() + read as u64);
         Ok(read)
@@ -264,6 +298,9 @@ struct Stream<'a, 'o> {
     /// Set when the output said stop (or failed); serde is then unwound with an error.
     stopped: Option<ComponentError>,
     index: u64,
+    /// Bytes read so far, and where the record being read started (inside the records array).
+    bytes: &'a Cell<u64>,
+    record_start: &'a Cell<Option<u64>>,
 }
 
 /// Walks to `path` inside the document, then streams the array found there. Produces `true`
@@ -293,7 +330,11 @@ impl<'de> Visitor<'de> for RecordsAt<'_, '_, '_, '_> {
             while items.next_element::<IgnoredAny>()?.is_some() {}
             return Ok(false);
         }
+        self.stream.record_start.set(Some(self.stream.bytes.get()));
         while let Some(item) = items.next_element::<Value>()? {
+            self.stream
+                .record_start
+                .set(Some(self.stream.bytes.get()));
             let index = self.stream.index;
             self.stream.index += 1;
             let name = self.stream.name;
@@ -303,6 +344,7 @@ impl<'de> Visitor<'de> for RecordsAt<'_, '_, '_, '_> {
                 return Err(serde::de::Error::custom("stopped"));
             }
         }
+        self.stream.record_start.set(None);
         Ok(true)
     }
 

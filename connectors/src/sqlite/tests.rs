@@ -319,3 +319,75 @@ fn a_wrong_cursor_column_or_missing_database_is_explained() {
         "{error}"
     );
 }
+
+#[test]
+fn staged_rows_left_by_a_stopped_run_are_published_once_by_the_next_process() {
+    use sluice_core::component::SinkConfig;
+    let folder = tempfile::tempdir().unwrap();
+    let db = folder.path().join("out.db");
+    write_sink(
+        &write_config(json!({"path": "out.db", "table": "t"})),
+        folder.path(),
+        records(json!([{"id": 1, "v": "old"}])),
+        true,
+    )
+    .unwrap();
+    let kind = super::staging_kind();
+    for mode in ["append", "upsert", "replace"] {
+        let config =
+            write_config(json!({"path": "out.db", "table": "t", "mode": mode, "key": ["id"]}));
+        let staging = crate::testing::with_context(folder.path(), None, None, |context| {
+            let mut output =
+                sluice_core::engine::Output::for_test(&[], sluice_core::OnError::Route);
+            let mut sink = config.build(context).unwrap();
+            sink.write(records(json!([{"id": 2, "v": mode}])), &mut output)
+                .unwrap();
+            sink.prepare(&mut output).unwrap();
+            // The process stops after its decision, before the sink commits.
+            drop(sink);
+            config.staging(context).unwrap()
+        });
+        assert!(staging.destination.ends_with("out.db#t"), "{}", staging.destination);
+        let before = rows(&db, "SELECT COUNT(*) FROM t");
+        for _ in 0..2 {
+            assert_eq!((kind.publish)(&staging.detail), Ok(0), "mode {mode}");
+        }
+        let after = rows(&db, "SELECT id, v FROM t WHERE id = 2");
+        assert_eq!(after, vec![vec![Integer(2), Text(mode.into())]], "mode {mode}");
+        let tables = rows(&db, "SELECT name FROM sqlite_master WHERE type = 'table'");
+        assert_eq!(tables, vec![vec![Text("t".into())]], "mode {mode}");
+        if mode == "append" {
+            assert_eq!(before, vec![vec![Integer(1)]]);
+        }
+    }
+}
+
+#[test]
+fn a_reader_holding_the_database_fails_the_run_before_anything_is_published() {
+    let folder = tempfile::tempdir().unwrap();
+    let db = folder.path().join("out.db");
+    write_sink(
+        &write_config(json!({"path": "out.db", "table": "t"})),
+        folder.path(),
+        records(json!([{"id": 1}])),
+        true,
+    )
+    .unwrap();
+    // Another program reads in a transaction (rollback journal: it holds a shared lock).
+    let reader = Connection::open(&db).unwrap();
+    reader.execute_batch("BEGIN; SELECT * FROM t;").unwrap();
+    let handle = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(12));
+        reader.execute_batch("COMMIT").unwrap();
+    });
+    let error = write_sink(
+        &write_config(json!({"path": "out.db", "table": "t", "mode": "replace"})),
+        folder.path(),
+        records(json!([{"id": 2}])),
+        true,
+    )
+    .unwrap_err();
+    assert!(error.contains("database is locked"), "{error}");
+    handle.join().unwrap();
+    assert_eq!(rows(&db, "SELECT id FROM t"), vec![vec![Integer(1)]]);
+}

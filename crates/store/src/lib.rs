@@ -66,6 +66,10 @@ impl Store {
                 source,
             })?;
         }
+        keep_private(path).map_err(|source| Error::Folder {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let connection = Connection::open(path).map_err(|source| Error::Open {
             path: path.to_path_buf(),
             source,
@@ -112,6 +116,30 @@ impl Store {
     }
 }
 
+/// Makes the database file readable by its owner only (0600), creating it so, before SQLite
+/// opens it; SQLite gives its WAL and shared-memory files the database's mode. Older files with
+/// wider modes are narrowed too.
+fn keep_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// The current time as stored: RFC 3339 UTC with milliseconds.
 pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -122,6 +150,23 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         super::migrations().validate().unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_wal_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("sluice.db");
+        let store = super::Store::open(&path).unwrap();
+        store.set_setting("k", "v").unwrap();
+        for name in ["sluice.db", "sluice.db-wal"] {
+            let mode = std::fs::metadata(folder.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
     }
 
     #[test]

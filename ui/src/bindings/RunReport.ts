@@ -13,7 +13,7 @@ export type RunReport = { status: RunStatus, failure: RunFailure | null,
  */
 nodes: Array<NodeReport>, 
 /**
- * New sync state per source node, to store now that every sink has committed. Empty unless
- * the run succeeded and wrote for real.
+ * New sync state per source node, recorded with the decision to commit. Empty unless the
+ * run decided to commit and wrote for real.
  */
 states: { [key in string]: JsonValue }, duration_ms: number, };

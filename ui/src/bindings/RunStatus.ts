@@ -3,4 +3,4 @@
 /**
  * How a run ended.
  */
-export type RunStatus = "succeeded" | "failed" | "cancelled";
+export type RunStatus = "succeeded" | "failed" | "cancelled" | "committing";

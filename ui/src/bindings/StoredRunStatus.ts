@@ -3,4 +3,4 @@
 /**
  * Where a run is, or how it ended.
  */
-export type StoredRunStatus = "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+export type StoredRunStatus = "running" | "committing" | "succeeded" | "failed" | "cancelled" | "interrupted";

@@ -252,7 +252,8 @@ impl Output {
         }
     }
 
-    pub(crate) fn log(&self, level: LogLevel, message: String) {
+    /// Adds a line to the run's log, attributed to this node.
+    pub fn log(&self, level: LogLevel, message: String) {
         if let Some(events) = &self.events {
             events(RunEvent::Log {
                 node: Some(self.node.clone()),
