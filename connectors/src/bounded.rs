@@ -61,11 +61,17 @@ impl<R> BoundedReader<R> {
 impl<R: Read> Read for BoundedReader<R> {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
         let read = self.bound.read.load(Ordering::Relaxed);
-        let room = self.bound.limit.load(Ordering::Relaxed).saturating_sub(read);
+        let room = self
+            .bound
+            .limit
+            .load(Ordering::Relaxed)
+            .saturating_sub(read);
         if room == 0 {
             return Err(std::io::Error::other("a record is longer than the limit"));
         }
-        let wanted = buffer.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let wanted = buffer
+            .len()
+            .min(usize::try_from(room).unwrap_or(usize::MAX));
         let got = self.inner.read(&mut buffer[..wanted])?;
         self.bound.read.fetch_add(got as u64, Ordering::Relaxed);
         Ok(got)

@@ -37,9 +37,8 @@ impl StagedFileDetail {
         if !self.staging.exists() {
             return Ok(());
         }
-        std::fs::rename(&self.staging, &self.target).map_err(|error| {
-            format!("cannot replace {}: {error}", self.target.display())
-        })?;
+        std::fs::rename(&self.staging, &self.target)
+            .map_err(|error| format!("cannot replace {}: {error}", self.target.display()))?;
         sync_folder(&self.target);
         Ok(())
     }
@@ -65,7 +64,9 @@ pub fn file_staging(target: &Path, run_id: &str) -> Result<Staging, ComponentErr
             ComponentError::failed(format!("{} does not name a file", target.display()))
         })?;
     let folder = absolute.parent().unwrap_or(Path::new("/"));
-    let folder = folder.canonicalize().unwrap_or_else(|_| folder.to_path_buf());
+    let folder = folder
+        .canonicalize()
+        .unwrap_or_else(|_| folder.to_path_buf());
     let target = folder.join(&name);
     let run: String = run_id.chars().filter(char::is_ascii_hexdigit).collect();
     let run = &run[run.len().saturating_sub(12)..];
@@ -89,7 +90,8 @@ impl StagedFile {
     /// Creates the staging file that `staging` describes (and the target's folder, if missing),
     /// with the target's permissions when it exists.
     pub fn create(staging: &Staging) -> Result<(StagedFile, BufWriter<File>), ComponentError> {
-        let detail = StagedFileDetail::from_json(&staging.detail).map_err(ComponentError::failed)?;
+        let detail =
+            StagedFileDetail::from_json(&staging.detail).map_err(ComponentError::failed)?;
         if detail.target.is_dir() {
             return Err(ComponentError::failed(format!(
                 "{} is a folder; name a file to write",

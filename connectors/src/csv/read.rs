@@ -186,8 +186,14 @@ impl RowGuard {
             Ok(false) => Ok(RowRead::End),
             Ok(true) if row.len() == 1 && &row[0] == END_MARKER => Ok(RowRead::End),
             Ok(true) => {
-                let line = row.position().map_or(start.line(), |position| position.line());
-                if row.iter().last().is_some_and(|field| field.contains(END_MARKER)) {
+                let line = row
+                    .position()
+                    .map_or(start.line(), |position| position.line());
+                if row
+                    .iter()
+                    .last()
+                    .is_some_and(|field| field.contains(END_MARKER))
+                {
                     return Err(ComponentError::failed(format!(
                         "{} line {line}: a quoted field opened on this row is never closed, so the rest of the file would be read as one value; close the quote (a quote inside a quoted field is written twice: \"\")",
                         self.file_name()

@@ -252,10 +252,7 @@ fn replacing_a_private_file_keeps_it_private() {
         let mode = std::fs::metadata(&target).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "append {append}");
     }
-    assert_eq!(
-        std::fs::read_to_string(&target).unwrap(),
-        "a\nnew\nnew\n"
-    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "a\nnew\nnew\n");
 }
 
 #[test]
@@ -268,7 +265,8 @@ fn staging_left_by_a_stopped_run_is_published_or_discarded_by_the_next_process()
     let kind = crate::file::staging_kind();
     for publish in [true, false] {
         let staging = crate::testing::with_context(folder.path(), None, None, |context| {
-            let mut output = sluice_core::engine::Output::for_test(&[], sluice_core::OnError::Route);
+            let mut output =
+                sluice_core::engine::Output::for_test(&[], sluice_core::OnError::Route);
             let mut sink = config.build(context).unwrap();
             sink.write(records(json!([{"a": "new"}])), &mut output)
                 .unwrap();

@@ -332,9 +332,7 @@ impl<'de> Visitor<'de> for RecordsAt<'_, '_, '_, '_> {
         }
         self.stream.record_start.set(Some(self.stream.bytes.get()));
         while let Some(item) = items.next_element::<Value>()? {
-            self.stream
-                .record_start
-                .set(Some(self.stream.bytes.get()));
+            self.stream.record_start.set(Some(self.stream.bytes.get()));
             let index = self.stream.index;
             self.stream.index += 1;
             let name = self.stream.name;

@@ -160,15 +160,26 @@ fn a_record_longer_than_max_record_bytes_stops_the_run() {
     )
     .unwrap();
     for (file, expected) in [
-        ("lines.ndjson", "lines.ndjson line 2: the line is longer than 1000 bytes"),
-        ("array.json", "array.json item 1 (from byte 9): the record is longer than 1000 bytes"),
+        (
+            "lines.ndjson",
+            "lines.ndjson line 2: the line is longer than 1000 bytes",
+        ),
+        (
+            "array.json",
+            "array.json item 1 (from byte 9): the record is longer than 1000 bytes",
+        ),
     ] {
         let config: super::JsonReadConfig =
             serde_json::from_value(json!({"path": file, "max_record_bytes": 1000})).unwrap();
         let error = read_source(&config, folder.path(), None).err().unwrap();
         assert!(error.starts_with(expected), "{error}");
-        let roomy: super::JsonReadConfig =
-            serde_json::from_value(json!({"path": file})).unwrap();
-        assert_eq!(read_source(&roomy, folder.path(), None).unwrap().records.len(), 2);
+        let roomy: super::JsonReadConfig = serde_json::from_value(json!({"path": file})).unwrap();
+        assert_eq!(
+            read_source(&roomy, folder.path(), None)
+                .unwrap()
+                .records
+                .len(),
+            2
+        );
     }
 }

@@ -100,7 +100,10 @@ pub(super) fn publish_staged(
             .map(|(name, kind)| format!("{} {kind}", quote(name)))
             .collect();
         connection
-            .execute_batch(&format!("CREATE TABLE {table} ({})", definitions.join(", ")))
+            .execute_batch(&format!(
+                "CREATE TABLE {table} ({})",
+                definitions.join(", ")
+            ))
             .map_err(fail)?;
     } else {
         let existing = columns_with_types(connection, &staged.table).map_err(fail)?;

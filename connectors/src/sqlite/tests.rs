@@ -347,13 +347,21 @@ fn staged_rows_left_by_a_stopped_run_are_published_once_by_the_next_process() {
             drop(sink);
             config.staging(context).unwrap()
         });
-        assert!(staging.destination.ends_with("out.db#t"), "{}", staging.destination);
+        assert!(
+            staging.destination.ends_with("out.db#t"),
+            "{}",
+            staging.destination
+        );
         let before = rows(&db, "SELECT COUNT(*) FROM t");
         for _ in 0..2 {
             assert_eq!((kind.publish)(&staging.detail), Ok(0), "mode {mode}");
         }
         let after = rows(&db, "SELECT id, v FROM t WHERE id = 2");
-        assert_eq!(after, vec![vec![Integer(2), Text(mode.into())]], "mode {mode}");
+        assert_eq!(
+            after,
+            vec![vec![Integer(2), Text(mode.into())]],
+            "mode {mode}"
+        );
         let tables = rows(&db, "SELECT name FROM sqlite_master WHERE type = 'table'");
         assert_eq!(tables, vec![vec![Text("t".into())]], "mode {mode}");
         if mode == "append" {

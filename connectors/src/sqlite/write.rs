@@ -78,7 +78,11 @@ impl SinkConfig for SqliteWriteConfig {
             .filter(char::is_ascii_hexdigit)
             .collect();
         let staged = StagedTable {
-            staging: format!("{}__sluice_{}", self.table, &run[run.len().saturating_sub(12)..]),
+            staging: format!(
+                "{}__sluice_{}",
+                self.table,
+                &run[run.len().saturating_sub(12)..]
+            ),
             path,
             table: self.table.clone(),
             mode: self.mode,
@@ -220,15 +224,18 @@ impl SqliteWrite {
     }
 
     fn key_problem(&self, record: &Record) -> Option<String> {
-        self.staged.key.iter().find_map(|name| match record.get(name) {
-            None => Some(format!(
-                "the record has no key field `{name}`; upsert needs it"
-            )),
-            Some(serde_json::Value::Null) => Some(format!(
-                "the key field `{name}` is empty; upsert needs a value"
-            )),
-            Some(_) => None,
-        })
+        self.staged
+            .key
+            .iter()
+            .find_map(|name| match record.get(name) {
+                None => Some(format!(
+                    "the record has no key field `{name}`; upsert needs it"
+                )),
+                Some(serde_json::Value::Null) => Some(format!(
+                    "the key field `{name}` is empty; upsert needs a value"
+                )),
+                Some(_) => None,
+            })
     }
 }
 

@@ -152,7 +152,8 @@ pub trait TransformConfig: ComponentConfig {
 pub trait SinkConfig: ComponentConfig {
     /// What the sink will stage for this run and where it goes; the same answer every time for
     /// the same context, so the runtime can record it before `build` writes anything.
-    fn staging(&self, context: &BuildContext<'_>) -> Result<crate::commit::Staging, ComponentError>;
+    fn staging(&self, context: &BuildContext<'_>)
+    -> Result<crate::commit::Staging, ComponentError>;
 
     /// Starts writing to the staging that [`SinkConfig::staging`] describes.
     fn build<'run>(

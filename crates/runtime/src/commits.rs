@@ -117,16 +117,19 @@ impl StoreJournal {
     }
 }
 
-/// Debug builds stop for good at the commit point named by `SLUICE_TEST_PAUSE`, saying so on
-/// stderr, so the kill tests can kill a run exactly there.
+/// Debug builds stop at the commit point named by `SLUICE_TEST_PAUSE`, saying so on stderr, so
+/// tests can kill a run exactly there; they go on once the file `SLUICE_TEST_RESUME` names
+/// exists (never, without one).
 fn pause_for_tests(point: &str) {
-    if cfg!(debug_assertions)
-        && std::env::var("SLUICE_TEST_PAUSE").is_ok_and(|wanted| wanted == point)
+    if !cfg!(debug_assertions)
+        || std::env::var("SLUICE_TEST_PAUSE").map_or(true, |wanted| wanted != point)
     {
-        eprintln!("sluice: paused at {point}");
-        loop {
-            std::thread::sleep(Duration::from_secs(3600));
-        }
+        return;
+    }
+    eprintln!("sluice: paused at {point}");
+    let resume = std::env::var_os("SLUICE_TEST_RESUME").map(std::path::PathBuf::from);
+    while !resume.as_ref().is_some_and(|file| file.exists()) {
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -146,11 +149,13 @@ impl Sluice {
     pub fn recover_runs(&self) -> Result<Recovery> {
         let mut recovery = Recovery::default();
         for run in self.store().unfinished_runs()? {
-            let Some(_flow_lock) = try_lock(self.home(), LockScope::Flow, &run.flow_id)
-                .map_err(|source| crate::Error::Io {
-                    action: "lock",
-                    path: self.home().join("locks"),
-                    source,
+            let Some(_flow_lock) =
+                try_lock(self.home(), LockScope::Flow, &run.flow_id).map_err(|source| {
+                    crate::Error::Io {
+                        action: "lock",
+                        path: self.home().join("locks"),
+                        source,
+                    }
                 })?
             else {
                 continue;

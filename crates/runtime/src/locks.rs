@@ -21,7 +21,11 @@ pub(crate) enum LockScope {
 }
 
 /// Takes the lock of `key` in `scope` if no other holder has it; `None` when one does.
-pub(crate) fn try_lock(home: &Path, scope: LockScope, key: &str) -> std::io::Result<Option<HomeLock>> {
+pub(crate) fn try_lock(
+    home: &Path,
+    scope: LockScope,
+    key: &str,
+) -> std::io::Result<Option<HomeLock>> {
     let path = lock_path(home, scope, key);
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder)?;
@@ -64,10 +68,26 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let first = try_lock(home.path(), LockScope::Flow, "a").unwrap();
         assert!(first.is_some());
-        assert!(try_lock(home.path(), LockScope::Flow, "a").unwrap().is_none());
-        assert!(try_lock(home.path(), LockScope::Flow, "b").unwrap().is_some());
-        assert!(try_lock(home.path(), LockScope::Destination, "a").unwrap().is_some());
+        assert!(
+            try_lock(home.path(), LockScope::Flow, "a")
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            try_lock(home.path(), LockScope::Flow, "b")
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            try_lock(home.path(), LockScope::Destination, "a")
+                .unwrap()
+                .is_some()
+        );
         drop(first);
-        assert!(try_lock(home.path(), LockScope::Flow, "a").unwrap().is_some());
+        assert!(
+            try_lock(home.path(), LockScope::Flow, "a")
+                .unwrap()
+                .is_some()
+        );
     }
 }

@@ -383,7 +383,11 @@ impl Sluice {
     }
 
     /// Starts a run, first waiting (checking every 200 ms) while another run of the flow goes.
-    pub async fn start_run_waiting(&self, target: RunTarget, trigger: Trigger) -> Result<RunHandle> {
+    pub async fn start_run_waiting(
+        &self,
+        target: RunTarget,
+        trigger: Trigger,
+    ) -> Result<RunHandle> {
         let mut said_waiting = false;
         loop {
             match self.start_run(target.clone(), trigger) {

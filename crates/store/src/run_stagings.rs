@@ -114,7 +114,12 @@ impl Store {
     }
 
     /// Marks one sink's staging published or discarded.
-    pub fn set_staging_state(&self, run_id: &str, node_id: &str, state: StagingState) -> Result<()> {
+    pub fn set_staging_state(
+        &self,
+        run_id: &str,
+        node_id: &str,
+        state: StagingState,
+    ) -> Result<()> {
         self.connection().execute(
             "UPDATE run_stagings SET state = ?3 WHERE run_id = ?1 AND node_id = ?2",
             params![run_id, node_id, state.as_str()],

@@ -286,7 +286,8 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
     let journal = request.journal.clone().filter(|_| !options.dry_run);
     // Before any sink writes: one writer per destination, and what each will stage on record.
     let _destination_lock = match &journal {
-        Some(journal) => match prepare_commit(journal.as_ref(), &request, &components, &context_of) {
+        Some(journal) => match prepare_commit(journal.as_ref(), &request, &components, &context_of)
+        {
             Ok(lock) => Some(lock),
             Err((status, node, message)) => {
                 return RunReport::ended_before_start(status, node.as_deref(), message, flow);
