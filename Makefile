@@ -2,7 +2,7 @@
 #   make run   — install what is missing, build, and open the studio
 #   make test  — install what is missing and run every test: format, lints, Rust unit and
 #                integration tests, the CLI, the UI (vitest), and the real app end to end
-# plus `make bench` (engine and studio benchmarks), `make bundle` (.deb/.rpm) and
+# plus `make soak` (the kill tests with thousands of kills), `make bench` (engine and studio benchmarks), `make bundle` (.deb/.rpm) and
 # `make cli-example` (a flow run headless).
 
 SHELL := /bin/bash
@@ -15,7 +15,7 @@ BUILD_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-d
 TEST_PACKAGES := xvfb xauth imagemagick webkit2gtk-driver dbus-x11 dbus-daemon fonts-dejavu-core python3 python3-xlib \
   gnome-keyring libsecret-tools xdg-utils curl
 
-.PHONY: run test bench bench-engine bench-studio bench-tray bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
+.PHONY: soak run test bench bench-engine bench-studio bench-tray bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
 
 # Installs only what is missing: apt packages where apt exists (as root or through sudo), npm
 # packages from package-lock.json, and tauri-driver from crates.io.
@@ -74,6 +74,11 @@ e2e: studio tauri-driver
 test: lint rust-tests ui-tests e2e
 
 bench: bench-engine bench-studio bench-tray
+
+# The kill tests at length: 4 × 1,250 SIGKILLs of `sluice run` (make test does 4 × 50).
+soak: deps
+	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
+	SLUICE_KILLS=1250 $(CARGO) nextest run --locked -p sluice-cli --test kill --no-capture
 
 bench-engine: deps
 	$(CARGO) bench --locked -p sluice-tests --bench standard_job

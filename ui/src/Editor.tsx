@@ -129,7 +129,9 @@ export function Editor({ onNotice }: Props) {
       </header>
       {run && run.status !== "running" && run.failure && (
         <div className="notice error" data-testid="run-failure">
-          The run failed{run.failure.node ? ` at “${run.failure.node}”` : ""}: {run.failure.message}. Nothing it wrote was kept.
+          {run.status === "committing"
+            ? `The run committed, but “${run.failure.node ?? "a destination"}” could not be published yet: ${run.failure.message}. Sluice publishes it at its next start.`
+            : `The run failed${run.failure.node ? ` at “${run.failure.node}”` : ""}: ${run.failure.message}. Nothing it wrote was kept.`}
         </div>
       )}
       <div className="workspace">

@@ -191,7 +191,7 @@ impl RowGuard {
                     .map_or(start.line(), |position| position.line());
                 if row
                     .iter()
-                    .last()
+                    .next_back()
                     .is_some_and(|field| field.contains(END_MARKER))
                 {
                     return Err(ComponentError::failed(format!(

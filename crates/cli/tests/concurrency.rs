@@ -32,12 +32,14 @@ fn start_paused(folder: &Path, flow: &str, point: &str, resume: &Path) -> Child 
         .spawn()
         .unwrap();
     let stderr = BufReader::new(child.stderr.take().unwrap());
-    for line in stderr.lines() {
-        if line.unwrap().starts_with("sluice: paused at") {
-            return child;
-        }
+    let paused = stderr
+        .lines()
+        .any(|line| line.unwrap().starts_with("sluice: paused at"));
+    if !paused {
+        let _ = child.wait();
+        panic!("the run never paused at {point}");
     }
-    panic!("the run never paused at {point}");
+    child
 }
 
 fn write_flow(folder: &Path, name: &str, flow: &Value) {

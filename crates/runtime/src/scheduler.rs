@@ -189,6 +189,13 @@ impl Sluice {
                                 Some(&run_id),
                             )?;
                         }
+                        Err(crate::Error::Busy(reason)) => {
+                            // A run of the flow goes on in another process: the fire is skipped,
+                            // as when it goes on here.
+                            tracing::warn!(flow = %flow_id, %fire, %reason, "scheduled fire skipped");
+                            self.store()
+                                .update_schedule_state(&flow_id, Some(fire), next, None)?;
+                        }
                         Err(error) => {
                             tracing::warn!(flow = %flow_id, %error, "a scheduled run could not start");
                             self.store()
