@@ -2,8 +2,8 @@
 #   make run   — install what is missing, build, and open the studio
 #   make test  — install what is missing and run every test: format, lints, Rust unit and
 #                integration tests, the CLI, the UI (vitest), and the real app end to end
-# plus `make soak` (the kill tests with thousands of kills), `make bench` (engine and studio benchmarks), `make bundle` (.deb/.rpm) and
-# `make cli-example` (a flow run headless).
+# plus `make soak` (the kill tests with thousands of kills), `make bench` (engine and studio
+# benchmarks), `make bundle` (.deb/.rpm) and `make cli-example` (a flow run headless).
 
 SHELL := /bin/bash
 CARGO ?= cargo
