@@ -1,7 +1,7 @@
 //! Bounding what one record can make a source hold: a reader that refuses to read more than a
 //! limit past the start of the record being read (a hostile or broken file cannot turn the rest
-//! of itself into one value), and the end-of-file marker the CSV reader uses to tell a quote that
-//! was never closed.
+//! of itself into one value), and the marked end the CSV reader uses to tell a quote that was
+//! never closed.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -78,13 +78,46 @@ impl<R: Read> Read for BoundedReader<R> {
     }
 }
 
-/// Appended to a CSV file as one more line: read back as a row of its own, the file ended
-/// cleanly; found at the end of a field, a quote was still open at the end of the file.
-pub const END_MARKER: &str = "\u{0}sluice:end-of-file\u{0}";
+/// A file followed by one short extra line, remembering where the file itself ended: the CSV
+/// reader needs the parser to go past the file's last byte to tell a row that ended cleanly
+/// from a quote still open at the end (which swallows the extra line).
+#[derive(Debug)]
+pub struct MarkedEnd<R> {
+    inner: R,
+    read: u64,
+    marker: &'static [u8],
+    ended_at: Arc<AtomicU64>,
+}
 
-/// The bytes appended after a CSV file's own.
-pub fn end_marker_line() -> &'static [u8] {
-    b"\n\x00sluice:end-of-file\x00\n"
+impl<R> MarkedEnd<R> {
+    /// The reader, and where its inner reader ended (`u64::MAX` until it has).
+    pub fn new(inner: R) -> (Self, Arc<AtomicU64>) {
+        let ended_at = Arc::new(AtomicU64::new(u64::MAX));
+        let reader = MarkedEnd {
+            inner,
+            read: 0,
+            marker: b"\n\0\n",
+            ended_at: ended_at.clone(),
+        };
+        (reader, ended_at)
+    }
+}
+
+impl<R: Read> Read for MarkedEnd<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        if self.ended_at.load(Ordering::Relaxed) == u64::MAX {
+            let got = self.inner.read(buffer)?;
+            if got > 0 || buffer.is_empty() {
+                self.read += got as u64;
+                return Ok(got);
+            }
+            self.ended_at.store(self.read, Ordering::Relaxed);
+        }
+        let count = self.marker.len().min(buffer.len());
+        buffer[..count].copy_from_slice(&self.marker[..count]);
+        self.marker = &self.marker[count..];
+        Ok(count)
+    }
 }
 
 #[cfg(test)]
@@ -103,5 +136,14 @@ mod tests {
         bound.mark(4);
         assert!(!bound.exceeded());
         assert_eq!(reader.read(&mut buffer).unwrap(), 3);
+    }
+
+    #[test]
+    fn a_marked_end_follows_the_file_and_says_where_it_ended() {
+        let (mut reader, ended_at) = MarkedEnd::new(&b"a,b"[..]);
+        let mut all = Vec::new();
+        reader.read_to_end(&mut all).unwrap();
+        assert_eq!(all, b"a,b\n\0\n");
+        assert_eq!(ended_at.load(Ordering::Relaxed), 3);
     }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sluice_core::ComponentError;
-use sluice_core::commit::{Staging, StagingKind};
+use sluice_core::commit::{Staging, StagingKind, staging_suffix};
 
 /// The staging kind of files: publish renames the staging file over the target.
 pub fn staging_kind() -> StagingKind {
@@ -52,32 +52,36 @@ impl StagedFileDetail {
     }
 }
 
-/// The staging of a file written by run `run_id`: an absolute target (folders resolved, so two
-/// spellings of one file lock the same destination) and a hidden staging file beside it.
-pub fn file_staging(target: &Path, run_id: &str) -> Result<Staging, ComponentError> {
-    let absolute = std::path::absolute(target)
-        .map_err(|error| ComponentError::io("find the folder of", target, &error))?;
-    let name = absolute
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .ok_or_else(|| {
-            ComponentError::failed(format!("{} does not name a file", target.display()))
-        })?;
+/// A path as destinations are known: absolute, its folder resolved (symbolic links, `..`) when it
+/// exists, so two spellings of one file lock the same destination.
+pub fn destination_path(path: &Path) -> Result<PathBuf, ComponentError> {
+    let absolute = std::path::absolute(path)
+        .map_err(|error| ComponentError::io("find the folder of", path, &error))?;
+    let name = absolute.file_name().ok_or_else(|| {
+        ComponentError::failed(format!("{} does not name a file", path.display()))
+    })?;
     let folder = absolute.parent().unwrap_or(Path::new("/"));
     let folder = folder
         .canonicalize()
         .unwrap_or_else(|_| folder.to_path_buf());
-    let target = folder.join(&name);
-    let run: String = run_id.chars().filter(char::is_ascii_hexdigit).collect();
-    let run = &run[run.len().saturating_sub(12)..];
-    let detail = StagedFileDetail {
-        staging: folder.join(format!(".{name}.sluice-{run}.tmp")),
-        target: target.clone(),
-    };
+    Ok(folder.join(name))
+}
+
+/// The staging of a file written by run `run_id`: a hidden staging file beside the target.
+pub fn file_staging(target: &Path, run_id: &str) -> Result<Staging, ComponentError> {
+    let target = destination_path(target)?;
+    let name = target
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let staging = target.with_file_name(format!(".{name}.sluice-{}.tmp", staging_suffix(run_id)));
+    let destination = target.display().to_string();
     Ok(Staging {
         kind: "file".into(),
-        destination: target.display().to_string(),
-        detail: serde_json::to_value(detail).expect("paths serialise"),
+        lock_key: destination.clone(),
+        destination,
+        detail: serde_json::to_value(StagedFileDetail { staging, target })
+            .expect("paths serialise"),
     })
 }
 
@@ -102,9 +106,8 @@ impl StagedFile {
             std::fs::create_dir_all(folder)
                 .map_err(|error| ComponentError::io("create the folder", folder, &error))?;
         }
-        let file = File::create(&detail.staging)
+        let file = create_like(&detail.target, &detail.staging)
             .map_err(|error| ComponentError::io("create", &detail.staging, &error))?;
-        keep_permissions(&detail.target, &detail.staging)?;
         Ok((
             StagedFile { detail },
             BufWriter::with_capacity(1 << 16, file),
@@ -154,6 +157,7 @@ impl StagedFile {
         let staging = &self.detail.staging;
         file.sync_all()
             .map_err(|error| ComponentError::io("write", staging, &error))?;
+        sync_folder(staging);
         if self.detail.target.is_dir() {
             return Err(ComponentError::failed(format!(
                 "{} is a folder; name a file to write",
@@ -174,16 +178,21 @@ impl StagedFile {
     }
 }
 
-/// Gives the staging file the target's permissions, so replacing a private file keeps it private
-/// (new files follow the umask).
-fn keep_permissions(target: &Path, staging: &Path) -> Result<(), ComponentError> {
-    if cfg!(unix)
-        && let Ok(metadata) = std::fs::metadata(target)
-    {
-        std::fs::set_permissions(staging, metadata.permissions())
-            .map_err(|error| ComponentError::io("set the permissions of", staging, &error))?;
+/// Creates the staging file with the target's permissions from the start, so replacing a
+/// private file never shows its new contents to others (a new file follows the umask).
+fn create_like(target: &Path, staging: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if let Ok(metadata) = std::fs::metadata(target) {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let mode = metadata.permissions().mode() & 0o7777;
+        options.mode(mode & 0o700);
+        let file = options.open(staging)?;
+        std::fs::set_permissions(staging, std::fs::Permissions::from_mode(mode))?;
+        return Ok(file);
     }
-    Ok(())
+    options.open(staging)
 }
 
 /// Makes a rename in the file's folder durable (on systems where folders can be synced).

@@ -76,7 +76,10 @@ pub fn write_sink(
 ) -> Result<Vec<Record>, String> {
     with_context(base_dir, None, None, |context| {
         let mut output = Output::for_test(&[], OnError::Route);
-        let mut sink = config.build(context).map_err(|error| error.to_string())?;
+        let staging = config.staging(context).map_err(|error| error.to_string())?;
+        let mut sink = config
+            .build(context, &staging)
+            .map_err(|error| error.to_string())?;
         for chunk in records.chunks(3) {
             sink.write(chunk.to_vec(), &mut output)
                 .map_err(|error| error.to_string())?;

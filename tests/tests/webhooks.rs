@@ -149,7 +149,10 @@ async fn records_of_a_failed_run_are_kept_on_disk_and_delivered_by_the_next_run(
     // On disk: another installation opened on the home sees them waiting.
     let reopened = sluice_runtime::Sluice::open(Some(home.path())).unwrap();
     assert_eq!(
-        reopened.store().release_webhook_records().unwrap(),
+        reopened
+            .store()
+            .flows_with_waiting_webhook_records()
+            .unwrap(),
         vec![flow_id.to_string()]
     );
 

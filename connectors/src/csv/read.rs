@@ -2,8 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{Chain, Read};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -12,10 +13,10 @@ use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig
 use sluice_core::engine::{LogLevel, Output};
 use sluice_core::{ComponentError, Record};
 
-use crate::bounded::{BoundedReader, END_MARKER, ReadBound, end_marker_line};
+use crate::bounded::{BoundedReader, MarkedEnd, ReadBound};
 
-/// The file as the CSV parser reads it: bounded per row, with the end-of-file marker after it.
-type CsvInput = BoundedReader<Chain<File, &'static [u8]>>;
+/// The file as the CSV parser reads it: bounded per row, with a marked end.
+type CsvInput = BoundedReader<MarkedEnd<File>>;
 
 /// The parser's own buffer; the row bound allows for it.
 const BUFFER_BYTES: usize = 1 << 16;
@@ -46,7 +47,7 @@ pub struct CsvReadConfig {
     /// The longest a row may be, in bytes (default 16 MiB). A longer one stops the run with its
     /// line: usually a quote opened there is never closed. Raise it for files with huge fields.
     #[serde(default = "crate::bounded::default_max_record_bytes")]
-    pub max_field_bytes: u64,
+    pub max_row_bytes: u64,
 }
 
 fn default_quote() -> String {
@@ -66,8 +67,9 @@ impl SourceConfig for CsvReadConfig {
         let file = File::open(&path)
             .map_err(|error| ComponentError::io("open the CSV file", &path, &error))?;
         let file_bytes = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
-        let bound = ReadBound::new(self.max_field_bytes, BUFFER_BYTES as u64);
-        let input = BoundedReader::new(file.chain(end_marker_line()), bound.clone());
+        let bound = ReadBound::new(self.max_row_bytes, BUFFER_BYTES as u64);
+        let (marked, file_end) = MarkedEnd::new(file);
+        let input = BoundedReader::new(marked, bound.clone());
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .quote(quote)
@@ -83,7 +85,8 @@ impl SourceConfig for CsvReadConfig {
         let mut guard = RowGuard {
             path: path.clone(),
             bound,
-            max_bytes: self.max_field_bytes,
+            max_bytes: self.max_row_bytes,
+            file_end,
         };
         let header = match (&self.columns, self.has_header) {
             (Some(columns), has_header) => {
@@ -171,6 +174,8 @@ struct RowGuard {
     path: PathBuf,
     bound: ReadBound,
     max_bytes: u64,
+    /// Where the file ended (its byte length), once the parser has read that far.
+    file_end: Arc<AtomicU64>,
 }
 
 impl RowGuard {
@@ -182,30 +187,42 @@ impl RowGuard {
     ) -> Result<RowRead, ComponentError> {
         let start = reader.position().clone();
         self.bound.mark(start.byte());
-        match reader.read_record(row) {
-            Ok(false) => Ok(RowRead::End),
-            Ok(true) if row.len() == 1 && &row[0] == END_MARKER => Ok(RowRead::End),
-            Ok(true) => {
-                let line = row
-                    .position()
-                    .map_or(start.line(), |position| position.line());
-                if row
-                    .iter()
-                    .next_back()
-                    .is_some_and(|field| field.contains(END_MARKER))
-                {
-                    return Err(ComponentError::failed(format!(
-                        "{} line {line}: a quoted field opened on this row is never closed, so the rest of the file would be read as one value; close the quote (a quote inside a quoted field is written twice: \"\")",
-                        self.file_name()
-                    )));
+        // Read as bytes (reusing the row's buffer): the checks below hold for text that is not
+        // UTF-8 too.
+        let mut bytes = std::mem::take(row).into_byte_record();
+        let result = reader.read_byte_record(&mut bytes);
+        // Known once the parser has read the whole file, which it has before going past it.
+        let file_end = self.file_end.load(Ordering::Relaxed);
+        if result.is_ok() && reader.position().byte() > file_end.saturating_add(1) {
+            // The row reached into the marked end: it is the marked end itself, or a row whose
+            // quote never closed swallowed it (its last field then holds the marked end).
+            let swallowed = bytes
+                .iter()
+                .next_back()
+                .is_some_and(|field| field.ends_with(b"\n\0\n") || field.ends_with(b"\n\0"));
+            if !swallowed {
+                return Ok(RowRead::End);
+            }
+            return Err(ComponentError::failed(format!(
+                "{} line {}: a quoted field opened on this row is never closed, so the rest of the file would be read as one value; close the quote (a quote inside a quoted field is written twice: \"\")",
+                self.file_name(),
+                start.line()
+            )));
+        }
+        let result = result.map(|found| {
+            match csv::StringRecord::from_byte_record(bytes) {
+                Ok(text) => *row = text,
+                Err(error) => {
+                    *row = csv::StringRecord::from_byte_record_lossy(error.into_byte_record());
+                    return RowRead::NotUtf8;
                 }
-                Ok(RowRead::Row)
             }
-            Err(error) if matches!(error.kind(), csv::ErrorKind::Utf8 { .. }) => {
-                Ok(RowRead::NotUtf8)
-            }
+            if found { RowRead::Row } else { RowRead::End }
+        });
+        match result {
+            Ok(read) => Ok(read),
             Err(_) if self.bound.exceeded() => Err(ComponentError::failed(format!(
-                "{} line {}: the row is longer than {} bytes (`max_field_bytes`); a quote opened there is probably never closed — or raise `max_field_bytes`",
+                "{} line {}: the row is longer than {} bytes (`max_row_bytes`); a quote opened there is probably never closed — or raise `max_row_bytes`",
                 self.file_name(),
                 start.line(),
                 self.max_bytes

@@ -196,29 +196,71 @@ fn a_quote_left_open_in_the_last_column_stops_the_run_naming_its_line() {
         error.starts_with("in.csv line 2: a quoted field opened on this row is never closed"),
         "{error}"
     );
-    // The same text with the quote closed reads as three rows, and a file without a final line
-    // break still ends cleanly.
-    let closed = read_text(b"id,name,note\n1,Smith,\"urgent\"\n2,Jones,ok\n3,Brown,ok");
-    assert_eq!(closed.records.len(), 3);
-    assert_eq!(closed.records[2].to_value()["note"], "ok");
+    // Also when the rest of the file is not UTF-8, or values are trimmed.
+    for (text, trim) in [
+        (
+            &b"id,name,note\n1,Smith,\"urgent\n2,J\xffnes,ok\n"[..],
+            false,
+        ),
+        (&b"id,name,note\n1,Smith,\"urgent\n2,Jones,ok\n\n"[..], true),
+    ] {
+        std::fs::write(folder.path().join("in.csv"), text).unwrap();
+        let config: CsvReadConfig =
+            serde_json::from_value(json!({"path": "in.csv", "trim": trim})).unwrap();
+        let error = read_source(&config, folder.path(), None).err().unwrap();
+        assert!(
+            error.starts_with("in.csv line 2: a quoted field"),
+            "{error}"
+        );
+    }
+    // Closed quotes read as rows: with no final line break, with blank lines at the end, and with
+    // delimiters and quotes of any kind.
+    for (text, delimiter, quote) in [
+        (
+            "id,name,note\n1,Smith,\"urgent\"\n2,Jones,ok\n3,Brown,ok",
+            ",",
+            "\"",
+        ),
+        (
+            "id,name,note\n1,Smith,\"urgent\"\n2,Jones,ok\n3,Brown,ok\n\n\r\n\n",
+            ",",
+            "\"",
+        ),
+        (
+            "id:name:note\n1:Smith:'urgent'\n2:Jones:ok\n3:Brown:ok\n",
+            ":",
+            "'",
+        ),
+    ] {
+        std::fs::write(folder.path().join("in.csv"), text).unwrap();
+        let config: CsvReadConfig = serde_json::from_value(
+            json!({"path": "in.csv", "delimiter": delimiter, "quote": quote}),
+        )
+        .unwrap();
+        let result = read_source(&config, folder.path(), None).unwrap();
+        assert_eq!(result.records.len(), 3, "{text:?}");
+        assert!(result.rejected.is_empty(), "{text:?}");
+        assert_eq!(result.records[0].to_value()["note"], "urgent");
+        assert_eq!(result.records[2].to_value()["note"], "ok");
+    }
 }
 
 #[test]
-fn a_row_longer_than_max_field_bytes_stops_the_run() {
+fn a_row_longer_than_max_row_bytes_stops_the_run() {
     let folder = tempfile::tempdir().unwrap();
     let mut text = b"id,note\n1,\"".to_vec();
     text.extend(std::iter::repeat_n(b'x', 300_000));
     text.extend(b"\"\n2,ok\n");
     std::fs::write(folder.path().join("in.csv"), &text).unwrap();
     let config: CsvReadConfig =
-        serde_json::from_value(json!({"path": "in.csv", "max_field_bytes": 1000})).unwrap();
+        serde_json::from_value(json!({"path": "in.csv", "max_row_bytes": 1000})).unwrap();
     let error = read_source(&config, folder.path(), None).err().unwrap();
     assert!(
-        error.starts_with("in.csv line 2: the row is longer than 1000 bytes (`max_field_bytes`)"),
+        error.starts_with("in.csv line 2: the row is longer than 1000 bytes (`max_row_bytes`)"),
         "{error}"
     );
     let roomy: CsvReadConfig =
-        serde_json::from_value(json!({"path": "in.csv", "max_field_bytes": 1_000_000})).unwrap();
+        serde_json::from_value(json!({"path": "in.csv", "max_row_bytes": 1_000_000})).unwrap();
     let result = read_source(&roomy, folder.path(), None).unwrap();
     assert_eq!(result.records.len(), 2);
 }
@@ -267,13 +309,14 @@ fn staging_left_by_a_stopped_run_is_published_or_discarded_by_the_next_process()
         let staging = crate::testing::with_context(folder.path(), None, None, |context| {
             let mut output =
                 sluice_core::engine::Output::for_test(&[], sluice_core::OnError::Route);
-            let mut sink = config.build(context).unwrap();
+            let staging = config.staging(context).unwrap();
+            let mut sink = config.build(context, &staging).unwrap();
             sink.write(records(json!([{"a": "new"}])), &mut output)
                 .unwrap();
             sink.prepare(&mut output).unwrap();
             // The process stops here: neither commit nor abort runs.
             drop(sink);
-            config.staging(context).unwrap()
+            staging
         });
         assert_eq!(staging.kind, "file");
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "a\nold\n");

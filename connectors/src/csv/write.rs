@@ -45,10 +45,11 @@ impl SinkConfig for CsvWriteConfig {
 
     fn build<'run>(
         &self,
-        context: &BuildContext<'run>,
+        _context: &BuildContext<'run>,
+        staging: &Staging,
     ) -> Result<Box<dyn Sink + 'run>, ComponentError> {
         let delimiter = super::single_byte(&self.delimiter, "delimiter")?;
-        let (staged, mut file) = StagedFile::create(&self.staging(context)?)?;
+        let (staged, mut file) = StagedFile::create(staging)?;
         let mut columns = self.columns.clone();
         let mut header_written = false;
         if self.append && staged.copy_existing(&mut file)? {

@@ -45,7 +45,8 @@ impl SinkConfig for JsonWriteConfig {
 
     fn build<'run>(
         &self,
-        context: &BuildContext<'run>,
+        _context: &BuildContext<'run>,
+        staging: &Staging,
     ) -> Result<Box<dyn Sink + 'run>, ComponentError> {
         let array = self.format == JsonLayout::Array;
         if self.append && array {
@@ -53,7 +54,7 @@ impl SinkConfig for JsonWriteConfig {
                 "`append` works with the `ndjson` format only; a JSON array cannot be appended to",
             ));
         }
-        let (staged, mut writer) = StagedFile::create(&self.staging(context)?)?;
+        let (staged, mut writer) = StagedFile::create(staging)?;
         if self.append {
             staged.copy_existing(&mut writer)?;
         }

@@ -250,7 +250,8 @@ fn ensure_unique_key(connection: &Connection, staged: &StagedTable) -> Result<()
 fn table_exists(connection: &Connection, name: &str) -> rusqlite::Result<bool> {
     connection
         .query_row(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            // Table names are not case-sensitive in SQLite.
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
             [name],
             |_| Ok(()),
         )

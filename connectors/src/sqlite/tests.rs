@@ -339,13 +339,14 @@ fn staged_rows_left_by_a_stopped_run_are_published_once_by_the_next_process() {
         let staging = crate::testing::with_context(folder.path(), None, None, |context| {
             let mut output =
                 sluice_core::engine::Output::for_test(&[], sluice_core::OnError::Route);
-            let mut sink = config.build(context).unwrap();
+            let staging = config.staging(context).unwrap();
+            let mut sink = config.build(context, &staging).unwrap();
             sink.write(records(json!([{"id": 2, "v": mode}])), &mut output)
                 .unwrap();
             sink.prepare(&mut output).unwrap();
             // The process stops after its decision, before the sink commits.
             drop(sink);
-            config.staging(context).unwrap()
+            staging
         });
         assert!(
             staging.destination.ends_with("out.db#t"),
@@ -382,10 +383,12 @@ fn a_reader_holding_the_database_fails_the_run_before_anything_is_published() {
     )
     .unwrap();
     // Another program reads in a transaction (rollback journal: it holds a shared lock).
+    // It holds on until the run is over (past the sink's 10 s wait for the lock).
     let reader = Connection::open(&db).unwrap();
     reader.execute_batch("BEGIN; SELECT * FROM t;").unwrap();
+    let (done, run_over) = std::sync::mpsc::channel::<()>();
     let handle = std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_secs(12));
+        let _ = run_over.recv();
         reader.execute_batch("COMMIT").unwrap();
     });
     let error = write_sink(
@@ -395,6 +398,7 @@ fn a_reader_holding_the_database_fails_the_run_before_anything_is_published() {
         true,
     )
     .unwrap_err();
+    done.send(()).unwrap();
     assert!(error.contains("database is locked"), "{error}");
     handle.join().unwrap();
     assert_eq!(rows(&db, "SELECT id FROM t"), vec![vec![Integer(1)]]);

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sluice_core::commit::Staging;
+use sluice_core::commit::{Staging, staging_suffix};
 use sluice_core::component::{BuildContext, ComponentConfig, Sink, SinkConfig};
 use sluice_core::engine::Output;
 use sluice_core::{Batch, ComponentError, Record};
@@ -69,20 +69,9 @@ impl SqliteWriteConfig {
 impl SinkConfig for SqliteWriteConfig {
     fn staging(&self, context: &BuildContext<'_>) -> Result<Staging, ComponentError> {
         self.check()?;
-        let path = context.resolve_path(&self.path);
-        let path = std::path::absolute(&path)
-            .map_err(|error| ComponentError::io("find the folder of", &path, &error))?;
-        let run: String = context
-            .run_id
-            .chars()
-            .filter(char::is_ascii_hexdigit)
-            .collect();
+        let path = crate::file::destination_path(&context.resolve_path(&self.path))?;
         let staged = StagedTable {
-            staging: format!(
-                "{}__sluice_{}",
-                self.table,
-                &run[run.len().saturating_sub(12)..]
-            ),
+            staging: format!("{}__sluice_{}", self.table, staging_suffix(context.run_id)),
             path,
             table: self.table.clone(),
             mode: self.mode,
@@ -91,17 +80,19 @@ impl SinkConfig for SqliteWriteConfig {
         Ok(Staging {
             kind: "sqlite".into(),
             destination: format!("{}#{}", staged.path.display(), self.table),
+            // SQLite has one writer per database file, whatever the table.
+            lock_key: staged.path.display().to_string(),
             detail: serde_json::to_value(&staged).expect("a staged table serialises"),
         })
     }
 
     fn build<'run>(
         &self,
-        context: &BuildContext<'run>,
+        _context: &BuildContext<'run>,
+        staging: &Staging,
     ) -> Result<Box<dyn Sink + 'run>, ComponentError> {
-        let staging = self.staging(context)?;
-        let staged: StagedTable =
-            serde_json::from_value(staging.detail).expect("written by staging above");
+        let staged: StagedTable = serde_json::from_value(staging.detail.clone())
+            .map_err(|error| ComponentError::failed(format!("unreadable staging: {error}")))?;
         if let Some(folder) = staged
             .path
             .parent()

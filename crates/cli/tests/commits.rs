@@ -1,22 +1,17 @@
 //! The commit protocol seen from `sluice run`: a destination that cannot be written keeps every
 //! other destination and the cursor as they were; one that fails after the run's decision is
 //! published by the next Sluice to start, and the run's record says so.
-#![cfg(unix)]
+#![cfg(all(unix, debug_assertions))]
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
 fn sluice(folder: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
-    command
-        .env("SLUICE_HOME", folder.join("home"))
-        .env_remove("SLUICE_LOG")
-        .env_remove("SLUICE_TEST_PAUSE")
-        .env_remove("SLUICE_TEST_RESUME");
-    command
+    common::sluice(&folder.join("home"))
 }
 
 fn setup(events: i64) -> tempfile::TempDir {
@@ -91,19 +86,11 @@ fn a_destination_that_fails_after_the_decision_is_published_by_the_next_start() 
     let folder = setup(10);
     let folder = folder.path();
     let resume = folder.join("resume");
-    let mut child = sluice(folder)
+    let mut command = sluice(folder);
+    command
         .args(["run", folder.join("flow.sluice.json").to_str().unwrap()])
-        .env("SLUICE_TEST_PAUSE", "after-decision")
-        .env("SLUICE_TEST_RESUME", &resume)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while stderr.read_line(&mut line).unwrap() > 0 && !line.starts_with("sluice: paused at") {
-        line.clear();
-    }
+        .stdout(Stdio::piped());
+    let child = common::start_paused(command, "after-decision", Some(&resume));
     // Decided: now the CSV's place is taken, so renaming it there fails.
     std::fs::create_dir(folder.join("report.csv")).unwrap();
     std::fs::write(&resume, "").unwrap();

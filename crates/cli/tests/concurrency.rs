@@ -1,9 +1,10 @@
 //! One run of a flow at a time and one writer per destination, across `sluice` processes on one
 //! home: a second run of a flow is refused (exit 3) naming the first, or waits with `--wait`;
 //! two flows writing one file take turns and both land.
-#![cfg(unix)]
+#![cfg(all(unix, debug_assertions))]
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -11,35 +12,16 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 fn sluice(folder: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
-    command
-        .env("SLUICE_HOME", folder.join("home"))
-        .env_remove("SLUICE_LOG")
-        .env_remove("SLUICE_TEST_PAUSE")
-        .env_remove("SLUICE_TEST_RESUME");
-    command
+    common::sluice(&folder.join("home"))
 }
 
-/// Starts `sluice run` of a flow file that stops at `point` until `resume` exists; returns once
-/// it is there.
+/// Starts `sluice run` of a flow file that stops at `point` until `resume` exists.
 fn start_paused(folder: &Path, flow: &str, point: &str, resume: &Path) -> Child {
-    let mut child = sluice(folder)
+    let mut command = sluice(folder);
+    command
         .args(["run", folder.join(flow).to_str().unwrap()])
-        .env("SLUICE_TEST_PAUSE", point)
-        .env("SLUICE_TEST_RESUME", resume)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let paused = stderr
-        .lines()
-        .any(|line| line.unwrap().starts_with("sluice: paused at"));
-    if !paused {
-        let _ = child.wait();
-        panic!("the run never paused at {point}");
-    }
-    child
+        .stdout(Stdio::null());
+    common::start_paused(command, point, Some(resume))
 }
 
 fn write_flow(folder: &Path, name: &str, flow: &Value) {

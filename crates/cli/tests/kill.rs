@@ -3,10 +3,11 @@
 //! destination is all-before or all-after, the run's record says which, the cursor matches what
 //! the destinations hold, and nothing is left staged; at the end every record is there exactly
 //! once. `SLUICE_KILLS` sets the kills per flow (`make soak` runs thousands).
-#![cfg(unix)]
+#![cfg(all(unix, debug_assertions))]
+
+mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -59,12 +60,7 @@ impl Harness {
     }
 
     fn sluice(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
-        command
-            .env("SLUICE_HOME", self.path("home"))
-            .env_remove("SLUICE_LOG")
-            .env_remove("SLUICE_TEST_PAUSE");
-        command
+        common::sluice(&self.path("home"))
     }
 
     /// Runs the flow and kills it: at the named point, or after `delay`. Returns whether it was
@@ -74,25 +70,15 @@ impl Harness {
         command
             .args(["run", self.path("flow.sluice.json").to_str().unwrap()])
             .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        if let Some(point) = pause {
-            command.env("SLUICE_TEST_PAUSE", point);
-        }
-        let mut child = command.spawn().unwrap();
-        if pause.is_some() {
-            let stderr = BufReader::new(child.stderr.take().unwrap());
-            let mut paused = false;
-            for line in stderr.lines() {
-                let line = line.unwrap();
-                if line.starts_with("sluice: paused at") {
-                    paused = true;
-                    break;
-                }
+            .stderr(Stdio::null());
+        let mut child = match pause {
+            Some(point) => common::start_paused(command, point, None),
+            None => {
+                let child = command.spawn().unwrap();
+                std::thread::sleep(delay);
+                child
             }
-            assert!(paused, "the run never reached {pause:?}");
-        } else {
-            std::thread::sleep(delay);
-        }
+        };
         let running = child.try_wait().unwrap().is_none();
         child.kill().unwrap();
         child.wait().unwrap();
@@ -184,6 +170,9 @@ impl Harness {
 /// nothing; the counts go to the test's output for the closing figures.
 fn assert_killed_mostly_mid_run(killed_running: usize) {
     eprintln!("kills: {}, of them mid-run: {killed_running}", kills());
+    if kills() < 10 {
+        return;
+    }
     assert!(
         killed_running * 2 >= kills(),
         "only {killed_running} of {} kills hit a live run",

@@ -15,11 +15,21 @@ use crate::engine::RunControl;
 pub struct Staging {
     /// The staging kind that knows how to finish it (`file`, `sqlite`).
     pub kind: String,
-    /// What it writes, as people read it and as destination locks key it: an absolute file
-    /// path, or `path#table` for a database table.
+    /// What it writes, as people read it: an absolute file path, or `path#table` for a table.
     pub destination: String,
+    /// What one run at a time may write (a file, or a whole database file): destination locks
+    /// key on it, and what a stopped run decided to write there is published before another
+    /// run writes it.
+    pub lock_key: String,
     /// The kind's own description: staging and target paths, table names, mode.
     pub detail: serde_json::Value,
+}
+
+/// The part of a run id that names its staging (the last 12 hex digits: the random part of a
+/// UUIDv7), so a crashed run's leftovers are told apart from another run's.
+pub fn staging_suffix(run_id: &str) -> String {
+    let digits: String = run_id.chars().filter(char::is_ascii_hexdigit).collect();
+    digits[digits.len().saturating_sub(12)..].to_string()
 }
 
 /// How a process that did not stage an output publishes it or throws it away. Both must be

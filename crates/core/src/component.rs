@@ -150,15 +150,16 @@ pub trait TransformConfig: ComponentConfig {
 
 /// The config half of a sink.
 pub trait SinkConfig: ComponentConfig {
-    /// What the sink will stage for this run and where it goes; the same answer every time for
-    /// the same context, so the runtime can record it before `build` writes anything.
+    /// What the sink will stage for this run and where it goes, so the runtime can lock the
+    /// destination and record the staging before anything is written.
     fn staging(&self, context: &BuildContext<'_>)
     -> Result<crate::commit::Staging, ComponentError>;
 
-    /// Starts writing to the staging that [`SinkConfig::staging`] describes.
+    /// Starts writing to `staging` (what [`SinkConfig::staging`] answered).
     fn build<'run>(
         &self,
         context: &BuildContext<'run>,
+        staging: &crate::commit::Staging,
     ) -> Result<Box<dyn Sink + 'run>, ComponentError>;
 }
 

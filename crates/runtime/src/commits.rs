@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sluice_core::commit::{CommitJournal, DestinationLock, Staging};
 use sluice_core::engine::RunControl;
-use sluice_store::{StagingRow, StagingState};
+use sluice_store::{RunStatus, StagingRow, StagingState};
 
 use crate::locks::{HomeLock, LockScope, try_lock};
 use crate::{Result, Sluice};
@@ -60,10 +60,17 @@ impl CommitJournal for StoreJournal {
                 }
             };
             // What a stopped run decided to write here goes in before this run reads or
-            // replaces it, or this run's copy would undo it.
-            self.sluice
+            // replaces it, or this run's copy would undo it; until it can, this run waits.
+            if let Some(waiting) = self
+                .sluice
                 .deliver_to(destination)
-                .map_err(|error| error.to_string())?;
+                .map_err(|error| error.to_string())?
+            {
+                return Err(format!(
+                    "run {} committed output for {destination} that cannot be published yet ({}), so this run does not write there; fix that and run again",
+                    waiting.run_id, waiting.reason
+                ));
+            }
             held.push(lock);
         }
         Ok(Box::new(DestinationLocks(held)))
@@ -77,6 +84,7 @@ impl CommitJournal for StoreJournal {
                 node_id: node.clone(),
                 kind: staging.kind.clone(),
                 destination: staging.destination.clone(),
+                lock_key: staging.lock_key.clone(),
                 detail: staging.detail.clone(),
             })
             .collect();
@@ -142,45 +150,49 @@ pub struct Recovery {
     pub rolled_back: usize,
 }
 
+/// A decided run's output that could not be published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Undelivered {
+    pub run_id: String,
+    pub reason: String,
+}
+
 impl Sluice {
     /// Finishes what stopped processes left behind: a run that decided to commit is published
-    /// (rolled forward), one that did not has its staging removed (rolled back). Runs whose
+    /// (rolled forward), one that did not has its staging removed and is marked interrupted
+    /// (rolled back), and staging that a failed run could not remove is removed. Runs whose
     /// process still lives hold their flow's lock and are left alone.
     pub fn recover_runs(&self) -> Result<Recovery> {
         let mut recovery = Recovery::default();
-        for run in self.store().unfinished_runs()? {
-            let Some(_flow_lock) =
-                try_lock(self.home(), LockScope::Flow, &run.flow_id).map_err(|source| {
-                    crate::Error::Io {
-                        action: "lock",
-                        path: self.home().join("locks"),
-                        source,
-                    }
-                })?
-            else {
+        for listed in self.store().unfinished_runs()? {
+            let Some(_flow_lock) = try_lock(self.home(), LockScope::Flow, &listed.flow_id)? else {
                 continue;
             };
-            if run.decided {
-                for staging in &run.pending {
-                    if let Some(_lock) =
-                        try_lock(self.home(), LockScope::Destination, &staging.destination)
-                            .ok()
-                            .flatten()
-                    {
-                        self.publish_staging(staging)?;
+            // Read again under the lock: the run may have moved on since it was listed.
+            let Some(run) = self.store().unfinished_run(&listed.id)? else {
+                continue;
+            };
+            match run.status {
+                RunStatus::Committing => {
+                    for staging in &run.pending {
+                        if let Some(_lock) =
+                            try_lock(self.home(), LockScope::Destination, &staging.lock_key)?
+                        {
+                            let _ = self.publish_staging(staging)?;
+                        }
+                    }
+                    if self.finish_if_published(&run.id)? {
+                        recovery.rolled_forward += 1;
                     }
                 }
-                if self.finish_if_published(&run.id)? {
-                    recovery.rolled_forward += 1;
-                }
-            } else {
-                for staging in &run.pending {
-                    self.discard_staging(staging)?;
-                }
-                let message = "Sluice stopped before this run decided to commit; nothing it wrote was kept (its staged output was removed)";
-                if self.store().interrupt_run(&run.id, message)? {
-                    self.store().append_log(&run.id, "warn", None, message)?;
+                RunStatus::Running => {
+                    self.roll_back(&run.id, &run.flow_id, &run.pending)?;
                     recovery.rolled_back += 1;
+                }
+                _ => {
+                    for staging in &run.pending {
+                        self.discard_staging(staging)?;
+                    }
                 }
             }
         }
@@ -194,14 +206,33 @@ impl Sluice {
         Ok(recovery)
     }
 
-    /// Publishes what decided runs staged for `destination` and did not publish (the caller
-    /// holds the destination's lock).
-    pub(crate) fn deliver_to(&self, destination: &str) -> Result<()> {
-        for staging in self.store().undelivered_to(destination)? {
-            self.publish_staging(&staging)?;
-            self.finish_if_published(&staging.run_id)?;
+    /// Rolls back a run whose process stopped before it decided (the caller holds its flow's
+    /// lock): its staging removed, the webhook records it took given back, marked interrupted.
+    fn roll_back(&self, run_id: &str, flow_id: &str, pending: &[StagingRow]) -> Result<()> {
+        for staging in pending {
+            self.discard_staging(staging)?;
+        }
+        self.store().release_webhook_records(flow_id)?;
+        let message = "Sluice stopped before this run decided to commit; nothing it wrote was kept (its staged output was removed)";
+        if self.store().interrupt_run(run_id, message)? {
+            self.store().append_log(run_id, "warn", None, message)?;
         }
         Ok(())
+    }
+
+    /// Publishes what decided runs staged under `lock_key` and did not publish (the caller
+    /// holds that destination's lock). Returns the first one that still cannot be published.
+    pub(crate) fn deliver_to(&self, lock_key: &str) -> Result<Option<Undelivered>> {
+        for staging in self.store().undelivered_to(lock_key)? {
+            if let Some(reason) = self.publish_staging(&staging)? {
+                return Ok(Some(Undelivered {
+                    run_id: staging.run_id,
+                    reason,
+                }));
+            }
+            self.finish_if_published(&staging.run_id)?;
+        }
+        Ok(None)
     }
 
     /// Removes what a run that will not commit staged (idempotent).
@@ -212,10 +243,17 @@ impl Sluice {
         Ok(())
     }
 
-    fn publish_staging(&self, staging: &StagingRow) -> Result<()> {
+    /// Publishes one staging of a decided run; returns why it cannot be, when it cannot.
+    fn publish_staging(&self, staging: &StagingRow) -> Result<Option<String>> {
         let Some(kind) = self.registry().staging_kind(&staging.kind) else {
-            tracing::warn!(kind = %staging.kind, "a run staged output of a kind this Sluice does not know");
-            return Ok(());
+            return Ok(Some(format!(
+                "this Sluice does not know staged output of kind `{}`",
+                staging.kind
+            )));
+        };
+        let log = |level: &str, line: &str| {
+            self.store()
+                .append_log(&staging.run_id, level, Some(&staging.node_id), line)
         };
         match (kind.publish)(&staging.detail) {
             Ok(refused) => {
@@ -225,7 +263,7 @@ impl Sluice {
                     StagingState::Published,
                 )?;
                 let mut line = format!(
-                    "published {} (node `{}`) after Sluice restarted",
+                    "published {} (node `{}`) after its process stopped",
                     staging.destination, staging.node_id
                 );
                 if refused > 0 {
@@ -233,8 +271,8 @@ impl Sluice {
                         "; {refused} records refused by the destination were left out"
                     ));
                 }
-                self.store()
-                    .append_log(&staging.run_id, "info", Some(&staging.node_id), &line)?;
+                log("info", &line)?;
+                Ok(None)
             }
             Err(message) => {
                 let line = format!(
@@ -242,11 +280,10 @@ impl Sluice {
                     staging.destination
                 );
                 tracing::warn!(run = %staging.run_id, "{line}");
-                self.store()
-                    .append_log(&staging.run_id, "warn", Some(&staging.node_id), &line)?;
+                log("warn", &line)?;
+                Ok(Some(message))
             }
         }
-        Ok(())
     }
 
     fn discard_staging(&self, staging: &StagingRow) -> Result<()> {
@@ -260,7 +297,7 @@ impl Sluice {
                 StagingState::Discarded,
             )?,
             Err(message) => {
-                tracing::warn!(run = %staging.run_id, %message, "cannot remove a run's staged output");
+                tracing::warn!(run = %staging.run_id, %message, "cannot remove a run's staged output; Sluice tries again at its next start");
             }
         }
         Ok(())

@@ -5,6 +5,9 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 
+use crate::runs::{RunHandle, RunTarget, Trigger};
+use crate::{Error, Result, Sluice};
+
 /// A held lock; dropping it releases it.
 #[derive(Debug)]
 pub(crate) struct HomeLock {
@@ -21,24 +24,63 @@ pub(crate) enum LockScope {
 }
 
 /// Takes the lock of `key` in `scope` if no other holder has it; `None` when one does.
-pub(crate) fn try_lock(
-    home: &Path,
-    scope: LockScope,
-    key: &str,
-) -> std::io::Result<Option<HomeLock>> {
+pub(crate) fn try_lock(home: &Path, scope: LockScope, key: &str) -> Result<Option<HomeLock>> {
     let path = lock_path(home, scope, key);
+    let failed = |source| Error::Io {
+        action: "lock",
+        path: path.clone(),
+        source,
+    };
     if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder)?;
+        std::fs::create_dir_all(folder).map_err(failed)?;
     }
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(&path)?;
+        .open(&path)
+        .map_err(failed)?;
     match file.try_lock() {
         Ok(()) => Ok(Some(HomeLock { _file: file })),
         Err(TryLockError::WouldBlock) => Ok(None),
-        Err(TryLockError::Error(error)) => Err(error),
+        Err(TryLockError::Error(error)) => Err(failed(error)),
+    }
+}
+
+impl Sluice {
+    /// Takes the lock that lets one run of a flow go at a time, across every process on this
+    /// home; refuses, naming the run in progress, when another run holds it.
+    pub(crate) fn lock_flow(&self, flow_id: &str, flow_name: &str) -> Result<HomeLock> {
+        try_lock(self.home(), LockScope::Flow, flow_id)?.ok_or_else(|| {
+            let running = match self.store().running_run_of(flow_id) {
+                Ok(Some((run_id, started_at))) => format!(" (run {run_id}, started {started_at})"),
+                _ => String::new(),
+            };
+            Error::Busy(format!(
+                "flow '{flow_name}' is already running{running}; one run of a flow goes at a time. Wait for it to finish (`sluice run --wait` waits), or cancel it"
+            ))
+        })
+    }
+
+    /// Starts a run, first waiting (looking every 200 ms) while another run of the flow goes.
+    pub async fn start_run_waiting(
+        &self,
+        target: RunTarget,
+        trigger: Trigger,
+    ) -> Result<RunHandle> {
+        let mut said_waiting = false;
+        loop {
+            match self.start_run(target.clone(), trigger) {
+                Err(Error::Busy(message)) => {
+                    if !said_waiting {
+                        said_waiting = true;
+                        tracing::info!("waiting: {message}");
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                other => return other,
+            }
+        }
     }
 }
 

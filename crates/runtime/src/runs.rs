@@ -15,7 +15,6 @@ use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use crate::commits::StoreJournal;
 use crate::flows::LoadedFlow;
-use crate::locks::{HomeLock, LockScope, try_lock};
 use crate::{Error, Result, Sluice};
 
 /// What to run.
@@ -265,25 +264,6 @@ impl Sluice {
         })
     }
 
-    /// Takes the lock that lets one run of a flow go at a time, across every process on this
-    /// home; refuses, naming the run in progress, when another run holds it.
-    fn lock_flow(&self, flow_id: &str, flow_name: &str) -> Result<HomeLock> {
-        let lock = try_lock(self.home(), LockScope::Flow, flow_id).map_err(|source| Error::Io {
-            action: "lock",
-            path: self.home().join("locks"),
-            source,
-        })?;
-        lock.ok_or_else(|| {
-            let running = match self.store().running_run_of(flow_id) {
-                Ok(Some((run_id, started_at))) => format!(" (run {run_id}, started {started_at})"),
-                _ => String::new(),
-            };
-            Error::Busy(format!(
-                "flow '{flow_name}' is already running{running}; one run of a flow goes at a time. Wait for it to finish (`sluice run --wait` waits), or cancel it"
-            ))
-        })
-    }
-
     /// Starts a run and tells `observer` about it until it ends: the studio forwards these to
     /// its window. Returns the run id. Must be called within a tokio runtime.
     pub fn start_run_observed(
@@ -380,27 +360,6 @@ impl Sluice {
     /// Runs a flow to the end and records it.
     pub async fn run(&self, target: RunTarget, trigger: Trigger) -> Result<RunOutcome> {
         self.start_run(target, trigger)?.wait().await
-    }
-
-    /// Starts a run, first waiting (checking every 200 ms) while another run of the flow goes.
-    pub async fn start_run_waiting(
-        &self,
-        target: RunTarget,
-        trigger: Trigger,
-    ) -> Result<RunHandle> {
-        let mut said_waiting = false;
-        loop {
-            match self.start_run(target.clone(), trigger) {
-                Err(Error::Busy(message)) => {
-                    if !said_waiting {
-                        said_waiting = true;
-                        tracing::info!("waiting: {message}");
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                }
-                other => return other,
-            }
-        }
     }
 
     /// Previews a flow: at most `limit` records from each source, nothing written, sample records

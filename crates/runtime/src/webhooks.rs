@@ -323,9 +323,9 @@ impl Sluice {
         let port = self.webhook_port().unwrap_or(DEFAULT_WEBHOOK_PORT);
         match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
             Ok(listener) => {
-                // This process serves webhooks: records a stopped process had taken are given
-                // back, and flows with records waiting get a run.
-                match self.store().release_webhook_records() {
+                // This process serves webhooks: flows with records waiting get a run (records
+                // a stopped process had taken were given back when this one opened the home).
+                match self.store().flows_with_waiting_webhook_records() {
                     Ok(waiting) => {
                         for flow_id in waiting {
                             self.ensure_webhook_run(&flow_id, observer.clone());

@@ -7,9 +7,10 @@ CREATE TABLE run_stagings (
     run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
     node_id     TEXT NOT NULL,
     kind        TEXT NOT NULL,  -- the staging kind that publishes or discards it: file, sqlite
-    destination TEXT NOT NULL,  -- a file path, or path#table
+    destination TEXT NOT NULL,  -- what it writes, for people: a file path, or path#table
+    lock_key    TEXT NOT NULL,  -- what one run at a time writes: the file, or the database file
     detail      TEXT NOT NULL,  -- JSON: the kind's own description (paths, tables, mode)
     state       TEXT NOT NULL DEFAULT 'staged',  -- staged | published | discarded
     PRIMARY KEY (run_id, node_id)
 ) STRICT;
-CREATE INDEX run_stagings_pending ON run_stagings (destination, state);
+CREATE INDEX run_stagings_pending ON run_stagings (lock_key, state);

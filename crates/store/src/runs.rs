@@ -122,7 +122,7 @@ impl Store {
         Ok(())
     }
 
-    /// Records how a run ended.
+    /// Records how a run ended (unless another process already finished it).
     pub fn finish_run(
         &self,
         id: &str,
@@ -134,8 +134,15 @@ impl Store {
             None => (None, None),
         };
         self.connection().execute(
-            "UPDATE runs SET status = ?2, finished_at = ?3, error = ?4, error_node = ?5 WHERE id = ?1",
-            params![id, status.to_string(), timestamp(chrono::Utc::now()), error, error_node],
+            "UPDATE runs SET status = ?2, finished_at = ?3, error = ?4, error_node = ?5
+             WHERE id = ?1 AND status IN ('running', 'committing')",
+            params![
+                id,
+                status.to_string(),
+                timestamp(chrono::Utc::now()),
+                error,
+                error_node
+            ],
         )?;
         Ok(())
     }

@@ -59,13 +59,21 @@ impl Store {
         Ok(count as usize)
     }
 
-    /// Gives back every record a run had taken (its process stopped before the run ended).
-    /// Returns the flows that have records waiting.
-    pub fn release_webhook_records(&self) -> Result<Vec<String>> {
+    /// Gives back the records a flow's run had taken (its process stopped before the run
+    /// decided). Call it holding the flow's lock, so no live run of the flow has taken any.
+    pub fn release_webhook_records(&self, flow_id: &str) -> Result<usize> {
+        Ok(self.connection().execute(
+            "UPDATE webhook_queue SET taken = 0 WHERE flow_id = ?1 AND taken = 1",
+            [flow_id],
+        )?)
+    }
+
+    /// The flows that have records waiting (not taken).
+    pub fn flows_with_waiting_webhook_records(&self) -> Result<Vec<String>> {
         let connection = self.connection();
-        connection.execute("UPDATE webhook_queue SET taken = 0 WHERE taken = 1", [])?;
-        let mut statement =
-            connection.prepare("SELECT DISTINCT flow_id FROM webhook_queue ORDER BY flow_id")?;
+        let mut statement = connection.prepare(
+            "SELECT DISTINCT flow_id FROM webhook_queue WHERE taken = 0 ORDER BY flow_id",
+        )?;
         let flows = statement
             .query_map([], |row| row.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;

@@ -9,13 +9,12 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::commit::{CommitJournal, DestinationLock, Staging};
-use crate::component::{
-    BuildContext, Component, ComponentError, Sink, SinkConfig, SourceConfig, TransformConfig,
-};
+use crate::commit::{CommitJournal, Staging};
+use crate::component::{BuildContext, Component, ComponentError, SourceConfig, TransformConfig};
 use crate::engine::control::RunControl;
 use crate::engine::events::{EventCallback, LogLevel, NodeStats, RunEvent};
 use crate::engine::output::{Output, OutputSettings};
+use crate::engine::sinks::{Ready, SinkRun, get_ready, run_sink};
 use crate::expression::Expressions;
 use crate::flow::{ERROR_PORT, Flow, OnError};
 use crate::record::{Batch, DEFAULT_BATCH_SIZE, Record};
@@ -282,18 +281,22 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
         .collect();
 
     let expressions = Expressions::new(&flow.vars, request.started_at);
-    let context_of = |node| context_of(node, &request, &expressions, options);
+    let context_for = |node| context_of(node, &request, &expressions, options);
     let journal = request.journal.clone().filter(|_| !options.dry_run);
-    // Before any sink writes: one writer per destination, and what each will stage on record.
-    let _destination_lock = match &journal {
-        Some(journal) => match prepare_commit(journal.as_ref(), &request, &components, &context_of)
-        {
-            Ok(lock) => Some(lock),
-            Err((status, node, message)) => {
-                return RunReport::ended_before_start(status, node.as_deref(), message, flow);
-            }
-        },
-        None => None,
+    // Before any sink writes: what each stages, one writer per destination, and the record.
+    let Ready {
+        mut stagings,
+        lock: _destination_lock,
+    } = match get_ready(&request, &components, &context_for, options) {
+        Ok(ready) => ready,
+        Err(not) => {
+            return RunReport::ended_before_start(
+                not.status,
+                not.node.as_deref(),
+                not.message,
+                flow,
+            );
+        }
     };
     let (settled_sender, settled_receiver) = std::sync::mpsc::channel::<Option<Checkpoint>>();
     let mut decision_senders: Vec<SyncSender<bool>> = Vec::new();
@@ -302,14 +305,15 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
 
     let outcomes: Vec<NodeOutcome> = std::thread::scope(|scope| {
         let mut handles = Vec::with_capacity(flow.nodes.len());
-        for (((node, component), output), receiver) in flow
+        for ((((node, component), output), receiver), staging) in flow
             .nodes
             .iter()
             .zip(&components)
             .zip(outputs)
             .zip(receivers)
+            .zip(stagings.iter_mut().map(Option::take))
         {
-            let context = context_of(node);
+            let context = context_for(node);
             let decision = match component {
                 Component::Sink(_) => {
                     let (sender, receiver) = sync_channel::<bool>(1);
@@ -337,6 +341,7 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
                         events,
                         options,
                         journal,
+                        staging,
                     })
                 })
                 .expect("the system can start a thread");
@@ -449,56 +454,14 @@ fn context_of<'run>(
 /// A source's new sync state, by node id.
 type Checkpoint = (String, serde_json::Value);
 
-/// Why a run could not get ready to write: its status, the node to blame and the message.
-type NotReady = (RunStatus, Option<String>, String);
-
-/// Locks every destination of the run (all at once, so two runs can never wait on each other)
-/// and records what each sink will stage.
-fn prepare_commit<'run>(
-    journal: &dyn CommitJournal,
-    request: &RunRequest<'run>,
-    components: &[Component],
-    context_of: &dyn Fn(&'run crate::flow::Node) -> BuildContext<'run>,
-) -> Result<Box<dyn DestinationLock>, NotReady> {
-    let mut stagings: Vec<(String, Staging)> = Vec::new();
-    for (node, component) in request.flow.nodes.iter().zip(components) {
-        if let Component::Sink(config) = component {
-            let staging = config
-                .staging(&context_of(node))
-                .map_err(|error| (RunStatus::Failed, Some(node.id.clone()), error.to_string()))?;
-            stagings.push((node.id.clone(), staging));
-        }
-    }
-    let mut destinations: Vec<String> = stagings
-        .iter()
-        .map(|(_, staging)| staging.destination.clone())
-        .collect();
-    destinations.sort();
-    destinations.dedup();
-    let lock = journal
-        .lock_destinations(&destinations, &request.control)
-        .map_err(|message| {
-            let status = if request.control.is_cancelled() {
-                RunStatus::Cancelled
-            } else {
-                RunStatus::Failed
-            };
-            (status, None, message)
-        })?;
-    journal
-        .staging(&stagings)
-        .map_err(|message| (RunStatus::Failed, None, message))?;
-    Ok(lock)
-}
-
 /// Tells the executor, exactly once, that a node is settled: done, or (for a sink) staged and
 /// waiting for the commit decision. Dropping it settles too, so a node that panics cannot leave
 /// the executor waiting.
-struct Settle(Option<std::sync::mpsc::Sender<Option<Checkpoint>>>);
+pub(super) struct Settle(Option<std::sync::mpsc::Sender<Option<Checkpoint>>>);
 
 impl Settle {
     /// Settles, handing over a source's new sync state when it has one.
-    fn now(&mut self, checkpoint: Option<Checkpoint>) {
+    pub(super) fn now(&mut self, checkpoint: Option<Checkpoint>) {
         if let Some(sender) = self.0.take() {
             let _ = sender.send(checkpoint);
         }
@@ -523,6 +486,8 @@ struct NodeRun<'run> {
     events: Option<EventCallback>,
     options: &'run RunOptions,
     journal: Option<std::sync::Arc<dyn CommitJournal>>,
+    /// For a sink that writes for real: what it stages.
+    staging: Option<Staging>,
 }
 
 fn run_node(run: NodeRun<'_>) -> NodeOutcome {
@@ -538,6 +503,7 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
         events,
         options,
         journal,
+        staging,
     } = run;
     let started = Instant::now();
     if let Some(events) = &events {
@@ -562,6 +528,7 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
             options,
             samples: &mut sink_samples,
             journal: journal.as_deref(),
+            staging,
         }),
     }))
     .unwrap_or_else(|panic| {
@@ -656,110 +623,4 @@ fn run_transform(
     }
     transform.finish(output)?;
     output.finish()
-}
-
-struct SinkRun<'a, 'run> {
-    config: &'a dyn SinkConfig,
-    context: &'a BuildContext<'run>,
-    output: &'a mut Output,
-    input: Option<Receiver<Batch>>,
-    settled: &'a mut Settle,
-    decision: Option<Receiver<bool>>,
-    options: &'a RunOptions,
-    samples: &'a mut Vec<Record>,
-    journal: Option<&'a dyn CommitJournal>,
-}
-
-/// Stages and prepares everything, reports "settled", then commits or discards as the executor
-/// decides. Once the run decided to commit, the sink commits even if a cancel comes meanwhile.
-fn run_sink(run: SinkRun<'_, '_>) -> Result<(), ComponentError> {
-    let built: Result<Box<dyn Sink + '_>, ComponentError> = if run.options.dry_run {
-        Ok(Box::new(DiscardSink))
-    } else {
-        run.config.build(run.context)
-    };
-    let mut sink = built?;
-    let written = write_all(
-        sink.as_mut(),
-        run.output,
-        run.input,
-        run.options.sample_size,
-        run.samples,
-    );
-    let written = written
-        .and_then(|()| sink.prepare(run.output))
-        .and_then(|()| run.output.finish());
-    if let Err(error) = written {
-        sink.abort();
-        return Err(error);
-    }
-    // Close the error port before waiting, or a node fed by it would wait for this one forever.
-    run.output.close();
-    run.settled.now(None);
-    let commit = run
-        .decision
-        .and_then(|decision| decision.recv().ok())
-        .unwrap_or(false);
-    if commit {
-        sink.commit()?;
-        if let Some(journal) = run.journal {
-            journal.reached(&format!("after-publish:{}", run.context.node_id));
-            journal.published(run.context.node_id).map_err(|message| {
-                ComponentError::failed(format!(
-                    "published, but Sluice could not record it ({message}); the next start records it"
-                ))
-            })?;
-        }
-        Ok(())
-    } else {
-        sink.abort();
-        Err(ComponentError::Halted)
-    }
-}
-
-fn write_all(
-    sink: &mut (dyn Sink + '_),
-    output: &mut Output,
-    input: Option<Receiver<Batch>>,
-    sample_size: usize,
-    samples: &mut Vec<Record>,
-) -> Result<(), ComponentError> {
-    if let Some(input) = input {
-        for batch in input.iter() {
-            if output.should_stop() {
-                return Err(ComponentError::Halted);
-            }
-            let received = batch.len() as u64;
-            output.stats.records_in += received;
-            let room = sample_size.saturating_sub(samples.len());
-            samples.extend(batch.iter().take(room).cloned());
-            let errored_before = output.stats.records_errored;
-            sink.write(batch, output)?;
-            output.stats.records_out += received - (output.stats.records_errored - errored_before);
-            output.flush()?;
-        }
-    }
-    if output.should_stop() {
-        return Err(ComponentError::Halted);
-    }
-    Ok(())
-}
-
-/// Stands in for every sink in a preview: takes records, writes nothing.
-struct DiscardSink;
-
-impl Sink for DiscardSink {
-    fn write(&mut self, _batch: Batch, _out: &mut Output) -> Result<(), ComponentError> {
-        Ok(())
-    }
-
-    fn prepare(&mut self, _out: &mut Output) -> Result<(), ComponentError> {
-        Ok(())
-    }
-
-    fn commit(self: Box<Self>) -> Result<(), ComponentError> {
-        Ok(())
-    }
-
-    fn abort(self: Box<Self>) {}
 }

@@ -6,6 +6,7 @@ mod control;
 mod events;
 mod executor;
 mod output;
+mod sinks;
 
 pub use control::RunControl;
 pub use events::{EventCallback, LogLevel, NodeStats, RunEvent};

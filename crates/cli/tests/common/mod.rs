@@ -1,0 +1,39 @@
+//! What the process tests share: a `sluice` command on a home, and runs paused at a named step
+//! of the commit protocol (`SLUICE_TEST_PAUSE`, honoured by debug builds).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// `sluice` with `home` as its home and none of the caller's logging or test settings.
+pub fn sluice(home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+    command
+        .env("SLUICE_HOME", home)
+        .env_remove("SLUICE_LOG")
+        .env_remove("SLUICE_TEST_PAUSE")
+        .env_remove("SLUICE_TEST_RESUME");
+    command
+}
+
+/// Starts `command` (a `sluice run`) paused at `point` and returns once it is there. It goes on
+/// when the file `resume` appears, or never without one. Its stderr is drained meanwhile.
+pub fn start_paused(mut command: Command, point: &str, resume: Option<&Path>) -> Child {
+    command
+        .env("SLUICE_TEST_PAUSE", point)
+        .stderr(Stdio::piped());
+    if let Some(resume) = resume {
+        command.env("SLUICE_TEST_RESUME", resume);
+    }
+    let mut child = command.spawn().expect("sluice starts");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr piped")).lines();
+    let paused = lines
+        .by_ref()
+        .any(|line| line.is_ok_and(|line| line.starts_with("sluice: paused at")));
+    if !paused {
+        let _ = child.wait();
+        panic!("the run never paused at {point}");
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    child
+}
