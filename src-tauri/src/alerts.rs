@@ -23,7 +23,8 @@ impl RunAlerts {
         else {
             return;
         };
-        let failed = report.status == RunStatus::Failed;
+        // A committed run whose destination could not be published yet needs a person too.
+        let failed = matches!(report.status, RunStatus::Failed | RunStatus::Committing);
         let was_failing = self
             .failing
             .lock()
@@ -36,6 +37,14 @@ impl RunAlerts {
             .map(|loaded| loaded.flow.name)
             .unwrap_or_else(|| flow_id.clone());
         let (title, body) = match (failed, was_failing) {
+            (true, _) if report.status == RunStatus::Committing => (
+                format!("“{name}” committed, but a destination waits"),
+                report
+                    .failure
+                    .as_ref()
+                    .map(|failure| format!("{failure}. Sluice publishes it at its next start."))
+                    .unwrap_or_default(),
+            ),
             (true, _) => (
                 format!("“{name}” failed"),
                 report

@@ -482,3 +482,27 @@ fn a_panicking_component_fails_the_run_instead_of_hanging_or_crashing() {
         vec![json!([1])]
     );
 }
+
+#[test]
+fn two_nodes_writing_one_destination_are_refused_before_anything_is_written() {
+    let folder = tempfile::tempdir().unwrap();
+    write_customers(&folder.path().join("customers.csv"), 10);
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
+            {"id": "first", "type": "csv.write", "config": {"path": "out.csv"}},
+            {"id": "second", "type": "csv.write", "config": {"path": "./out.csv"}}
+        ]),
+        json!([{"from": "read", "to": "first"}, {"from": "read", "to": "second"}]),
+    );
+    let report = run(flow, folder.path());
+    assert_eq!(report.status, RunStatus::Failed);
+    let failure = report.failure.unwrap();
+    assert_eq!(failure.node.as_deref(), Some("second"));
+    assert!(
+        failure.message.contains("out.csv like node `first`"),
+        "{}",
+        failure.message
+    );
+    assert!(!folder.path().join("out.csv").exists());
+}
