@@ -16,15 +16,7 @@ fn sluice(folder: &Path) -> Command {
 
 fn setup(events: i64) -> tempfile::TempDir {
     let folder = tempfile::tempdir().unwrap();
-    let connection = rusqlite::Connection::open(folder.path().join("source.db")).unwrap();
-    connection
-        .execute_batch("CREATE TABLE events (id INTEGER PRIMARY KEY, v TEXT)")
-        .unwrap();
-    for id in 1..=events {
-        connection
-            .execute("INSERT INTO events VALUES (?1, 'x')", [id])
-            .unwrap();
-    }
+    common::add_events(&folder.path().join("source.db"), 1, events);
     let flow = json!({
         "format": "sluice.flow/1", "id": "01930000-0000-7000-8000-00000000e001", "name": "two sinks",
         "nodes": [

@@ -40,15 +40,7 @@ fn incremental_flow() -> Value {
 }
 
 fn seed_events(folder: &Path, count: i64) {
-    let connection = rusqlite::Connection::open(folder.join("source.db")).unwrap();
-    connection
-        .execute_batch("CREATE TABLE events (id INTEGER PRIMARY KEY, v TEXT)")
-        .unwrap();
-    for id in 1..=count {
-        connection
-            .execute("INSERT INTO events (id, v) VALUES (?1, 'x')", [id])
-            .unwrap();
-    }
+    common::add_events(&folder.join("source.db"), 1, count);
 }
 
 fn ids(path: &Path) -> Vec<i64> {

@@ -226,21 +226,6 @@ fn kill_point(harness: &Harness, index: usize) -> Option<String> {
     (index % 2 == 1).then(|| points[(index / 2) % points.len()].clone())
 }
 
-fn add_events(database: &Path, from: i64, to: i64) {
-    let connection = Connection::open(database).unwrap();
-    connection
-        .execute_batch("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, v TEXT)")
-        .unwrap();
-    for id in from..=to {
-        connection
-            .execute(
-                "INSERT INTO events (id, v) VALUES (?1, ?2)",
-                rusqlite::params![id, format!("event {id}")],
-            )
-            .unwrap();
-    }
-}
-
 /// An incremental flow: each kill leaves every sink holding exactly the rows up to the cursor.
 fn incremental_kills(flow: Value, sinks: Vec<&'static str>, seed: u64) {
     let harness = Harness::new(flow, sinks.clone());
@@ -248,7 +233,7 @@ fn incremental_kills(flow: Value, sinks: Vec<&'static str>, seed: u64) {
     let mut random = Random(seed);
     let mut last_id = 0;
     let batch = 40;
-    add_events(&source, 1, batch);
+    common::add_events(&source, 1, batch);
     last_id += batch;
     let started = Instant::now();
     harness.run_to_the_end();
@@ -257,7 +242,7 @@ fn incremental_kills(flow: Value, sinks: Vec<&'static str>, seed: u64) {
     let mut mixed = 0;
     let mut killed_running = 0;
     for index in 0..kills() {
-        add_events(&source, last_id + 1, last_id + batch);
+        common::add_events(&source, last_id + 1, last_id + batch);
         last_id += batch;
         let before = harness.cursor();
         let pause = kill_point(&harness, index);

@@ -1,5 +1,5 @@
-//! What the process tests share: a `sluice` command on a home, and runs paused at a named step
-//! of the commit protocol (`SLUICE_TEST_PAUSE`, honoured by debug builds).
+//! What the process tests share: a `sluice` command on a home, runs paused at a named step of
+//! the commit protocol (`SLUICE_TEST_PAUSE`, honoured by debug builds), an incremental source.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -36,4 +36,21 @@ pub fn start_paused(mut command: Command, point: &str, resume: Option<&Path>) ->
     }
     std::thread::spawn(move || lines.for_each(drop));
     child
+}
+
+/// Adds events `from..=to` to the `events` table (created if missing) of a SQLite database: the
+/// incremental source of the process tests, read with `cursor: id`.
+pub fn add_events(database: &Path, from: i64, to: i64) {
+    let connection = rusqlite::Connection::open(database).unwrap();
+    connection
+        .execute_batch("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, v TEXT)")
+        .unwrap();
+    for id in from..=to {
+        connection
+            .execute(
+                "INSERT INTO events (id, v) VALUES (?1, ?2)",
+                rusqlite::params![id, format!("event {id}")],
+            )
+            .unwrap();
+    }
 }
