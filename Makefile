@@ -78,7 +78,7 @@ bench: bench-engine bench-studio bench-tray
 # The kill tests at length: 4 × 1,250 SIGKILLs of `sluice run` (make test does 4 × 50).
 soak: deps
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
-	SLUICE_KILLS=1250 $(CARGO) nextest run --locked -p sluice-cli --test kill --no-capture
+	SLUICE_KILLS=1250 $(CARGO) nextest run --locked --profile soak --no-fail-fast -p sluice-cli --test kill --no-capture
 
 bench-engine: deps
 	$(CARGO) bench --locked -p sluice-tests --bench standard_job

@@ -52,19 +52,54 @@ impl StagedFileDetail {
     }
 }
 
-/// A path as destinations are known: absolute, its folder resolved (symbolic links, `..`) when it
-/// exists, so two spellings of one file lock the same destination.
+/// A path as destinations are known: absolute, `.` and `..` resolved, its folder's symbolic
+/// links resolved when it exists — so two spellings of one file lock the same destination.
 pub fn destination_path(path: &Path) -> Result<PathBuf, ComponentError> {
     let absolute = std::path::absolute(path)
         .map_err(|error| ComponentError::io("find the folder of", path, &error))?;
-    let name = absolute.file_name().ok_or_else(|| {
+    let mut normal = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    let name = normal.file_name().ok_or_else(|| {
         ComponentError::failed(format!("{} does not name a file", path.display()))
     })?;
-    let folder = absolute.parent().unwrap_or(Path::new("/"));
+    let folder = normal.parent().unwrap_or(Path::new("/"));
     let folder = folder
         .canonicalize()
         .unwrap_or_else(|_| folder.to_path_buf());
     Ok(folder.join(name))
+}
+
+/// The key destination locks use for a path: its text, without case where the file system
+/// usually ignores it (macOS, Windows).
+pub fn lock_key(path: &Path) -> String {
+    let text = path.display().to_string();
+    if cfg!(any(windows, target_os = "macos")) {
+        text.to_lowercase()
+    } else {
+        text
+    }
+}
+
+/// Describes a staging for the journal, or says why it cannot be written down (a path that is
+/// not valid Unicode).
+pub fn staging_detail(
+    detail: &impl Serialize,
+    target: &Path,
+) -> Result<serde_json::Value, ComponentError> {
+    serde_json::to_value(detail).map_err(|error| {
+        ComponentError::failed(format!(
+            "cannot write to {}: its path cannot be recorded ({error}); use a path of plain text",
+            target.display()
+        ))
+    })
 }
 
 /// The staging of a file written by run `run_id`: a hidden staging file beside the target.
@@ -75,13 +110,17 @@ pub fn file_staging(target: &Path, run_id: &str) -> Result<Staging, ComponentErr
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
     let staging = target.with_file_name(format!(".{name}.sluice-{}.tmp", staging_suffix(run_id)));
-    let destination = target.display().to_string();
     Ok(Staging {
         kind: "file".into(),
-        lock_key: destination.clone(),
-        destination,
-        detail: serde_json::to_value(StagedFileDetail { staging, target })
-            .expect("paths serialise"),
+        destination: target.display().to_string(),
+        lock_key: lock_key(&target),
+        detail: staging_detail(
+            &StagedFileDetail {
+                staging,
+                target: target.clone(),
+            },
+            &target,
+        )?,
     })
 }
 

@@ -102,10 +102,14 @@ fn menu_content(
     }
 }
 
+/// Whether the flow's last run needs a look: it failed, or committed with a destination waiting.
 fn is_failing(flow: &sluice_runtime::FlowListing) -> bool {
-    flow.last_run
-        .as_ref()
-        .is_some_and(|run| run.status == sluice_store::RunStatus::Failed)
+    flow.last_run.as_ref().is_some_and(|run| {
+        matches!(
+            run.status,
+            sluice_store::RunStatus::Failed | sluice_store::RunStatus::Committing
+        )
+    })
 }
 
 fn build_menu(app: &AppHandle, content: &MenuContent) -> tauri::Result<Menu<tauri::Wry>> {

@@ -75,11 +75,6 @@ impl SourceConfig for CsvReadConfig {
             .quote(quote)
             .has_headers(false)
             .flexible(true)
-            .trim(if self.trim {
-                csv::Trim::All
-            } else {
-                csv::Trim::None
-            })
             .buffer_capacity(BUFFER_BYTES)
             .from_reader(input);
         let mut guard = RowGuard {
@@ -87,6 +82,7 @@ impl SourceConfig for CsvReadConfig {
             bound,
             max_bytes: self.max_row_bytes,
             file_end,
+            trim: self.trim,
         };
         let header = match (&self.columns, self.has_header) {
             (Some(columns), has_header) => {
@@ -176,6 +172,8 @@ struct RowGuard {
     max_bytes: u64,
     /// Where the file ended (its byte length), once the parser has read that far.
     file_end: Arc<AtomicU64>,
+    /// Remove spaces around values (after the end check, which needs the fields as read).
+    trim: bool,
 }
 
 impl RowGuard {
@@ -211,7 +209,12 @@ impl RowGuard {
         }
         let result = result.map(|found| {
             match csv::StringRecord::from_byte_record(bytes) {
-                Ok(text) => *row = text,
+                Ok(text) => {
+                    *row = text;
+                    if self.trim {
+                        row.trim();
+                    }
+                }
                 Err(error) => {
                     *row = csv::StringRecord::from_byte_record_lossy(error.into_byte_record());
                     return RowRead::NotUtf8;

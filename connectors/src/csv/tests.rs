@@ -203,6 +203,7 @@ fn a_quote_left_open_in_the_last_column_stops_the_run_naming_its_line() {
             false,
         ),
         (&b"id,name,note\n1,Smith,\"urgent\n2,Jones,ok\n\n"[..], true),
+        (&b"id,name,note\n1,Smith,\"  \n"[..], true),
     ] {
         std::fs::write(folder.path().join("in.csv"), text).unwrap();
         let config: CsvReadConfig =

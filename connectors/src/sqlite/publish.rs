@@ -126,8 +126,9 @@ pub(super) fn publish_staged(
     // All rows at once; only when the table refuses one are they applied one by one, to tell
     // which.
     let bulk = format!(
-        "SAVEPOINT sluice_bulk; INSERT INTO {table} ({0}) SELECT {0} FROM {staging} WHERE true ORDER BY rowid{conflict}; RELEASE sluice_bulk",
-        names.join(", ")
+        "SAVEPOINT sluice_bulk; INSERT INTO {table} ({0}) SELECT {0} FROM {staging} WHERE true ORDER BY {1}{conflict}; RELEASE sluice_bulk",
+        names.join(", "),
+        row_order(&columns)
     );
     let mut refusals = 0;
     if let Err(error) = connection.execute_batch(&bulk) {
@@ -165,9 +166,10 @@ fn publish_row_by_row(
         .map_err(fail)?;
     let mut select = connection
         .prepare(&format!(
-            "SELECT {} FROM {} ORDER BY rowid",
+            "SELECT {} FROM {} ORDER BY {}",
             names.join(", "),
-            quote(&staged.staging)
+            quote(&staged.staging),
+            row_order(columns)
         ))
         .map_err(fail)?;
     let mut rows = select.query([]).map_err(fail)?;
@@ -197,6 +199,19 @@ fn publish_row_by_row(
         }
     }
     Ok(refusals)
+}
+
+/// A name of the rowid (the order rows were staged in) that no column of the table hides: the
+/// records themselves may have a field called `rowid`.
+fn row_order(columns: &[(String, String)]) -> &'static str {
+    ["rowid", "_rowid_", "oid"]
+        .into_iter()
+        .find(|alias| {
+            !columns
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case(alias))
+        })
+        .unwrap_or("rowid")
 }
 
 fn is_constraint(error: &rusqlite::Error) -> bool {

@@ -81,8 +81,8 @@ impl SinkConfig for SqliteWriteConfig {
             kind: "sqlite".into(),
             destination: format!("{}#{}", staged.path.display(), self.table),
             // SQLite has one writer per database file, whatever the table.
-            lock_key: staged.path.display().to_string(),
-            detail: serde_json::to_value(&staged).expect("a staged table serialises"),
+            lock_key: crate::file::lock_key(&staged.path),
+            detail: crate::file::staging_detail(&staged, &staged.path)?,
         })
     }
 

@@ -446,13 +446,12 @@ async fn run(sluice: &Sluice, reference: &str, wait: bool, json: bool) -> Result
     let outcome = handle.wait().await?;
     let _ = watcher.await;
     output::run_summary(&outcome, json);
-    Ok(
-        if outcome.report.status == sluice_runtime::RunStatus::Succeeded {
-            0
-        } else {
-            1
-        },
-    )
+    Ok(match outcome.report.status {
+        sluice_runtime::RunStatus::Succeeded => 0,
+        // Committed: do not run it again for this data; the next start publishes the rest.
+        sluice_runtime::RunStatus::Committing => 4,
+        _ => 1,
+    })
 }
 
 /// Runs the scheduler until SIGTERM or Ctrl-C, then cancels what is running (nothing it wrote is

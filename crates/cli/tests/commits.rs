@@ -87,7 +87,7 @@ fn a_destination_that_fails_after_the_decision_is_published_by_the_next_start() 
     std::fs::create_dir(folder.join("report.csv")).unwrap();
     std::fs::write(&resume, "").unwrap();
     let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(4));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains(

@@ -163,10 +163,19 @@ impl Sluice {
     /// (rolled back), and staging that a failed run could not remove is removed. Runs whose
     /// process still lives hold their flow's lock and are left alone.
     pub fn recover_runs(&self) -> Result<Recovery> {
+        self.recover_runs_holding(None)
+    }
+
+    /// [`Sluice::recover_runs`], by a caller that holds the lock of flow `held` already.
+    pub(crate) fn recover_runs_holding(&self, held: Option<&str>) -> Result<Recovery> {
         let mut recovery = Recovery::default();
         for listed in self.store().unfinished_runs()? {
-            let Some(_flow_lock) = try_lock(self.home(), LockScope::Flow, &listed.flow_id)? else {
-                continue;
+            let flow_lock = match held {
+                Some(flow) if flow == listed.flow_id => None,
+                _ => match try_lock(self.home(), LockScope::Flow, &listed.flow_id)? {
+                    Some(lock) => Some(lock),
+                    None => continue,
+                },
             };
             // Read again under the lock: the run may have moved on since it was listed.
             let Some(run) = self.store().unfinished_run(&listed.id)? else {
@@ -186,7 +195,7 @@ impl Sluice {
                     }
                 }
                 RunStatus::Running => {
-                    self.roll_back(&run.id, &run.flow_id, &run.pending)?;
+                    self.roll_back(&run.id, &run.pending)?;
                     recovery.rolled_back += 1;
                 }
                 _ => {
@@ -195,6 +204,7 @@ impl Sluice {
                     }
                 }
             }
+            drop(flow_lock);
         }
         if recovery != Recovery::default() {
             tracing::warn!(
@@ -208,11 +218,11 @@ impl Sluice {
 
     /// Rolls back a run whose process stopped before it decided (the caller holds its flow's
     /// lock): its staging removed, the webhook records it took given back, marked interrupted.
-    fn roll_back(&self, run_id: &str, flow_id: &str, pending: &[StagingRow]) -> Result<()> {
+    fn roll_back(&self, run_id: &str, pending: &[StagingRow]) -> Result<()> {
         for staging in pending {
             self.discard_staging(staging)?;
         }
-        self.store().release_webhook_records(flow_id)?;
+        self.store().give_back_webhook_records(run_id)?;
         let message = "Sluice stopped before this run decided to commit; nothing it wrote was kept (its staged output was removed)";
         if self.store().interrupt_run(run_id, message)? {
             self.store().append_log(run_id, "warn", None, message)?;
@@ -286,8 +296,13 @@ impl Sluice {
         }
     }
 
+    /// Removes one staging, unless another run writes its destination right now (then it is
+    /// left for the next start: a staging is never in another run's way, only on the disk).
     fn discard_staging(&self, staging: &StagingRow) -> Result<()> {
         let Some(kind) = self.registry().staging_kind(&staging.kind) else {
+            return Ok(());
+        };
+        let Some(_lock) = try_lock(self.home(), LockScope::Destination, &staging.lock_key)? else {
             return Ok(());
         };
         match (kind.discard)(&staging.detail) {

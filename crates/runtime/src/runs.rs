@@ -15,6 +15,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use crate::commits::StoreJournal;
 use crate::flows::LoadedFlow;
+use crate::webhooks::RunInbox;
 use crate::{Error, Result, Sluice};
 
 /// What to run.
@@ -165,19 +166,26 @@ impl Sluice {
         // Before the run is recorded: a missing credential or a locked keychain refuses the run.
         let credentials = self.credentials_for(&loaded.flow)?;
         let flow_id = loaded.flow.id.clone();
-        if let Err(error) = self.recover_runs() {
+        let flow_lock = self.lock_flow(&flow_id, &loaded.flow.name)?;
+        // What stopped processes left is finished first, this flow's runs included (this
+        // process holds their lock now).
+        if let Err(error) = self.recover_runs_holding(Some(&flow_id)) {
             tracing::warn!(%error, "could not finish the runs a stopped process left");
         }
-        let flow_lock = self.lock_flow(&flow_id, &loaded.flow.name)?;
+        let run_id = uuid::Uuid::now_v7().to_string();
         // A webhook flow's run takes the requests queued for it (and those arriving meanwhile).
         let inbox: Option<Arc<dyn sluice_core::component::Inbox>> = loaded
             .flow
             .nodes
             .iter()
             .any(|node| node.component == "webhook")
-            .then(|| self.webhook_inbox(&flow_id) as Arc<dyn sluice_core::component::Inbox>);
+            .then(|| {
+                Arc::new(RunInbox {
+                    inbox: self.webhook_inbox(&flow_id),
+                    run_id: run_id.clone(),
+                }) as Arc<dyn sluice_core::component::Inbox>
+            });
         let flow_name = loaded.flow.name.clone();
-        let run_id = uuid::Uuid::now_v7().to_string();
         let started_at = chrono::Utc::now();
         let store = self.store.clone();
         store.insert_run(&NewRun {
@@ -476,6 +484,7 @@ fn record_outcome(sluice: &Sluice, run_id: &str, report: &RunReport) -> Result<(
     store.save_node_runs(run_id, &nodes)?;
     if matches!(report.status, RunStatus::Failed | RunStatus::Cancelled) {
         sluice.discard_stagings(run_id)?;
+        store.give_back_webhook_records(run_id)?;
     }
     let (status, level, line) = match report.status {
         RunStatus::Succeeded => (

@@ -2,8 +2,8 @@
 //! Each flow has a private URL with a random token in its path (the token is kept in the secret
 //! store); a request's JSON body is queued for the flow in the database and answered 202 at
 //! once, and a run is started — or the one in progress takes it. Records leave the queue when
-//! the run that took them succeeds; a failed run (or a stopped process) gives them back to the
-//! front of the queue for the next run.
+//! the run that took them decides to commit; a failed run (or a stopped process) gives them
+//! back to the front of the queue for the next run.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
@@ -35,12 +35,27 @@ pub(crate) struct WebhookInbox {
     arrived: Condvar,
 }
 
-impl Inbox for WebhookInbox {
+/// One run's view of its flow's webhook records: what it takes is marked as its own, so its
+/// decision to commit consumes exactly those, and a run that does not commit gives them back.
+#[derive(Debug)]
+pub(crate) struct RunInbox {
+    pub inbox: Arc<WebhookInbox>,
+    pub run_id: String,
+}
+
+impl Inbox for RunInbox {
     fn next(&self, wait: Duration) -> Option<Value> {
+        self.inbox.next_for(&self.run_id, wait)
+    }
+}
+
+impl WebhookInbox {
+    /// The next record for run `run_id`, waiting up to `wait` for one.
+    fn next_for(&self, run_id: &str, wait: Duration) -> Option<Value> {
         let deadline = std::time::Instant::now() + wait;
         loop {
             let seen = *self.signal.lock().expect("webhook signal");
-            match self.store.take_webhook_record(&self.flow_id) {
+            match self.store.take_webhook_record(&self.flow_id, run_id) {
                 Ok(Some(body)) => match serde_json::from_str(&body) {
                     Ok(value) => return Some(value),
                     Err(error) => {
@@ -65,9 +80,7 @@ impl Inbox for WebhookInbox {
                 .expect("webhook signal");
         }
     }
-}
 
-impl WebhookInbox {
     fn push(&self, records: Vec<Value>) -> Result<()> {
         let texts: Vec<String> = records.iter().map(Value::to_string).collect();
         self.store.enqueue_webhook_records(&self.flow_id, &texts)?;
@@ -80,13 +93,6 @@ impl WebhookInbox {
         self.store
             .waiting_webhook_records(&self.flow_id)
             .map_or(true, |waiting| waiting == 0)
-    }
-
-    /// After a run: what it took is done when it succeeded, given back (first) when it did not.
-    fn settle(&self, succeeded: bool) {
-        if let Err(error) = self.store.settle_webhook_records(&self.flow_id, succeeded) {
-            tracing::error!(%error, "cannot settle the webhook queue");
-        }
     }
 }
 
@@ -265,14 +271,13 @@ impl Sluice {
             RunTarget::Stored(flow_id.to_string()),
             Trigger::Webhook,
             move |notice| {
+                // The run's decision consumed what it took; a run that did not commit gave its
+                // records back when it was recorded.
                 let finished = match &notice {
-                    RunNotice::Finished { report, .. } => {
-                        // A committing run took its records for good (its decision deleted them).
-                        Some(matches!(
-                            report.status,
-                            RunStatus::Succeeded | RunStatus::Committing
-                        ))
-                    }
+                    RunNotice::Finished { report, .. } => Some(matches!(
+                        report.status,
+                        RunStatus::Succeeded | RunStatus::Committing
+                    )),
                     RunNotice::Broken { .. } => Some(false),
                     _ => None,
                 };
@@ -280,7 +285,6 @@ impl Sluice {
                     observer(notice);
                 }
                 if let Some(succeeded) = finished {
-                    inbox.settle(succeeded);
                     // Records that came after the run stopped listening get a run of their own;
                     // after a failure they wait for the next request.
                     if succeeded && !inbox.is_empty() {
@@ -393,9 +397,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn records_a_failed_run_took_go_back_first_in_order() {
+    fn records_a_run_gave_back_come_first_in_order_and_others_stay_with_their_run() {
+        let store = Arc::new(sluice_store::Store::open_in_memory().unwrap());
         let inbox = WebhookInbox {
-            store: Arc::new(sluice_store::Store::open_in_memory().unwrap()),
+            store: store.clone(),
             flow_id: "flow".into(),
             signal: Mutex::new(0),
             arrived: Condvar::new(),
@@ -403,14 +408,19 @@ mod tests {
         inbox
             .push(vec![json!({"n": 1}), json!({"n": 2}), json!({"n": 3})])
             .unwrap();
-        assert_eq!(inbox.next(Duration::ZERO), Some(json!({"n": 1})));
-        assert_eq!(inbox.next(Duration::ZERO), Some(json!({"n": 2})));
-        inbox.settle(false);
-        let order: Vec<Value> = std::iter::from_fn(|| inbox.next(Duration::ZERO)).collect();
-        assert_eq!(order, [json!({"n": 1}), json!({"n": 2}), json!({"n": 3})]);
-        inbox.settle(true);
+        assert_eq!(inbox.next_for("a", Duration::ZERO), Some(json!({"n": 1})));
+        assert_eq!(inbox.next_for("a", Duration::ZERO), Some(json!({"n": 2})));
+        assert_eq!(inbox.next_for("b", Duration::ZERO), Some(json!({"n": 3})));
+        assert_eq!(store.give_back_webhook_records("a").unwrap(), 2);
+        let order: Vec<Value> =
+            std::iter::from_fn(|| inbox.next_for("c", Duration::ZERO)).collect();
+        assert_eq!(
+            order,
+            [json!({"n": 1}), json!({"n": 2})],
+            "n 3 stays with b"
+        );
         assert!(inbox.is_empty());
-        assert_eq!(inbox.next(Duration::from_millis(10)), None);
+        assert_eq!(inbox.next_for("c", Duration::from_millis(10)), None);
     }
 
     #[test]
@@ -427,7 +437,7 @@ mod tests {
             sender.push(vec![json!({"late": true})]).unwrap();
         });
         assert_eq!(
-            inbox.next(Duration::from_secs(5)),
+            inbox.next_for("run", Duration::from_secs(5)),
             Some(json!({"late": true}))
         );
         pushing.join().unwrap();

@@ -14,3 +14,7 @@ CREATE TABLE run_stagings (
     PRIMARY KEY (run_id, node_id)
 ) STRICT;
 CREATE INDEX run_stagings_pending ON run_stagings (lock_key, state);
+
+-- Webhook records are taken by one run: its decision deletes exactly those, and a run that
+-- does not commit gives exactly those back.
+ALTER TABLE webhook_queue ADD COLUMN taken_by TEXT;

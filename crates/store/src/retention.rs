@@ -53,7 +53,7 @@ impl Store {
         self.set_setting(KEEP_DAYS, &policy.keep_days.to_string())
     }
 
-    /// Deletes the runs the policy no longer keeps (never one still running or committing), then returns freed
+    /// Deletes the runs the policy no longer keeps (never one still running or committing, or with staged output left to remove), then returns freed
     /// pages and the WAL to the disk.
     pub fn apply_retention(
         &self,
@@ -64,7 +64,8 @@ impl Store {
         let deleted = {
             let connection = self.connection();
             connection.execute(
-                "DELETE FROM runs WHERE status NOT IN ('running', 'committing') AND id IN (
+                "DELETE FROM runs WHERE status NOT IN ('running', 'committing')
+                 AND id NOT IN (SELECT run_id FROM run_stagings WHERE state = 'staged') AND id IN (
                     SELECT id FROM (
                         SELECT id, started_at,
                                ROW_NUMBER() OVER (PARTITION BY flow_id ORDER BY started_at DESC, rowid DESC) AS newest

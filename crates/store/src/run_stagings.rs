@@ -63,12 +63,37 @@ fn staging_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StagingRow> {
     })
 }
 
+/// Runs `write` with every commit synced to disk (the store's everyday writes are not: they
+/// may be lost in a power cut, which is harmless for them but not for the commit protocol).
+fn with_full_sync<T>(
+    connection: &mut rusqlite::Connection,
+    write: impl FnOnce(&mut rusqlite::Connection) -> Result<T>,
+) -> Result<T> {
+    connection.execute_batch("PRAGMA synchronous = FULL")?;
+    let written = write(connection);
+    // What `write` did stands whatever happens here; the next connection setting restores it.
+    if let Err(error) = connection.execute_batch("PRAGMA synchronous = NORMAL") {
+        tracing::warn!(%error, "could not restore the store's sync setting");
+    }
+    written
+}
+
 const STAGING_COLUMNS: &str = "s.run_id, s.node_id, s.kind, s.destination, s.lock_key, s.detail";
 
 impl Store {
-    /// Records what a run's sinks are about to stage (before they write anything).
+    /// Records what a run's sinks are about to stage (before they write anything, and synced to
+    /// disk first: staging that outlives a power cut must be found).
     pub fn record_stagings(&self, stagings: &[StagingRow]) -> Result<()> {
         let mut connection = self.connection();
+        with_full_sync(&mut connection, |connection| {
+            Self::insert_stagings(connection, stagings)
+        })
+    }
+
+    fn insert_stagings(
+        connection: &mut rusqlite::Connection,
+        stagings: &[StagingRow],
+    ) -> Result<()> {
         let transaction = connection.transaction()?;
         for staging in stagings {
             transaction.execute(
@@ -100,10 +125,9 @@ impl Store {
         let mut connection = self.connection();
         // The commit point must survive a power cut before any output is published: synced to
         // disk, unlike the store's everyday writes.
-        connection.execute_batch("PRAGMA synchronous = FULL")?;
-        let decided = Self::decide_in(&mut connection, run_id, flow_id, states);
-        connection.execute_batch("PRAGMA synchronous = NORMAL")?;
-        decided
+        with_full_sync(&mut connection, |connection| {
+            Self::decide_in(connection, run_id, flow_id, states)
+        })
     }
 
     fn decide_in(
@@ -125,10 +149,7 @@ impl Store {
             });
         }
         Self::store_node_states(&transaction, flow_id, run_id, states, &now)?;
-        transaction.execute(
-            "DELETE FROM webhook_queue WHERE flow_id = ?1 AND taken = 1",
-            [flow_id],
-        )?;
+        transaction.execute("DELETE FROM webhook_queue WHERE taken_by = ?1", [run_id])?;
         transaction.commit()?;
         Ok(())
     }

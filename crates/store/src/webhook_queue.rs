@@ -22,8 +22,8 @@ impl Store {
         Ok(())
     }
 
-    /// Takes the oldest record not yet taken, marking it taken.
-    pub fn take_webhook_record(&self, flow_id: &str) -> Result<Option<String>> {
+    /// Takes the oldest record not yet taken, marking it taken by run `run_id`.
+    pub fn take_webhook_record(&self, flow_id: &str, run_id: &str) -> Result<Option<String>> {
         let connection = self.connection();
         let next: Option<(i64, String)> = connection
             .query_row(
@@ -33,20 +33,20 @@ impl Store {
             )
             .optional()?;
         if let Some((id, _)) = &next {
-            connection.execute("UPDATE webhook_queue SET taken = 1 WHERE id = ?1", [id])?;
+            connection.execute(
+                "UPDATE webhook_queue SET taken = 1, taken_by = ?2 WHERE id = ?1",
+                params![id, run_id],
+            )?;
         }
         Ok(next.map(|(_, body)| body))
     }
 
-    /// After a run: what it took is deleted when it succeeded, given back when it did not.
-    pub fn settle_webhook_records(&self, flow_id: &str, succeeded: bool) -> Result<()> {
-        let sql = if succeeded {
-            "DELETE FROM webhook_queue WHERE flow_id = ?1 AND taken = 1"
-        } else {
-            "UPDATE webhook_queue SET taken = 0 WHERE flow_id = ?1 AND taken = 1"
-        };
-        self.connection().execute(sql, [flow_id])?;
-        Ok(())
+    /// Gives back what run `run_id` took (it will not commit), to the front of the queue.
+    pub fn give_back_webhook_records(&self, run_id: &str) -> Result<usize> {
+        Ok(self.connection().execute(
+            "UPDATE webhook_queue SET taken = 0, taken_by = NULL WHERE taken_by = ?1",
+            [run_id],
+        )?)
     }
 
     /// How many records wait for a flow (not taken).
@@ -57,15 +57,6 @@ impl Store {
             |row| row.get(0),
         )?;
         Ok(count as usize)
-    }
-
-    /// Gives back the records a flow's run had taken (its process stopped before the run
-    /// decided). Call it holding the flow's lock, so no live run of the flow has taken any.
-    pub fn release_webhook_records(&self, flow_id: &str) -> Result<usize> {
-        Ok(self.connection().execute(
-            "UPDATE webhook_queue SET taken = 0 WHERE flow_id = ?1 AND taken = 1",
-            [flow_id],
-        )?)
     }
 
     /// The flows that have records waiting (not taken).

@@ -58,12 +58,14 @@ pub(super) fn get_ready<'run>(
         let staging = config
             .staging(&context_for(node))
             .map_err(|error| NotReady::failed(Some(&node.id), error.to_string()))?;
-        if let Some(first) = writers.insert(staging.destination.clone(), &node.id) {
+        // One writer per destination within a run too (a SQLite database has one writer at a
+        // time, whatever the table).
+        if let Some(first) = writers.insert(staging.lock_key.clone(), &node.id) {
             return Err(NotReady::failed(
                 Some(&node.id),
                 format!(
-                    "it writes {} like node `{first}`; two nodes of one flow cannot write one destination — send both branches to one node, or write two files",
-                    staging.destination
+                    "it writes {} like node `{first}`; two nodes of one flow cannot write one file or database — send both branches to one node, or write to two files",
+                    staging.lock_key
                 ),
             ));
         }
