@@ -506,3 +506,32 @@ fn two_nodes_writing_one_destination_are_refused_before_anything_is_written() {
     );
     assert!(!folder.path().join("out.csv").exists());
 }
+
+#[test]
+fn a_flow_may_read_and_write_one_database() {
+    let folder = tempfile::tempdir().unwrap();
+    let database = folder.path().join("shop.db");
+    let connection = rusqlite::Connection::open(&database).unwrap();
+    connection
+        .execute_batch(
+            "CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+             INSERT INTO orders SELECT i, i * 1.5 FROM n;",
+        )
+        .unwrap();
+    drop(connection);
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "sqlite.read", "config": {"path": "shop.db", "table": "orders"}},
+            {"id": "big", "type": "filter", "config": {"when": "total > 3000"}},
+            {"id": "save", "type": "sqlite.write", "config": {"path": "shop.db", "table": "big_orders", "mode": "replace"}}
+        ]),
+        json!([{"from": "read", "to": "big"}, {"from": "big", "to": "save"}]),
+    );
+    let report = run(flow, folder.path());
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+    assert_eq!(
+        sqlite_rows(&database, "SELECT COUNT(*) FROM big_orders"),
+        vec![json!([3000])]
+    );
+}
