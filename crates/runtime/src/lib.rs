@@ -10,6 +10,7 @@ mod flows;
 mod home;
 mod locks;
 mod oauth;
+mod run_history;
 mod runs;
 mod scheduler;
 pub mod secrets;

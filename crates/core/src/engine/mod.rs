@@ -6,11 +6,13 @@ mod control;
 mod events;
 mod executor;
 mod output;
+mod report;
 mod sinks;
 
 pub use control::RunControl;
 pub use events::{EventCallback, LogLevel, NodeStats, RunEvent};
-pub use executor::{
-    NodeReport, NodeStatus, RunFailure, RunOptions, RunReport, RunRequest, RunStatus, execute,
-};
+pub use executor::execute;
 pub use output::Output;
+pub use report::{
+    NodeReport, NodeStatus, RunFailure, RunOptions, RunReport, RunRequest, RunStatus,
+};
