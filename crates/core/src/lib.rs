@@ -13,8 +13,10 @@ pub mod schedule;
 pub mod schema;
 pub mod transforms;
 pub mod validate;
+pub mod value;
 
 pub use component::{ComponentError, ComponentKind, RecordError};
 pub use flow::{Edge, Flow, Node, OnError};
-pub use record::{Batch, Record};
+pub use record::{Batch, FieldName, Record, Schema};
+pub use value::{Text, Value};
 pub use registry::Registry;

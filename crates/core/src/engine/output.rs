@@ -194,7 +194,7 @@ impl Output {
                 }
             }
             OnError::Route => {
-                record.insert(ERROR_FIELD.into(), serde_json::Value::String(message));
+                record.insert(ERROR_FIELD, message);
                 if !self.error_port.senders.is_empty() || self.keep_unsent {
                     self.error_port.buffer.push(record);
                     if self.error_port.buffer.len() >= self.batch_size {

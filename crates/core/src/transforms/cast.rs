@@ -1,16 +1,15 @@
 //! `cast`: converts fields to a type, record by record, with a per-record error when a value does
 //! not convert.
 
-use chrono::SecondsFormat;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::component::{BuildContext, ComponentConfig, ComponentError, Transform, TransformConfig};
 use crate::engine::Output;
 use crate::expression::parse_datetime_text;
-use crate::record::{Batch, describe_value};
+use crate::record::{Batch, Value, describe_value};
+use crate::value::Decimal;
 
 /// Converts fields to a type. CSV values are all text; this is where they become numbers, dates
 /// and so on. A value that does not convert is a per-record error (see `on_error`).
@@ -44,8 +43,13 @@ pub enum CastType {
     Number,
     /// true or false (also reads yes/no, y/n, 1/0, on/off).
     Boolean,
+    /// An exact decimal number: money and quantities that must not pick up rounding errors
+    /// (`0.1 + 0.2` stays `0.3`). Written as its digits, e.g. `"19.99"`.
+    Decimal,
     /// A date and time, written as RFC 3339 in UTC.
     Datetime,
+    /// A calendar date without a time, written as `YYYY-MM-DD`.
+    Date,
     /// JSON text parsed into a value (object, array, number, …).
     Json,
 }
@@ -74,7 +78,7 @@ impl Transform for Cast {
                 let Some(value) = record.get_mut(field) else {
                     continue;
                 };
-                match convert(value, *target, &self.config) {
+                match convert(&*value, *target, &self.config) {
                     Ok(converted) => *value = converted,
                     Err(reason) => {
                         let message = format!("field `{field}`: {reason}");
@@ -101,19 +105,20 @@ fn convert(value: &Value, target: CastType, config: &CastConfig) -> Result<Value
         return Ok(Value::Null);
     }
     let shown = describe_value(value);
+    let text = value.as_str().map(str::trim);
     match target {
-        CastType::String => Ok(Value::String(match value {
-            Value::String(text) => text.clone(),
-            other => other.to_string(),
-        })),
+        CastType::String => Ok(Value::String(value.to_text().as_ref().into())),
         CastType::Integer => match value {
-            Value::Number(number) if number.is_i64() || number.is_u64() => Ok(value.clone()),
-            Value::Number(number) => whole(number.as_f64().unwrap_or(f64::NAN), &shown),
-            Value::Bool(flag) => Ok(Value::from(i64::from(*flag))),
-            Value::String(text) => {
-                let text = text.trim();
+            Value::Int(_) => Ok(value.clone()),
+            Value::Float(float) => whole(*float, &shown),
+            Value::Decimal(decimal) if decimal.fract().is_zero() => {
+                i64::try_from(*decimal).map(Value::Int).map_err(|_| format!("{shown} is too large for a whole number"))
+            }
+            Value::Bool(flag) => Ok(Value::Int(i64::from(*flag))),
+            Value::String(_) => {
+                let text = text.unwrap_or_default();
                 match text.parse::<i64>() {
-                    Ok(integer) => Ok(Value::from(integer)),
+                    Ok(integer) => Ok(Value::Int(integer)),
                     Err(_) => match text.parse::<f64>() {
                         Ok(float) => whole(float, &shown),
                         Err(_) => Err(format!("{shown} is not a whole number")),
@@ -123,42 +128,73 @@ fn convert(value: &Value, target: CastType, config: &CastConfig) -> Result<Value
             _ => Err(format!("{shown} is not a whole number")),
         },
         CastType::Number => match value {
-            Value::Number(_) => Ok(value.clone()),
-            Value::Bool(flag) => Ok(Value::from(f64::from(u8::from(*flag)))),
-            Value::String(text) => text
-                .trim()
+            Value::Float(_) => Ok(value.clone()),
+            Value::Int(integer) => Ok(Value::Float(*integer as f64)),
+            Value::Decimal(decimal) => decimal
+                .to_string()
+                .parse::<f64>()
+                .map(Value::Float)
+                .map_err(|_| format!("{shown} is not a number")),
+            Value::Bool(flag) => Ok(Value::Float(f64::from(u8::from(*flag)))),
+            Value::String(_) => text
+                .unwrap_or_default()
                 .parse::<f64>()
                 .ok()
-                .and_then(serde_json::Number::from_f64)
-                .map(Value::Number)
+                .filter(|float| float.is_finite())
+                .map(Value::Float)
                 .ok_or_else(|| format!("{shown} is not a number")),
             _ => Err(format!("{shown} is not a number")),
         },
+        CastType::Decimal => match value {
+            Value::Decimal(_) => Ok(value.clone()),
+            Value::Int(integer) => Ok(Value::Decimal(Decimal::from(*integer))),
+            Value::Float(float) => Decimal::from_f64_retain(*float)
+                .map(|decimal| Value::Decimal(decimal.round_dp(15).normalize()))
+                .ok_or_else(|| format!("{shown} is not a decimal number")),
+            Value::String(_) => {
+                let text = text.unwrap_or_default();
+                Decimal::from_str_exact(text)
+                    .or_else(|_| Decimal::from_scientific(text))
+                    .map(Value::Decimal)
+                    .map_err(|_| format!("{shown} is not a decimal number"))
+            }
+            _ => Err(format!("{shown} is not a decimal number")),
+        },
         CastType::Boolean => match value {
             Value::Bool(_) => Ok(value.clone()),
-            Value::Number(number) => match number.as_f64() {
-                Some(0.0) => Ok(Value::Bool(false)),
-                Some(1.0) => Ok(Value::Bool(true)),
-                _ => Err(format!("{shown} is not true or false")),
-            },
-            Value::String(text) => match text.trim().to_ascii_lowercase().as_str() {
+            Value::Int(0) => Ok(Value::Bool(false)),
+            Value::Int(1) => Ok(Value::Bool(true)),
+            Value::Float(float) if *float == 0.0 => Ok(Value::Bool(false)),
+            Value::Float(float) if *float == 1.0 => Ok(Value::Bool(true)),
+            Value::String(_) => match text.unwrap_or_default().to_ascii_lowercase().as_str() {
                 "true" | "t" | "yes" | "y" | "1" | "on" => Ok(Value::Bool(true)),
                 "false" | "f" | "no" | "n" | "0" | "off" => Ok(Value::Bool(false)),
                 _ => Err(format!("{shown} is not true or false")),
             },
             _ => Err(format!("{shown} is not true or false")),
         },
-        CastType::Datetime => {
-            let text = match value {
-                Value::String(text) => text.clone(),
-                Value::Number(number) => number.to_string(),
-                _ => return Err(format!("{shown} is not a date")),
-            };
-            parse_datetime_text(&text, config.datetime_format.as_deref())
-                .map(|parsed| Value::String(parsed.to_rfc3339_opts(SecondsFormat::AutoSi, true)))
-        }
+        CastType::Datetime => match value {
+            Value::Timestamp(_) => Ok(value.clone()),
+            Value::Date(date) => Ok(Value::Timestamp(
+                date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc(),
+            )),
+            Value::String(_) | Value::Int(_) | Value::Float(_) => {
+                parse_datetime_text(&value.to_text(), config.datetime_format.as_deref())
+                    .map(Value::Timestamp)
+            }
+            _ => Err(format!("{shown} is not a date")),
+        },
+        CastType::Date => match value {
+            Value::Date(_) => Ok(value.clone()),
+            Value::Timestamp(at) => Ok(Value::Date(at.date_naive())),
+            Value::String(_) | Value::Int(_) => {
+                parse_datetime_text(&value.to_text(), config.datetime_format.as_deref())
+                    .map(|at| Value::Date(at.date_naive()))
+            }
+            _ => Err(format!("{shown} is not a date")),
+        },
         CastType::Json => match value {
-            Value::String(text) => serde_json::from_str(text)
+            Value::String(text) => serde_json::from_str::<Value>(text)
                 .map_err(|error| format!("{shown} is not valid JSON ({error})")),
             other => Ok(other.clone()),
         },
@@ -167,7 +203,7 @@ fn convert(value: &Value, target: CastType, config: &CastConfig) -> Result<Value
 
 fn whole(float: f64, shown: &str) -> Result<Value, String> {
     if float.is_finite() && float.fract() == 0.0 && float.abs() < 9.0e15 {
-        Ok(Value::from(float as i64))
+        Ok(Value::Int(float as i64))
     } else {
         Err(format!("{shown} is not a whole number"))
     }

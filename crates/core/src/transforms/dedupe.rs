@@ -54,7 +54,7 @@ impl Dedupe {
             for field in &self.key {
                 // Values are fed as JSON, so "1" (text) and 1 (number) are different keys.
                 match record.get(field) {
-                    Some(value) => feed(&value.to_string()),
+                    Some(value) => feed(&value.to_json().to_string()),
                     None => feed("\u{0}missing"),
                 }
             }

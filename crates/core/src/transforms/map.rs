@@ -9,7 +9,7 @@ use crate::component::{
 };
 use crate::engine::Output;
 use crate::expression::{CompiledExpression, RecordScope};
-use crate::record::{Batch, Record};
+use crate::record::{Batch, Record, Value};
 
 /// Reshapes each record: `set` computes fields, then `rename` renames fields, then `drop` removes
 /// fields. Every `set` expression sees the record as it came in.
@@ -64,28 +64,17 @@ struct Map<'run> {
     rename: IndexMap<String, String>,
     drop: Vec<String>,
     /// Reused per record to hold the computed values until the scope is left.
-    values: Vec<serde_json::Value>,
+    values: Vec<Value>,
 }
 
 impl Map<'_> {
     /// Renames and drops in place, so every field keeps its position.
     fn reshape(&self, record: &mut Record) {
         for (old, new) in &self.rename {
-            if let Some(index) = record.get_index_of(old.as_str())
-                && let Err((existing, _)) = record.replace_index(index, new.clone())
-            {
-                // The new name is taken: the renamed field replaces that field's value.
-                let (_, value) = record.shift_remove_index(index).expect("index exists");
-                let position = if existing > index {
-                    existing - 1
-                } else {
-                    existing
-                };
-                record[position] = value;
-            }
+            record.rename(old, new);
         }
         for name in &self.drop {
-            record.shift_remove(name.as_str());
+            record.remove(name);
         }
     }
 }
@@ -110,9 +99,8 @@ impl Transform for Map<'_> {
                 out.reject(record, message)?;
                 continue;
             }
-            record.reserve(self.set.len());
             for ((field, _), value) in self.set.iter().zip(self.values.drain(..)) {
-                record.insert(field.clone(), value);
+                record.insert(field, value);
             }
             self.reshape(&mut record);
             out.emit(record)?;
@@ -151,7 +139,7 @@ mod tests {
             json!({"id": "1", "first_name": "Ada", "last_name": "Lovelace",
                    "signup_ts": "2026-01-02", "full_name": "Ada Lovelace", "amount_cents": 1999})
         );
-        let keys: Vec<&String> = record.keys().collect();
+        let keys: Vec<&str> = record.keys().collect();
         assert_eq!(
             keys,
             [

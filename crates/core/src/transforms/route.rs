@@ -140,7 +140,7 @@ mod tests {
     }
 
     fn ids(records: Vec<crate::Record>) -> Vec<serde_json::Value> {
-        records.iter().map(|record| record["id"].clone()).collect()
+        records.iter().map(|record| record["id"].to_json()).collect()
     }
 
     #[test]

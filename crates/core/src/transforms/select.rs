@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::component::{BuildContext, ComponentConfig, ComponentError, Transform, TransformConfig};
 use crate::engine::Output;
-use crate::record::{Batch, Record};
+use crate::record::{Batch, Record, Schema};
 
 /// Keeps only the listed fields, in the listed order. A listed field a record lacks is set to
 /// null, so every record leaves with the same fields.
@@ -28,25 +28,29 @@ impl TransformConfig for SelectConfig {
                 "`fields` is empty; list at least one field to keep",
             ));
         }
+        let schema = Schema::new(&self.fields);
         Ok(Box::new(Select {
-            fields: self.fields.clone(),
+            fields: schema.names().iter().map(|name| name.to_string()).collect(),
+            schema: std::sync::Arc::new(schema),
         }))
     }
 }
 
 struct Select {
     fields: Vec<String>,
+    /// Every record out has these fields, so they share one schema.
+    schema: std::sync::Arc<Schema>,
 }
 
 impl Transform for Select {
     fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
         for mut record in batch {
-            let mut selected = Record::new();
-            for field in &self.fields {
-                let value = record.swap_remove(field).unwrap_or(serde_json::Value::Null);
-                selected.insert(field.clone(), value);
-            }
-            out.emit(selected)?;
+            let values = self
+                .fields
+                .iter()
+                .map(|field| record.get_mut(field).map(std::mem::take).unwrap_or_default())
+                .collect();
+            out.emit(Record::from_parts(self.schema.clone(), values))?;
         }
         Ok(())
     }

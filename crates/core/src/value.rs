@@ -1,0 +1,331 @@
+//! Typed values: what one field of a record holds, and how it reads and writes as JSON and text.
+//!
+//! Every connector maps its types onto these: CSV text is `String`, JSON numbers are `Int` or
+//! `Float`, a database's numeric is `Decimal`, its timestamp `Timestamp`. Short text (up to 24
+//! bytes) is stored inline, so most fields cost no allocation.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::Serializer;
+use serde::{Deserialize, Serialize};
+
+/// Text in a value: inline up to 24 bytes, on the heap beyond.
+pub type Text = compact_str::CompactString;
+
+/// An exact decimal number (a database's `numeric`), up to 28 significant digits.
+pub type Decimal = rust_decimal::Decimal;
+
+/// One field's value.
+///
+/// As JSON (previews, run samples, `json.write`): null, booleans and numbers as themselves, a
+/// decimal as its exact digits in a string, bytes as hex text, dates and times as ISO 8601 text
+/// (timestamps in UTC, RFC 3339), `Json` as the nested value it holds.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Decimal(Decimal),
+    String(Text),
+    Bytes(Vec<u8>),
+    Date(NaiveDate),
+    Time(NaiveTime),
+    Timestamp(DateTime<Utc>),
+    /// Arrays, objects and numbers beyond `i64`, as JSON.
+    Json(Box<serde_json::Value>),
+}
+
+impl Value {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The text, when the value is text.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The value as a JSON value.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(flag) => serde_json::Value::Bool(*flag),
+            Value::Int(integer) => serde_json::Value::from(*integer),
+            Value::Float(float) => serde_json::Number::from_f64(*float)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Value::String(text) => serde_json::Value::String(text.to_string()),
+            Value::Json(json) => json.as_ref().clone(),
+            other => serde_json::Value::String(other.to_text().into_owned()),
+        }
+    }
+
+    /// The value as JSON, without copying nested JSON.
+    pub fn into_json(self) -> serde_json::Value {
+        match self {
+            Value::Json(json) => *json,
+            Value::String(text) => serde_json::Value::String(text.into_string()),
+            other => other.to_json(),
+        }
+    }
+
+    /// The value as text, as CSV writes it: text as is, null as empty, numbers and booleans as
+    /// JSON writes them, dates and times as ISO 8601, bytes as hex, arrays and objects as JSON.
+    pub fn to_text(&self) -> Cow<'_, str> {
+        match self {
+            Value::Null => Cow::Borrowed(""),
+            Value::Bool(flag) => Cow::Borrowed(if *flag { "true" } else { "false" }),
+            Value::Int(integer) => Cow::Owned(itoa::Buffer::new().format(*integer).to_string()),
+            Value::Float(float) => Cow::Owned(match serde_json::Number::from_f64(*float) {
+                Some(number) => number.to_string(),
+                None => String::new(),
+            }),
+            Value::Decimal(decimal) => Cow::Owned(decimal.normalize().to_string()),
+            Value::String(text) => Cow::Borrowed(text),
+            Value::Bytes(bytes) => Cow::Owned(bytes.iter().map(|byte| format!("{byte:02x}")).collect()),
+            Value::Date(date) => Cow::Owned(date.format("%Y-%m-%d").to_string()),
+            Value::Time(time) => Cow::Owned(time.format("%H:%M:%S%.f").to_string()),
+            Value::Timestamp(at) => Cow::Owned(at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            Value::Json(json) => Cow::Owned(json.to_string()),
+        }
+    }
+
+    /// The type's name, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "number",
+            Value::Decimal(_) => "decimal",
+            Value::String(_) => "text",
+            Value::Bytes(_) => "bytes",
+            Value::Date(_) => "date",
+            Value::Time(_) => "time",
+            Value::Timestamp(_) => "timestamp",
+            Value::Json(json) if json.is_array() => "array",
+            Value::Json(json) if json.is_object() => "object",
+            Value::Json(_) => "number",
+        }
+    }
+}
+
+impl From<serde_json::Value> for Value {
+    fn from(json: serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(flag) => Value::Bool(flag),
+            serde_json::Value::Number(number) => match (number.as_i64(), number.as_f64()) {
+                (Some(integer), _) => Value::Int(integer),
+                (None, Some(float)) if !number.is_u64() => Value::Float(float),
+                _ => Value::Json(Box::new(serde_json::Value::Number(number))),
+            },
+            serde_json::Value::String(text) => Value::String(Text::from(text)),
+            other => Value::Json(Box::new(other)),
+        }
+    }
+}
+
+impl From<&serde_json::Value> for Value {
+    fn from(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::String(text) => Value::String(Text::from(text.as_str())),
+            serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+                Value::Json(Box::new(json.clone()))
+            }
+            scalar => Value::from(scalar.clone()),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Value {
+        Value::String(Text::from(text))
+    }
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Value {
+        Value::String(Text::from(text))
+    }
+}
+
+impl From<Text> for Value {
+    fn from(text: Text) -> Value {
+        Value::String(text)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(flag: bool) -> Value {
+        Value::Bool(flag)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(integer: i64) -> Value {
+        Value::Int(integer)
+    }
+}
+
+impl From<u64> for Value {
+    fn from(integer: u64) -> Value {
+        match i64::try_from(integer) {
+            Ok(integer) => Value::Int(integer),
+            Err(_) => Value::Json(Box::new(serde_json::Value::from(integer))),
+        }
+    }
+}
+
+impl From<f64> for Value {
+    fn from(float: f64) -> Value {
+        Value::Float(float)
+    }
+}
+
+impl PartialEq<serde_json::Value> for Value {
+    fn eq(&self, other: &serde_json::Value) -> bool {
+        self.to_json() == *other
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => serializer.serialize_unit(),
+            Value::Bool(flag) => serializer.serialize_bool(*flag),
+            Value::Int(integer) => serializer.serialize_i64(*integer),
+            Value::Float(float) if float.is_finite() => serializer.serialize_f64(*float),
+            Value::Float(_) => serializer.serialize_unit(),
+            Value::String(text) => serializer.serialize_str(text),
+            Value::Json(json) => json.serialize(serializer),
+            other => serializer.serialize_str(&other.to_text()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+/// Reads a value straight from any serde format, without an intermediate JSON value for scalars.
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_bool<E: de::Error>(self, flag: bool) -> Result<Value, E> {
+        Ok(Value::Bool(flag))
+    }
+
+    fn visit_i64<E: de::Error>(self, integer: i64) -> Result<Value, E> {
+        Ok(Value::Int(integer))
+    }
+
+    fn visit_u64<E: de::Error>(self, integer: u64) -> Result<Value, E> {
+        Ok(Value::from(integer))
+    }
+
+    fn visit_f64<E: de::Error>(self, float: f64) -> Result<Value, E> {
+        Ok(Value::Float(float))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Value, E> {
+        Ok(Value::String(Text::from(text)))
+    }
+
+    fn visit_string<E: de::Error>(self, text: String) -> Result<Value, E> {
+        Ok(Value::String(Text::from(text)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, sequence: A) -> Result<Value, A::Error> {
+        let json = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(sequence))?;
+        Ok(Value::Json(Box::new(json)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        let json = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Value::Json(Box::new(json)))
+    }
+}
+
+/// A short, human-readable rendering of a value for error messages: strings are quoted and long
+/// values are cut so a message never turns into a data dump.
+pub fn describe_value(value: &Value) -> String {
+    const MAX: usize = 60;
+    let text = match value {
+        Value::String(text) => format!("'{text}'"),
+        Value::Null => "null".to_string(),
+        other => other.to_text().into_owned(),
+    };
+    if text.chars().count() > MAX {
+        let cut: String = text.chars().take(MAX).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_reads_into_typed_values_and_writes_back_the_same() {
+        let input = json!([null, true, 42, -7, 1.5, "text", [1, 2], {"a": {"b": 1}}, 18446744073709551615u64]);
+        let values: Vec<Value> = serde_json::from_value(input.clone()).unwrap();
+        assert_eq!(values[2], Value::Int(42));
+        assert_eq!(values[4], Value::Float(1.5));
+        assert!(matches!(values[6], Value::Json(_)));
+        assert_eq!(serde_json::to_value(&values).unwrap(), input);
+        let converted: Vec<Value> = input.as_array().unwrap().iter().map(Value::from).collect();
+        assert_eq!(converted, values);
+    }
+
+    #[test]
+    fn typed_values_have_one_text_form_for_json_and_csv() {
+        let at = DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z").unwrap().to_utc();
+        assert_eq!(Value::Timestamp(at).to_json(), json!("2026-03-01T12:00:00Z"));
+        assert_eq!(Value::Decimal("19.990".parse().unwrap()).to_text(), "19.99");
+        assert_eq!(Value::Bytes(vec![0, 255]).to_json(), json!("00ff"));
+        assert_eq!(Value::Float(2.0).to_text(), "2.0");
+        assert_eq!(Value::Float(f64::NAN).to_json(), json!(null));
+        assert_eq!(Value::Int(-3).to_text(), "-3");
+        assert_eq!(Value::from(json!({"a": 1})).to_text(), r#"{"a":1}"#);
+    }
+
+    #[test]
+    fn short_text_is_stored_inline() {
+        let Value::String(text) = Value::from("margaret.hamilton@mail") else {
+            panic!("text")
+        };
+        assert!(!text.is_heap_allocated());
+        assert!(std::mem::size_of::<Value>() <= 32);
+    }
+}
