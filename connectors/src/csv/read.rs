@@ -8,10 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
 use sluice_core::engine::{LogLevel, Output};
-use sluice_core::{ComponentError, Record};
+use sluice_core::{ComponentError, Record, Schema, Text, Value};
 
 use crate::bounded::{BoundedReader, MarkedEnd, ReadBound};
 
@@ -112,6 +111,7 @@ impl SourceConfig for CsvReadConfig {
         Ok(Box::new(CsvRead {
             guard,
             reader,
+            schema: Arc::new(Schema::new(&header)),
             header,
             renamed,
             file_bytes,
@@ -262,6 +262,8 @@ struct CsvRead {
     guard: RowGuard,
     reader: csv::Reader<CsvInput>,
     header: Vec<String>,
+    /// The header's names, shared by every record read (a repeated name counts once).
+    schema: Arc<Schema>,
     /// Notes on header names that were renamed, logged when reading starts.
     renamed: Vec<String>,
     /// The file's size: the byte counter stops there (the end marker is not the file's).
@@ -300,7 +302,7 @@ impl Source for CsvRead {
                         self.file_name()
                     );
                     let mut record = Record::new();
-                    record.insert("_line".into(), Value::from(line));
+                    record.insert("_line", Value::from(line));
                     out.reject(record, message)?;
                 }
             }
@@ -320,15 +322,14 @@ impl CsvRead {
 
     /// The row as a record; fields beyond the header are kept as `column_N`.
     fn to_record(&self, row: &csv::StringRecord) -> Record {
-        // Room for a few computed fields, so a `map` downstream does not have to grow the record.
-        let mut record = Record::with_capacity(row.len() + 4);
-        for (index, value) in row.iter().enumerate() {
-            let name = match self.header.get(index) {
-                Some(name) => name.clone(),
-                None => format!("column_{}", index + 1),
-            };
-            record.insert(name, Value::String(value.to_string()));
+        let values = row.iter().map(|text| Value::String(Text::from(text)));
+        if row.len() == self.schema.len() {
+            return Record::from_parts(self.schema.clone(), values.collect());
         }
-        record
+        let names = (0..row.len()).map(|index| match self.header.get(index) {
+            Some(name) => name.clone(),
+            None => format!("column_{}", index + 1),
+        });
+        names.zip(values).collect()
     }
 }

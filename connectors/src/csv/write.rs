@@ -3,14 +3,14 @@
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sluice_core::commit::Staging;
 use sluice_core::component::{BuildContext, ComponentConfig, Sink, SinkConfig};
 use sluice_core::engine::Output;
-use sluice_core::{Batch, ComponentError};
+use sluice_core::{Batch, ComponentError, Schema, Value};
 
 use crate::file::StagedFile;
 
@@ -67,6 +67,7 @@ impl SinkConfig for CsvWriteConfig {
             columns,
             write_header: self.header && !header_written,
             row: Vec::new(),
+            plan: None,
         }))
     }
 }
@@ -95,6 +96,28 @@ struct CsvWrite {
     columns: Option<Vec<String>>,
     write_header: bool,
     row: Vec<String>,
+    /// For the last schema seen: each column's position in it, and a field that is no column.
+    plan: Option<ColumnPlan>,
+}
+
+struct ColumnPlan {
+    schema: Arc<Schema>,
+    positions: Vec<Option<usize>>,
+    extra: Option<String>,
+}
+
+impl ColumnPlan {
+    fn new(schema: &Arc<Schema>, columns: &[String]) -> ColumnPlan {
+        ColumnPlan {
+            schema: schema.clone(),
+            positions: columns.iter().map(|column| schema.position(column)).collect(),
+            extra: schema
+                .names()
+                .iter()
+                .find(|name| !columns.iter().any(|column| column.as_str() == name.as_ref()))
+                .map(|name| name.to_string()),
+        }
+    }
 }
 
 impl CsvWrite {
@@ -106,14 +129,10 @@ impl CsvWrite {
     }
 }
 
-/// A value as CSV text: text as is, null as empty, anything else as JSON.
+/// A value as CSV text (see [`Value::to_text`]).
 fn cell(value: &Value, into: &mut String) {
     into.clear();
-    match value {
-        Value::Null => {}
-        Value::String(text) => into.push_str(text),
-        other => into.push_str(&other.to_string()),
-    }
+    into.push_str(&value.to_text());
 }
 
 impl Sink for CsvWrite {
@@ -121,8 +140,16 @@ impl Sink for CsvWrite {
         for record in batch {
             let columns = self
                 .columns
-                .get_or_insert_with(|| record.keys().cloned().collect());
-            if let Some(extra) = record.keys().find(|key| !columns.contains(key)) {
+                .get_or_insert_with(|| record.keys().map(str::to_string).collect());
+            if !self
+                .plan
+                .as_ref()
+                .is_some_and(|plan| Arc::ptr_eq(&plan.schema, record.schema()))
+            {
+                self.plan = Some(ColumnPlan::new(record.schema(), columns));
+            }
+            let plan = self.plan.as_ref().expect("set above");
+            if let Some(extra) = &plan.extra {
                 let message = format!(
                     "field `{extra}` is not one of the CSV columns ({}); add it to `columns` or drop it with a map",
                     columns.join(", ")
@@ -137,11 +164,10 @@ impl Sink for CsvWrite {
                     .write_record(&header)
                     .map_err(|error| self.write_error(&error))?;
             }
-            let columns = self.columns.as_ref().expect("set above");
-            self.row.resize(columns.len(), String::new());
-            for (cell_text, column) in self.row.iter_mut().zip(columns) {
-                match record.get(column) {
-                    Some(value) => cell(value, cell_text),
+            self.row.resize(plan.positions.len(), String::new());
+            for (cell_text, position) in self.row.iter_mut().zip(&plan.positions) {
+                match position {
+                    Some(position) => cell(&record.values()[*position], cell_text),
                     None => cell_text.clear(),
                 }
             }

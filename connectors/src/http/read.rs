@@ -461,18 +461,18 @@ impl Source for HttpRead<'_> {
             for item in items {
                 match item {
                     Value::Object(fields) => {
-                        let record = Record::from(fields);
                         if let Some(incremental) = &self.config.incremental
-                            && let Some(value) = record.get(&incremental.cursor_field)
+                            && let Some(value) = fields.get(&incremental.cursor_field)
                             && highest.as_ref().is_none_or(|high| greater(value, high))
                         {
                             highest = Some(value.clone());
                         }
+                        let record = Record::from(fields);
                         out.emit(record)?;
                     }
                     other => {
                         let mut record = Record::new();
-                        record.insert("value".into(), other.clone());
+                        record.insert("value", other.clone());
                         out.reject(
                             record,
                             format!(

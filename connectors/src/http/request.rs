@@ -132,7 +132,7 @@ impl HttpRequest<'_> {
     fn prepare(&self, record: &Record) -> Result<Prepared, String> {
         let mut values: Map<String, Value> = record
             .iter()
-            .map(|(name, value)| (name.clone(), value.clone()))
+            .map(|(name, value)| (name.to_string(), value.to_json()))
             .collect();
         values.insert("record".into(), record.to_value());
         let render = |field: &str, template: &str| {

@@ -150,7 +150,7 @@ impl JsonRead {
                 Ok(document) => document,
                 Err(error) => {
                     let mut record = Record::new();
-                    record.insert("_line".into(), Value::from(number));
+                    record.insert("_line", sluice_core::Value::from(number as u64));
                     out.reject(
                         record,
                         format!("{name} line {number}: not valid JSON ({error})"),
@@ -172,7 +172,7 @@ impl JsonRead {
                 Some(other) => emit_value(out, other, || format!("{name} line {number}"))?,
                 None => {
                     let mut record = Record::new();
-                    record.insert("_line".into(), Value::from(number));
+                    record.insert("_line", sluice_core::Value::from(number as u64));
                     let message = format!(
                         "{name} line {number}: there is nothing at `{}`",
                         self.record_path.join(".")
@@ -260,7 +260,7 @@ fn emit_value(
                 _ => "null",
             };
             let mut record = Record::new();
-            record.insert("_value".into(), other);
+            record.insert("_value", other);
             out.reject(
                 record,
                 format!("{}: the item is {kind}, not an object", place()),

@@ -12,7 +12,7 @@ pub use read::SqliteReadConfig;
 pub use write::SqliteWriteConfig;
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use serde_json::Value;
+use sluice_core::{Text, Value};
 use sluice_core::registry::ComponentDescriptor;
 
 pub fn descriptors() -> Vec<ComponentDescriptor> {
@@ -37,36 +37,36 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// A SQLite value as JSON. Blobs become lowercase hex text.
-fn to_json(value: ValueRef<'_>) -> Value {
+/// A SQLite value as a record value. Blobs become bytes.
+fn to_value(value: ValueRef<'_>) -> Value {
     match value {
         ValueRef::Null => Value::Null,
-        ValueRef::Integer(integer) => Value::from(integer),
-        ValueRef::Real(real) => {
-            serde_json::Number::from_f64(real).map_or(Value::Null, Value::Number)
-        }
-        ValueRef::Text(text) => Value::String(String::from_utf8_lossy(text).into_owned()),
-        ValueRef::Blob(bytes) => {
-            Value::String(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
-        }
+        ValueRef::Integer(integer) => Value::Int(integer),
+        ValueRef::Real(real) => Value::Float(real),
+        ValueRef::Text(text) => Value::String(match std::str::from_utf8(text) {
+            Ok(text) => Text::from(text),
+            Err(_) => Text::from(String::from_utf8_lossy(text)),
+        }),
+        ValueRef::Blob(bytes) => Value::Bytes(bytes.to_vec()),
     }
 }
 
-/// A JSON value as a SQLite value: booleans as 0/1, arrays and objects as JSON text.
+/// A record value as a SQLite value: booleans as 0/1, bytes as blobs, decimals, dates and times
+/// as their text (exact, and ordered as text), arrays and objects as JSON text.
 fn to_sql(value: &Value) -> SqlValue {
     match value {
         Value::Null => SqlValue::Null,
         Value::Bool(flag) => SqlValue::Integer(i64::from(*flag)),
-        Value::Number(number) => match number.as_i64() {
-            Some(integer) => SqlValue::Integer(integer),
-            None => SqlValue::Real(number.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(text) => SqlValue::Text(text.clone()),
-        other => SqlValue::Text(other.to_string()),
+        Value::Int(integer) => SqlValue::Integer(*integer),
+        Value::Float(float) => SqlValue::Real(*float),
+        Value::Bytes(bytes) => SqlValue::Blob(bytes.clone()),
+        Value::Json(json) if json.is_number() => SqlValue::Real(json.as_f64().unwrap_or(f64::NAN)),
+        other => SqlValue::Text(other.to_text().into_owned()),
     }
 }
 
-/// A record's value bound to a statement without copying text.
+/// A record value bound to a statement parameter; a missing field binds null. Text and bytes are
+/// borrowed, not copied.
 pub(crate) struct Bind<'a>(pub Option<&'a Value>);
 
 impl rusqlite::ToSql for Bind<'_> {
@@ -74,19 +74,22 @@ impl rusqlite::ToSql for Bind<'_> {
         use rusqlite::types::ToSqlOutput;
         Ok(match self.0 {
             Some(Value::String(text)) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+            Some(Value::Bytes(bytes)) => ToSqlOutput::Borrowed(ValueRef::Blob(bytes)),
+            Some(Value::Int(integer)) => ToSqlOutput::Borrowed(ValueRef::Integer(*integer)),
             Some(value) => ToSqlOutput::Owned(to_sql(value)),
             None => ToSqlOutput::Owned(SqlValue::Null),
         })
     }
 }
 
-/// The column type a JSON value suggests when a table is created.
+/// The column type a value suggests when a table is created.
 fn column_type(value: &Value) -> Option<&'static str> {
     match value {
         Value::Null => None,
-        Value::Bool(_) => Some("INTEGER"),
-        Value::Number(number) if number.is_i64() || number.is_u64() => Some("INTEGER"),
-        Value::Number(_) => Some("REAL"),
+        Value::Bool(_) | Value::Int(_) => Some("INTEGER"),
+        Value::Json(json) if json.is_u64() => Some("INTEGER"),
+        Value::Float(_) | Value::Json(_) if value.to_json().is_number() => Some("REAL"),
+        Value::Bytes(_) => Some("BLOB"),
         _ => Some("TEXT"),
     }
 }

@@ -11,7 +11,7 @@ use sluice_core::commit::StagingKind;
 use sluice_core::{ComponentError, Record};
 
 use super::write::WriteMode;
-use super::{quote, to_json};
+use super::{quote, to_value};
 
 /// Column names in table order, with fast membership checks (every record's fields are checked).
 pub(super) type Columns = indexmap::IndexSet<String, foldhash::fast::RandomState>;
@@ -183,10 +183,11 @@ fn publish_row_by_row(
             Ok(_) => {}
             Err(error) if is_constraint(&error) => {
                 refusals += 1;
-                let mut record = Record::with_capacity(values.len());
-                for ((name, _), value) in columns.iter().zip(&values) {
-                    record.insert(name.clone(), to_json(value.into()));
-                }
+                let record: Record = columns
+                    .iter()
+                    .zip(&values)
+                    .map(|((name, _), value)| (name, to_value(value.into())))
+                    .collect();
                 let detail = match error {
                     rusqlite::Error::SqliteFailure(code, message) => {
                         message.unwrap_or_else(|| code.to_string())

@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use rusqlite::{Connection, OpenFlags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
+use std::sync::Arc;
 use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
 use sluice_core::engine::Output;
-use sluice_core::{ComponentError, Record};
+use sluice_core::{ComponentError, Record, Schema, Value};
 
-use super::{quote, to_json, to_sql};
+use super::{quote, to_sql, to_value};
 
 /// Reads rows from a SQLite database: a whole table, or the result of a query. With `cursor`,
 /// the read is incremental: rows come in cursor order and the next run starts after the last
@@ -70,8 +71,8 @@ impl SourceConfig for SqliteReadConfig {
         let last_cursor = match (&self.cursor, context.state) {
             (Some(_), Some(state)) => state
                 .get("cursor")
-                .cloned()
-                .filter(|value| !value.is_null()),
+                .filter(|value| !value.is_null())
+                .map(Value::from),
             _ => None,
         };
         let sql = match (&self.cursor, &last_cursor) {
@@ -159,10 +160,11 @@ fn stream_rows(
     out: &mut Output,
     last: &mut Option<Value>,
 ) -> Result<(), RowError> {
+    let schema = Arc::new(Schema::new(columns));
     while let Some(row) = rows.next().map_err(RowError::Sql)? {
-        let mut record = Record::with_capacity(columns.len());
+        let mut values = Vec::with_capacity(columns.len());
         let mut bytes = 0u64;
-        for (index, column) in columns.iter().enumerate() {
+        for index in 0..columns.len() {
             let value = row.get_ref(index).map_err(RowError::Sql)?;
             bytes += match value {
                 rusqlite::types::ValueRef::Text(text) | rusqlite::types::ValueRef::Blob(text) => {
@@ -170,8 +172,13 @@ fn stream_rows(
                 }
                 _ => 8,
             };
-            record.insert(column.clone(), to_json(value));
+            values.push(to_value(value));
         }
+        let record = if schema.len() == values.len() {
+            Record::from_parts(schema.clone(), values)
+        } else {
+            columns.iter().zip(values).collect()
+        };
         out.add_bytes(bytes);
         if let Some(index) = cursor_index {
             *last = Some(record[&columns[index]].clone());

@@ -81,7 +81,7 @@ impl Source for WebhookSource {
                 }
                 Some(other) => {
                     let mut record = Record::new();
-                    record.insert("value".into(), other);
+                    record.insert("value", other);
                     out.reject(record, "a webhook request's body is not a JSON object")?;
                     quiet_since = Instant::now();
                 }
