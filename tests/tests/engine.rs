@@ -317,7 +317,7 @@ impl Source for Endless {
     fn read(&mut self, out: &mut Output) -> Result<(), ComponentError> {
         for id in 0u64.. {
             let mut record = sluice_core::Record::new();
-            record.insert("id".into(), json!(id));
+            record.insert("id", json!(id));
             out.emit(record)?;
         }
         Ok(())

@@ -197,8 +197,8 @@ pub fn preview(report: &RunReport, json: bool) {
         let mut columns: Vec<String> = Vec::new();
         for record in &node.samples {
             for key in record.keys() {
-                if !columns.contains(key) {
-                    columns.push(key.clone());
+                if !columns.iter().any(|column| column == key) {
+                    columns.push(key.to_string());
                 }
             }
         }
@@ -213,8 +213,8 @@ pub fn preview(report: &RunReport, json: bool) {
                 columns
                     .iter()
                     .map(|column| match record.get(column) {
-                        Some(serde_json::Value::String(text)) => text.clone(),
-                        Some(other) => other.to_string(),
+                        Some(sluice_core::Value::Null) => "null".to_string(),
+                        Some(value) => value.to_text().into_owned(),
                         None => String::new(),
                     })
                     .map(|cell| {

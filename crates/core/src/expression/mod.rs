@@ -1,6 +1,7 @@
 //! The expression language (MiniJinja) used by every condition and computed field: one
 //! environment per run with Sluice's filters, expressions compiled once and evaluated per record.
 
+mod compiled;
 mod filters;
 mod scope;
 #[cfg(test)]
@@ -46,6 +47,9 @@ impl ExpressionError {
 /// `vars`, and `now()` fixed to the run's start so every record of a run sees the same time.
 pub struct Expressions {
     environment: Environment<'static>,
+    /// The flow variables and `now()`, for the compiled form.
+    vars: serde_json::Map<String, serde_json::Value>,
+    now: String,
 }
 
 impl std::fmt::Debug for Expressions {
@@ -64,7 +68,8 @@ impl Expressions {
         environment.set_undefined_behavior(UndefinedBehavior::Strict);
         environment.add_global("vars", JinjaValue::from(Serde(vars)));
         let now = started_at.to_rfc3339_opts(SecondsFormat::Secs, true);
-        environment.add_function("now", move || now.clone());
+        let now_text = now.clone();
+        environment.add_function("now", move || now_text.clone());
         environment.add_filter("json", to_json);
         environment.add_filter("parse_json", parse_json);
         environment.add_filter("parse_datetime", parse_datetime);
@@ -73,7 +78,11 @@ impl Expressions {
         environment.add_filter("round", round);
         environment.add_filter("float", to_float);
         environment.add_filter("int", to_int);
-        Expressions { environment }
+        Expressions {
+            environment,
+            vars: vars.clone(),
+            now,
+        }
     }
 
     /// An environment for checking expressions without running anything.
@@ -112,6 +121,7 @@ impl Expressions {
         fields.sort();
         Ok(CompiledExpression {
             expression,
+            program: compiled::Program::compile(source, &self.vars, &self.now),
             source: source.to_string(),
             fields,
         })
@@ -121,6 +131,8 @@ impl Expressions {
 /// An expression compiled once for a run, evaluated against one record at a time.
 pub struct CompiledExpression<'env> {
     expression: minijinja::Expression<'env, 'static>,
+    /// The compiled form, when the expression is one it knows; MiniJinja answers otherwise.
+    program: Option<compiled::Program>,
     source: String,
     fields: Vec<String>,
 }
@@ -144,8 +156,26 @@ impl CompiledExpression<'_> {
         &self.fields
     }
 
+    /// Whether the compiled form evaluates this expression (MiniJinja does the rest).
+    pub fn is_compiled(&self) -> bool {
+        self.program.is_some()
+    }
+
     /// Evaluates the expression for the record in `scope`.
     pub fn evaluate(&self, scope: &RecordScope) -> Result<Value, ExpressionError> {
+        if let Some(program) = &self.program
+            && let Some(value) = program.evaluate(&scope.record())
+        {
+            return Ok(value);
+        }
+        self.evaluate_with_minijinja(scope)
+    }
+
+    /// Evaluates the expression with MiniJinja only.
+    pub(crate) fn evaluate_with_minijinja(
+        &self,
+        scope: &RecordScope,
+    ) -> Result<Value, ExpressionError> {
         let value = self.evaluate_raw(scope)?;
         if value.is_undefined() {
             return Err(self.missing_field_error(scope));
@@ -155,6 +185,11 @@ impl CompiledExpression<'_> {
 
     /// Evaluates the expression as a condition: true when its value is truthy.
     pub fn is_true(&self, scope: &RecordScope) -> Result<bool, ExpressionError> {
+        if let Some(program) = &self.program
+            && let Some(answer) = program.is_true(&scope.record())
+        {
+            return Ok(answer);
+        }
         let value = self.evaluate_raw(scope)?;
         if value.is_undefined() {
             return Err(self.missing_field_error(scope));

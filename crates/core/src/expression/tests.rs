@@ -139,3 +139,167 @@ fn leaving_a_scope_gives_the_same_record_back() {
     assert_eq!(value, json!({"a": 1, "b": "two"}));
     assert_eq!(scope.leave(), row);
 }
+
+/// Records with every kind of value the compiled form meets, from a fixed seed.
+fn random_records(count: usize) -> Vec<Record> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let texts = [
+        "", " ", "active", "Active", "19.99", " 7.9 ", "-3", "1e3", "nan", "inf", "abc", "Zoë Müller",
+        "12345678901234567890", "0", "ß",
+    ];
+    (0..count)
+        .map(|_| {
+            let mut pick = |values: &[serde_json::Value]| values[(next() % values.len() as u64) as usize].clone();
+            let any = [
+                json!(null),
+                json!(true),
+                json!(false),
+                json!(0),
+                json!(-7),
+                json!(42),
+                json!(i64::MAX),
+                json!(2.5),
+                json!(-0.5),
+                json!(1e300),
+                json!(texts[3]),
+                json!(texts[4]),
+                json!([1, 2]),
+                json!({"a": 1}),
+            ];
+            let text: Vec<serde_json::Value> = texts.iter().map(|text| json!(text)).collect();
+            let numbers = [json!(0), json!(3), json!(-2), json!(100), json!(0.1), json!(-2.5), json!(1e300)];
+            let fields = json!({
+                "a": pick(&numbers), "b": pick(&numbers), "s": pick(&text), "t": pick(&text),
+                "x": pick(&any), "y": pick(&any), "status": pick(&text),
+            });
+            Record::from(fields.as_object().unwrap().clone())
+        })
+        .collect()
+}
+
+/// Every expression below gives the same result (or the same error) compiled as through
+/// MiniJinja, for records of every kind of value; the common shapes are compiled.
+#[test]
+fn the_compiled_form_agrees_with_minijinja() {
+    let compiled_shapes = [
+        "status == 'active'",
+        "status != 'active' and a > 1",
+        "not (a < b) or s == ''",
+        "a + b",
+        "a - b * 2",
+        "a * 1.5",
+        "a / b",
+        "-a",
+        "s ~ ' ' ~ t",
+        "s ~ a",
+        "x ~ y",
+        "x == y",
+        "x != y",
+        "x < y",
+        "x >= y",
+        "x and y",
+        "x or 'fallback'",
+        "not x",
+        "'a' in s",
+        "s not in t",
+        "x + y",
+        "(s | float * 100) | round | int",
+        "s | float(default=0.5)",
+        "s | float(0)",
+        "s | int",
+        "t | int(3)",
+        "x | int",
+        "x | float",
+        "a | round(2)",
+        "b | round",
+        "-2.5 | round",
+        "x | round",
+        "s | upper",
+        "t | lower",
+        "s | trim",
+        "s | trim | length",
+        "x | upper",
+        "x | length",
+        "a | string",
+        "x | string",
+        "record['status'] == 'active'",
+        "record.a > 0",
+        "vars.region == 'EU'",
+        "vars.limit * 2",
+        "now()",
+        "true and none",
+        "x == none",
+    ];
+    let fallback_shapes = [
+        "missing | default('n/a')",
+        "s | replace('a', 'b')",
+        "t | split(',') | length",
+        "x | json",
+        "s | parse_json",
+        "s | parse_datetime",
+        "s | format_datetime('%Y')",
+        "s | timestamp",
+        "a // 2",
+        "a % 2",
+        "a ** 2",
+        "a < b < 3",
+        "a > 1 == true",
+        "s if a > 0 else t",
+        "record",
+        "vars.missing",
+        "x is number",
+        "1e3 + a",
+        "'it\\'s' ~ s",
+        "[1, 2] | length",
+        "range(3) | length",
+    ];
+    let expressions = Expressions::new(
+        json!({"region": "EU", "limit": 10}).as_object().unwrap(),
+        "2026-11-26T10:00:00Z".parse().unwrap(),
+    );
+    let records = random_records(400);
+    for (source, should_compile) in compiled_shapes
+        .iter()
+        .map(|source| (source, true))
+        .chain(fallback_shapes.iter().map(|source| (source, false)))
+    {
+        let compiled = expressions.compile(source).unwrap();
+        assert_eq!(compiled.is_compiled(), should_compile, "compiled form of `{source}`");
+        for record in &records {
+            let scope = RecordScope::enter(record.clone());
+            let fast = compiled.evaluate(&scope);
+            let truth = compiled.is_true(&scope);
+            let slow = compiled.evaluate_with_minijinja(&scope);
+            assert_eq!(fast, slow, "`{source}` for {record:?}");
+            let slow_truth = compiled
+                .evaluate_raw(&scope)
+                .ok()
+                .filter(|value| !value.is_undefined())
+                .map(|value| value.is_true());
+            if let Some(slow_truth) = slow_truth {
+                assert_eq!(truth, Ok(slow_truth), "`{source}` as a condition for {record:?}");
+            }
+            assert_eq!(&scope.leave(), record);
+        }
+    }
+}
+
+#[test]
+fn a_record_field_hides_a_global_as_in_minijinja() {
+    let expressions = Expressions::new(
+        json!({"region": "EU"}).as_object().unwrap(),
+        "2026-11-26T10:00:00Z".parse().unwrap(),
+    );
+    let compiled = expressions.compile("vars ~ now").unwrap();
+    let scope = RecordScope::enter(record(json!({"vars": "v", "now": "n"})));
+    assert_eq!(compiled.evaluate(&scope).unwrap(), json!("vn"));
+    let compiled = expressions.compile("vars.region").unwrap();
+    let scope = RecordScope::enter(record(json!({"vars": {"region": "US"}})));
+    assert_eq!(compiled.evaluate(&scope).unwrap(), json!("US"));
+}

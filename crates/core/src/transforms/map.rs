@@ -9,7 +9,8 @@ use crate::component::{
 };
 use crate::engine::Output;
 use crate::expression::{CompiledExpression, RecordScope};
-use crate::record::{Batch, Record, Value};
+use crate::record::{Batch, Record, Schema, Value};
+use std::sync::Arc;
 
 /// Reshapes each record: `set` computes fields, then `rename` renames fields, then `drop` removes
 /// fields. Every `set` expression sees the record as it came in.
@@ -55,6 +56,7 @@ impl TransformConfig for MapConfig {
             rename: self.rename.clone(),
             drop: self.drop.clone(),
             values: Vec::with_capacity(self.set.len()),
+            shapes: Vec::new(),
         }))
     }
 }
@@ -65,6 +67,21 @@ struct Map<'run> {
     drop: Vec<String>,
     /// Reused per record to hold the computed values until the scope is left.
     values: Vec<Value>,
+    /// What the map makes of the shapes seen lately.
+    shapes: Vec<Shape>,
+}
+
+/// What the map makes of records of one schema: the schema out, and where each value comes from.
+struct Shape {
+    input: Arc<Schema>,
+    output: Arc<Schema>,
+    sources: Vec<ValueSource>,
+}
+
+#[derive(Clone, Copy)]
+enum ValueSource {
+    Input(usize),
+    Computed(usize),
 }
 
 impl Map<'_> {
@@ -76,6 +93,43 @@ impl Map<'_> {
         for name in &self.drop {
             record.remove(name);
         }
+    }
+
+    /// The shape for `input`: the map applied once to a record of markers, so shapes follow the
+    /// same rules as single records.
+    fn shape(&mut self, input: &Arc<Schema>) -> &Shape {
+        if let Some(index) = self
+            .shapes
+            .iter()
+            .position(|shape| Arc::ptr_eq(&shape.input, input))
+        {
+            return &self.shapes[index];
+        }
+        let fields = input.len();
+        let markers = (0..fields).map(|index| Value::Int(index as i64)).collect();
+        let mut prototype = Record::from_parts(input.clone(), markers);
+        for (index, (field, _)) in self.set.iter().enumerate() {
+            prototype.insert(field, Value::Int((fields + index) as i64));
+        }
+        self.reshape(&mut prototype);
+        let (output, markers) = prototype.into_parts();
+        let sources = markers
+            .iter()
+            .map(|marker| match marker {
+                Value::Int(index) if (*index as usize) < fields => ValueSource::Input(*index as usize),
+                Value::Int(index) => ValueSource::Computed(*index as usize - fields),
+                _ => unreachable!("every marker is an index"),
+            })
+            .collect();
+        if self.shapes.len() >= 8 {
+            self.shapes.remove(0);
+        }
+        self.shapes.push(Shape {
+            input: input.clone(),
+            output,
+            sources,
+        });
+        self.shapes.last().expect("just pushed")
     }
 }
 
@@ -94,16 +148,25 @@ impl Transform for Map<'_> {
                     }
                 }
             }
-            let mut record = scope.leave();
+            let record = scope.leave();
             if let Some(message) = failure {
                 out.reject(record, message)?;
                 continue;
             }
-            for ((field, _), value) in self.set.iter().zip(self.values.drain(..)) {
-                record.insert(field, value);
-            }
-            self.reshape(&mut record);
-            out.emit(record)?;
+            let (schema, mut input) = record.into_parts();
+            let mut computed = std::mem::take(&mut self.values);
+            let shape = self.shape(&schema);
+            let values = shape
+                .sources
+                .iter()
+                .map(|source| match *source {
+                    ValueSource::Input(index) => std::mem::take(&mut input[index]),
+                    ValueSource::Computed(index) => std::mem::take(&mut computed[index]),
+                })
+                .collect();
+            let output = shape.output.clone();
+            self.values = computed;
+            out.emit(Record::from_parts(output, values))?;
         }
         Ok(())
     }
