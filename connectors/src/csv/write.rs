@@ -110,11 +110,18 @@ impl ColumnPlan {
     fn new(schema: &Arc<Schema>, columns: &[String]) -> ColumnPlan {
         ColumnPlan {
             schema: schema.clone(),
-            positions: columns.iter().map(|column| schema.position(column)).collect(),
+            positions: columns
+                .iter()
+                .map(|column| schema.position(column))
+                .collect(),
             extra: schema
                 .names()
                 .iter()
-                .find(|name| !columns.iter().any(|column| column.as_str() == name.as_ref()))
+                .find(|name| {
+                    !columns
+                        .iter()
+                        .any(|column| column.as_str() == name.as_ref())
+                })
                 .map(|name| name.to_string()),
         }
     }

@@ -12,8 +12,8 @@ pub use read::SqliteReadConfig;
 pub use write::SqliteWriteConfig;
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use sluice_core::{Text, Value};
 use sluice_core::registry::ComponentDescriptor;
+use sluice_core::{Text, Value};
 
 pub fn descriptors() -> Vec<ComponentDescriptor> {
     vec![

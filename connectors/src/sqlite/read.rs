@@ -7,10 +7,10 @@ use rusqlite::{Connection, OpenFlags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::sync::Arc;
 use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
 use sluice_core::engine::Output;
 use sluice_core::{ComponentError, Record, Schema, Value};
+use std::sync::Arc;
 
 use super::{quote, to_sql, to_value};
 

@@ -18,5 +18,5 @@ pub mod value;
 pub use component::{ComponentError, ComponentKind, RecordError};
 pub use flow::{Edge, Flow, Node, OnError};
 pub use record::{Batch, FieldName, Record, Schema};
-pub use value::{Text, Value};
 pub use registry::Registry;
+pub use value::{Text, Value};

@@ -79,7 +79,10 @@ impl Schema {
         let name = self.names.remove(position);
         self.positions.remove(&name);
         for later in &self.names[position..] {
-            *self.positions.get_mut(later).expect("every name has a position") -= 1;
+            *self
+                .positions
+                .get_mut(later)
+                .expect("every name has a position") -= 1;
         }
     }
 

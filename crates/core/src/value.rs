@@ -89,7 +89,9 @@ impl Value {
             }),
             Value::Decimal(decimal) => Cow::Owned(decimal.normalize().to_string()),
             Value::String(text) => Cow::Borrowed(text),
-            Value::Bytes(bytes) => Cow::Owned(bytes.iter().map(|byte| format!("{byte:02x}")).collect()),
+            Value::Bytes(bytes) => {
+                Cow::Owned(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+            }
             Value::Date(date) => Cow::Owned(date.format("%Y-%m-%d").to_string()),
             Value::Time(time) => Cow::Owned(time.format("%H:%M:%S%.f").to_string()),
             Value::Timestamp(at) => Cow::Owned(at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
@@ -310,8 +312,13 @@ mod tests {
 
     #[test]
     fn typed_values_have_one_text_form_for_json_and_csv() {
-        let at = DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z").unwrap().to_utc();
-        assert_eq!(Value::Timestamp(at).to_json(), json!("2026-03-01T12:00:00Z"));
+        let at = DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            Value::Timestamp(at).to_json(),
+            json!("2026-03-01T12:00:00Z")
+        );
         assert_eq!(Value::Decimal("19.990".parse().unwrap()).to_text(), "19.99");
         assert_eq!(Value::Bytes(vec![0, 255]).to_json(), json!("00ff"));
         assert_eq!(Value::Float(2.0).to_text(), "2.0");

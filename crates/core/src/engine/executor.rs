@@ -9,6 +9,7 @@ use crate::commit::{CommitJournal, Staging};
 use crate::component::{BuildContext, Component, ComponentError, SourceConfig, TransformConfig};
 use crate::engine::control::RunControl;
 use crate::engine::events::{EventCallback, LogLevel, NodeStats, RunEvent};
+use crate::engine::fused;
 use crate::engine::output::{Output, OutputSettings};
 use crate::engine::report::{
     NodeReport, NodeStatus, RunFailure, RunOptions, RunReport, RunRequest, RunStatus,
@@ -19,7 +20,7 @@ use crate::flow::{ERROR_PORT, OnError};
 use crate::record::{Batch, Record};
 
 /// What a node thread hands back.
-struct NodeOutcome {
+pub(super) struct NodeOutcome {
     status: NodeStatus,
     error: Option<String>,
     stats: NodeStats,
@@ -57,12 +58,15 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
         .enumerate()
         .map(|(index, node)| (node.id.as_str(), index))
         .collect();
+    // A node fused after another runs in that node's thread and takes its records directly.
+    let fused_after = fused::plan(flow, &components, &index_of);
     let mut inputs: Vec<Option<(SyncSender<Batch>, Receiver<Batch>)>> = flow
         .nodes
         .iter()
-        .map(|node| {
+        .zip(&fused_after)
+        .map(|(node, fused)| {
             let has_input = flow.edges.iter().any(|edge| edge.to == node.id);
-            has_input.then(|| sync_channel(options.channel_capacity.max(1)))
+            (has_input && fused.is_none()).then(|| sync_channel(options.channel_capacity.max(1)))
         })
         .collect();
     let mut outputs: Vec<Output> = Vec::with_capacity(flow.nodes.len());
@@ -109,6 +113,9 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
             sample_size: options.sample_size,
         }));
     }
+    for upstream in fused_after.iter().flatten() {
+        outputs[*upstream].fuse_default_port();
+    }
     // Keep only the receivers: once every upstream node is done, its channel closes.
     let receivers: Vec<Option<Receiver<Batch>>> = inputs
         .iter_mut()
@@ -139,7 +146,7 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
     let mut decided = false;
 
     let outcomes: Vec<NodeOutcome> = std::thread::scope(|scope| {
-        let mut handles = Vec::with_capacity(flow.nodes.len());
+        let mut runs: Vec<Option<NodeRun<'_>>> = Vec::with_capacity(flow.nodes.len());
         for ((((node, component), output), receiver), staging) in flow
             .nodes
             .iter()
@@ -148,7 +155,6 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
             .zip(receivers)
             .zip(stagings.iter_mut().map(Option::take))
         {
-            let context = context_for(node);
             let decision = match component {
                 Component::Sink(_) => {
                     let (sender, receiver) = sync_channel::<bool>(1);
@@ -157,27 +163,40 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
                 }
                 _ => None,
             };
-            let settled = Settle(Some(settled_sender.clone()));
-            let control = request.control.clone();
-            let events = request.events.clone();
-            let journal = journal.clone();
+            runs.push(Some(NodeRun {
+                node_id: &node.id,
+                component,
+                context: context_for(node),
+                output,
+                input: receiver,
+                settled: Settle(Some(settled_sender.clone())),
+                decision,
+                control: request.control.clone(),
+                events: request.events.clone(),
+                options,
+                journal: journal.clone(),
+                staging,
+            }));
+        }
+        let mut handles = Vec::with_capacity(flow.nodes.len());
+        for (index, node) in flow.nodes.iter().enumerate() {
+            if fused_after[index].is_some() {
+                continue;
+            }
+            let chain = fused::chain_from(index, &fused_after);
+            let chain_runs: Vec<NodeRun<'_>> = chain
+                .iter()
+                .map(|member| runs[*member].take().expect("each node runs once"))
+                .collect();
             let handle = std::thread::Builder::new()
                 .name(format!("node-{}", node.id))
                 .spawn_scoped(scope, move || {
-                    run_node(NodeRun {
-                        node_id: &node.id,
-                        component,
-                        context,
-                        output,
-                        input: receiver,
-                        settled,
-                        decision,
-                        control,
-                        events,
-                        options,
-                        journal,
-                        staging,
-                    })
+                    let outcomes = if chain_runs.len() == 1 {
+                        vec![run_node(chain_runs.into_iter().next().expect("one run"))]
+                    } else {
+                        fused::run_chain(chain_runs)
+                    };
+                    chain.into_iter().zip(outcomes).collect::<Vec<_>>()
                 })
                 .expect("the system can start a thread");
             handles.push(handle);
@@ -214,10 +233,12 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
         for sender in decision_senders.drain(..) {
             let _ = sender.send(commit);
         }
-        handles
+        let mut outcomes: Vec<(usize, NodeOutcome)> = handles
             .into_iter()
-            .map(|handle| handle.join().expect("a node thread does not panic"))
-            .collect()
+            .flat_map(|handle| handle.join().expect("a node thread does not panic"))
+            .collect();
+        outcomes.sort_by_key(|(index, _)| *index);
+        outcomes.into_iter().map(|(_, outcome)| outcome).collect()
     });
 
     let nodes: Vec<NodeReport> = flow
@@ -309,64 +330,64 @@ impl Drop for Settle {
     }
 }
 
-struct NodeRun<'run> {
-    node_id: &'run str,
-    component: &'run Component,
-    context: BuildContext<'run>,
-    output: Output,
-    input: Option<Receiver<Batch>>,
-    settled: Settle,
-    decision: Option<Receiver<bool>>,
-    control: RunControl,
-    events: Option<EventCallback>,
-    options: &'run RunOptions,
-    journal: Option<std::sync::Arc<dyn CommitJournal>>,
+pub(super) struct NodeRun<'run> {
+    pub(super) node_id: &'run str,
+    pub(super) component: &'run Component,
+    pub(super) context: BuildContext<'run>,
+    pub(super) output: Output,
+    pub(super) input: Option<Receiver<Batch>>,
+    pub(super) settled: Settle,
+    pub(super) decision: Option<Receiver<bool>>,
+    pub(super) control: RunControl,
+    pub(super) events: Option<EventCallback>,
+    pub(super) options: &'run RunOptions,
+    pub(super) journal: Option<std::sync::Arc<dyn CommitJournal>>,
     /// For a sink that writes for real: what it stages.
-    staging: Option<Staging>,
+    pub(super) staging: Option<Staging>,
 }
 
-fn run_node(run: NodeRun<'_>) -> NodeOutcome {
-    let NodeRun {
-        node_id,
-        component,
-        context,
-        mut output,
-        input,
-        mut settled,
-        decision,
-        control,
-        events,
-        options,
-        journal,
-        staging,
-    } = run;
+fn run_node(mut run: NodeRun<'_>) -> NodeOutcome {
     let started = Instant::now();
-    if let Some(events) = &events {
-        events(RunEvent::NodeStarted {
-            node: node_id.to_string(),
-        });
-    }
+    announce(&run);
     let mut sink_samples = Vec::new();
-    // A panic in a component fails the run with a message instead of taking the process down.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match component {
-        Component::Source(config) => run_source(config.as_ref(), &context, &mut output),
+    let input = run.input.take();
+    let result = guarded(|| match run.component {
+        Component::Source(config) => run_source(config.as_ref(), &run.context, &mut run.output),
         Component::Transform(config) => {
-            run_transform(config.as_ref(), &context, &mut output, input)
+            run_transform(config.as_ref(), &run.context, &mut run.output, input)
         }
         Component::Sink(config) => run_sink(SinkRun {
             config: config.as_ref(),
-            context: &context,
-            output: &mut output,
+            context: &run.context,
+            output: &mut run.output,
             input,
-            settled: &mut settled,
-            decision,
-            options,
+            settled: &mut run.settled,
+            decision: run.decision.take(),
+            options: run.options,
             samples: &mut sink_samples,
-            journal: journal.as_deref(),
-            staging,
+            journal: run.journal.as_deref(),
+            staging: run.staging.take(),
         }),
-    }))
-    .unwrap_or_else(|panic| {
+    });
+    let samples = matches!(run.component, Component::Sink(_)).then_some(sink_samples);
+    conclude(run, result, started, samples)
+}
+
+/// Tells observers the node started.
+pub(super) fn announce(run: &NodeRun<'_>) {
+    if let Some(events) = &run.events {
+        events(RunEvent::NodeStarted {
+            node: run.node_id.to_string(),
+        });
+    }
+}
+
+/// Runs a component's work so that a panic fails the run with a message instead of taking the
+/// process down.
+pub(super) fn guarded<T>(
+    work: impl FnOnce() -> Result<T, ComponentError>,
+) -> Result<T, ComponentError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
         let detail = panic
             .downcast_ref::<&str>()
             .map(|text| text.to_string())
@@ -375,7 +396,25 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
         Err(ComponentError::Failed(format!(
             "internal error (a bug in Sluice; please report it): {detail}"
         )))
-    });
+    })
+}
+
+/// Ends a node: its status from `result`, its stats, checkpoint and samples; closes its edges and
+/// settles it. `samples` are a sink's (the others sample what they send).
+pub(super) fn conclude(
+    run: NodeRun<'_>,
+    result: Result<(), ComponentError>,
+    started: Instant,
+    samples: Option<Vec<Record>>,
+) -> NodeOutcome {
+    let NodeRun {
+        node_id,
+        mut output,
+        mut settled,
+        control,
+        events,
+        ..
+    } = run;
     let (status, error) = match result {
         Ok(()) => (NodeStatus::Succeeded, None),
         Err(ComponentError::Halted) if !control.is_stopping() => (NodeStatus::Succeeded, None),
@@ -397,11 +436,7 @@ fn run_node(run: NodeRun<'_>) -> NodeOutcome {
         .take_checkpoint()
         .filter(|_| status == NodeStatus::Succeeded)
         .map(|state| (node_id.to_string(), state));
-    let samples = if matches!(component, Component::Sink(_)) {
-        sink_samples
-    } else {
-        std::mem::take(&mut output.samples)
-    };
+    let samples = samples.unwrap_or_else(|| std::mem::take(&mut output.samples));
     // Dropping the output closes this node's edges, so downstream nodes see the end.
     drop(output);
     settled.now(checkpoint);

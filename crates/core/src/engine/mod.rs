@@ -5,6 +5,7 @@
 mod control;
 mod events;
 mod executor;
+mod fused;
 mod output;
 mod report;
 mod sinks;

@@ -21,6 +21,9 @@ struct Port {
     name: String,
     senders: Vec<SyncSender<Batch>>,
     buffer: Vec<Record>,
+    /// The next node runs fused in this thread: records wait here until the engine hands them
+    /// on ([`Output::take_fused`]).
+    fused: bool,
 }
 
 /// Where a component sends its records. Given to every source, transform and sink.
@@ -72,12 +75,14 @@ impl Output {
                     name,
                     senders,
                     buffer: Vec::new(),
+                    fused: false,
                 })
                 .collect(),
             error_port: Port {
                 name: crate::flow::ERROR_PORT.into(),
                 senders: settings.error_senders,
                 buffer: Vec::new(),
+                fused: false,
             },
             on_error: settings.on_error,
             batch_size: settings.batch_size.max(1),
@@ -156,7 +161,9 @@ impl Output {
             self.samples.push(record.clone());
         }
         let port = &mut self.ports[index];
-        if !port.senders.is_empty() || self.keep_unsent {
+        if port.fused {
+            port.buffer.push(record);
+        } else if !port.senders.is_empty() || self.keep_unsent {
             port.buffer.push(record);
             if port.buffer.len() >= self.batch_size {
                 self.send(Some(index))?;
@@ -222,11 +229,23 @@ impl Output {
         self.control.is_stopping()
     }
 
+    /// Keeps the default port's records for the node fused after this one.
+    pub(crate) fn fuse_default_port(&mut self) {
+        self.ports[0].fused = true;
+        self.had_downstream = true;
+    }
+
+    /// The records waiting for the fused node after this one.
+    pub(crate) fn take_fused(&mut self) -> Batch {
+        std::mem::take(&mut self.ports[0].buffer)
+    }
+
     /// Sends whatever is buffered now. Sources call it when records arrive slowly (after each
     /// page of an API); the engine calls it after every batch a transform handles.
     pub fn flush(&mut self) -> Result<(), ComponentError> {
         for index in 0..self.ports.len() {
-            if !self.ports[index].buffer.is_empty() && !self.keep_unsent {
+            let port = &self.ports[index];
+            if !port.buffer.is_empty() && !port.fused && !self.keep_unsent {
                 self.send(Some(index))?;
             }
         }
@@ -313,7 +332,10 @@ impl Output {
         if self.control.is_stopping() {
             return Err(ComponentError::Halted);
         }
-        let open = self.ports.iter().any(|port| !port.senders.is_empty())
+        let open = self
+            .ports
+            .iter()
+            .any(|port| port.fused || !port.senders.is_empty())
             || !self.error_port.senders.is_empty();
         if self.had_downstream && !open {
             return Err(ComponentError::Halted);

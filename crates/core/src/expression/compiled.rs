@@ -149,7 +149,11 @@ impl Program {
             let schema = record.schema();
             *self.positions.borrow_mut() = Positions {
                 schema: Some(schema.clone()),
-                slots: self.names.iter().map(|name| schema.position(name)).collect(),
+                slots: self
+                    .names
+                    .iter()
+                    .map(|name| schema.position(name))
+                    .collect(),
                 hidden: self
                     .globals
                     .iter()
@@ -498,8 +502,10 @@ impl Parser<'_> {
         }
         let node = Node::Binary(op, Box::new(left), Box::new(self.math1()?));
         // A chain such as `a < b < c` is left to MiniJinja.
-        if matches!(self.peek(), Some(Token::Symbol("==" | "!=" | "<" | "<=" | ">" | ">=")))
-            || matches!(self.peek(), Some(Token::Ident(word)) if word == "in" || word == "not")
+        if matches!(
+            self.peek(),
+            Some(Token::Symbol("==" | "!=" | "<" | "<=" | ">" | ">="))
+        ) || matches!(self.peek(), Some(Token::Ident(word)) if word == "in" || word == "not")
         {
             return None;
         }
@@ -708,7 +714,10 @@ fn filter(name: &str, arguments: Vec<(Option<String>, Literal)>) -> Option<Filte
     let default = |arguments: Vec<(Option<String>, Literal)>| match arguments.as_slice() {
         [] => Some(None),
         [(None | Some(_), value)]
-            if arguments[0].0.as_deref().is_none_or(|name| name == "default") =>
+            if arguments[0]
+                .0
+                .as_deref()
+                .is_none_or(|name| name == "default") =>
         {
             Some(Some(value.clone()))
         }

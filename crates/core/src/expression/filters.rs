@@ -136,7 +136,11 @@ fn conversion_error(value: &Value, what: &str) -> EngineError {
 
 /// `text | float` or `text | float(default=0)`: a number. Replaces MiniJinja's built-in to say
 /// which value did not convert.
-pub(super) fn to_float(value: &Value, default: Option<Value>, kwargs: Kwargs) -> Result<Value, EngineError> {
+pub(super) fn to_float(
+    value: &Value,
+    default: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, EngineError> {
     let default = conversion_default(default, &kwargs)?;
     let converted = if value.is_number() {
         f64::try_from(value.clone()).ok()
@@ -155,7 +159,11 @@ pub(super) fn to_float(value: &Value, default: Option<Value>, kwargs: Kwargs) ->
 }
 
 /// `text | int` or `text | int(default=0)`: a whole number (decimals are cut off).
-pub(super) fn to_int(value: &Value, default: Option<Value>, kwargs: Kwargs) -> Result<Value, EngineError> {
+pub(super) fn to_int(
+    value: &Value,
+    default: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, EngineError> {
     let default = conversion_default(default, &kwargs)?;
     let converted = if value.is_integer() {
         Some(value.clone())
@@ -210,4 +218,3 @@ pub(super) fn round(value: &Value, precision: Option<i32>) -> Result<Value, Engi
 pub(super) fn timestamp(value: &Value) -> Result<i64, EngineError> {
     Ok(read_datetime(value, None)?.timestamp())
 }
-

@@ -9,13 +9,15 @@ mod tests;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use minijinja::value::Serde;
-use minijinja::{Environment, Error as EngineError, ErrorKind, UndefinedBehavior, Value as JinjaValue};
+use minijinja::{
+    Environment, Error as EngineError, ErrorKind, UndefinedBehavior, Value as JinjaValue,
+};
 
 use crate::value::Value;
+pub use filters::parse_datetime_text;
 use filters::{
     format_datetime, parse_datetime, parse_json, round, timestamp, to_float, to_int, to_json,
 };
-pub use filters::parse_datetime_text;
 pub use scope::{RecordScope, from_jinja, from_json_value, to_jinja, to_json_value};
 
 /// Why an expression could not be compiled or evaluated, in words for the person who wrote it.
@@ -239,4 +241,3 @@ impl CompiledExpression<'_> {
         ExpressionError { message }
     }
 }
-

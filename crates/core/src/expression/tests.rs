@@ -150,12 +150,27 @@ fn random_records(count: usize) -> Vec<Record> {
         state
     };
     let texts = [
-        "", " ", "active", "Active", "19.99", " 7.9 ", "-3", "1e3", "nan", "inf", "abc", "Zoë Müller",
-        "12345678901234567890", "0", "ß",
+        "",
+        " ",
+        "active",
+        "Active",
+        "19.99",
+        " 7.9 ",
+        "-3",
+        "1e3",
+        "nan",
+        "inf",
+        "abc",
+        "Zoë Müller",
+        "12345678901234567890",
+        "0",
+        "ß",
     ];
     (0..count)
         .map(|_| {
-            let mut pick = |values: &[serde_json::Value]| values[(next() % values.len() as u64) as usize].clone();
+            let mut pick = |values: &[serde_json::Value]| {
+                values[(next() % values.len() as u64) as usize].clone()
+            };
             let any = [
                 json!(null),
                 json!(true),
@@ -173,7 +188,15 @@ fn random_records(count: usize) -> Vec<Record> {
                 json!({"a": 1}),
             ];
             let text: Vec<serde_json::Value> = texts.iter().map(|text| json!(text)).collect();
-            let numbers = [json!(0), json!(3), json!(-2), json!(100), json!(0.1), json!(-2.5), json!(1e300)];
+            let numbers = [
+                json!(0),
+                json!(3),
+                json!(-2),
+                json!(100),
+                json!(0.1),
+                json!(-2.5),
+                json!(1e300),
+            ];
             let fields = json!({
                 "a": pick(&numbers), "b": pick(&numbers), "s": pick(&text), "t": pick(&text),
                 "x": pick(&any), "y": pick(&any), "status": pick(&text),
@@ -270,7 +293,11 @@ fn the_compiled_form_agrees_with_minijinja() {
         .chain(fallback_shapes.iter().map(|source| (source, false)))
     {
         let compiled = expressions.compile(source).unwrap();
-        assert_eq!(compiled.is_compiled(), should_compile, "compiled form of `{source}`");
+        assert_eq!(
+            compiled.is_compiled(),
+            should_compile,
+            "compiled form of `{source}`"
+        );
         for record in &records {
             let scope = RecordScope::enter(record.clone());
             let fast = compiled.evaluate(&scope);
@@ -283,7 +310,11 @@ fn the_compiled_form_agrees_with_minijinja() {
                 .filter(|value| !value.is_undefined())
                 .map(|value| value.is_true());
             if let Some(slow_truth) = slow_truth {
-                assert_eq!(truth, Ok(slow_truth), "`{source}` as a condition for {record:?}");
+                assert_eq!(
+                    truth,
+                    Ok(slow_truth),
+                    "`{source}` as a condition for {record:?}"
+                );
             }
             assert_eq!(&scope.leave(), record);
         }

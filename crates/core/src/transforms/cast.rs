@@ -57,6 +57,10 @@ pub enum CastType {
 impl ComponentConfig for CastConfig {}
 
 impl TransformConfig for CastConfig {
+    fn is_stateless(&self) -> bool {
+        true
+    }
+
     fn build<'run>(
         &self,
         _context: &BuildContext<'run>,
@@ -111,9 +115,9 @@ fn convert(value: &Value, target: CastType, config: &CastConfig) -> Result<Value
         CastType::Integer => match value {
             Value::Int(_) => Ok(value.clone()),
             Value::Float(float) => whole(*float, &shown),
-            Value::Decimal(decimal) if decimal.fract().is_zero() => {
-                i64::try_from(*decimal).map(Value::Int).map_err(|_| format!("{shown} is too large for a whole number"))
-            }
+            Value::Decimal(decimal) if decimal.fract().is_zero() => i64::try_from(*decimal)
+                .map(Value::Int)
+                .map_err(|_| format!("{shown} is too large for a whole number")),
             Value::Bool(flag) => Ok(Value::Int(i64::from(*flag))),
             Value::String(_) => {
                 let text = text.unwrap_or_default();
@@ -176,7 +180,9 @@ fn convert(value: &Value, target: CastType, config: &CastConfig) -> Result<Value
         CastType::Datetime => match value {
             Value::Timestamp(_) => Ok(value.clone()),
             Value::Date(date) => Ok(Value::Timestamp(
-                date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc(),
+                date.and_hms_opt(0, 0, 0)
+                    .expect("midnight exists")
+                    .and_utc(),
             )),
             Value::String(_) | Value::Int(_) | Value::Float(_) => {
                 parse_datetime_text(&value.to_text(), config.datetime_format.as_deref())

@@ -26,6 +26,10 @@ impl ComponentConfig for FilterConfig {
 }
 
 impl TransformConfig for FilterConfig {
+    fn is_stateless(&self) -> bool {
+        true
+    }
+
     fn build<'run>(
         &self,
         context: &BuildContext<'run>,

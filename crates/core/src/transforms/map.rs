@@ -39,6 +39,10 @@ impl ComponentConfig for MapConfig {
 }
 
 impl TransformConfig for MapConfig {
+    fn is_stateless(&self) -> bool {
+        true
+    }
+
     fn build<'run>(
         &self,
         context: &BuildContext<'run>,
@@ -116,7 +120,9 @@ impl Map<'_> {
         let sources = markers
             .iter()
             .map(|marker| match marker {
-                Value::Int(index) if (*index as usize) < fields => ValueSource::Input(*index as usize),
+                Value::Int(index) if (*index as usize) < fields => {
+                    ValueSource::Input(*index as usize)
+                }
                 Value::Int(index) => ValueSource::Computed(*index as usize - fields),
                 _ => unreachable!("every marker is an index"),
             })

@@ -140,7 +140,10 @@ mod tests {
     }
 
     fn ids(records: Vec<crate::Record>) -> Vec<serde_json::Value> {
-        records.iter().map(|record| record["id"].to_json()).collect()
+        records
+            .iter()
+            .map(|record| record["id"].to_json())
+            .collect()
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub struct SelectConfig {
 impl ComponentConfig for SelectConfig {}
 
 impl TransformConfig for SelectConfig {
+    fn is_stateless(&self) -> bool {
+        true
+    }
+
     fn build<'run>(
         &self,
         _context: &BuildContext<'run>,
@@ -48,7 +52,12 @@ impl Transform for Select {
             let values = self
                 .fields
                 .iter()
-                .map(|field| record.get_mut(field).map(std::mem::take).unwrap_or_default())
+                .map(|field| {
+                    record
+                        .get_mut(field)
+                        .map(std::mem::take)
+                        .unwrap_or_default()
+                })
                 .collect();
             out.emit(Record::from_parts(self.schema.clone(), values))?;
         }

@@ -1,0 +1,169 @@
+//! Fused chains: stateless transforms (filter, map, select, cast) that follow one another run in
+//! one thread over the same batch, each with its own output (counts, errors, samples), without a
+//! channel between them.
+
+use std::collections::HashMap;
+use std::sync::mpsc::Receiver;
+use std::time::Instant;
+
+use crate::component::{Component, ComponentError, Transform};
+use crate::engine::executor::{NodeOutcome, NodeRun, announce, conclude, guarded};
+use crate::engine::output::Output;
+use crate::flow::{DEFAULT_PORT, Flow};
+use crate::record::Batch;
+
+/// For each node, the node it runs fused after: a stateless transform whose only input is the
+/// only record output of another stateless transform.
+pub(super) fn plan(
+    flow: &Flow,
+    components: &[Component],
+    index_of: &HashMap<&str, usize>,
+) -> Vec<Option<usize>> {
+    let stateless = |index: usize| matches!(&components[index], Component::Transform(config) if config.is_stateless());
+    flow.nodes
+        .iter()
+        .enumerate()
+        .map(|(index, node)| {
+            if !stateless(index) {
+                return None;
+            }
+            let mut incoming = flow.edges.iter().filter(|edge| edge.to == node.id);
+            let (Some(edge), None) = (incoming.next(), incoming.next()) else {
+                return None;
+            };
+            let upstream = *index_of.get(edge.from.as_str())?;
+            let leaving = flow
+                .edges
+                .iter()
+                .filter(|other| other.from == edge.from && other.port() == DEFAULT_PORT)
+                .count();
+            (edge.port() == DEFAULT_PORT && stateless(upstream) && leaving == 1).then_some(upstream)
+        })
+        .collect()
+}
+
+/// The chain that starts at `head`: it and the nodes fused after it, in order.
+pub(super) fn chain_from(head: usize, fused_after: &[Option<usize>]) -> Vec<usize> {
+    let mut chain = vec![head];
+    while let Some(next) = fused_after
+        .iter()
+        .position(|after| *after == Some(*chain.last().expect("never empty")))
+    {
+        chain.push(next);
+    }
+    chain
+}
+
+/// Runs a fused chain; one outcome per node, in chain order.
+pub(super) fn run_chain(mut runs: Vec<NodeRun<'_>>) -> Vec<NodeOutcome> {
+    let started = Instant::now();
+    runs.iter().for_each(announce);
+    let input = runs[0].input.take();
+    let mut transforms: Vec<Box<dyn Transform + '_>> = Vec::with_capacity(runs.len());
+    let mut failure: Option<(usize, ComponentError)> = None;
+    for (index, run) in runs.iter().enumerate() {
+        let Component::Transform(config) = run.component else {
+            unreachable!("only transforms are fused")
+        };
+        match guarded(|| config.build(&run.context)) {
+            Ok(transform) => transforms.push(transform),
+            Err(error) => {
+                failure = Some((index, error));
+                break;
+            }
+        }
+    }
+    if failure.is_none() {
+        let mut outputs: Vec<&mut Output> = runs.iter_mut().map(|run| &mut run.output).collect();
+        failure = guarded(|| Ok(drive(&mut transforms, &mut outputs, input)))
+            .unwrap_or_else(|panic| Some((0, panic)));
+    }
+    drop(transforms);
+    // The node that failed concludes first, so the others see the run stopping.
+    let mut results: Vec<Option<Result<(), ComponentError>>> = runs.iter().map(|_| None).collect();
+    let mut outcomes: Vec<Option<NodeOutcome>> = runs.iter().map(|_| None).collect();
+    let mut runs: Vec<Option<NodeRun<'_>>> = runs.into_iter().map(Some).collect();
+    if let Some((index, error)) = failure {
+        let run = runs[index].take().expect("present");
+        outcomes[index] = Some(conclude(run, Err(error), started, None));
+        for (other, result) in results.iter_mut().enumerate() {
+            if other != index {
+                *result = Some(Err(ComponentError::Halted));
+            }
+        }
+    }
+    for (index, slot) in runs.iter_mut().enumerate() {
+        if let Some(run) = slot.take() {
+            let result = results[index].take().unwrap_or(Ok(()));
+            outcomes[index] = Some(conclude(run, result, started, None));
+        }
+    }
+    outcomes
+        .into_iter()
+        .map(|outcome| outcome.expect("every node concluded"))
+        .collect()
+}
+
+/// Feeds every batch through the chain, then finishes each node in order. The node that stopped
+/// the chain, with why, when one did.
+fn drive(
+    transforms: &mut [Box<dyn Transform + '_>],
+    outputs: &mut [&mut Output],
+    input: Option<Receiver<Batch>>,
+) -> Option<(usize, ComponentError)> {
+    if let Some(input) = input {
+        for batch in input.iter() {
+            if outputs[0].should_stop() {
+                return Some((0, ComponentError::Halted));
+            }
+            if let Err(stopped) = push(transforms, outputs, 0, batch) {
+                return Some(stopped);
+            }
+        }
+    }
+    if outputs[0].should_stop() {
+        return Some((0, ComponentError::Halted));
+    }
+    for index in 0..transforms.len() {
+        if let Err(error) = transforms[index].finish(outputs[index]) {
+            return Some((index, error));
+        }
+        if index + 1 < transforms.len() {
+            let held = outputs[index].take_fused();
+            if !held.is_empty()
+                && let Err(stopped) = push(transforms, outputs, index + 1, held)
+            {
+                return Some(stopped);
+            }
+        }
+        if let Err(error) = outputs[index].finish() {
+            return Some((index, error));
+        }
+    }
+    None
+}
+
+/// Hands `batch` to node `from` and what each node makes of it to the next.
+fn push(
+    transforms: &mut [Box<dyn Transform + '_>],
+    outputs: &mut [&mut Output],
+    from: usize,
+    batch: Batch,
+) -> Result<(), (usize, ComponentError)> {
+    let mut batch = batch;
+    for index in from..transforms.len() {
+        outputs[index].stats.records_in += batch.len() as u64;
+        transforms[index]
+            .transform(batch, outputs[index])
+            .map_err(|error| (index, error))?;
+        outputs[index].flush().map_err(|error| (index, error))?;
+        if index + 1 == transforms.len() {
+            break;
+        }
+        batch = outputs[index].take_fused();
+        if batch.is_empty() {
+            break;
+        }
+    }
+    Ok(())
+}
