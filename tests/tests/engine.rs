@@ -482,3 +482,63 @@ fn a_panicking_component_fails_the_run_instead_of_hanging_or_crashing() {
         vec![json!([1])]
     );
 }
+
+/// filter → map → select run fused in one thread: each node still counts its own records, a
+/// record the map rejects is routed from the middle of the chain, and the results are those of
+/// nodes on their own threads.
+#[test]
+fn a_fused_chain_keeps_each_nodes_counts_and_error_routing() {
+    let folder = tempfile::tempdir().unwrap();
+    write_customers(&folder.path().join("customers.csv"), 100);
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
+            {"id": "active", "type": "filter", "config": {"when": "status == 'active'"}},
+            {"id": "shape", "type": "map", "on_error": "route",
+             "config": {"set": {"cents": "(amount | float * 100) | round | int", "label": "name ~ ' #' ~ id"}}},
+            {"id": "pick", "type": "select", "config": {"fields": ["id", "label", "cents"]}},
+            {"id": "save", "type": "json.write", "config": {"path": "out.ndjson"}},
+            {"id": "bad", "type": "json.write", "config": {"path": "bad.ndjson"}}
+        ]),
+        json!([
+            {"from": "read", "to": "active"}, {"from": "active", "to": "shape"},
+            {"from": "shape", "to": "pick"}, {"from": "pick", "to": "save"},
+            {"from": "shape", "from_port": "error", "to": "bad"}
+        ]),
+    );
+    let report = run(flow, folder.path());
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+    let stats = |node: &str| report.node(node).unwrap().stats.clone();
+    assert_eq!(
+        (stats("active").records_in, stats("active").records_out),
+        (100, 50)
+    );
+    assert_eq!(
+        (
+            stats("shape").records_in,
+            stats("shape").records_out,
+            stats("shape").records_errored
+        ),
+        (50, 40, 10)
+    );
+    assert_eq!(
+        (stats("pick").records_in, stats("pick").records_out),
+        (40, 40)
+    );
+    let lines = |name: &str| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(folder.path().join(name))
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    };
+    let saved = lines("out.ndjson");
+    assert_eq!(saved.len(), 40);
+    assert_eq!(
+        saved[0],
+        json!({"id": "2", "label": "Name 2 #2", "cents": 250})
+    );
+    let bad = lines("bad.ndjson");
+    assert_eq!(bad.len(), 10);
+    assert_eq!(bad[0]["id"], json!("10"));
+}

@@ -150,7 +150,7 @@ impl JsonRead {
                 Ok(document) => document,
                 Err(error) => {
                     let mut record = Record::new();
-                    record.insert("_line", sluice_core::Value::from(number as u64));
+                    record.insert("_line", sluice_core::Value::from(number));
                     out.reject(
                         record,
                         format!("{name} line {number}: not valid JSON ({error})"),
@@ -172,7 +172,7 @@ impl JsonRead {
                 Some(other) => emit_value(out, other, || format!("{name} line {number}"))?,
                 None => {
                     let mut record = Record::new();
-                    record.insert("_line", sluice_core::Value::from(number as u64));
+                    record.insert("_line", sluice_core::Value::from(number));
                     let message = format!(
                         "{name} line {number}: there is nothing at `{}`",
                         self.record_path.join(".")

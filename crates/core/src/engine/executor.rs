@@ -1,5 +1,6 @@
-//! Runs a validated flow: builds every node, wires bounded channels along the edges, runs one
-//! thread per node, then commits every sink or none and reports what happened.
+//! Runs a validated flow: builds every node, wires bounded channels along the edges, runs a
+//! thread per node (or per fused chain), then commits every sink or none and reports what
+//! happened.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};

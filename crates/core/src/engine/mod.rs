@@ -1,6 +1,6 @@
-//! The streaming engine: one thread per node, batches over bounded channels, per-node counters
-//! streamed as events, cooperative cancellation, `on_error` handling, preview and two-phase sink
-//! commits.
+//! The streaming engine: a thread per node (a fused chain of stateless transforms shares one),
+//! batches over bounded channels, per-node counters streamed as events, cooperative
+//! cancellation, `on_error` handling, preview and two-phase sink commits.
 
 mod control;
 mod events;
