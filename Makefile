@@ -80,8 +80,10 @@ soak: deps
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
 	SLUICE_KILLS=1250 $(CARGO) nextest run --locked --profile soak --no-fail-fast -p sluice-cli --test kill --no-capture
 
+# The engine against hand-written programs, through `sluice run` (release).
 bench-engine: deps
-	$(CARGO) bench --locked -p sluice-tests --bench standard_job
+	$(CARGO) build --locked --release -p sluice-cli
+	$(CARGO) bench --locked -p sluice-tests --bench engine
 
 bench-studio: studio tauri-driver
 	bash tests/e2e/run.sh tests/e2e/bench.mjs

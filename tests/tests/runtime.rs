@@ -165,6 +165,18 @@ async fn runs_are_recorded_with_node_stats_and_logs() {
             ("copy".into(), 4, 4)
         ]
     );
+    // Each node's busy time is recorded with the run, and is part of its time.
+    for (stored, reported) in detail.nodes.iter().zip(&outcome.report.nodes) {
+        assert_eq!(
+            (stored.busy_ms, stored.duration_ms, stored.bytes),
+            (
+                reported.stats.busy_ms,
+                reported.stats.duration_ms,
+                reported.stats.bytes
+            )
+        );
+        assert!(stored.busy_ms <= stored.duration_ms, "{stored:?}");
+    }
     assert_eq!(
         detail.logs.first().unwrap().message,
         "run started (schedule)"

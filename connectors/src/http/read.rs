@@ -12,6 +12,7 @@ use sluice_core::component::{
 };
 use sluice_core::engine::Output;
 use sluice_core::expression::Expressions;
+use sluice_core::record::ShapeCache;
 use sluice_core::{ComponentError, Record};
 use std::collections::BTreeMap;
 
@@ -226,6 +227,7 @@ impl SourceConfig for HttpReadConfig {
             page_path: cursor,
             client,
             last_cursor,
+            shapes: ShapeCache::default(),
         }))
     }
 }
@@ -238,6 +240,8 @@ struct HttpRead<'run> {
     page_path: Option<JsonPath>,
     client: HttpClient,
     last_cursor: Option<Value>,
+    /// Records of one shape share their schema.
+    shapes: ShapeCache,
 }
 
 /// The request for one page.
@@ -467,7 +471,7 @@ impl Source for HttpRead<'_> {
                         {
                             highest = Some(value.clone());
                         }
-                        let record = Record::from(fields);
+                        let record = self.shapes.record(fields);
                         out.emit(record)?;
                     }
                     other => {

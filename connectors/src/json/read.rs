@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
 use sluice_core::engine::Output;
+use sluice_core::record::ShapeCache;
 use sluice_core::{ComponentError, Record};
 
 use super::JsonLayout;
@@ -81,6 +82,7 @@ impl SourceConfig for JsonReadConfig {
             layout,
             record_path,
             max_record_bytes: self.max_record_bytes,
+            shapes: ShapeCache::default(),
         }))
     }
 }
@@ -102,6 +104,8 @@ struct JsonRead {
     layout: JsonLayout,
     record_path: Vec<String>,
     max_record_bytes: u64,
+    /// Records of one shape share their schema.
+    shapes: ShapeCache,
 }
 
 impl Source for JsonRead {
@@ -163,13 +167,17 @@ impl JsonRead {
                 found = found.and_then(|mut value| value.get_mut(key.as_str()).map(Value::take));
             }
             match found {
-                Some(Value::Object(record)) => out.emit(record.into())?,
+                Some(Value::Object(record)) => out.emit(self.shapes.record(record))?,
                 Some(Value::Array(items)) => {
                     for (index, item) in items.into_iter().enumerate() {
-                        emit_value(out, item, || format!("{name} line {number}, item {index}"))?;
+                        emit_value(out, &mut self.shapes, item, || {
+                            format!("{name} line {number}, item {index}")
+                        })?;
                     }
                 }
-                Some(other) => emit_value(out, other, || format!("{name} line {number}"))?,
+                Some(other) => emit_value(out, &mut self.shapes, other, || {
+                    format!("{name} line {number}")
+                })?,
                 None => {
                     let mut record = Record::new();
                     record.insert("_line", sluice_core::Value::from(number));
@@ -196,6 +204,7 @@ impl JsonRead {
         let mut deserializer = serde_json::Deserializer::from_reader(counted);
         let mut stream = Stream {
             out,
+            shapes: &mut self.shapes,
             name: &name,
             stopped: None,
             index: 0,
@@ -246,11 +255,12 @@ fn document_error(name: &str, error: &serde_json::Error) -> ComponentError {
 
 fn emit_value(
     out: &mut Output,
+    shapes: &mut ShapeCache,
     value: Value,
     place: impl Fn() -> String,
 ) -> Result<(), ComponentError> {
     match value {
-        Value::Object(record) => out.emit(record.into()),
+        Value::Object(record) => out.emit(shapes.record(record)),
         other => {
             let kind = match other {
                 Value::Array(_) => "an array",
@@ -294,6 +304,7 @@ impl<R: Read> Read for CountingReader<'_, R> {
 /// Where streamed records go while serde walks the document.
 struct Stream<'a, 'o> {
     out: &'o mut Output,
+    shapes: &'a mut ShapeCache,
     name: &'a str,
     /// Set when the output said stop (or failed); serde is then unwound with an error.
     stopped: Option<ComponentError>,
@@ -336,8 +347,10 @@ impl<'de> Visitor<'de> for RecordsAt<'_, '_, '_, '_> {
             let index = self.stream.index;
             self.stream.index += 1;
             let name = self.stream.name;
-            if let Err(stop) = emit_value(self.stream.out, item, || format!("{name} item {index}"))
-            {
+            let stream = &mut *self.stream;
+            if let Err(stop) = emit_value(stream.out, stream.shapes, item, || {
+                format!("{name} item {index}")
+            }) {
                 self.stream.stopped = Some(stop);
                 return Err(serde::de::Error::custom("stopped"));
             }

@@ -88,7 +88,8 @@ fn column_type(value: &Value) -> Option<&'static str> {
         Value::Null => None,
         Value::Bool(_) | Value::Int(_) => Some("INTEGER"),
         Value::Json(json) if json.is_u64() => Some("INTEGER"),
-        Value::Float(_) | Value::Json(_) if value.to_json().is_number() => Some("REAL"),
+        Value::Float(_) => Some("REAL"),
+        Value::Json(json) if json.is_number() => Some("REAL"),
         Value::Bytes(_) => Some("BLOB"),
         _ => Some("TEXT"),
     }

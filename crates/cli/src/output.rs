@@ -56,6 +56,16 @@ fn seconds(milliseconds: u64) -> String {
     format!("{:.2}s", milliseconds as f64 / 1000.0)
 }
 
+/// Bytes for people: `-` for none, then B, KB or MB.
+fn megabytes(bytes: u64) -> String {
+    match bytes {
+        0 => "-".to_string(),
+        1..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} KB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}
+
 /// The live progress line of `sluice run`.
 pub struct Progress {
     bar: Option<ProgressBar>,
@@ -136,10 +146,17 @@ fn node_table(report: &RunReport) {
                 count(node.stats.records_out),
                 count(node.stats.records_errored),
                 seconds(node.stats.duration_ms),
+                seconds(node.stats.busy_ms),
+                megabytes(node.stats.bytes),
             ]
         })
         .collect();
-    table(&["NODE", "STATUS", "IN", "OUT", "ERRORED", "TIME"], rows);
+    table(
+        &[
+            "NODE", "STATUS", "IN", "OUT", "ERRORED", "TIME", "BUSY", "BYTES",
+        ],
+        rows,
+    );
 }
 
 pub fn run_summary(outcome: &RunOutcome, json: bool) {
@@ -303,10 +320,17 @@ pub fn run_detail(detail: &RunDetail, json: bool) {
                 count(node.records_out),
                 count(node.records_errored),
                 seconds(node.duration_ms),
+                seconds(node.busy_ms),
+                megabytes(node.bytes),
             ]
         })
         .collect();
-    table(&["NODE", "STATUS", "IN", "OUT", "ERRORED", "TIME"], rows);
+    table(
+        &[
+            "NODE", "STATUS", "IN", "OUT", "ERRORED", "TIME", "BUSY", "BYTES",
+        ],
+        rows,
+    );
     println!();
     for line in &detail.logs {
         let node = line

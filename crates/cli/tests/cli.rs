@@ -40,13 +40,18 @@ fn a_successful_run_exits_0_and_summarises_each_node() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     assert!(
-        stdout.starts_with("NODE     STATUS     IN  OUT  ERRORED  TIME\n"),
+        stdout.starts_with("NODE     STATUS     IN  OUT  ERRORED  TIME   BUSY   BYTES\n"),
         "{stdout}"
     );
     assert!(
         stdout.contains("\nshape    succeeded  6   5    1"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("\nread     succeeded  0   8    0 "),
+        "{stdout}"
+    );
+    assert!(stdout.contains(" 576 B\n"), "the bytes read: {stdout}");
     assert!(stdout.contains(" succeeded in "), "{stdout}");
     assert!(folder.path().join("out/customers.db").exists());
 }

@@ -186,8 +186,8 @@ impl Record {
         Some(self.values.remove(position))
     }
 
-    /// Renames a field in its place; when `new` is taken, that field is removed and the renamed
-    /// one keeps the renamed field's place. False when the record has no field `old`.
+    /// Renames a field in its place; when `new` is taken, the renamed value replaces that field's
+    /// value in that field's place. False when the record has no field `old`.
     pub fn rename(&mut self, old: &str, new: &str) -> bool {
         let Some(position) = self.schema.position(old) else {
             return false;
@@ -195,11 +195,13 @@ impl Record {
         if old == new {
             return true;
         }
-        let value = std::mem::take(&mut self.values[position]);
-        self.remove(new);
-        let position = self.schema.position(old).expect("still there");
-        Arc::make_mut(&mut self.schema).rename(position, new);
-        self.values[position] = value;
+        if self.schema.position(new).is_some() {
+            let value = self.remove(old).expect("the field is there");
+            let existing = self.schema.position(new).expect("the field is there");
+            self.values[existing] = value;
+        } else {
+            Arc::make_mut(&mut self.schema).rename(position, new);
+        }
         true
     }
 
@@ -281,6 +283,36 @@ impl<N: AsRef<str>, V: Into<Value>> FromIterator<(N, V)> for Record {
     }
 }
 
+/// Makes records of JSON objects, reusing the schema of the previous object when its keys are the
+/// same (a file's or an API's records mostly share one shape).
+#[derive(Debug, Default)]
+pub struct ShapeCache {
+    last: Option<Arc<Schema>>,
+}
+
+impl ShapeCache {
+    /// `object` as a record.
+    pub fn record(&mut self, object: serde_json::Map<String, serde_json::Value>) -> Record {
+        if let Some(schema) = &self.last
+            && schema.len() == object.len()
+            && schema
+                .names
+                .iter()
+                .zip(object.keys())
+                .all(|(name, key)| name.as_ref() == key)
+        {
+            let values = object
+                .into_iter()
+                .map(|(_, value)| Value::from(value))
+                .collect();
+            return Record::from_parts(schema.clone(), values);
+        }
+        let record = Record::from(object);
+        self.last = Some(record.schema().clone());
+        record
+    }
+}
+
 impl Serialize for Record {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.len()))?;
@@ -338,14 +370,27 @@ mod tests {
     }
 
     #[test]
-    fn rename_keeps_the_place_and_replaces_a_taken_name() {
+    fn rename_keeps_the_place_and_fills_a_taken_name() {
         let mut one = record(json!({"a": 1, "b": 2, "c": 3}));
         assert!(one.rename("a", "z"));
         assert_eq!(one.to_value(), json!({"z": 1, "b": 2, "c": 3}));
         assert!(one.rename("c", "z"));
-        assert_eq!(one.keys().collect::<Vec<_>>(), ["b", "z"]);
+        assert_eq!(one.keys().collect::<Vec<_>>(), ["z", "b"]);
         assert_eq!(one["z"], json!(3));
         assert!(!one.rename("missing", "y"));
+    }
+
+    #[test]
+    fn json_objects_of_one_shape_share_a_schema() {
+        let mut shapes = ShapeCache::default();
+        let object = |value: serde_json::Value| value.as_object().unwrap().clone();
+        let first = shapes.record(object(json!({"id": 1, "name": "a"})));
+        let second = shapes.record(object(json!({"id": 2, "name": "b"})));
+        let other = shapes.record(object(json!({"name": "c", "id": 3})));
+        assert!(Arc::ptr_eq(first.schema(), second.schema()));
+        assert!(!Arc::ptr_eq(second.schema(), other.schema()));
+        assert_eq!(second.to_value(), json!({"id": 2, "name": "b"}));
+        assert_eq!(other.keys().collect::<Vec<_>>(), ["name", "id"]);
     }
 
     #[test]

@@ -55,6 +55,7 @@ pub(crate) fn record_outcome(sluice: &Sluice, run_id: &str, report: &RunReport) 
             records_errored: node.stats.records_errored,
             bytes: node.stats.bytes,
             duration_ms: node.stats.duration_ms,
+            busy_ms: node.stats.busy_ms,
             error: node.error.clone(),
         })
         .collect();

@@ -36,6 +36,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0003_credentials.sql")),
     M::up(include_str!("../migrations/0004_webhook_queue.sql")),
     M::up(include_str!("../migrations/0005_run_stagings.sql")),
+    M::up(include_str!("../migrations/0006_node_busy.sql")),
 ];
 
 /// The schema migrations, in order.

@@ -15,6 +15,8 @@ pub struct NodeRun {
     pub records_errored: u64,
     pub bytes: u64,
     pub duration_ms: u64,
+    /// Run time less the time spent waiting for records or for the next nodes.
+    pub busy_ms: u64,
     pub error: Option<String>,
 }
 
@@ -26,8 +28,8 @@ impl Store {
         {
             let mut insert = transaction.prepare(
                 "INSERT OR REPLACE INTO run_nodes
-                 (run_id, node_id, position, status, records_in, records_out, records_errored, bytes, duration_ms, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 (run_id, node_id, position, status, records_in, records_out, records_errored, bytes, duration_ms, error, busy_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for (position, node) in nodes.iter().enumerate() {
                 insert.execute(params![
@@ -40,7 +42,8 @@ impl Store {
                     node.records_errored as i64,
                     node.bytes as i64,
                     node.duration_ms as i64,
-                    node.error
+                    node.error,
+                    node.busy_ms as i64
                 ])?;
             }
         }
@@ -52,7 +55,7 @@ impl Store {
     pub fn node_runs(&self, run_id: &str) -> Result<Vec<NodeRun>> {
         let connection = self.connection();
         let mut statement = connection.prepare(
-            "SELECT node_id, status, records_in, records_out, records_errored, bytes, duration_ms, error
+            "SELECT node_id, status, records_in, records_out, records_errored, bytes, duration_ms, error, busy_ms
              FROM run_nodes WHERE run_id = ?1 ORDER BY position",
         )?;
         let nodes = statement
@@ -66,6 +69,7 @@ impl Store {
                     bytes: row.get::<_, i64>(5)? as u64,
                     duration_ms: row.get::<_, i64>(6)? as u64,
                     error: row.get(7)?,
+                    busy_ms: row.get::<_, i64>(8)? as u64,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;

@@ -7,4 +7,8 @@ export type NodeRun = { node_id: string,
 /**
  * `succeeded`, `failed` or `stopped`.
  */
-status: string, records_in: number, records_out: number, records_errored: number, bytes: number, duration_ms: number, error: string | null, };
+status: string, records_in: number, records_out: number, records_errored: number, bytes: number, duration_ms: number, 
+/**
+ * Run time less the time spent waiting for records or for the next nodes.
+ */
+busy_ms: number, error: string | null, };

@@ -23,4 +23,9 @@ bytes: number,
 /**
  * Wall-clock time the node ran for.
  */
-duration_ms: number, };
+duration_ms: number, 
+/**
+ * Time the node spent working: its run time less the time it waited for records to arrive
+ * or for the next nodes to take them. The slow node of a run is the one busy the longest.
+ */
+busy_ms: number, };

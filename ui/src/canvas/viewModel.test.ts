@@ -29,8 +29,8 @@ describe("canvas view model", () => {
     const run: LiveRun = {
       runId: "r", status: "failed",
       nodes: {
-        read: { status: "succeeded", stats: { records_in: 0, records_out: 5, records_errored: 0, bytes: 10, duration_ms: 1 }, error: null },
-        keep: { status: "failed", stats: { records_in: 5, records_out: 0, records_errored: 1, bytes: 0, duration_ms: 1 }, error: "boom" },
+        read: { status: "succeeded", stats: { records_in: 0, records_out: 5, records_errored: 0, bytes: 10, duration_ms: 1, busy_ms: 1 }, error: null },
+        keep: { status: "failed", stats: { records_in: 5, records_out: 0, records_errored: 1, bytes: 0, duration_ms: 1, busy_ms: 1 }, error: "boom" },
       },
       failure: { node: "keep", message: "boom" },
     };
@@ -46,7 +46,7 @@ describe("canvas view model", () => {
   it("shows preview counts when there is no run", () => {
     const preview = {
       status: "succeeded" as const, failure: null, states: {}, duration_ms: 1,
-      nodes: [{ node: "read", status: "succeeded" as const, stats: { records_in: 0, records_out: 3, records_errored: 0, bytes: 0, duration_ms: 0 }, error: null, samples: [] }],
+      nodes: [{ node: "read", status: "succeeded" as const, stats: { records_in: 0, records_out: 3, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0 }, error: null, samples: [] }],
     };
     expect(nodeViews(flow, components, [], null, preview)[0].counts).toEqual({ in: 0, out: 3, errored: 0 });
   });

@@ -52,12 +52,12 @@ export function RunsPanel() {
             <p className="field-problem">{detail.run.error_node ? `“${detail.run.error_node}”: ` : ""}{detail.run.error}</p>
           )}
           <table>
-            <thead><tr><th>Node</th><th>Status</th><th>In</th><th>Out</th><th>Errored</th><th>Time</th></tr></thead>
+            <thead><tr><th>Node</th><th>Status</th><th>In</th><th>Out</th><th>Errored</th><th>Time</th><th title="Time the node worked: its time less its waits for records. The slow node is the one busy the longest.">Busy</th></tr></thead>
             <tbody>
               {detail.nodes.map((node) => (
                 <tr key={node.node_id} data-testid={`run-node-${node.node_id}`}>
                   <td>{node.node_id}</td><td>{node.status}</td><td>{node.records_in}</td><td>{node.records_out}</td>
-                  <td>{node.records_errored}</td><td>{node.duration_ms} ms</td>
+                  <td>{node.records_errored}</td><td>{node.duration_ms} ms</td><td>{node.busy_ms} ms</td>
                 </tr>
               ))}
             </tbody>

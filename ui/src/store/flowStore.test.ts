@@ -13,7 +13,7 @@ const document: FlowDocument = {
   version: 1,
   problems: [{ node: null, field: "nodes", message: "the flow has no nodes" }],
 };
-const stats = (out: number) => ({ records_in: 0, records_out: out, records_errored: 0, bytes: 0, duration_ms: 1 });
+const stats = (out: number) => ({ records_in: 0, records_out: out, records_errored: 0, bytes: 0, duration_ms: 1, busy_ms: 1 });
 
 describe("editor store", () => {
   beforeEach(() => {

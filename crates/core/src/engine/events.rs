@@ -17,6 +17,10 @@ pub struct NodeStats {
     pub bytes: u64,
     /// Wall-clock time the node ran for.
     pub duration_ms: u64,
+    /// Time the node spent working: its run time less the time it waited for records to arrive
+    /// or for the next nodes to take them. The slow node of a run is the one busy the longest.
+    #[serde(default)]
+    pub busy_ms: u64,
 }
 
 /// How serious a log line is.

@@ -431,7 +431,12 @@ pub(super) fn conclude(
             format!("{total} records skipped in total (only the first ones are logged)"),
         );
     }
-    output.stats.duration_ms = started.elapsed().as_millis() as u64;
+    let duration = started.elapsed();
+    output.stats.duration_ms = duration.as_millis() as u64;
+    let busy = output
+        .worked
+        .unwrap_or_else(|| duration.saturating_sub(output.waited));
+    output.stats.busy_ms = busy.as_millis() as u64;
     let stats = output.stats.clone();
     let checkpoint = output
         .take_checkpoint()
@@ -477,7 +482,7 @@ fn run_transform(
 ) -> Result<(), ComponentError> {
     let mut transform = config.build(context)?;
     if let Some(input) = input {
-        for batch in input.iter() {
+        while let Some(batch) = output.receive(&input) {
             if output.should_stop() {
                 return Err(ComponentError::Halted);
             }

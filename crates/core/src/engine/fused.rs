@@ -13,7 +13,7 @@ use crate::flow::{DEFAULT_PORT, Flow};
 use crate::record::Batch;
 
 /// For each node, the node it runs fused after: a stateless transform whose only input is the
-/// only record output of another stateless transform.
+/// only edge leaving another stateless transform.
 pub(super) fn plan(
     flow: &Flow,
     components: &[Component],
@@ -32,10 +32,12 @@ pub(super) fn plan(
                 return None;
             };
             let upstream = *index_of.get(edge.from.as_str())?;
+            // Only the last node of a chain has edges of its own (error ports included): when
+            // they close, nothing before it in the chain has anywhere else to send records.
             let leaving = flow
                 .edges
                 .iter()
-                .filter(|other| other.from == edge.from && other.port() == DEFAULT_PORT)
+                .filter(|other| other.from == edge.from)
                 .count();
             (edge.port() == DEFAULT_PORT && stateless(upstream) && leaving == 1).then_some(upstream)
         })
@@ -59,6 +61,9 @@ pub(super) fn run_chain(mut runs: Vec<NodeRun<'_>>) -> Vec<NodeOutcome> {
     let started = Instant::now();
     runs.iter().for_each(announce);
     let input = runs[0].input.take();
+    for run in &mut runs {
+        run.output.worked = Some(std::time::Duration::ZERO);
+    }
     let mut transforms: Vec<Box<dyn Transform + '_>> = Vec::with_capacity(runs.len());
     let mut failure: Option<(usize, ComponentError)> = None;
     for (index, run) in runs.iter().enumerate() {
@@ -112,7 +117,7 @@ fn drive(
     input: Option<Receiver<Batch>>,
 ) -> Option<(usize, ComponentError)> {
     if let Some(input) = input {
-        for batch in input.iter() {
+        while let Some(batch) = outputs[0].receive(&input) {
             if outputs[0].should_stop() {
                 return Some((0, ComponentError::Halted));
             }
@@ -125,7 +130,10 @@ fn drive(
         return Some((0, ComponentError::Halted));
     }
     for index in 0..transforms.len() {
-        if let Err(error) = transforms[index].finish(outputs[index]) {
+        let finishing = Instant::now();
+        let finished = guarded(|| transforms[index].finish(outputs[index]));
+        add_work(outputs[index], finishing.elapsed());
+        if let Err(error) = finished {
             return Some((index, error));
         }
         if index + 1 < transforms.len() {
@@ -143,6 +151,11 @@ fn drive(
     None
 }
 
+/// Counts time spent in one node of the chain.
+fn add_work(output: &mut Output, time: std::time::Duration) {
+    *output.worked.get_or_insert_default() += time;
+}
+
 /// Hands `batch` to node `from` and what each node makes of it to the next.
 fn push(
     transforms: &mut [Box<dyn Transform + '_>],
@@ -152,11 +165,17 @@ fn push(
 ) -> Result<(), (usize, ComponentError)> {
     let mut batch = batch;
     for index in from..transforms.len() {
+        let started = Instant::now();
+        let waited = outputs[index].waited;
         outputs[index].stats.records_in += batch.len() as u64;
-        transforms[index]
-            .transform(batch, outputs[index])
-            .map_err(|error| (index, error))?;
-        outputs[index].flush().map_err(|error| (index, error))?;
+        // A panic is the failure of the node it happened in.
+        let result = guarded(|| {
+            transforms[index].transform(batch, outputs[index])?;
+            outputs[index].flush()
+        });
+        let blocked = outputs[index].waited.saturating_sub(waited);
+        add_work(outputs[index], started.elapsed().saturating_sub(blocked));
+        result.map_err(|error| (index, error))?;
         if index + 1 == transforms.len() {
             break;
         }

@@ -45,6 +45,10 @@ pub struct Output {
     keep_unsent: bool,
     had_downstream: bool,
     last_progress: Instant,
+    /// Time spent waiting: for input to arrive, for downstream to take batches, for the decision.
+    pub(crate) waited: Duration,
+    /// For a node in a fused chain, the time spent in it (its thread is shared).
+    pub(crate) worked: Option<Duration>,
 }
 
 pub(crate) struct OutputSettings {
@@ -96,6 +100,8 @@ impl Output {
             keep_unsent: false,
             had_downstream,
             last_progress: Instant::now(),
+            waited: Duration::ZERO,
+            worked: None,
         }
     }
 
@@ -229,6 +235,14 @@ impl Output {
         self.control.is_stopping()
     }
 
+    /// The next batch from `input`, counting the wait; `None` once every upstream node is done.
+    pub(crate) fn receive(&mut self, input: &std::sync::mpsc::Receiver<Batch>) -> Option<Batch> {
+        let started = Instant::now();
+        let batch = input.recv().ok();
+        self.waited += started.elapsed();
+        batch
+    }
+
     /// Keeps the default port's records for the node fused after this one.
     pub(crate) fn fuse_default_port(&mut self) {
         self.ports[0].fused = true;
@@ -315,6 +329,7 @@ impl Output {
             None => &mut self.error_port,
         };
         let batch = std::mem::take(&mut port.buffer);
+        let started = Instant::now();
         if let Some((last, others)) = port.senders.split_last() {
             let mut closed = Vec::new();
             for (position, sender) in others.iter().enumerate() {
@@ -329,6 +344,7 @@ impl Output {
                 port.senders.remove(position);
             }
         }
+        self.waited += started.elapsed();
         if self.control.is_stopping() {
             return Err(ComponentError::Halted);
         }

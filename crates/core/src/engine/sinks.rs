@@ -151,10 +151,12 @@ pub(super) fn run_sink(run: SinkRun<'_, '_>) -> Result<(), ComponentError> {
     // Close the error port before waiting, or a node fed by it would wait for this one forever.
     run.output.close();
     run.settled.now(None);
+    let deciding = std::time::Instant::now();
     let commit = run
         .decision
         .and_then(|decision| decision.recv().ok())
         .unwrap_or(false);
+    run.output.waited += deciding.elapsed();
     if commit {
         sink.commit()?;
         if let Some(journal) = run.journal {
@@ -180,7 +182,7 @@ fn write_all(
     samples: &mut Vec<Record>,
 ) -> Result<(), ComponentError> {
     if let Some(input) = input {
-        for batch in input.iter() {
+        while let Some(batch) = output.receive(&input) {
             if output.should_stop() {
                 return Err(ComponentError::Halted);
             }

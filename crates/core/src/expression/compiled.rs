@@ -1,5 +1,5 @@
-//! The compiled form of the common expressions — fields, literals, comparisons, arithmetic,
-//! `~`, `and`/`or`/`not`, `in` and the number and text filters — evaluated on a record's values by
+//! The compiled form of the common expressions — fields (and what nested JSON holds), literals,
+//! comparisons, arithmetic, `~`, `and`/`or`/`not`, `in` and the number and text filters — evaluated on a record's values by
 //! position, without MiniJinja. Whatever it does not know (other syntax at compile time; other
 //! types, overflow or an error at run time) it hands to MiniJinja, so results never differ.
 
@@ -40,6 +40,14 @@ enum Node {
     Or(Box<Node>, Box<Node>),
     Binary(Op, Box<Node>, Box<Node>),
     Filter(Filter, Box<Node>),
+    /// `value.name`, `value['name']` or `value[0]` on a JSON object or array.
+    Member(Box<Node>, Key),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Key {
+    Name(String),
+    Index(usize),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +95,8 @@ enum Val<'a> {
     Int(i64),
     Float(f64),
     Str(Cow<'a, str>),
+    /// An object or an array, only to look inside.
+    Json(&'a serde_json::Value),
 }
 
 impl Program {
@@ -129,6 +139,7 @@ impl Program {
             Val::Float(float) if float.is_finite() => Value::Float(float),
             Val::Float(_) => return None,
             Val::Str(text) => Value::String(Text::from(text.as_ref())),
+            Val::Json(_) => return None,
         })
     }
 
@@ -172,7 +183,27 @@ fn truthy(value: &Val<'_>) -> bool {
         Val::Int(integer) => *integer != 0,
         Val::Float(float) => *float != 0.0,
         Val::Str(text) => !text.is_empty(),
+        Val::Json(json) => match json {
+            serde_json::Value::Array(items) => !items.is_empty(),
+            serde_json::Value::Object(fields) => !fields.is_empty(),
+            _ => true,
+        },
     }
+}
+
+/// A JSON value inside a record value, as an evaluation value; `None` for numbers beyond `i64`.
+fn from_json(json: &serde_json::Value) -> Option<Val<'_>> {
+    Some(match json {
+        serde_json::Value::Null => Val::Null,
+        serde_json::Value::Bool(flag) => Val::Bool(*flag),
+        serde_json::Value::Number(number) => match number.as_i64() {
+            Some(integer) => Val::Int(integer),
+            None if number.is_f64() => Val::Float(number.as_f64()?),
+            None => return None,
+        },
+        serde_json::Value::String(text) => Val::Str(Cow::Borrowed(text)),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => Val::Json(json),
+    })
 }
 
 fn literal(literal: &Literal) -> Val<'static> {
@@ -194,8 +225,19 @@ fn eval<'a>(node: &Node, positions: &Positions, record: &'a Record) -> Option<Va
             Value::Int(integer) => Val::Int(*integer),
             Value::Float(float) => Val::Float(*float),
             Value::String(text) => Val::Str(Cow::Borrowed(text.as_str())),
+            Value::Json(json) if json.is_array() || json.is_object() => Val::Json(json),
             _ => return None,
         },
+        Node::Member(inner, key) => {
+            let Val::Json(json) = eval(inner, positions, record)? else {
+                return None;
+            };
+            let found = match key {
+                Key::Name(name) => json.as_object()?.get(name)?,
+                Key::Index(index) => json.as_array()?.get(*index)?,
+            };
+            from_json(found)?
+        }
         Node::Not(inner) => Val::Bool(!truthy(&eval(inner, positions, record)?)),
         Node::Neg(inner) => match eval(inner, positions, record)? {
             Val::Int(integer) => Val::Int(integer.checked_neg()?),
@@ -235,13 +277,23 @@ fn as_f64(value: &Val<'_>) -> Option<f64> {
     }
 }
 
+/// A number to compare with another, exactly: an integer beyond 2^53 is left to MiniJinja,
+/// which compares it with a float without rounding.
+fn as_exact_f64(value: &Val<'_>) -> Option<f64> {
+    match value {
+        Val::Int(integer) if integer.unsigned_abs() <= 1 << 53 => Some(*integer as f64),
+        Val::Float(float) => Some(*float),
+        _ => None,
+    }
+}
+
 fn binary<'a>(op: Op, left: Val<'a>, right: Val<'a>) -> Option<Val<'a>> {
     use std::cmp::Ordering;
     let order = || -> Option<Ordering> {
         match (&left, &right) {
             (Val::Int(a), Val::Int(b)) => Some(a.cmp(b)),
             (Val::Str(a), Val::Str(b)) => Some(a.as_ref().cmp(b.as_ref())),
-            _ => as_f64(&left)?.partial_cmp(&as_f64(&right)?),
+            _ => as_exact_f64(&left)?.partial_cmp(&as_exact_f64(&right)?),
         }
     };
     let equal = || -> Option<bool> {
@@ -250,7 +302,7 @@ fn binary<'a>(op: Op, left: Val<'a>, right: Val<'a>) -> Option<Val<'a>> {
             (Val::Bool(a), Val::Bool(b)) => Some(a == b),
             (Val::Str(a), Val::Str(b)) => Some(a == b),
             (Val::Int(a), Val::Int(b)) => Some(a == b),
-            _ => Some(as_f64(&left)? == as_f64(&right)?),
+            _ => Some(as_exact_f64(&left)? == as_exact_f64(&right)?),
         }
     };
     Some(match op {
@@ -312,7 +364,7 @@ fn apply<'a>(filter: &Filter, value: Val<'a>) -> Option<Val<'a>> {
                 Val::Float(float) => Some(*float),
                 Val::Str(text) => text.trim().parse::<f64>().ok(),
                 Val::Bool(flag) => Some(if *flag { 1.0 } else { 0.0 }),
-                Val::Null => None,
+                Val::Null | Val::Json(_) => None,
             };
             or_default(converted.map(Val::Float), default)
         }
@@ -329,7 +381,7 @@ fn apply<'a>(filter: &Filter, value: Val<'a>) -> Option<Val<'a>> {
                     }
                 }
                 Val::Bool(flag) => Some(Val::Int(i64::from(*flag))),
-                Val::Null => None,
+                Val::Null | Val::Json(_) => None,
             };
             or_default(converted, default)
         }
@@ -631,11 +683,15 @@ impl Parser<'_> {
                     "record" => {
                         self.globals.push("record");
                         let name = self.member()?;
-                        Some(self.field(name))
+                        let field = self.field(name);
+                        self.postfix(field)
                     }
                     "vars" => {
                         self.globals.push("vars");
                         let name = self.member()?;
+                        if matches!(self.peek(), Some(Token::Symbol("." | "[" | "("))) {
+                            return None;
+                        }
                         let value = match self.vars.get(&name)? {
                             serde_json::Value::Null => Literal::Null,
                             serde_json::Value::Bool(flag) => Literal::Bool(*flag),
@@ -654,8 +710,10 @@ impl Parser<'_> {
                         (self.eat_symbol("(") && self.eat_symbol(")"))
                             .then(|| Node::Literal(Literal::Str(self.now.to_string())))
                     }
-                    _ if matches!(self.peek(), Some(Token::Symbol("." | "[" | "("))) => None,
-                    _ => Some(self.field(word)),
+                    _ => {
+                        let field = self.field(word);
+                        self.postfix(field)
+                    }
                 }
             }
             _ => None,
@@ -682,10 +740,36 @@ impl Parser<'_> {
             return None;
         };
         self.at += 1;
-        if matches!(self.peek(), Some(Token::Symbol("." | "[" | "("))) {
-            return None;
-        }
         Some(name)
+    }
+
+    /// `.name`, `['name']` and `[0]` after a field; a call is left to MiniJinja.
+    fn postfix(&mut self, mut node: Node) -> Option<Node> {
+        loop {
+            let key = if self.eat_symbol(".") {
+                match self.peek().cloned()? {
+                    Token::Ident(name) => Key::Name(name),
+                    _ => return None,
+                }
+            } else if self.eat_symbol("[") {
+                let key = match self.peek().cloned()? {
+                    Token::Str(name) => Key::Name(name),
+                    Token::Int(index) => Key::Index(usize::try_from(index).ok()?),
+                    _ => return None,
+                };
+                self.at += 1;
+                if !matches!(self.peek(), Some(Token::Symbol("]"))) {
+                    return None;
+                }
+                key
+            } else if matches!(self.peek(), Some(Token::Symbol("("))) {
+                return None;
+            } else {
+                return Some(node);
+            };
+            self.at += 1;
+            node = Node::Member(Box::new(node), key);
+        }
     }
 
     fn field(&mut self, name: String) -> Node {
@@ -711,15 +795,11 @@ fn word_literal(word: &str) -> Option<Literal> {
 
 /// The filters this form evaluates, with literal arguments as Sluice's filters take them.
 fn filter(name: &str, arguments: Vec<(Option<String>, Literal)>) -> Option<Filter> {
+    // MiniJinja reads an argument of `none` as no argument at all.
     let default = |arguments: Vec<(Option<String>, Literal)>| match arguments.as_slice() {
         [] => Some(None),
-        [(None | Some(_), value)]
-            if arguments[0]
-                .0
-                .as_deref()
-                .is_none_or(|name| name == "default") =>
-        {
-            Some(Some(value.clone()))
+        [(name, value)] if name.as_deref().is_none_or(|name| name == "default") => {
+            Some((*value != Literal::Null).then(|| value.clone()))
         }
         _ => None,
     };

@@ -123,8 +123,8 @@ impl RecordScope {
     }
 }
 
-/// A record value as an expression value. Dates and times are their ISO 8601 text; decimals are
-/// floating-point numbers inside expressions.
+/// A record value as an expression value. Dates and times are their ISO 8601 text, bytes their
+/// hex text (as in JSON and CSV); decimals are floating-point numbers inside expressions.
 pub fn to_jinja(value: &Value) -> JinjaValue {
     match value {
         Value::Null => JinjaValue::from(()),
@@ -133,7 +133,6 @@ pub fn to_jinja(value: &Value) -> JinjaValue {
         Value::Float(float) => JinjaValue::from(*float),
         Value::Decimal(decimal) => JinjaValue::from(decimal.to_f64().unwrap_or(f64::NAN)),
         Value::String(text) => JinjaValue::from(text.as_str()),
-        Value::Bytes(bytes) => JinjaValue::from_bytes(bytes.clone()),
         Value::Json(json) => from_json_value(json),
         other => JinjaValue::from(other.to_text().as_ref()),
     }

@@ -200,6 +200,8 @@ fn random_records(count: usize) -> Vec<Record> {
             let fields = json!({
                 "a": pick(&numbers), "b": pick(&numbers), "s": pick(&text), "t": pick(&text),
                 "x": pick(&any), "y": pick(&any), "status": pick(&text),
+                "big": pick(&[json!(9_007_199_254_740_993i64), json!(-9_007_199_254_740_993i64), json!(3)]),
+                "c": {"name": pick(&text), "n": pick(&numbers), "inner": {"v": pick(&any)}, "list": [pick(&any), pick(&text)]},
             });
             Record::from(fields.as_object().unwrap().clone())
         })
@@ -258,6 +260,25 @@ fn the_compiled_form_agrees_with_minijinja() {
         "now()",
         "true and none",
         "x == none",
+        "c.name ~ '!'",
+        "c['n'] * 2",
+        "c.inner.v",
+        "c.inner.v == 42",
+        "c.list[1] | upper",
+        "c.list[0]",
+        "record.c.name",
+        "x.a",
+        "c.missing",
+        "c.inner",
+        "c.n | float(0)",
+        "c.inner | int(7)",
+        "s | float(none)",
+        "t | int(default=none)",
+        "a == 9007199254740992.0",
+        "x > 9007199254740992.0",
+        "big == 9007199254740992.0",
+        "big > 9007199254740992.0",
+        "big + 1",
     ];
     let fallback_shapes = [
         "missing | default('n/a')",
@@ -281,6 +302,9 @@ fn the_compiled_form_agrees_with_minijinja() {
         "'it\\'s' ~ s",
         "[1, 2] | length",
         "range(3) | length",
+        "c.name.upper()",
+        "c.list[-1]",
+        "vars.region.x",
     ];
     let expressions = Expressions::new(
         json!({"region": "EU", "limit": 10}).as_object().unwrap(),

@@ -132,8 +132,7 @@ fn convert(value: &Value, target: CastType, config: &CastConfig) -> Result<Value
             _ => Err(format!("{shown} is not a whole number")),
         },
         CastType::Number => match value {
-            Value::Float(_) => Ok(value.clone()),
-            Value::Int(integer) => Ok(Value::Float(*integer as f64)),
+            Value::Float(_) | Value::Int(_) => Ok(value.clone()),
             Value::Decimal(decimal) => decimal
                 .to_string()
                 .parse::<f64>()

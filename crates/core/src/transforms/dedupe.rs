@@ -52,9 +52,13 @@ impl Dedupe {
             feed(&record.to_value().to_string());
         } else {
             for field in &self.key {
-                // Values are fed as JSON, so "1" (text) and 1 (number) are different keys.
+                // Values are fed with their type and as JSON, so "1" (text), 1 (number) and a
+                // decimal 1 are different keys.
                 match record.get(field) {
-                    Some(value) => feed(&value.to_json().to_string()),
+                    Some(value) => {
+                        feed(value.type_name());
+                        feed(&value.to_json().to_string());
+                    }
                     None => feed("\u{0}missing"),
                 }
             }

@@ -236,6 +236,19 @@ mod tests {
     }
 
     #[test]
+    fn renaming_onto_a_taken_name_replaces_that_field_in_its_place() {
+        let config: MapConfig = serde_json::from_value(json!({
+            "rename": {"a": "c"}
+        }))
+        .unwrap();
+        let input = records(json!([{"a": 1, "b": 2, "c": 3}, {"a": 4, "b": 5, "c": 6}]));
+        let out = run(&config, input, OnError::Fail).take("out");
+        assert_eq!(out[0].to_value(), json!({"b": 2, "c": 1}));
+        assert_eq!(out[1].keys().collect::<Vec<_>>(), ["b", "c"]);
+        assert!(std::sync::Arc::ptr_eq(out[0].schema(), out[1].schema()));
+    }
+
+    #[test]
     fn a_failing_expression_skips_the_record_when_asked() {
         let input = records(json!([
             {"first_name": "A", "last_name": "B", "amount": "x", "created_at": ""},

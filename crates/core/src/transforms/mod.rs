@@ -99,13 +99,14 @@ pub(crate) mod testing {
         output
     }
 
-    /// Records from a JSON array literal.
+    /// Records from a JSON array literal; records of one shape share a schema, as a source's do.
     pub fn records(value: serde_json::Value) -> Vec<Record> {
+        let mut shapes = crate::record::ShapeCache::default();
         value
             .as_array()
             .expect("an array")
             .iter()
-            .map(|item| Record::from(item.as_object().expect("objects").clone()))
+            .map(|item| shapes.record(item.as_object().expect("objects").clone()))
             .collect()
     }
 }
