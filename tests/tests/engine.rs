@@ -542,3 +542,46 @@ fn a_fused_chain_keeps_each_nodes_counts_and_error_routing() {
     assert_eq!(bad.len(), 10);
     assert_eq!(bad[0]["id"], json!("10"));
 }
+
+/// A route ends a fused chain: filter → map → route run in one thread and the route's ports
+/// still reach their own destinations.
+#[test]
+fn a_route_at_the_end_of_a_fused_chain_sends_each_port_its_records() {
+    let folder = tempfile::tempdir().unwrap();
+    write_customers(&folder.path().join("customers.csv"), 100);
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
+            {"id": "active", "type": "filter", "config": {"when": "status == 'active'"}},
+            {"id": "shape", "type": "map", "on_error": "skip",
+             "config": {"set": {"cents": "(amount | float * 100) | round | int"}}},
+            {"id": "split", "type": "route", "config": {"routes": [{"port": "big", "when": "cents >= 5000"}]}},
+            {"id": "big", "type": "json.write", "config": {"path": "big.ndjson"}},
+            {"id": "small", "type": "json.write", "config": {"path": "small.ndjson"}}
+        ]),
+        json!([
+            {"from": "read", "to": "active"}, {"from": "active", "to": "shape"},
+            {"from": "shape", "to": "split"},
+            {"from": "split", "from_port": "big", "to": "big"},
+            {"from": "split", "from_port": "else", "to": "small"}
+        ]),
+    );
+    let report = run(flow, folder.path());
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+    let count = |name: &str| {
+        std::fs::read_to_string(folder.path().join(name))
+            .unwrap()
+            .lines()
+            .count() as u64
+    };
+    // Active ids are even; amounts are `id % 100 + 0.5` except every tenth id ("n/a", skipped).
+    let big = (1..=100u64)
+        .filter(|id| id % 2 == 0 && id % 10 != 0 && id % 100 >= 50)
+        .count() as u64;
+    assert_eq!(
+        (count("big.ndjson"), count("small.ndjson")),
+        (big, 40 - big)
+    );
+    let split = &report.node("split").unwrap().stats;
+    assert_eq!((split.records_in, split.records_out), (40, 40));
+}

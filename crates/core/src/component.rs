@@ -143,7 +143,8 @@ pub trait SourceConfig: ComponentConfig {
 /// The config half of a transform.
 pub trait TransformConfig: ComponentConfig {
     /// True when the transform handles each record on its own and holds nothing back (filter,
-    /// map, select, cast): chains of such transforms run fused in one thread, without channels.
+    /// map, select, cast, route): chains of such transforms run fused in one thread, without
+    /// channels.
     fn is_stateless(&self) -> bool {
         false
     }

@@ -5,11 +5,11 @@ import { api, errorText } from "../api";
 import type { RunDetail } from "../bindings/RunDetail";
 import type { RunRecord } from "../bindings/RunRecord";
 import { useEditor } from "../store/flowStore";
+import { formatBytes, formatMilliseconds } from "./format";
 
 function duration(run: RunRecord): string {
   if (!run.finished_at) return "running";
-  const milliseconds = new Date(run.finished_at).getTime() - new Date(run.started_at).getTime();
-  return milliseconds < 1000 ? `${milliseconds} ms` : `${(milliseconds / 1000).toFixed(1)} s`;
+  return formatMilliseconds(new Date(run.finished_at).getTime() - new Date(run.started_at).getTime());
 }
 
 export function RunsPanel() {
@@ -52,12 +52,13 @@ export function RunsPanel() {
             <p className="field-problem">{detail.run.error_node ? `“${detail.run.error_node}”: ` : ""}{detail.run.error}</p>
           )}
           <table>
-            <thead><tr><th>Node</th><th>Status</th><th>In</th><th>Out</th><th>Errored</th><th>Time</th><th title="Time the node worked: its time less its waits for records. The slow node is the one busy the longest.">Busy</th></tr></thead>
+            <thead><tr><th>Node</th><th>Status</th><th>In</th><th>Out</th><th>Errored</th><th>Time</th><th title="Time the node worked: its time less its waits for records. The slow node is the one busy the longest.">Busy</th><th>Bytes</th></tr></thead>
             <tbody>
               {detail.nodes.map((node) => (
                 <tr key={node.node_id} data-testid={`run-node-${node.node_id}`}>
                   <td>{node.node_id}</td><td>{node.status}</td><td>{node.records_in}</td><td>{node.records_out}</td>
-                  <td>{node.records_errored}</td><td>{node.duration_ms} ms</td><td>{node.busy_ms} ms</td>
+                  <td>{node.records_errored}</td><td>{formatMilliseconds(node.duration_ms)}</td>
+                  <td>{formatMilliseconds(node.busy_ms)}</td><td>{formatBytes(node.bytes)}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,6 +1,6 @@
-//! Fused chains: stateless transforms (filter, map, select, cast) that follow one another run in
-//! one thread over the same batch, each with its own output (counts, errors, samples), without a
-//! channel between them.
+//! Fused chains: stateless transforms (filter, map, select, cast, route) that follow one another
+//! run in one thread over the same batch, each with its own output (counts, errors, samples),
+//! without a channel between them. A chain ends at a node with several edges out (a `route`).
 
 use std::collections::HashMap;
 use std::sync::mpsc::Receiver;

@@ -245,13 +245,23 @@ impl Output {
 
     /// Keeps the default port's records for the node fused after this one.
     pub(crate) fn fuse_default_port(&mut self) {
-        self.ports[0].fused = true;
-        self.had_downstream = true;
+        if let Some(port) = self
+            .ports
+            .iter_mut()
+            .find(|port| port.name == crate::flow::DEFAULT_PORT)
+        {
+            port.fused = true;
+            self.had_downstream = true;
+        }
     }
 
     /// The records waiting for the fused node after this one.
     pub(crate) fn take_fused(&mut self) -> Batch {
-        std::mem::take(&mut self.ports[0].buffer)
+        self.ports
+            .iter_mut()
+            .find(|port| port.fused)
+            .map(|port| std::mem::take(&mut port.buffer))
+            .unwrap_or_default()
     }
 
     /// Sends whatever is buffered now. Sources call it when records arrive slowly (after each

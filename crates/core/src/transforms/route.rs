@@ -52,6 +52,10 @@ impl ComponentConfig for RouteConfig {
 }
 
 impl TransformConfig for RouteConfig {
+    fn is_stateless(&self) -> bool {
+        true
+    }
+
     fn build<'run>(
         &self,
         context: &BuildContext<'run>,
