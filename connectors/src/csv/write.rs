@@ -139,7 +139,7 @@ impl CsvWrite {
 /// A value as CSV text (see [`Value::to_text`]).
 fn cell(value: &Value, into: &mut String) {
     into.clear();
-    into.push_str(&value.to_text());
+    value.write_text(into);
 }
 
 impl Sink for CsvWrite {

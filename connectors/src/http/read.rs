@@ -12,7 +12,7 @@ use sluice_core::component::{
 };
 use sluice_core::engine::Output;
 use sluice_core::expression::Expressions;
-use sluice_core::record::ShapeCache;
+use sluice_core::json_records::ShapeCache;
 use sluice_core::{ComponentError, Record};
 use std::collections::BTreeMap;
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
 use sluice_core::engine::Output;
-use sluice_core::record::ShapeCache;
+use sluice_core::json_records::{RecordSeed, ShapeCache};
 use sluice_core::{ComponentError, Record};
 
 use super::JsonLayout;
@@ -149,6 +149,16 @@ impl JsonRead {
             let text = line.trim_start_matches('\u{feff}').trim();
             if text.is_empty() {
                 continue;
+            }
+            if self.record_path.is_empty() {
+                // The common case, an object per line, is read straight into a record.
+                let mut parser = serde_json::Deserializer::from_str(text);
+                if let Ok(record) = RecordSeed(&mut self.shapes).deserialize(&mut parser)
+                    && parser.end().is_ok()
+                {
+                    out.emit(record)?;
+                    continue;
+                }
             }
             let document: Value = match serde_json::from_str(text) {
                 Ok(document) => document,

@@ -7,6 +7,7 @@ pub mod credential;
 pub mod engine;
 pub mod expression;
 pub mod flow;
+pub mod json_records;
 pub mod record;
 pub mod registry;
 pub mod schedule;

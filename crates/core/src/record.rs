@@ -283,36 +283,6 @@ impl<N: AsRef<str>, V: Into<Value>> FromIterator<(N, V)> for Record {
     }
 }
 
-/// Makes records of JSON objects, reusing the schema of the previous object when its keys are the
-/// same (a file's or an API's records mostly share one shape).
-#[derive(Debug, Default)]
-pub struct ShapeCache {
-    last: Option<Arc<Schema>>,
-}
-
-impl ShapeCache {
-    /// `object` as a record.
-    pub fn record(&mut self, object: serde_json::Map<String, serde_json::Value>) -> Record {
-        if let Some(schema) = &self.last
-            && schema.len() == object.len()
-            && schema
-                .names
-                .iter()
-                .zip(object.keys())
-                .all(|(name, key)| name.as_ref() == key)
-        {
-            let values = object
-                .into_iter()
-                .map(|(_, value)| Value::from(value))
-                .collect();
-            return Record::from_parts(schema.clone(), values);
-        }
-        let record = Record::from(object);
-        self.last = Some(record.schema().clone());
-        record
-    }
-}
-
 impl Serialize for Record {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.len()))?;
@@ -378,19 +348,6 @@ mod tests {
         assert_eq!(one.keys().collect::<Vec<_>>(), ["z", "b"]);
         assert_eq!(one["z"], json!(3));
         assert!(!one.rename("missing", "y"));
-    }
-
-    #[test]
-    fn json_objects_of_one_shape_share_a_schema() {
-        let mut shapes = ShapeCache::default();
-        let object = |value: serde_json::Value| value.as_object().unwrap().clone();
-        let first = shapes.record(object(json!({"id": 1, "name": "a"})));
-        let second = shapes.record(object(json!({"id": 2, "name": "b"})));
-        let other = shapes.record(object(json!({"name": "c", "id": 3})));
-        assert!(Arc::ptr_eq(first.schema(), second.schema()));
-        assert!(!Arc::ptr_eq(second.schema(), other.schema()));
-        assert_eq!(second.to_value(), json!({"id": 2, "name": "b"}));
-        assert_eq!(other.keys().collect::<Vec<_>>(), ["name", "id"]);
     }
 
     #[test]

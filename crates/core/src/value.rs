@@ -99,6 +99,22 @@ impl Value {
         }
     }
 
+    /// Appends the value's text (as [`Value::to_text`] gives it) to `into`, without an
+    /// intermediate string for text and numbers.
+    pub fn write_text(&self, into: &mut String) {
+        use std::fmt::Write;
+        match self {
+            Value::String(text) => into.push_str(text),
+            Value::Int(integer) => into.push_str(itoa::Buffer::new().format(*integer)),
+            Value::Float(float) => {
+                if let Some(number) = serde_json::Number::from_f64(*float) {
+                    let _ = write!(into, "{number}");
+                }
+            }
+            other => into.push_str(&other.to_text()),
+        }
+    }
+
     /// The type's name, for messages.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -325,6 +341,16 @@ mod tests {
         assert_eq!(Value::Float(f64::NAN).to_json(), json!(null));
         assert_eq!(Value::Int(-3).to_text(), "-3");
         assert_eq!(Value::from(json!({"a": 1})).to_text(), r#"{"a":1}"#);
+        for value in [
+            Value::Int(-42),
+            Value::Float(19.99),
+            Value::Float(f64::INFINITY),
+            Value::from("x"),
+        ] {
+            let mut text = String::from(">");
+            value.write_text(&mut text);
+            assert_eq!(text, format!(">{}", value.to_text()));
+        }
     }
 
     #[test]

@@ -101,7 +101,7 @@ pub(crate) mod testing {
 
     /// Records from a JSON array literal; records of one shape share a schema, as a source's do.
     pub fn records(value: serde_json::Value) -> Vec<Record> {
-        let mut shapes = crate::record::ShapeCache::default();
+        let mut shapes = crate::json_records::ShapeCache::default();
         value
             .as_array()
             .expect("an array")
