@@ -108,13 +108,14 @@ fn convert(value: &Value, target: CastType, config: &CastConfig) -> Result<Value
     {
         return Ok(Value::Null);
     }
-    let shown = describe_value(value);
+    // Rendered only for a message: most values convert.
+    let shown = Shown(value);
     let text = value.as_str().map(str::trim);
     match target {
         CastType::String => Ok(Value::String(value.to_text().as_ref().into())),
         CastType::Integer => match value {
             Value::Int(_) => Ok(value.clone()),
-            Value::Float(float) => whole(*float, &shown),
+            Value::Float(float) => whole(*float, shown),
             Value::Decimal(decimal) if decimal.fract().is_zero() => i64::try_from(*decimal)
                 .map(Value::Int)
                 .map_err(|_| format!("{shown} is too large for a whole number")),
@@ -124,7 +125,7 @@ fn convert(value: &Value, target: CastType, config: &CastConfig) -> Result<Value
                 match text.parse::<i64>() {
                     Ok(integer) => Ok(Value::Int(integer)),
                     Err(_) => match text.parse::<f64>() {
-                        Ok(float) => whole(float, &shown),
+                        Ok(float) => whole(float, shown),
                         Err(_) => Err(format!("{shown} is not a whole number")),
                     },
                 }
@@ -206,7 +207,17 @@ fn convert(value: &Value, target: CastType, config: &CastConfig) -> Result<Value
     }
 }
 
-fn whole(float: f64, shown: &str) -> Result<Value, String> {
+/// A value as error messages show it ([`describe_value`]), rendered when formatted.
+#[derive(Clone, Copy)]
+struct Shown<'a>(&'a Value);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&describe_value(self.0))
+    }
+}
+
+fn whole(float: f64, shown: Shown<'_>) -> Result<Value, String> {
     if float.is_finite() && float.fract() == 0.0 && float.abs() < 9.0e15 {
         Ok(Value::Int(float as i64))
     } else {
