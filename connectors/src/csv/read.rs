@@ -324,10 +324,7 @@ impl CsvRead {
     fn to_record(&self, row: &csv::StringRecord) -> Record {
         let values = row.iter().map(|text| Value::String(Text::from(text)));
         if row.len() == self.schema.len() {
-            // Room for a few computed fields, so a `map` downstream reuses the vector.
-            let mut room = Vec::with_capacity(row.len() + 4);
-            room.extend(values);
-            return Record::from_parts(self.schema.clone(), room);
+            return Record::from_parts(self.schema.clone(), values.collect());
         }
         let names = (0..row.len()).map(|index| match self.header.get(index) {
             Some(name) => name.clone(),

@@ -61,7 +61,6 @@ impl TransformConfig for MapConfig {
             drop: self.drop.clone(),
             values: Vec::with_capacity(self.set.len()),
             shapes: Vec::new(),
-            arranged: Vec::new(),
         }))
     }
 }
@@ -74,8 +73,6 @@ struct Map<'run> {
     values: Vec<Value>,
     /// What the map makes of the shapes seen lately.
     shapes: Vec<Shape>,
-    /// Reused per record to put the values in their new order.
-    arranged: Vec<Value>,
 }
 
 /// What the map makes of records of one schema: the schema out, and where each value comes from.
@@ -162,20 +159,19 @@ impl Transform for Map<'_> {
                 out.reject(record, message)?;
                 continue;
             }
-            let (schema, mut values) = record.into_parts();
+            let (schema, mut input) = record.into_parts();
             let mut computed = std::mem::take(&mut self.values);
-            let mut arranged = std::mem::take(&mut self.arranged);
             let shape = self.shape(&schema);
-            arranged.extend(shape.sources.iter().map(|source| match *source {
-                ValueSource::Input(index) => std::mem::take(&mut values[index]),
-                ValueSource::Computed(index) => std::mem::take(&mut computed[index]),
-            }));
+            let values = shape
+                .sources
+                .iter()
+                .map(|source| match *source {
+                    ValueSource::Input(index) => std::mem::take(&mut input[index]),
+                    ValueSource::Computed(index) => std::mem::take(&mut computed[index]),
+                })
+                .collect();
             let output = shape.output.clone();
-            // The record's own vector takes the values back: no allocation per record.
-            values.clear();
-            values.append(&mut arranged);
             self.values = computed;
-            self.arranged = arranged;
             out.emit(Record::from_parts(output, values))?;
         }
         Ok(())
