@@ -42,6 +42,15 @@ pub fn installation_with_memory_secrets() -> (tempfile::TempDir, sluice_runtime:
     (home, sluice)
 }
 
+/// The records of an NDJSON file, one JSON value per line.
+pub fn ndjson_records(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .expect("read the NDJSON file")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect()
+}
+
 /// Rows of a SQLite query as JSON arrays, for comparing destination contents.
 pub fn sqlite_rows(path: &Path, sql: &str) -> Vec<serde_json::Value> {
     let connection = rusqlite::Connection::open(path).expect("open database");

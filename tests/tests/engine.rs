@@ -11,7 +11,7 @@ use sluice_core::engine::{
 };
 use sluice_core::registry::ComponentDescriptor;
 use sluice_core::{ComponentError, Flow, Registry};
-use sluice_tests::{flow_json, sqlite_rows};
+use sluice_tests::{flow_json, ndjson_records, sqlite_rows};
 
 fn run_with(
     registry: &Registry,
@@ -162,11 +162,7 @@ fn on_error_route_sends_bad_records_with_their_error_to_the_error_port() {
         .push(json!({"from": "shape", "from_port": "error", "to": "bad"}));
     let report = run(flow, folder.path());
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
-    let bad: Vec<serde_json::Value> = std::fs::read_to_string(folder.path().join("bad.ndjson"))
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let bad = ndjson_records(&folder.path().join("bad.ndjson"));
     assert_eq!(bad.len(), 3);
     assert_eq!(bad[0]["id"], json!("10"));
     assert_eq!(
@@ -525,13 +521,7 @@ fn a_fused_chain_keeps_each_nodes_counts_and_error_routing() {
         (stats("pick").records_in, stats("pick").records_out),
         (40, 40)
     );
-    let lines = |name: &str| -> Vec<serde_json::Value> {
-        std::fs::read_to_string(folder.path().join(name))
-            .unwrap()
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect()
-    };
+    let lines = |name: &str| ndjson_records(&folder.path().join(name));
     let saved = lines("out.ndjson");
     assert_eq!(saved.len(), 40);
     assert_eq!(
@@ -568,12 +558,7 @@ fn a_route_at_the_end_of_a_fused_chain_sends_each_port_its_records() {
     );
     let report = run(flow, folder.path());
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
-    let count = |name: &str| {
-        std::fs::read_to_string(folder.path().join(name))
-            .unwrap()
-            .lines()
-            .count() as u64
-    };
+    let count = |name: &str| ndjson_records(&folder.path().join(name)).len() as u64;
     // Active ids are even; amounts are `id % 100 + 0.5` except every tenth id ("n/a", skipped).
     let big = (1..=100u64)
         .filter(|id| id % 2 == 0 && id % 10 != 0 && id % 100 >= 50)
