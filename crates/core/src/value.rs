@@ -82,37 +82,37 @@ impl Value {
         match self {
             Value::Null => Cow::Borrowed(""),
             Value::Bool(flag) => Cow::Borrowed(if *flag { "true" } else { "false" }),
-            Value::Int(integer) => Cow::Owned(itoa::Buffer::new().format(*integer).to_string()),
-            Value::Float(float) => Cow::Owned(match serde_json::Number::from_f64(*float) {
-                Some(number) => number.to_string(),
-                None => String::new(),
-            }),
-            Value::Decimal(decimal) => Cow::Owned(decimal.normalize().to_string()),
             Value::String(text) => Cow::Borrowed(text),
-            Value::Bytes(bytes) => {
-                Cow::Owned(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+            other => {
+                let mut text = String::new();
+                other.write_text(&mut text);
+                Cow::Owned(text)
             }
-            Value::Date(date) => Cow::Owned(date.format("%Y-%m-%d").to_string()),
-            Value::Time(time) => Cow::Owned(time.format("%H:%M:%S%.f").to_string()),
-            Value::Timestamp(at) => Cow::Owned(at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
-            Value::Json(json) => Cow::Owned(json.to_string()),
         }
     }
 
     /// Appends the value's text (as [`Value::to_text`] gives it) to `into`, without an
-    /// intermediate string for text and numbers.
+    /// intermediate string.
     pub fn write_text(&self, into: &mut String) {
         use std::fmt::Write;
-        match self {
-            Value::String(text) => into.push_str(text),
-            Value::Int(integer) => into.push_str(itoa::Buffer::new().format(*integer)),
-            Value::Float(float) => {
-                if let Some(number) = serde_json::Number::from_f64(*float) {
-                    let _ = write!(into, "{number}");
-                }
+        let _ = match self {
+            Value::Null => Ok(()),
+            Value::Bool(flag) => into.write_str(if *flag { "true" } else { "false" }),
+            Value::Int(integer) => into.write_str(itoa::Buffer::new().format(*integer)),
+            Value::Float(float) => match serde_json::Number::from_f64(*float) {
+                Some(number) => write!(into, "{number}"),
+                None => Ok(()),
+            },
+            Value::Decimal(decimal) => write!(into, "{}", decimal.normalize()),
+            Value::String(text) => into.write_str(text),
+            Value::Bytes(bytes) => bytes.iter().try_for_each(|byte| write!(into, "{byte:02x}")),
+            Value::Date(date) => write!(into, "{}", date.format("%Y-%m-%d")),
+            Value::Time(time) => write!(into, "{}", time.format("%H:%M:%S%.f")),
+            Value::Timestamp(at) => {
+                into.write_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
             }
-            other => into.push_str(&other.to_text()),
-        }
+            Value::Json(json) => write!(into, "{json}"),
+        };
     }
 
     /// The type's name, for messages.

@@ -7,7 +7,7 @@ use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
 use crate::component::{Component, ComponentError, Transform};
-use crate::engine::executor::{NodeOutcome, NodeRun, announce, conclude, guarded};
+use crate::engine::node::{NodeOutcome, NodeRun, announce, conclude, guarded};
 use crate::engine::output::Output;
 use crate::flow::{DEFAULT_PORT, Flow};
 use crate::record::Batch;
@@ -85,21 +85,20 @@ pub(super) fn run_chain(mut runs: Vec<NodeRun<'_>>) -> Vec<NodeOutcome> {
     }
     drop(transforms);
     // The node that failed concludes first, so the others see the run stopping.
-    let mut results: Vec<Option<Result<(), ComponentError>>> = runs.iter().map(|_| None).collect();
+    let stopped = failure.is_some();
     let mut outcomes: Vec<Option<NodeOutcome>> = runs.iter().map(|_| None).collect();
     let mut runs: Vec<Option<NodeRun<'_>>> = runs.into_iter().map(Some).collect();
     if let Some((index, error)) = failure {
         let run = runs[index].take().expect("present");
         outcomes[index] = Some(conclude(run, Err(error), started, None));
-        for (other, result) in results.iter_mut().enumerate() {
-            if other != index {
-                *result = Some(Err(ComponentError::Halted));
-            }
-        }
     }
-    for (index, slot) in runs.iter_mut().enumerate() {
-        if let Some(run) = slot.take() {
-            let result = results[index].take().unwrap_or(Ok(()));
+    for (index, run) in runs.into_iter().enumerate() {
+        if let Some(run) = run {
+            let result = if stopped {
+                Err(ComponentError::Halted)
+            } else {
+                Ok(())
+            };
             outcomes[index] = Some(conclude(run, result, started, None));
         }
     }

@@ -6,7 +6,7 @@ use std::sync::mpsc::Receiver;
 
 use crate::commit::{CommitJournal, DestinationLock, Staging};
 use crate::component::{BuildContext, Component, ComponentError, Sink, SinkConfig};
-use crate::engine::executor::Settle;
+use crate::engine::node::Settle;
 use crate::engine::output::Output;
 use crate::engine::report::{RunOptions, RunRequest, RunStatus};
 use crate::flow::Node;

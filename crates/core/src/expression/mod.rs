@@ -18,7 +18,8 @@ pub use filters::parse_datetime_text;
 use filters::{
     format_datetime, parse_datetime, parse_json, round, timestamp, to_float, to_int, to_json,
 };
-pub use scope::{RecordScope, from_jinja, from_json_value, to_jinja, to_json_value};
+pub use scope::RecordScope;
+use scope::from_jinja;
 
 /// Why an expression could not be compiled or evaluated, in words for the person who wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

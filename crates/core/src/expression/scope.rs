@@ -125,7 +125,7 @@ impl RecordScope {
 
 /// A record value as an expression value. Dates and times are their ISO 8601 text, bytes their
 /// hex text (as in JSON and CSV); decimals are floating-point numbers inside expressions.
-pub fn to_jinja(value: &Value) -> JinjaValue {
+fn to_jinja(value: &Value) -> JinjaValue {
     match value {
         Value::Null => JinjaValue::from(()),
         Value::Bool(flag) => JinjaValue::from(*flag),
@@ -139,7 +139,7 @@ pub fn to_jinja(value: &Value) -> JinjaValue {
 }
 
 /// An expression value as a record value.
-pub fn from_jinja(value: &JinjaValue) -> Result<Value, EngineError> {
+pub(super) fn from_jinja(value: &JinjaValue) -> Result<Value, EngineError> {
     Ok(match value.kind() {
         ValueKind::Undefined | ValueKind::None => Value::Null,
         ValueKind::Bool => Value::Bool(value.is_true()),
@@ -165,7 +165,7 @@ pub fn from_jinja(value: &JinjaValue) -> Result<Value, EngineError> {
 
 /// JSON → expression value. Strings, numbers and booleans convert directly; arrays and objects go
 /// through serde.
-pub fn from_json_value(value: &serde_json::Value) -> JinjaValue {
+fn from_json_value(value: &serde_json::Value) -> JinjaValue {
     match value {
         serde_json::Value::Null => JinjaValue::from(()),
         serde_json::Value::Bool(flag) => JinjaValue::from(*flag),
@@ -184,7 +184,7 @@ pub fn from_json_value(value: &serde_json::Value) -> JinjaValue {
 }
 
 /// Expression value → JSON.
-pub fn to_json_value(value: &JinjaValue) -> Result<serde_json::Value, EngineError> {
+pub(super) fn to_json_value(value: &JinjaValue) -> Result<serde_json::Value, EngineError> {
     Ok(from_jinja(value)?.into_json())
 }
 

@@ -1,0 +1,287 @@
+//! Runs as the CLI shows them: the live progress line, a run's summary, previews, the runs list
+//! and one run's detail.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use sluice_runtime::{RunDetail, RunEvent, RunOutcome, RunRecord, RunReport, RunStatus};
+
+use super::{count, megabytes, print_json, seconds, table};
+
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    counts: Mutex<BTreeMap<String, u64>>,
+    order: Mutex<Vec<String>>,
+}
+
+impl Progress {
+    pub fn new(enabled: bool) -> Progress {
+        let bar = enabled.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("valid template"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Progress {
+            bar,
+            counts: Mutex::new(BTreeMap::new()),
+            order: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn update(&self, event: &RunEvent) {
+        let Some(bar) = &self.bar else { return };
+        let (node, out) = match event {
+            RunEvent::NodeStarted { node } => {
+                self.order.lock().expect("progress lock").push(node.clone());
+                (node, 0)
+            }
+            RunEvent::NodeProgress { node, stats } | RunEvent::NodeFinished { node, stats, .. } => {
+                (node, stats.records_out)
+            }
+            RunEvent::Log { message, node, .. } => {
+                bar.println(format!(
+                    "  {}{message}",
+                    node.as_ref()
+                        .map(|node| format!("{node}: "))
+                        .unwrap_or_default()
+                ));
+                return;
+            }
+        };
+        let mut counts = self.counts.lock().expect("progress lock");
+        counts.insert(node.clone(), out);
+        let order = self.order.lock().expect("progress lock");
+        let parts: Vec<String> = order
+            .iter()
+            .map(|node| format!("{node} {}", count(counts.get(node).copied().unwrap_or(0))))
+            .collect();
+        bar.set_message(parts.join(" → "));
+    }
+
+    pub fn note(&self, message: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(message),
+            None => eprintln!("{message}"),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn node_table(report: &RunReport) {
+    let rows = report
+        .nodes
+        .iter()
+        .map(|node| {
+            vec![
+                node.node.clone(),
+                format!("{:?}", node.status).to_lowercase(),
+                count(node.stats.records_in),
+                count(node.stats.records_out),
+                count(node.stats.records_errored),
+                seconds(node.stats.duration_ms),
+                seconds(node.stats.busy_ms),
+                megabytes(node.stats.bytes),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "NODE", "STATUS", "IN", "OUT", "ERRORED", "TIME", "BUSY", "BYTES",
+        ],
+        rows,
+    );
+}
+
+pub fn run_summary(outcome: &RunOutcome, json: bool) {
+    if json {
+        print_json(outcome);
+        return;
+    }
+    node_table(&outcome.report);
+    match outcome.report.status {
+        RunStatus::Succeeded => {
+            println!(
+                "run {} succeeded in {}",
+                outcome.run_id,
+                seconds(outcome.report.duration_ms)
+            );
+        }
+        RunStatus::Cancelled => println!(
+            "run {} was cancelled; nothing it wrote was kept",
+            outcome.run_id
+        ),
+        RunStatus::Failed => {
+            println!("run {} failed; nothing it wrote was kept", outcome.run_id);
+            if let Some(failure) = &outcome.report.failure {
+                eprintln!("error: {failure}");
+            }
+        }
+        RunStatus::Committing => {
+            println!(
+                "run {} committed (its sync state advanced), but a destination is not published yet; Sluice publishes it at its next start",
+                outcome.run_id
+            );
+            if let Some(failure) = &outcome.report.failure {
+                eprintln!("error: {failure}");
+            }
+        }
+    }
+}
+
+pub fn preview(report: &RunReport, json: bool) {
+    if json {
+        print_json(report);
+        return;
+    }
+    for node in &report.nodes {
+        println!(
+            "── {} ({} in, {} out, {} errored)",
+            node.node,
+            count(node.stats.records_in),
+            count(node.stats.records_out),
+            count(node.stats.records_errored)
+        );
+        if let Some(error) = &node.error {
+            println!("   error: {error}");
+        }
+        let mut columns: Vec<String> = Vec::new();
+        for record in &node.samples {
+            for key in record.keys() {
+                if !columns.iter().any(|column| column == key) {
+                    columns.push(key.to_string());
+                }
+            }
+        }
+        if columns.is_empty() {
+            println!("   (no records)");
+            continue;
+        }
+        let rows = node
+            .samples
+            .iter()
+            .map(|record| {
+                columns
+                    .iter()
+                    .map(|column| match record.get(column) {
+                        Some(sluice_core::Value::Null) => "null".to_string(),
+                        Some(value) => value.to_text().into_owned(),
+                        None => String::new(),
+                    })
+                    .map(|cell| {
+                        if cell.chars().count() > 30 {
+                            format!("{}…", cell.chars().take(29).collect::<String>())
+                        } else {
+                            cell
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let header: Vec<&str> = columns.iter().map(String::as_str).collect();
+        table(&header, rows);
+        println!();
+    }
+    if let Some(failure) = &report.failure {
+        eprintln!("error: {failure}");
+    }
+}
+
+pub fn runs(runs: &[RunRecord], json: bool) {
+    if json {
+        print_json(&runs);
+        return;
+    }
+    if runs.is_empty() {
+        println!("no runs yet");
+        return;
+    }
+    let rows = runs
+        .iter()
+        .map(|run| {
+            vec![
+                run.id.clone(),
+                run.flow_name.clone(),
+                run.status.to_string(),
+                run.trigger.clone(),
+                run.started_at.clone(),
+                run.error
+                    .clone()
+                    .unwrap_or_default()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(60)
+                    .collect(),
+            ]
+        })
+        .collect();
+    table(
+        &["RUN", "FLOW", "STATUS", "TRIGGER", "STARTED", "ERROR"],
+        rows,
+    );
+}
+
+pub fn run_detail(detail: &RunDetail, json: bool) {
+    if json {
+        print_json(detail);
+        return;
+    }
+    let run = &detail.run;
+    println!("run      {}", run.id);
+    println!("flow     {} ({})", run.flow_name, run.flow_id);
+    println!("status   {} ({})", run.status, run.trigger);
+    println!("started  {}", run.started_at);
+    if let Some(finished) = &run.finished_at {
+        println!("finished {finished}");
+    }
+    if let Some(error) = &run.error {
+        match &run.error_node {
+            Some(node) => println!("error    node `{node}`: {error}"),
+            None => println!("error    {error}"),
+        }
+    }
+    println!();
+    let rows = detail
+        .nodes
+        .iter()
+        .map(|node| {
+            vec![
+                node.node_id.clone(),
+                node.status.clone(),
+                count(node.records_in),
+                count(node.records_out),
+                count(node.records_errored),
+                seconds(node.duration_ms),
+                seconds(node.busy_ms),
+                megabytes(node.bytes),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "NODE", "STATUS", "IN", "OUT", "ERRORED", "TIME", "BUSY", "BYTES",
+        ],
+        rows,
+    );
+    println!();
+    for line in &detail.logs {
+        let node = line
+            .node_id
+            .as_ref()
+            .map(|node| format!(" [{node}]"))
+            .unwrap_or_default();
+        println!("{} {:<5}{node} {}", line.at, line.level, line.message);
+    }
+}
