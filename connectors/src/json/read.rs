@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
 use sluice_core::engine::Output;
-use sluice_core::json_records::{RecordSeed, ShapeCache};
+use sluice_core::json_records::{ShapeCache, read_object};
 use sluice_core::{ComponentError, Record};
 
 use super::JsonLayout;
@@ -152,10 +152,7 @@ impl JsonRead {
             }
             if self.record_path.is_empty() {
                 // The common case, an object per line, is read straight into a record.
-                let mut parser = serde_json::Deserializer::from_str(text);
-                if let Ok(record) = RecordSeed(&mut self.shapes).deserialize(&mut parser)
-                    && parser.end().is_ok()
-                {
+                if let Ok(record) = read_object(text, &mut self.shapes) {
                     out.emit(record)?;
                     continue;
                 }

@@ -60,7 +60,9 @@ fn to_sql(value: &Value) -> SqlValue {
         Value::Int(integer) => SqlValue::Integer(*integer),
         Value::Float(float) => SqlValue::Real(*float),
         Value::Bytes(bytes) => SqlValue::Blob(bytes.clone()),
-        Value::Json(json) if json.is_number() => SqlValue::Real(json.as_f64().unwrap_or(f64::NAN)),
+        Value::Json(json) if json.tree().is_number() => {
+            SqlValue::Real(json.tree().as_f64().unwrap_or(f64::NAN))
+        }
         other => SqlValue::Text(other.to_text().into_owned()),
     }
 }
@@ -87,9 +89,9 @@ fn column_type(value: &Value) -> Option<&'static str> {
     match value {
         Value::Null => None,
         Value::Bool(_) | Value::Int(_) => Some("INTEGER"),
-        Value::Json(json) if json.is_u64() => Some("INTEGER"),
+        Value::Json(json) if json.tree().is_u64() => Some("INTEGER"),
         Value::Float(_) => Some("REAL"),
-        Value::Json(json) if json.is_number() => Some("REAL"),
+        Value::Json(json) if json.tree().is_number() => Some("REAL"),
         Value::Bytes(_) => Some("BLOB"),
         _ => Some("TEXT"),
     }

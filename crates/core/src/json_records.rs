@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::Deserializer;
 use serde::de::{DeserializeSeed, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
 use crate::record::{Record, Schema};
 use crate::value::Value;
@@ -41,9 +42,18 @@ impl ShapeCache {
     }
 }
 
-/// Reads one JSON object straight into a record (no intermediate JSON value for its fields),
-/// sharing schemas through the cache. Anything but an object is an error.
-pub struct RecordSeed<'c>(pub &'c mut ShapeCache);
+/// One JSON object's text as a record, read straight into typed values (nested arrays and objects
+/// kept as their text, see [`crate::nested`]), sharing schemas through the cache. Anything but
+/// one object is an error.
+pub fn read_object(text: &str, shapes: &mut ShapeCache) -> Result<Record, serde_json::Error> {
+    let mut parser = serde_json::Deserializer::from_str(text);
+    let record = RecordSeed(shapes).deserialize(&mut parser)?;
+    parser.end()?;
+    Ok(record)
+}
+
+/// Reads one JSON object from JSON text into a record.
+struct RecordSeed<'c>(&'c mut ShapeCache);
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
     type Value = Record;
@@ -68,7 +78,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         let mut names: Vec<String> = Vec::new();
         let mut matching = expected.is_some();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            let value: Value = map.next_value()?;
+            let value = Value::from_json_text(map.next_value::<&'de RawValue>()?)
+                .ok_or_else(|| serde::de::Error::custom("recursion limit exceeded"))?;
             let index = values.len();
             if matching
                 && expected_names
@@ -157,10 +168,7 @@ mod tests {
     #[test]
     fn objects_read_straight_into_records_of_shared_shape() {
         let mut shapes = ShapeCache::default();
-        let mut read = |text: &str| {
-            let mut parser = serde_json::Deserializer::from_str(text);
-            RecordSeed(&mut shapes).deserialize(&mut parser)
-        };
+        let mut read = |text: &str| read_object(text, &mut shapes);
         let first = read(r#"{"id": 1, "name": "a", "tags": [1], "at": {"x": 1}}"#).unwrap();
         let second = read(r#"{"id": 2, "name": "b\u00e9", "tags": [], "at": null}"#).unwrap();
         let shorter = read(r#"{"id": 3, "name": "c"}"#).unwrap();
@@ -180,5 +188,12 @@ mod tests {
         assert_eq!(repeated.to_value(), json!({"id": 6}));
         assert!(read("[1, 2]").is_err());
         assert!(read(r#""text""#).is_err());
+        assert!(read(r#"{"id": 7} {"id": 8}"#).is_err());
+        let deep = format!(r#"{{"x": {}{}}}"#, "[".repeat(128), "]".repeat(128));
+        assert!(read(&deep).is_err());
+        let nested = read(r#"{"id": 9, "at": {"x": [1, {"y": "z"}]}}"#).unwrap();
+        assert!(matches!(&nested["at"], Value::Json(json) if json.unparsed().is_some()));
+        assert_eq!(nested["at"].type_name(), "object");
+        assert_eq!(nested["at"].to_text(), r#"{"x":[1,{"y":"z"}]}"#);
     }
 }

@@ -11,6 +11,9 @@ use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::nested::Nested;
 
 /// Text in a value: inline up to 24 bytes, on the heap beyond.
 pub type Text = compact_str::CompactString;
@@ -37,7 +40,7 @@ pub enum Value {
     Time(NaiveTime),
     Timestamp(DateTime<Utc>),
     /// Arrays, objects and numbers beyond `i64`, as JSON.
-    Json(Box<serde_json::Value>),
+    Json(Box<Nested>),
 }
 
 impl Value {
@@ -53,6 +56,23 @@ impl Value {
         }
     }
 
+    /// Nested JSON as a value.
+    fn json(tree: serde_json::Value) -> Value {
+        Value::Json(Box::new(Nested::from(tree)))
+    }
+
+    /// The value of one JSON text of a record's field, as the parser read it: an array or object
+    /// is kept as its text until something looks inside (see [`Nested`]), a scalar is read now.
+    /// `None` for an array or object nested deeper than the parser reads.
+    pub fn from_json_text(text: &RawValue) -> Option<Value> {
+        let json = text.get();
+        Some(match json.as_bytes().first() {
+            Some(b'{' | b'[') => Value::Json(Box::new(Nested::from_text(text)?)),
+            Some(b'"') if !json.contains('\\') => Value::from(&json[1..json.len() - 1]),
+            _ => serde_json::from_str(json).unwrap_or_default(),
+        })
+    }
+
     /// The value as a JSON value.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
@@ -62,7 +82,7 @@ impl Value {
             Value::Float(float) => serde_json::Number::from_f64(*float)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
             Value::String(text) => serde_json::Value::String(text.to_string()),
-            Value::Json(json) => json.as_ref().clone(),
+            Value::Json(json) => json.tree().clone(),
             other => serde_json::Value::String(other.to_text().into_owned()),
         }
     }
@@ -70,7 +90,7 @@ impl Value {
     /// The value as JSON, without copying nested JSON.
     pub fn into_json(self) -> serde_json::Value {
         match self {
-            Value::Json(json) => *json,
+            Value::Json(json) => json.into_tree(),
             Value::String(text) => serde_json::Value::String(text.into_string()),
             other => other.to_json(),
         }
@@ -111,7 +131,7 @@ impl Value {
             Value::Timestamp(at) => {
                 into.write_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
             }
-            Value::Json(json) => write!(into, "{json}"),
+            Value::Json(json) => write!(into, "{}", json.tree()),
         };
     }
 
@@ -143,10 +163,10 @@ impl From<serde_json::Value> for Value {
             serde_json::Value::Number(number) => match (number.as_i64(), number.as_f64()) {
                 (Some(integer), _) => Value::Int(integer),
                 (None, Some(float)) if !number.is_u64() => Value::Float(float),
-                _ => Value::Json(Box::new(serde_json::Value::Number(number))),
+                _ => Value::json(serde_json::Value::Number(number)),
             },
             serde_json::Value::String(text) => Value::String(Text::from(text)),
-            other => Value::Json(Box::new(other)),
+            other => Value::json(other),
         }
     }
 }
@@ -155,9 +175,7 @@ impl From<&serde_json::Value> for Value {
     fn from(json: &serde_json::Value) -> Value {
         match json {
             serde_json::Value::String(text) => Value::String(Text::from(text.as_str())),
-            serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-                Value::Json(Box::new(json.clone()))
-            }
+            serde_json::Value::Array(_) | serde_json::Value::Object(_) => Value::json(json.clone()),
             scalar => Value::from(scalar.clone()),
         }
     }
@@ -197,7 +215,7 @@ impl From<u64> for Value {
     fn from(integer: u64) -> Value {
         match i64::try_from(integer) {
             Ok(integer) => Value::Int(integer),
-            Err(_) => Value::Json(Box::new(serde_json::Value::from(integer))),
+            Err(_) => Value::json(serde_json::Value::from(integer)),
         }
     }
 }
@@ -223,7 +241,7 @@ impl Serialize for Value {
             Value::Float(float) if float.is_finite() => serializer.serialize_f64(*float),
             Value::Float(_) => serializer.serialize_unit(),
             Value::String(text) => serializer.serialize_str(text),
-            Value::Json(json) => json.serialize(serializer),
+            Value::Json(json) => json.tree().serialize(serializer),
             other => serializer.serialize_str(&other.to_text()),
         }
     }
@@ -283,12 +301,12 @@ impl<'de> Visitor<'de> for ValueVisitor {
 
     fn visit_seq<A: SeqAccess<'de>>(self, sequence: A) -> Result<Value, A::Error> {
         let json = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(sequence))?;
-        Ok(Value::Json(Box::new(json)))
+        Ok(Value::json(json))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
         let json = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(Value::Json(Box::new(json)))
+        Ok(Value::json(json))
     }
 }
 

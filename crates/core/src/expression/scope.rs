@@ -133,7 +133,7 @@ fn to_jinja(value: &Value) -> JinjaValue {
         Value::Float(float) => JinjaValue::from(*float),
         Value::Decimal(decimal) => JinjaValue::from(decimal.to_f64().unwrap_or(f64::NAN)),
         Value::String(text) => JinjaValue::from(text.as_str()),
-        Value::Json(json) => from_json_value(json),
+        Value::Json(json) => from_json_value(json.tree()),
         other => JinjaValue::from(other.to_text().as_ref()),
     }
 }

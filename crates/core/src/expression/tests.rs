@@ -322,7 +322,14 @@ fn the_compiled_form_agrees_with_minijinja() {
             should_compile,
             "compiled form of `{source}`"
         );
-        for record in &records {
+        // Each record as built in memory and as read from JSON text (its nested values kept as
+        // text until looked into).
+        let mut shapes = crate::json_records::ShapeCache::default();
+        let as_read = records.iter().map(|record| {
+            let text = serde_json::to_string(record).unwrap();
+            crate::json_records::read_object(&text, &mut shapes).unwrap()
+        });
+        for record in &records.iter().cloned().chain(as_read).collect::<Vec<_>>() {
             let scope = RecordScope::enter(record.clone());
             let fast = compiled.evaluate(&scope);
             let truth = compiled.is_true(&scope);

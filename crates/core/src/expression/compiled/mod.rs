@@ -9,6 +9,9 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use serde_json::value::RawValue;
+
+use crate::nested;
 use crate::record::{Record, Schema};
 use crate::value::{Text, Value};
 
@@ -90,7 +93,7 @@ enum Filter {
 }
 
 /// A value while an expression is evaluated; text borrowed from the record where it can be.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 enum Val<'a> {
     Null,
     Bool(bool),
@@ -98,7 +101,14 @@ enum Val<'a> {
     Float(f64),
     Str(Cow<'a, str>),
     /// An object or an array, only to look inside.
-    Json(&'a serde_json::Value),
+    Json(Json<'a>),
+}
+
+/// An object or an array in a record: parsed, or still its JSON text (see [`crate::nested`]).
+#[derive(Debug, Clone, Copy)]
+enum Json<'a> {
+    Tree(&'a serde_json::Value),
+    Text(&'a RawValue),
 }
 
 impl Program {
@@ -177,11 +187,16 @@ fn truthy(value: &Val<'_>) -> bool {
         Val::Int(integer) => *integer != 0,
         Val::Float(float) => *float != 0.0,
         Val::Str(text) => !text.is_empty(),
-        Val::Json(json) => match json {
+        Val::Json(Json::Tree(json)) => match json {
             serde_json::Value::Array(items) => !items.is_empty(),
             serde_json::Value::Object(fields) => !fields.is_empty(),
             _ => true,
         },
+        // An array's or object's text, brackets and all: empty when only blanks are inside.
+        Val::Json(Json::Text(text)) => {
+            let text = text.get();
+            !text[1..text.len() - 1].trim().is_empty()
+        }
     }
 }
 
@@ -196,7 +211,27 @@ fn from_json(json: &serde_json::Value) -> Option<Val<'_>> {
             None => return None,
         },
         serde_json::Value::String(text) => Val::Str(Cow::Borrowed(text)),
-        serde_json::Value::Array(_) | serde_json::Value::Object(_) => Val::Json(json),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => Val::Json(Json::Tree(json)),
+    })
+}
+
+/// A JSON text inside a record value, as an evaluation value; `None` where [`from_json`] has none.
+fn from_json_text(text: &RawValue) -> Option<Val<'_>> {
+    let json = text.get();
+    Some(match json.as_bytes().first()? {
+        b'{' | b'[' => Val::Json(Json::Text(text)),
+        b'"' if !json.contains('\\') => Val::Str(Cow::Borrowed(&json[1..json.len() - 1])),
+        _ => {
+            let parsed: serde_json::Value = serde_json::from_str(json).ok()?;
+            match from_json(&parsed)? {
+                Val::Str(text) => Val::Str(Cow::Owned(text.into_owned())),
+                Val::Null => Val::Null,
+                Val::Bool(flag) => Val::Bool(flag),
+                Val::Int(integer) => Val::Int(integer),
+                Val::Float(float) => Val::Float(float),
+                Val::Json(_) => return None,
+            }
+        }
     })
 }
 
@@ -219,19 +254,25 @@ fn eval<'a>(node: &Node, positions: &Positions, record: &'a Record) -> Option<Va
             Value::Int(integer) => Val::Int(*integer),
             Value::Float(float) => Val::Float(*float),
             Value::String(text) => Val::Str(Cow::Borrowed(text.as_str())),
-            Value::Json(json) if json.is_array() || json.is_object() => Val::Json(json),
+            Value::Json(json) if json.is_array() || json.is_object() => {
+                Val::Json(match json.unparsed() {
+                    Some(text) => Json::Text(text),
+                    None => Json::Tree(json.tree()),
+                })
+            }
             _ => return None,
         },
-        Node::Member(inner, key) => {
-            let Val::Json(json) = eval(inner, positions, record)? else {
-                return None;
-            };
-            let found = match key {
+        Node::Member(inner, key) => match eval(inner, positions, record)? {
+            Val::Json(Json::Tree(json)) => from_json(match key {
                 Key::Name(name) => json.as_object()?.get(name)?,
                 Key::Index(index) => json.as_array()?.get(*index)?,
-            };
-            from_json(found)?
-        }
+            })?,
+            Val::Json(Json::Text(text)) => from_json_text(match key {
+                Key::Name(name) => nested::member(text, name)?,
+                Key::Index(index) => nested::item(text, *index)?,
+            })?,
+            _ => return None,
+        },
         Node::Not(inner) => Val::Bool(!truthy(&eval(inner, positions, record)?)),
         Node::Neg(inner) => match eval(inner, positions, record)? {
             Val::Int(integer) => Val::Int(integer.checked_neg()?),
