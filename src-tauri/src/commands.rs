@@ -8,8 +8,8 @@ use sluice_core::flow::Schedule;
 use sluice_core::validate::Problem;
 use sluice_runtime::{
     ComponentInfo, CredentialInfo, CredentialInput, CredentialTypeInfo, FlowDocument, FlowListing,
-    FlowVersion, ImportOutcome, RunDetail, RunRecord, RunReport, RunTarget, ScheduleInfo, Sluice,
-    Trigger, UpdateStatus,
+    FlowReview, FlowVersion, ImportOutcome, RunDetail, RunRecord, RunReport, RunTarget,
+    ScheduleInfo, Sluice, Trigger, UpdateStatus,
 };
 use tauri::{AppHandle, Emitter, State};
 
@@ -148,6 +148,19 @@ pub async fn run_detail(sluice: State<'_, Sluice>, run_id: String) -> Answer<Run
 #[tauri::command]
 pub async fn export_flow(sluice: State<'_, Sluice>, id: String, path: PathBuf) -> Answer<()> {
     sluice.export_flow_to(&id, &path).map_err(message)
+}
+
+#[tauri::command]
+pub async fn review_flow(sluice: State<'_, Sluice>, id: String) -> Answer<FlowReview> {
+    (sluice
+        .find_flow(&id)
+        .and_then(|loaded| sluice.review(&loaded)))
+    .map_err(message)
+}
+
+#[tauri::command]
+pub async fn approve_flow(sluice: State<'_, Sluice>, id: String) -> Answer<FlowReview> {
+    sluice.approve_flow(&id).map_err(message)
 }
 
 #[tauri::command]

@@ -106,6 +106,8 @@ fn main() {
             commands::run_detail,
             commands::export_flow,
             commands::import_flow,
+            commands::review_flow,
+            commands::approve_flow,
             commands::describe_schedule,
             commands::schedules_paused,
             commands::set_schedules_paused,

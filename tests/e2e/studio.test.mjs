@@ -173,6 +173,22 @@ test("build a flow on the canvas, preview it, run it, share it", async () => {
   shot("imported");
   await (await browser.$(`tr[data-flow-id="${imported.flow_id}"] [data-testid="open-flow"]`)).click();
   await waitForText("flow-name", "People to SQLite");
+  // From elsewhere: nothing runs until the person reviews what it touches and approves it.
+  await (await byTest("review-needed")).waitForDisplayed({ timeout: 10000 });
+  assert.equal(await (await byTest("run")).isEnabled(), false, "Run waits for the review");
+  assert.equal(await (await byTest("preview")).isEnabled(), false, "Preview waits for the review");
+  await (await byTest("review")).click();
+  await (await byTest("review-dialog")).waitForDisplayed({ timeout: 10000 });
+  await browser.waitUntil(async () => (await (await byTest("review-dialog")).getText()).includes("people.csv"), {
+    timeout: 10000,
+    timeoutMsg: "the review does not list the file the flow reads",
+  });
+  const review = await (await byTest("review-dialog")).getText();
+  assert.match(review, /Files it reads[\s\S]*people\.csv/);
+  assert.match(review, /Files it writes[\s\S]*out\.db/);
+  shot("review");
+  await (await byTest("approve")).click();
+  await (await byTest("review-needed")).waitForDisplayed({ reverse: true, timeout: 10000 });
   await (await byTest("run")).click();
   await browser.waitUntil(async () => (await (await byTest("node-sqlite_write_1")).getAttribute("data-status")) === "succeeded", {
     timeout: 15000,

@@ -42,6 +42,13 @@ pub fn installation_with_memory_secrets() -> (tempfile::TempDir, sluice_runtime:
     (home, sluice)
 }
 
+/// Stores a flow file as its author would: imported, then approved.
+pub fn store_own_flow(sluice: &sluice_runtime::Sluice, file: &Path) -> String {
+    let flow_id = sluice.import_flow_file(file, true).unwrap().flow_id;
+    sluice.approve_flow(&flow_id).unwrap();
+    flow_id
+}
+
 /// The records of an NDJSON file, one JSON value per line.
 pub fn ndjson_records(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)

@@ -20,6 +20,7 @@ fn export_all(folder: &Path) {
     sluice_runtime::RunNotice::export_all(&config).unwrap();
     sluice_runtime::RunDetail::export_all(&config).unwrap();
     sluice_runtime::ImportOutcome::export_all(&config).unwrap();
+    sluice_runtime::FlowReview::export_all(&config).unwrap();
     sluice_runtime::FlowVersion::export_all(&config).unwrap();
     sluice_runtime::ScheduleInfo::export_all(&config).unwrap();
     sluice_runtime::UpdateStatus::export_all(&config).unwrap();

@@ -25,7 +25,7 @@ fn store_orders_flow(sluice: &Sluice, api_url: &str, data: &std::path::Path) -> 
     flow["vars"]["api_url"] = json!(api_url);
     let file = data.join("orders.sluice.json");
     std::fs::write(&file, flow.to_string()).unwrap();
-    sluice.import_flow_file(&file, true).unwrap().flow_id
+    sluice_tests::store_own_flow(sluice, &file)
 }
 
 #[test]
@@ -93,12 +93,13 @@ fn credentials_are_checked_against_their_type() {
 
 #[test]
 fn editing_keeps_secrets_renaming_updates_flows_removing_forgets_secrets() {
-    let (home, sluice) = sluice_tests::installation_with_memory_secrets();
+    let (_home, sluice) = sluice_tests::installation_with_memory_secrets();
+    let data = tempfile::tempdir().unwrap();
     let saved = sluice
         .save_credential(bearer("orders api", "tok-1"), None)
         .unwrap();
     assert_eq!(saved.secrets_set, ["token"]);
-    let flow_id = store_orders_flow(&sluice, "http://127.0.0.1:9", home.path());
+    let flow_id = store_orders_flow(&sluice, "http://127.0.0.1:9", data.path());
     let loaded = sluice.find_flow(&flow_id).unwrap();
     let mut flow = loaded.flow;
     flow.nodes[0].credential = Some("orders api".into());

@@ -150,6 +150,20 @@ fn validation_expression_does_not_compile() {
 }
 
 #[test]
+fn an_expression_nesting_thousands_deep_is_refused_not_a_crash() {
+    let deep = format!("name{}", " | upper".repeat(20_000));
+    let report = problems(csv_to_sqlite(
+        json!({"id": "step", "type": "map", "config": {"set": {"loud": deep}}}),
+    ));
+    assert!(
+        report.contains("node `step`, field `set.loud`")
+            && report.contains("it nests too deeply: 20000 levels")
+            && report.len() < 400,
+        "{report}"
+    );
+}
+
+#[test]
 fn validation_edges_to_missing_nodes_and_ports() {
     let flow = flow_json(
         json!([

@@ -140,7 +140,7 @@ fn items_flow(sluice: &Sluice, api: &str, out: &std::path::Path) -> String {
     flow["name"] = json!(format!("items {number}"));
     let file = out.with_extension("sluice.json");
     std::fs::write(&file, flow.to_string()).unwrap();
-    sluice.import_flow_file(&file, true).unwrap().flow_id
+    sluice_tests::store_own_flow(sluice, &file)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

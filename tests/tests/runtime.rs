@@ -379,6 +379,7 @@ async fn the_studio_observes_runs_and_cancels_them_by_id() {
     );
     let flow = sluice.parse_flow(&flow.to_string(), "test").unwrap();
     sluice.import_flow(flow.clone(), data.path(), true).unwrap();
+    sluice.approve_flow(&flow.id).unwrap();
 
     let (sender, mut notices) = tokio::sync::mpsc::unbounded_channel();
     let run_id = sluice
@@ -462,6 +463,7 @@ async fn the_scheduler_fires_many_flows_by_a_controllable_clock_and_can_be_pause
         flow["name"] = json!(format!("scheduled {index}"));
         let flow = sluice.parse_flow(&flow.to_string(), "test").unwrap();
         sluice.import_flow(flow.clone(), data.path(), true).unwrap();
+        sluice.approve_flow(&flow.id).unwrap();
         sluice
             .set_flow_schedule(
                 &flow.id,

@@ -31,7 +31,7 @@ async fn requests_start_runs_and_every_accepted_record_arrives_once() {
     );
     let file = data.path().join("hook.sluice.json");
     std::fs::write(&file, flow.to_string()).unwrap();
-    let flow_id = sluice.import_flow_file(&file, true).unwrap().flow_id;
+    let flow_id = sluice_tests::store_own_flow(&sluice, &file);
     let port = start_server(&sluice).await;
     let url = sluice.webhook_url(&flow_id).unwrap();
     assert!(
@@ -120,7 +120,7 @@ async fn records_of_a_failed_run_are_kept_on_disk_and_delivered_by_the_next_run(
     );
     let file = data.path().join("hook.sluice.json");
     std::fs::write(&file, flow.to_string()).unwrap();
-    let flow_id = sluice.import_flow_file(&file, true).unwrap().flow_id;
+    let flow_id = sluice_tests::store_own_flow(&sluice, &file);
     let url = sluice.webhook_url(&flow_id).unwrap();
     let token = url.rsplit('/').next().unwrap().to_string();
 

@@ -71,7 +71,8 @@ export async function importFile(
     const missing = outcome.credentials_missing.length
       ? ` It uses credentials that are not here yet: ${outcome.credentials_missing.join(", ")} — pick or create them in the Credential field of the nodes marked, or under Credentials.`
       : "";
-    setNotice({ text: `Imported “${outcome.name}”.${missing}`, error: false });
+    const review = outcome.trusted ? "" : " It came from elsewhere: review what it touches and approve it before it runs.";
+    setNotice({ text: `Imported “${outcome.name}”.${review}${missing}`, error: false });
     useEditor.getState().open(await api.openFlow(outcome.flow_id));
   } catch (error) {
     setNotice({ text: `Could not import ${path}: ${errorText(error)}`, error: true });

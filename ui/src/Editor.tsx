@@ -8,6 +8,7 @@ import { HistoryPanel } from "./panel/HistoryPanel";
 import { NodePanel } from "./panel/NodePanel";
 import { Palette } from "./panel/Palette";
 import { PreviewPanel } from "./panel/PreviewPanel";
+import { ReviewDialog } from "./review/ReviewDialog";
 import { RunsPanel } from "./runs/RunsPanel";
 import { SchedulePanel } from "./panel/SchedulePanel";
 import { useEditor } from "./store/flowStore";
@@ -30,7 +31,9 @@ export function Editor({ onNotice }: Props) {
   const dirty = useEditor((state) => state.dirty);
   const run = useEditor((state) => state.run);
   const problems = useEditor((state) => state.problems);
+  const trusted = useEditor((state) => state.trusted);
   const [pane, setPane] = useState<Pane>(null);
+  const [reviewing, setReviewing] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
   const saving = useRef<Promise<void> | null>(null);
 
@@ -84,7 +87,12 @@ export function Editor({ onNotice }: Props) {
   };
 
   const running = run?.status === "running";
-  const canRun = problems.length === 0;
+  const canRun = problems.length === 0 && trusted;
+  const runHint = !trusted
+    ? "Review and approve this flow first: it came from elsewhere"
+    : problems.length > 0
+      ? "Fix the problems marked on the canvas first"
+      : "Run the flow now";
 
   return (
     <div className="editor">
@@ -93,7 +101,7 @@ export function Editor({ onNotice }: Props) {
         <h1 data-testid="flow-name">{flow.name}</h1>
         <span className="muted save-state" data-testid="save-state">{dirty ? "Saving…" : "Saved"}</span>
         <span className="spacer" />
-        <button data-testid="preview" disabled={busy !== null} onClick={() => act("preview", async () => {
+        <button data-testid="preview" disabled={busy !== null || !trusted} title={trusted ? "Run on a few records without writing anything" : runHint} onClick={() => act("preview", async () => {
           useEditor.getState().setPreview(await api.previewFlow(useEditor.getState().flow!, 20));
           setPane("preview");
         })}>Preview</button>
@@ -104,7 +112,7 @@ export function Editor({ onNotice }: Props) {
             data-testid="run"
             className="primary"
             disabled={busy !== null || !canRun}
-            title={canRun ? "Run the flow now" : "Fix the problems marked on the canvas first"}
+            title={runHint}
             onClick={() => act("run", async () => {
               useEditor.getState().setPreview(null);
               await api.runFlow(flow.id);
@@ -127,6 +135,23 @@ export function Editor({ onNotice }: Props) {
           }
         })}>Export…</button>
       </header>
+      {!trusted && (
+        <div className="notice error" role="alert" data-testid="review-needed">
+          <span>This flow came from elsewhere. Nothing of it runs until you review what it touches and approve it.</span>
+          <button className="link" data-testid="review" onClick={() => setReviewing(true)}>Review…</button>
+        </div>
+      )}
+      {reviewing && (
+        <ReviewDialog
+          flowId={flow.id}
+          onClose={() => setReviewing(false)}
+          onApproved={() => {
+            setReviewing(false);
+            useEditor.getState().setTrusted(true);
+            onNotice({ text: "Approved: the flow may run. Your own edits keep the approval.", error: false });
+          }}
+        />
+      )}
       {run && run.status !== "running" && run.failure && (
         <div className="notice error" data-testid="run-failure">
           {run.status === "committing"

@@ -9,6 +9,7 @@ import type { CredentialTypeInfo } from "./bindings/CredentialTypeInfo";
 import type { Flow } from "./bindings/Flow";
 import type { FlowDocument } from "./bindings/FlowDocument";
 import type { FlowListing } from "./bindings/FlowListing";
+import type { FlowReview } from "./bindings/FlowReview";
 import type { FlowVersion } from "./bindings/FlowVersion";
 import type { ImportOutcome } from "./bindings/ImportOutcome";
 import type { Problem } from "./bindings/Problem";
@@ -42,6 +43,8 @@ export const api = {
   runDetail: (runId: string) => invoke<RunDetail>("run_detail", { runId }),
   exportFlow: (id: string, path: string) => invoke<void>("export_flow", { id, path }),
   importFlow: (path: string) => invoke<ImportOutcome>("import_flow", { path }),
+  reviewFlow: (id: string) => invoke<FlowReview>("review_flow", { id }),
+  approveFlow: (id: string) => invoke<FlowReview>("approve_flow", { id }),
   describeSchedule: (schedule: Schedule) => invoke<ScheduleInfo>("describe_schedule", { schedule }),
   schedulesPaused: () => invoke<boolean>("schedules_paused"),
   setSchedulesPaused: (paused: boolean) => invoke<void>("set_schedules_paused", { paused }),

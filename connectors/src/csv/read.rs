@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
+use sluice_core::component::{BuildContext, ComponentConfig, Reach, Source, SourceConfig};
 use sluice_core::engine::{LogLevel, Output};
 use sluice_core::{ComponentError, Record, Schema, Text, Value};
 
@@ -53,7 +53,13 @@ fn default_quote() -> String {
     "\"".into()
 }
 
-impl ComponentConfig for CsvReadConfig {}
+impl ComponentConfig for CsvReadConfig {
+    fn reaches(&self) -> Vec<Reach> {
+        vec![Reach::Reads {
+            path: self.path.clone(),
+        }]
+    }
+}
 
 impl SourceConfig for CsvReadConfig {
     fn build<'run>(

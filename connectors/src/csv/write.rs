@@ -8,7 +8,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sluice_core::commit::Staging;
-use sluice_core::component::{BuildContext, ComponentConfig, Sink, SinkConfig};
+use sluice_core::component::{BuildContext, ComponentConfig, Reach, Sink, SinkConfig};
 use sluice_core::engine::Output;
 use sluice_core::{Batch, ComponentError, Schema, Value};
 
@@ -36,7 +36,13 @@ pub struct CsvWriteConfig {
     pub header: bool,
 }
 
-impl ComponentConfig for CsvWriteConfig {}
+impl ComponentConfig for CsvWriteConfig {
+    fn reaches(&self) -> Vec<Reach> {
+        vec![Reach::Writes {
+            path: self.path.clone(),
+        }]
+    }
+}
 
 impl SinkConfig for CsvWriteConfig {
     fn staging(&self, context: &BuildContext<'_>) -> Result<Staging, ComponentError> {

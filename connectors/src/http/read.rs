@@ -7,9 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use serde_json_path::JsonPath;
-use sluice_core::component::{
-    BuildContext, ComponentConfig, ExpressionField, Source, SourceConfig,
-};
+use sluice_core::component::{BuildContext, ComponentConfig, Reach, Source, SourceConfig};
 use sluice_core::engine::Output;
 use sluice_core::expression::Expressions;
 use sluice_core::json_records::ShapeCache;
@@ -183,8 +181,11 @@ pub struct Incremental {
 }
 
 impl ComponentConfig for HttpReadConfig {
-    fn expressions(&self) -> Vec<ExpressionField> {
-        Vec::new()
+    fn reaches(&self) -> Vec<Reach> {
+        vec![Reach::Contacts {
+            url: self.url.clone(),
+            sends_records: false,
+        }]
     }
 }
 

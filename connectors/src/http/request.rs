@@ -6,7 +6,7 @@ use reqwest::{Method, Url};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sluice_core::component::{BuildContext, ComponentConfig, Transform, TransformConfig};
+use sluice_core::component::{BuildContext, ComponentConfig, Reach, Transform, TransformConfig};
 use sluice_core::engine::Output;
 use sluice_core::expression::Expressions;
 use sluice_core::{Batch, ComponentError, Record};
@@ -87,7 +87,14 @@ impl RequestMethod {
     }
 }
 
-impl ComponentConfig for HttpRequestConfig {}
+impl ComponentConfig for HttpRequestConfig {
+    fn reaches(&self) -> Vec<Reach> {
+        vec![Reach::Contacts {
+            url: self.url.clone(),
+            sends_records: true,
+        }]
+    }
+}
 
 impl TransformConfig for HttpRequestConfig {
     fn build<'run>(

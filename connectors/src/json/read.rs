@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
+use sluice_core::component::{BuildContext, ComponentConfig, Reach, Source, SourceConfig};
 use sluice_core::engine::Output;
 use sluice_core::json_records::{ShapeCache, read_object};
 use sluice_core::{ComponentError, Record};
@@ -38,7 +38,13 @@ pub struct JsonReadConfig {
     pub max_record_bytes: u64,
 }
 
-impl ComponentConfig for JsonReadConfig {}
+impl ComponentConfig for JsonReadConfig {
+    fn reaches(&self) -> Vec<Reach> {
+        vec![Reach::Reads {
+            path: self.path.clone(),
+        }]
+    }
+}
 
 impl SourceConfig for JsonReadConfig {
     fn build<'run>(

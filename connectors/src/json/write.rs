@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sluice_core::commit::Staging;
-use sluice_core::component::{BuildContext, ComponentConfig, Sink, SinkConfig};
+use sluice_core::component::{BuildContext, ComponentConfig, Reach, Sink, SinkConfig};
 use sluice_core::engine::Output;
 use sluice_core::{Batch, ComponentError};
 
@@ -36,7 +36,13 @@ fn default_layout() -> JsonLayout {
     JsonLayout::Ndjson
 }
 
-impl ComponentConfig for JsonWriteConfig {}
+impl ComponentConfig for JsonWriteConfig {
+    fn reaches(&self) -> Vec<Reach> {
+        vec![Reach::Writes {
+            path: self.path.clone(),
+        }]
+    }
+}
 
 impl SinkConfig for JsonWriteConfig {
     fn staging(&self, context: &BuildContext<'_>) -> Result<Staging, ComponentError> {

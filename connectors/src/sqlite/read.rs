@@ -7,7 +7,7 @@ use rusqlite::{Connection, OpenFlags};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
+use sluice_core::component::{BuildContext, ComponentConfig, Reach, Source, SourceConfig};
 use sluice_core::engine::Output;
 use sluice_core::{ComponentError, Record, Schema, Value};
 use std::sync::Arc;
@@ -35,7 +35,13 @@ pub struct SqliteReadConfig {
     pub cursor: Option<String>,
 }
 
-impl ComponentConfig for SqliteReadConfig {}
+impl ComponentConfig for SqliteReadConfig {
+    fn reaches(&self) -> Vec<Reach> {
+        vec![Reach::Reads {
+            path: self.path.clone(),
+        }]
+    }
+}
 
 impl SourceConfig for SqliteReadConfig {
     fn build<'run>(

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sluice_core::commit::{Staging, staging_suffix};
-use sluice_core::component::{BuildContext, ComponentConfig, Sink, SinkConfig};
+use sluice_core::component::{BuildContext, ComponentConfig, Reach, Sink, SinkConfig};
 use sluice_core::engine::Output;
 use sluice_core::{Batch, ComponentError, Record, Schema, Value};
 
@@ -49,7 +49,13 @@ pub enum WriteMode {
     Upsert,
 }
 
-impl ComponentConfig for SqliteWriteConfig {}
+impl ComponentConfig for SqliteWriteConfig {
+    fn reaches(&self) -> Vec<Reach> {
+        vec![Reach::Writes {
+            path: self.path.clone(),
+        }]
+    }
+}
 
 impl SqliteWriteConfig {
     fn check(&self) -> Result<(), ComponentError> {

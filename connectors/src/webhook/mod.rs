@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sluice_core::component::{BuildContext, ComponentConfig, Inbox, Source, SourceConfig};
+use sluice_core::component::{BuildContext, ComponentConfig, Inbox, Reach, Source, SourceConfig};
 use sluice_core::engine::Output;
 use sluice_core::registry::ComponentDescriptor;
 use sluice_core::{ComponentError, Record};
@@ -44,7 +44,11 @@ pub fn default_max_body_bytes() -> u64 {
     1024 * 1024
 }
 
-impl ComponentConfig for WebhookConfig {}
+impl ComponentConfig for WebhookConfig {
+    fn reaches(&self) -> Vec<Reach> {
+        vec![Reach::Listens]
+    }
+}
 
 impl SourceConfig for WebhookConfig {
     fn build<'run>(

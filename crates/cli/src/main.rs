@@ -34,6 +34,10 @@ enum Command {
         /// for that run to end instead of refusing (exit code 3).
         #[arg(long)]
         wait: bool,
+        /// Approve a stored flow from elsewhere as it is now (see `sluice flows review`), then
+        /// run it.
+        #[arg(long)]
+        trust: bool,
     },
     /// Check a flow file and list every problem in it.
     Validate {
@@ -47,6 +51,9 @@ enum Command {
         /// How many records to read from each source.
         #[arg(long, default_value_t = 10)]
         limit: u64,
+        /// Approve a stored flow from elsewhere as it is now, then preview it.
+        #[arg(long)]
+        trust: bool,
     },
     /// Manage stored flows.
     #[command(subcommand)]
@@ -110,6 +117,14 @@ enum FlowsCommand {
     },
     /// Show a stored flow's document and versions.
     Show { flow: String },
+    /// Show what a stored flow touches (files, hosts, credentials, webhooks, schedule) and
+    /// whether it may run; a flow from elsewhere runs only once approved.
+    Review {
+        flow: String,
+        /// Approve it as it is now: it may run, and your own edits keep that.
+        #[arg(long)]
+        approve: bool,
+    },
     /// Delete a stored flow (its run history stays).
     Delete { flow: String },
     /// Run a stored flow on a schedule (used by `sluice daemon` and the studio).
@@ -293,9 +308,13 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         command => {
             let sluice = Sluice::open(cli.home.as_deref())?;
             match command {
-                Command::Run { flow, wait } => run(&sluice, &flow, wait, json).await,
-                Command::Preview { flow, limit } => {
-                    let report = sluice.preview(target(&sluice, &flow)?, limit).await?;
+                Command::Run { flow, wait, trust } => {
+                    run(&sluice, target(&sluice, &flow, trust)?, wait, json).await
+                }
+                Command::Preview { flow, limit, trust } => {
+                    let report = sluice
+                        .preview(target(&sluice, &flow, trust)?, limit)
+                        .await?;
                     output::preview(&report, json);
                     Ok(if report.status == sluice_runtime::RunStatus::Succeeded {
                         0
@@ -347,7 +366,8 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
 }
 
 /// A flow file when `reference` is an existing path, otherwise a stored flow.
-fn target(sluice: &Sluice, reference: &str) -> Result<RunTarget, Failure> {
+/// A flow file, or a stored flow (approved first when `trust` is set).
+fn target(sluice: &Sluice, reference: &str, trust: bool) -> Result<RunTarget, Failure> {
     let path = Path::new(reference);
     if path.is_file() {
         Ok(RunTarget::Loaded(Box::new(sluice.load_flow_file(path)?)))
@@ -357,6 +377,9 @@ fn target(sluice: &Sluice, reference: &str) -> Result<RunTarget, Failure> {
             message: format!("there is no flow file {reference}"),
         })
     } else {
+        if trust {
+            sluice.approve_flow(reference)?;
+        }
         Ok(RunTarget::Stored(reference.to_string()))
     }
 }
@@ -418,8 +441,7 @@ fn validate(file: &Path, json: bool) -> Result<u8, Failure> {
     }
 }
 
-async fn run(sluice: &Sluice, reference: &str, wait: bool, json: bool) -> Result<u8, Failure> {
-    let target = target(sluice, reference)?;
+async fn run(sluice: &Sluice, target: RunTarget, wait: bool, json: bool) -> Result<u8, Failure> {
     let mut handle = if wait {
         sluice.start_run_waiting(target, Trigger::Cli).await?
     } else {
@@ -514,7 +536,17 @@ fn flows(sluice: &Sluice, command: FlowsCommand, json: bool) -> Result<u8, Failu
     match command {
         FlowsCommand::List => output::flows(&sluice.list_flows()?, json),
         FlowsCommand::Import { file, replace } => {
-            output::imported(&sluice.import_flow_file(&file, replace)?, json)
+            let outcome = sluice.import_flow_file(&file, replace)?;
+            let review = sluice.review(&sluice.find_flow(&outcome.flow_id)?)?;
+            output::imported(&outcome, &review, json)
+        }
+        FlowsCommand::Review { flow, approve } => {
+            let review = if approve {
+                sluice.approve_flow(&flow)?
+            } else {
+                sluice.review(&sluice.find_flow(&flow)?)?
+            };
+            output::review(&review, json);
         }
         FlowsCommand::Export {
             flow,
@@ -537,7 +569,8 @@ fn flows(sluice: &Sluice, command: FlowsCommand, json: bool) -> Result<u8, Failu
                 .store()
                 .flow_versions(&loaded.flow.id)
                 .map_err(sluice_runtime::Error::from)?;
-            output::flow_detail(&loaded, &versions, json);
+            let review = sluice.review(&loaded)?;
+            output::flow_detail(&loaded, &versions, &review, json);
         }
         FlowsCommand::Schedule {
             flow,

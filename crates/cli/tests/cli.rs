@@ -171,9 +171,28 @@ fn flows_and_runs_are_managed_from_the_command_line() {
         "{list}"
     );
 
-    // A stored flow runs by name; relative paths still resolve against the imported file's folder.
-    for expected_new in [4, 0] {
-        let output = sluice(home.path(), &["--json", "run", "New orders to NDJSON"]);
+    assert_eq!(imported["trusted"], false);
+    assert_eq!(imported["review"]["files"][1]["writes"], true);
+
+    // Imported from elsewhere, it runs only once approved: `run` says what it touches, exit 2.
+    let refused = sluice(home.path(), &["run", "New orders to NDJSON"]);
+    let message = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains("NOT APPROVED")
+            && message.contains("out/paid-orders.ndjson")
+            && message.contains("--approve"),
+        "{message}"
+    );
+
+    // A stored flow runs by name (approved with `--trust` once); relative paths still resolve
+    // against the imported file's folder.
+    let name = "New orders to NDJSON";
+    for (expected_new, arguments) in [
+        (4, vec!["--json", "run", "--trust", name]),
+        (0, vec!["--json", "run", name]),
+    ] {
+        let output = sluice(home.path(), &arguments);
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
         let outcome: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(

@@ -86,6 +86,9 @@ fn schedule_every_second(home: &Path, flow: &Path) {
     let mut import = sluice(home);
     import.args(["flows", "import", flow.to_str().unwrap()]);
     ok(import);
+    let mut approve = sluice(home);
+    approve.args(["flows", "review", "Every second", "--approve"]);
+    ok(approve);
     let mut schedule = sluice(home);
     schedule.args([
         "flows",

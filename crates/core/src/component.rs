@@ -79,6 +79,22 @@ impl ExpressionField {
     }
 }
 
+/// What a component reaches outside the flow, as its config says: the trust review of a flow
+/// from elsewhere shows these before it runs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reach {
+    /// A file it reads, as written (relative to the flow's folder when relative).
+    Reads { path: PathBuf },
+    /// A file it writes, as written.
+    Writes { path: PathBuf },
+    /// A URL it sends requests to (may hold `{{ … }}` parts); `sends_records` when the records
+    /// themselves go out in the requests.
+    Contacts { url: String, sends_records: bool },
+    /// It takes requests from outside (a webhook).
+    Listens,
+}
+
 /// What a component can use when it is built for a run.
 pub struct BuildContext<'run> {
     /// The node being built.
@@ -128,6 +144,11 @@ pub trait ComponentConfig: Send + Sync + fmt::Debug {
 
     /// The expressions in this config, so validation can compile them.
     fn expressions(&self) -> Vec<ExpressionField> {
+        Vec::new()
+    }
+
+    /// What this config makes the component reach outside the flow (files, hosts, requests).
+    fn reaches(&self) -> Vec<Reach> {
         Vec::new()
     }
 }

@@ -170,7 +170,7 @@ fn check_nodes<'f>(checker: &mut Checker<'_>, flow: &'f Flow) -> HashMap<&'f str
                     Some(expression.field),
                     format!(
                         "the expression `{}` does not compile: {error}",
-                        expression.source
+                        shortened(&expression.source)
                     ),
                 );
             }
@@ -178,6 +178,14 @@ fn check_nodes<'f>(checker: &mut Checker<'_>, flow: &'f Flow) -> HashMap<&'f str
         components.insert(node.id.as_str(), component);
     }
     components
+}
+
+/// An expression's text for a message: whole up to 80 characters, else its start.
+fn shortened(source: &str) -> String {
+    match source.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &source[..cut]),
+        None => source.to_string(),
+    }
 }
 
 /// Edges: endpoints exist, ports exist, roles fit, no loops, nothing left unconnected.

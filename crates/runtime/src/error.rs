@@ -40,6 +40,13 @@ pub enum Error {
     /// The flow is already running (one run of a flow at a time, across processes).
     #[error("{0}")]
     Busy(String),
+    /// A stored flow from elsewhere that the person has not approved; the review says what it
+    /// touches.
+    #[error("{0}Approve it in the studio, or with `sluice flows review {flow} --approve` (or run it once with `--trust`).", flow = .0.flow_id)]
+    Untrusted(Box<crate::review::FlowReview>),
+    /// The flow reaches what no flow may (Sluice's own folder).
+    #[error("{0}")]
+    Forbidden(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] sluice_store::Error),
@@ -49,7 +56,10 @@ impl Error {
     /// Whether the error is about the flow itself (a bad file or an invalid flow), as opposed
     /// to the environment. The CLI exits with 2 for these.
     pub fn is_invalid_flow(&self) -> bool {
-        matches!(self, Error::Parse { .. } | Error::Invalid { .. })
+        matches!(
+            self,
+            Error::Parse { .. } | Error::Invalid { .. } | Error::Untrusted(_) | Error::Forbidden(_)
+        )
     }
 }
 

@@ -68,7 +68,10 @@ impl Sluice {
             let flow = folder.join("flow.sluice.json");
             let loaded = self.load_flow_file(&flow)?;
             if self.store().flow(&loaded.flow.id)?.is_none() {
-                self.import_flow(loaded.flow, &loaded.base_dir, false)?;
+                // Shipped with Sluice: approved as they come.
+                let imported = self.import_flow(loaded.flow, &loaded.base_dir, false)?;
+                self.store()
+                    .trust_version(&imported.flow_id, imported.version)?;
                 added += 1;
             }
         }

@@ -26,6 +26,9 @@ pub struct FlowDocument {
     pub base_dir: String,
     pub version: Option<i64>,
     pub problems: Vec<sluice_core::validate::Problem>,
+    /// Whether it may run and preview: false for a flow from elsewhere until the person
+    /// approves what it touches (see `review_flow`).
+    pub trusted: bool,
 }
 
 /// A stored flow as listed, with its latest run and its schedule.
@@ -52,6 +55,8 @@ pub struct ImportOutcome {
     pub credentials_needed: Vec<String>,
     /// Those of them that do not exist in this installation yet.
     pub credentials_missing: Vec<String>,
+    /// Whether it may run: false until the person approves what it touches.
+    pub trusted: bool,
 }
 
 impl Sluice {
@@ -90,13 +95,18 @@ impl Sluice {
         self.import_flow(loaded.flow, &loaded.base_dir, replace)
     }
 
-    /// Imports a validated flow.
+    /// Imports a validated flow. A flow from elsewhere runs only once the person approves it
+    /// (unless it is a version they approved already), and its schedule is off until they turn
+    /// it on.
     pub fn import_flow(
         &self,
         mut flow: Flow,
         base_dir: &Path,
         replace: bool,
     ) -> Result<ImportOutcome> {
+        if let Some(schedule) = &mut flow.schedule {
+            schedule.enabled = false;
+        }
         let mut replaced_id = None;
         if !replace && self.store().flow(&flow.id)?.is_some() {
             replaced_id = Some(std::mem::replace(
@@ -123,6 +133,7 @@ impl Sluice {
                 credentials_missing.push(name.clone());
             }
         }
+        let trusted = self.store().trusted_version(&flow.id)? == Some(version);
         Ok(ImportOutcome {
             flow_id: flow.id,
             name: flow.name,
@@ -130,16 +141,23 @@ impl Sluice {
             replaced_id,
             credentials_needed,
             credentials_missing,
+            trusted,
         })
     }
 
     /// Saves a flow as the new current version of the stored flow with its id (a version is
     /// kept only when the document changed). Work in progress is saved as it is — an invalid
-    /// flow can be stored and edited, it just cannot run.
+    /// flow can be stored and edited, it just cannot run. These are the person's own edits: a
+    /// new flow, or a new version of an approved one, is approved.
     pub fn save_flow(&self, flow: &Flow, base_dir: Option<&Path>) -> Result<i64> {
-        let previous_schedule = self
-            .store()
-            .flow(&flow.id)?
+        let stored = self.store().flow(&flow.id)?;
+        let approved = match &stored {
+            Some(stored) => {
+                self.store().trusted_version(&flow.id)? == Some(stored.summary.current_version)
+            }
+            None => true,
+        };
+        let previous_schedule = stored
             .and_then(|stored| Flow::from_json(&stored.document).ok())
             .and_then(|stored| stored.schedule);
         if previous_schedule != flow.schedule {
@@ -148,9 +166,13 @@ impl Sluice {
             self.schedule_changes.notify_one();
         }
         let base_dir = base_dir.map(|dir| dir.to_string_lossy().into_owned());
-        Ok(self
-            .store()
-            .save_flow(&flow.id, &flow.name, &flow.to_json(), base_dir.as_deref())?)
+        let version =
+            self.store()
+                .save_flow(&flow.id, &flow.name, &flow.to_json(), base_dir.as_deref())?;
+        if approved {
+            self.store().trust_version(&flow.id, version)?;
+        }
+        Ok(version)
     }
 
     /// The stored flow matching `reference`: its id, a unique id prefix, or its exact name.
@@ -167,7 +189,7 @@ impl Sluice {
         let base_dir = stored
             .base_dir
             .map(PathBuf::from)
-            .unwrap_or_else(|| self.home().to_path_buf());
+            .unwrap_or_else(|| self.files_folder());
         Ok(LoadedFlow {
             flow,
             base_dir,
@@ -247,10 +269,10 @@ impl Sluice {
             vars: serde_json::Map::new(),
             schedule: None,
         };
-        let version = self.save_flow(&flow, Some(self.home()))?;
+        let version = self.save_flow(&flow, Some(&self.files_folder()))?;
         Ok(LoadedFlow {
             flow,
-            base_dir: self.home().to_path_buf(),
+            base_dir: self.files_folder(),
             version: Some(version),
         })
     }
@@ -265,9 +287,14 @@ impl Sluice {
     /// Copies a stored flow under a new id and name; the copy starts with no sync state.
     pub fn duplicate_flow(&self, reference: &str, name: &str) -> Result<LoadedFlow> {
         let mut loaded = self.find_flow(reference)?;
+        let trusted = self.is_trusted(&loaded)?;
         loaded.flow.id = uuid::Uuid::now_v7().to_string();
         loaded.flow.name = name.trim().to_string();
         loaded.version = Some(self.save_flow(&loaded.flow, Some(&loaded.base_dir))?);
+        if !trusted {
+            // A copy of a flow from elsewhere is from elsewhere too.
+            self.store().distrust(&loaded.flow.id)?;
+        }
         Ok(loaded)
     }
 
@@ -298,7 +325,9 @@ impl Sluice {
     /// A loaded flow with its problems.
     pub fn document(&self, loaded: LoadedFlow) -> FlowDocument {
         let problems = self.validate_flow(&loaded.flow);
+        let trusted = self.is_trusted(&loaded).unwrap_or(false);
         FlowDocument {
+            trusted,
             flow: loaded.flow,
             base_dir: loaded.base_dir.to_string_lossy().into_owned(),
             version: loaded.version,
@@ -312,8 +341,8 @@ impl Sluice {
             Some(stored) => stored
                 .base_dir
                 .map(PathBuf::from)
-                .unwrap_or_else(|| self.home().to_path_buf()),
-            None => self.home().to_path_buf(),
+                .unwrap_or_else(|| self.files_folder()),
+            None => self.files_folder(),
         };
         let version = self.save_flow(&flow, Some(&base_dir))?;
         Ok(self.document(LoadedFlow {
@@ -340,14 +369,14 @@ impl Sluice {
     }
 
     /// A flow being edited, ready to preview or run: relative paths resolve against its stored
-    /// folder (the home folder for a flow never saved).
+    /// folder (the files folder for a flow never saved).
     pub fn loaded_draft(&self, flow: Flow) -> Result<LoadedFlow> {
         let stored = self.store().flow(&flow.id)?;
         let base_dir = stored
             .as_ref()
             .and_then(|stored| stored.base_dir.clone())
             .map(PathBuf::from)
-            .unwrap_or_else(|| self.home().to_path_buf());
+            .unwrap_or_else(|| self.files_folder());
         let version = stored.map(|stored| stored.summary.current_version);
         Ok(LoadedFlow {
             flow,

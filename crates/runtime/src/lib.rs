@@ -10,6 +10,7 @@ mod flows;
 mod home;
 mod locks;
 mod oauth;
+mod review;
 mod run_history;
 mod runs;
 mod scheduler;
@@ -29,6 +30,7 @@ pub use credentials::{CredentialInfo, CredentialInput, CredentialTypeInfo};
 pub use error::{Error, Result};
 pub use flows::{FlowDocument, FlowListing, ImportOutcome, LoadedFlow};
 pub use home::default_home;
+pub use review::{FileReach, FlowReview, HostReach};
 pub use runs::{RunDetail, RunHandle, RunNotice, RunOutcome, RunTarget, Trigger};
 pub use scheduler::{RunObserver, ScheduleInfo, SchedulerHandle};
 pub use sluice_core::engine::{NodeReport, NodeStats, RunEvent, RunOptions, RunReport, RunStatus};
@@ -82,6 +84,16 @@ impl Sluice {
             token_locks: Default::default(),
             webhook_inboxes: Default::default(),
         };
+        std::fs::create_dir_all(sluice.files_folder()).map_err(|source| Error::Io {
+            action: "create",
+            path: sluice.files_folder(),
+            source,
+        })?;
+        // Flows made in the studio before the files folder existed resolved against the home.
+        sluice.store.move_base_dir(
+            &sluice.home.to_string_lossy(),
+            &sluice.files_folder().to_string_lossy(),
+        )?;
         // Runs a stopped process left: rolled forward when they had decided to commit, rolled
         // back (staging removed, marked interrupted) when not.
         sluice.recover_runs()?;
@@ -102,6 +114,12 @@ impl Sluice {
     /// The home folder.
     pub fn home(&self) -> &Path {
         &self.home
+    }
+
+    /// Where relative paths of flows made in the studio resolve: the one folder inside the home
+    /// (with `examples`) that flows may read and write.
+    pub fn files_folder(&self) -> PathBuf {
+        self.home.join("files")
     }
 
     /// The store, for what the runtime does not wrap.

@@ -155,6 +155,7 @@ impl Sluice {
             file: format!("flow '{}'", loaded.flow.name),
             report,
         })?;
+        self.check_reach(&loaded)?;
         Ok(loaded)
     }
 

@@ -213,6 +213,15 @@ impl Sluice {
         if !same_secret(expected.as_bytes(), token.as_bytes()) {
             return Err(not_found());
         }
+        let approved = self
+            .find_flow(&flow_id)
+            .and_then(|loaded| self.is_trusted(&loaded));
+        if !matches!(approved, Ok(true)) {
+            return Err(refusal(
+                403,
+                "this flow came from elsewhere and is not approved yet: open it in Sluice, review what it touches and approve it",
+            ));
+        }
         if body.len() as u64 > config.max_body_bytes {
             return Err(refusal(
                 413,

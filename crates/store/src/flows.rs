@@ -161,6 +161,14 @@ impl Store {
         Ok(document)
     }
 
+    /// Points the flows that resolve against folder `from` at folder `to`.
+    pub fn move_base_dir(&self, from: &str, to: &str) -> Result<usize> {
+        Ok(self.connection().execute(
+            "UPDATE flows SET base_dir = ?2 WHERE base_dir = ?1",
+            params![from, to],
+        )?)
+    }
+
     /// Deletes a flow, its versions and its sync state. Its run history stays. Returns whether
     /// the flow existed.
     pub fn delete_flow(&self, id: &str) -> Result<bool> {

@@ -3,6 +3,7 @@
 
 mod credentials;
 mod error;
+mod flow_trust;
 mod flows;
 mod node_state;
 mod retention;
@@ -37,6 +38,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0004_webhook_queue.sql")),
     M::up(include_str!("../migrations/0005_run_stagings.sql")),
     M::up(include_str!("../migrations/0006_node_busy.sql")),
+    M::up(include_str!("../migrations/0007_flow_trust.sql")),
 ];
 
 /// The schema migrations, in order.

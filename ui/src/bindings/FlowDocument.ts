@@ -6,4 +6,9 @@ import type { Problem } from "./Problem";
  * A stored flow as the studio edits it: the document, where its relative paths resolve, its
  * version, and what keeps it from running.
  */
-export type FlowDocument = { flow: Flow, base_dir: string, version: number | null, problems: Array<Problem>, };
+export type FlowDocument = { flow: Flow, base_dir: string, version: number | null, problems: Array<Problem>, 
+/**
+ * Whether it may run and preview: false for a flow from elsewhere until the person
+ * approves what it touches (see `review_flow`).
+ */
+trusted: boolean, };

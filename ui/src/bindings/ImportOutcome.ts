@@ -15,4 +15,8 @@ credentials_needed: Array<string>,
 /**
  * Those of them that do not exist in this installation yet.
  */
-credentials_missing: Array<string>, };
+credentials_missing: Array<string>, 
+/**
+ * Whether it may run: false until the person approves what it touches.
+ */
+trusted: boolean, };

@@ -27,6 +27,8 @@ export type EditorState = {
   baseDir: string;
   version: number | null;
   problems: Problem[];
+  /** False for a flow from elsewhere until the person approves what it touches. */
+  trusted: boolean;
   selected: string[];
   past: Flow[];
   future: Flow[];
@@ -38,6 +40,7 @@ export type EditorState = {
 
 export type EditorActions = {
   setComponents: (components: ComponentInfo[]) => void;
+  setTrusted: (trusted: boolean) => void;
   open: (document: FlowDocument) => void;
   close: () => void;
   saved: (document: FlowDocument) => void;
@@ -63,6 +66,7 @@ const initial: EditorState = {
   baseDir: "",
   version: null,
   problems: [],
+  trusted: true,
   selected: [],
   past: [],
   future: [],
@@ -78,6 +82,8 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
 
   setComponents: (components) => set({ components }),
 
+  setTrusted: (trusted) => set({ trusted }),
+
   open: (document) =>
     set({
       ...initial,
@@ -86,6 +92,7 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
       baseDir: document.base_dir,
       version: document.version,
       problems: document.problems,
+      trusted: document.trusted,
     }),
 
   close: () => set({ ...initial, components: get().components }),
@@ -93,7 +100,7 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
   saved: (document) => {
     // Keep edits made while the save was on its way; take the problems and version.
     const stillCurrent = JSON.stringify(get().flow) === JSON.stringify(document.flow);
-    set({ version: document.version, problems: document.problems, dirty: !stillCurrent });
+    set({ version: document.version, problems: document.problems, trusted: document.trusted, dirty: !stillCurrent });
   },
 
   edit: (change) => {

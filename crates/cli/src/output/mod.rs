@@ -93,9 +93,11 @@ pub fn flows(flows: &[FlowListing], json: bool) {
     table(&["ID", "NAME", "VERSION", "LAST RUN"], rows);
 }
 
-pub fn imported(outcome: &ImportOutcome, json: bool) {
+pub fn imported(outcome: &ImportOutcome, review: &sluice_runtime::FlowReview, json: bool) {
     if json {
-        print_json(outcome);
+        let mut printed = serde_json::to_value(outcome).expect("serializes");
+        printed["review"] = serde_json::to_value(review).expect("serializes");
+        print_json(&printed);
         return;
     }
     println!(
@@ -118,13 +120,41 @@ pub fn imported(outcome: &ImportOutcome, json: bool) {
             outcome.credentials_needed.join(", ")
         );
     }
+    println!();
+    print!("{review}");
+    if !review.trusted {
+        println!(
+            "Approve it with `sluice flows review {} --approve` once you have read this.",
+            review.flow_id
+        );
+    }
 }
 
-pub fn flow_detail(loaded: &LoadedFlow, versions: &[sluice_runtime::FlowVersion], json: bool) {
+/// What a flow touches, and whether it may run.
+pub fn review(review: &sluice_runtime::FlowReview, json: bool) {
     if json {
-        print_json(
-            &serde_json::json!({"flow": loaded.flow, "base_dir": loaded.base_dir, "versions": versions}),
+        print_json(review);
+        return;
+    }
+    print!("{review}");
+    if !review.trusted {
+        println!(
+            "Approve it with `sluice flows review {} --approve` once you have read this.",
+            review.flow_id
         );
+    }
+}
+
+pub fn flow_detail(
+    loaded: &LoadedFlow,
+    versions: &[sluice_runtime::FlowVersion],
+    review: &sluice_runtime::FlowReview,
+    json: bool,
+) {
+    if json {
+        print_json(&serde_json::json!({
+            "flow": loaded.flow, "base_dir": loaded.base_dir, "versions": versions, "review": review
+        }));
         return;
     }
     println!("{}", loaded.flow.to_json());
@@ -136,6 +166,8 @@ pub fn flow_detail(loaded: &LoadedFlow, versions: &[sluice_runtime::FlowVersion]
     for version in versions {
         println!("version {} saved {}", version.version, version.saved_at);
     }
+    println!();
+    print!("{review}");
 }
 
 pub fn components(registry: &sluice_core::Registry, json: bool) {

@@ -3,6 +3,7 @@
 
 mod compiled;
 mod filters;
+mod nesting;
 mod scope;
 #[cfg(test)]
 mod tests;
@@ -29,6 +30,19 @@ pub struct ExpressionError {
 }
 
 impl ExpressionError {
+    /// Refuses an expression or template nesting deeper than [`nesting::MAX_NESTING`].
+    fn check_nesting(levels: usize) -> Result<(), ExpressionError> {
+        if levels <= nesting::MAX_NESTING {
+            return Ok(());
+        }
+        Err(ExpressionError {
+            message: format!(
+                "it nests too deeply: {levels} levels of operators, filters and brackets, at most {}; split it into several steps (map fields, filters)",
+                nesting::MAX_NESTING
+            ),
+        })
+    }
+
     fn from_engine(error: &EngineError) -> ExpressionError {
         let text = error.to_string();
         // MiniJinja appends "(in <expression>:1)"; the caller says where the expression is.
@@ -103,6 +117,7 @@ impl Expressions {
         if !template.contains("{{") && !template.contains("{%") {
             return Ok(template.to_string());
         }
+        ExpressionError::check_nesting(nesting::template_nesting(template))?;
         self.environment
             .render_str(template, JinjaValue::from(Serde(values)))
             .map_err(|error| ExpressionError::from_engine(&error))
@@ -115,6 +130,7 @@ impl Expressions {
                 message: "the expression is empty".into(),
             });
         }
+        ExpressionError::check_nesting(nesting::nesting(source))?;
         let expression = self
             .environment
             .compile_expression_owned(source.to_string())

@@ -365,3 +365,33 @@ fn a_record_field_hides_a_global_as_in_minijinja() {
     let scope = RecordScope::enter(record(json!({"vars": {"region": "US"}})));
     assert_eq!(compiled.evaluate(&scope).unwrap(), json!("US"));
 }
+
+#[test]
+fn expressions_nesting_deeper_than_the_limit_are_refused_before_any_parser() {
+    let expressions = Expressions::for_validation();
+    let under = format!("name{}", " | upper".repeat(nesting::MAX_NESTING));
+    assert!(expressions.compile(&under).is_ok());
+    let scope = RecordScope::enter(record(json!({"name": "ada"})));
+    assert_eq!(
+        expressions
+            .compile(&under)
+            .unwrap()
+            .evaluate(&scope)
+            .unwrap(),
+        json!("ADA")
+    );
+    for hostile in [
+        format!("name{}", " | upper".repeat(nesting::MAX_NESTING + 1)),
+        format!("{}x", "not ".repeat(20_000)),
+        format!("{}1{}", "(".repeat(20_000), ")".repeat(20_000)),
+        "1".to_string() + &" + 1".repeat(50_000),
+    ] {
+        let error = expressions.compile(&hostile).err().unwrap();
+        assert!(error.message.starts_with("it nests too deeply"), "{error}");
+    }
+    let template = format!("{{{{ page{} }}}}", " + 1".repeat(nesting::MAX_NESTING + 1));
+    let error = expressions
+        .render(&template, &serde_json::Map::new())
+        .unwrap_err();
+    assert!(error.message.starts_with("it nests too deeply"), "{error}");
+}
