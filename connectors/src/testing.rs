@@ -25,6 +25,7 @@ pub fn with_context<T>(
         credential,
         inbox: None,
         preview: false,
+        live: true,
     };
     body(&context)
 }

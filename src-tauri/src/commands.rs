@@ -112,9 +112,14 @@ pub async fn validate_flow(sluice: State<'_, Sluice>, flow: Flow) -> Answer<Vec<
 }
 
 #[tauri::command]
-pub async fn preview_flow(sluice: State<'_, Sluice>, flow: Flow, limit: u64) -> Answer<RunReport> {
+pub async fn preview_flow(
+    sluice: State<'_, Sluice>,
+    flow: Flow,
+    limit: u64,
+    live: Vec<String>,
+) -> Answer<RunReport> {
     let target = RunTarget::Loaded(Box::new(sluice.loaded_draft(flow).map_err(message)?));
-    sluice.preview(target, limit).await.map_err(message)
+    sluice.preview(target, limit, live).await.map_err(message)
 }
 
 #[tauri::command]

@@ -186,6 +186,7 @@ test("build a flow on the canvas, preview it, run it, share it", async () => {
   const review = await (await byTest("review-dialog")).getText();
   assert.match(review, /Files it reads[\s\S]*people\.csv/);
   assert.match(review, /Files it writes[\s\S]*out\.db/);
+  await browser.pause(300); // let the dialog paint before the screenshot
   shot("review");
   await (await byTest("approve")).click();
   await (await byTest("review-needed")).waitForDisplayed({ reverse: true, timeout: 10000 });

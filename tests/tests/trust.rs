@@ -115,7 +115,7 @@ async fn approval_survives_the_persons_own_edits_and_a_changed_import_asks_again
     assert!(matches!(error, Error::Untrusted(_)), "{error}");
     assert!(error.is_invalid_flow(), "the CLI exits 2");
     let preview = sluice
-        .preview(RunTarget::Stored(flow_id.clone()), 5)
+        .preview(RunTarget::Stored(flow_id.clone()), 5, Vec::new())
         .await
         .unwrap_err();
     assert!(matches!(preview, Error::Untrusted(_)), "no preview either");
@@ -124,7 +124,7 @@ async fn approval_survives_the_persons_own_edits_and_a_changed_import_asks_again
     let review = sluice.approve_flow(&flow_id).unwrap();
     assert!(review.trusted);
     sluice
-        .preview(RunTarget::Stored(flow_id.clone()), 5)
+        .preview(RunTarget::Stored(flow_id.clone()), 5, Vec::new())
         .await
         .unwrap();
 

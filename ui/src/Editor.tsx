@@ -102,7 +102,8 @@ export function Editor({ onNotice }: Props) {
         <span className="muted save-state" data-testid="save-state">{dirty ? "Saving…" : "Saved"}</span>
         <span className="spacer" />
         <button data-testid="preview" disabled={busy !== null || !trusted} title={trusted ? "Run on a few records without writing anything" : runHint} onClick={() => act("preview", async () => {
-          useEditor.getState().setPreview(await api.previewFlow(useEditor.getState().flow!, 20));
+          const { flow: current, liveNodes } = useEditor.getState();
+          useEditor.getState().setPreview(await api.previewFlow(current!, 20, liveNodes));
           setPane("preview");
         })}>Preview</button>
         {running ? (

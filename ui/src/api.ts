@@ -35,7 +35,7 @@ export const api = {
   restoreFlowVersion: (id: string, version: number) =>
     invoke<FlowDocument>("restore_flow_version", { id, version }),
   validateFlow: (flow: Flow) => invoke<Problem[]>("validate_flow", { flow }),
-  previewFlow: (flow: Flow, limit: number) => invoke<RunReport>("preview_flow", { flow, limit }),
+  previewFlow: (flow: Flow, limit: number, live: string[]) => invoke<RunReport>("preview_flow", { flow, limit, live }),
   runFlow: (id: string) => invoke<string>("run_flow", { id }),
   cancelRun: (runId: string) => invoke<boolean>("cancel_run", { runId }),
   listRuns: (flowId: string | null, limit: number) =>

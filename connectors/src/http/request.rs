@@ -111,6 +111,8 @@ impl TransformConfig for HttpRequestConfig {
             config: self.clone(),
             expressions: context.expressions,
             client,
+            // A GET only reads; any other request changes something, so a preview only shows it.
+            dry_run: !context.live && self.method != RequestMethod::Get,
         }))
     }
 }
@@ -119,6 +121,8 @@ struct HttpRequest<'run> {
     config: HttpRequestConfig,
     expressions: &'run Expressions,
     client: HttpClient,
+    /// A preview: say what would be sent instead of sending it.
+    dry_run: bool,
 }
 
 /// One record's request, ready to send.
@@ -181,6 +185,19 @@ impl HttpRequest<'_> {
             Err(problem) => return Ok(Outcome::Rejected(record, problem)),
         };
         let method = self.config.method.method();
+        if self.dry_run {
+            let mut record = record;
+            if !self.config.response_field.is_empty() {
+                let sent = serde_json::json!({
+                    "not_sent": "a preview sends no request that changes something; ask for a live preview of this node to send it",
+                    "method": method.as_str(),
+                    "url": url.as_str(),
+                    "body": body,
+                });
+                record.insert(self.config.response_field.clone(), sent);
+            }
+            return Ok(Outcome::Done(record));
+        }
         match client.send(&method, &url, &headers, body.as_deref(), should_stop) {
             Ok(response) => {
                 let mut record = record;

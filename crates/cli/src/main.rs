@@ -54,6 +54,10 @@ enum Command {
         /// Approve a stored flow from elsewhere as it is now, then preview it.
         #[arg(long)]
         trust: bool,
+        /// Let this node change the outside world in the preview (send its requests); without
+        /// it, such nodes only say what they would send. Repeat for several nodes.
+        #[arg(long, value_name = "NODE")]
+        live: Vec<String>,
     },
     /// Manage stored flows.
     #[command(subcommand)]
@@ -311,9 +315,14 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 Command::Run { flow, wait, trust } => {
                     run(&sluice, target(&sluice, &flow, trust)?, wait, json).await
                 }
-                Command::Preview { flow, limit, trust } => {
+                Command::Preview {
+                    flow,
+                    limit,
+                    trust,
+                    live,
+                } => {
                     let report = sluice
-                        .preview(target(&sluice, &flow, trust)?, limit)
+                        .preview(target(&sluice, &flow, trust)?, limit, live)
                         .await?;
                     output::preview(&report, json);
                     Ok(if report.status == sluice_runtime::RunStatus::Succeeded {

@@ -22,6 +22,9 @@ pub struct ComponentInfo {
     pub default_config: Option<serde_json::Value>,
     /// The credential types its node can use; empty when it takes none.
     pub credential_kinds: Vec<String>,
+    /// Its effect is outside the flow (the requests it sends): a preview only shows what it
+    /// would send, unless the person asks for a live preview of the node.
+    pub acts_outside: bool,
 }
 
 impl Sluice {
@@ -45,6 +48,7 @@ impl Sluice {
                     .iter()
                     .map(|kind| kind.to_string())
                     .collect(),
+                acts_outside: descriptor.may_end_flow,
             })
             .collect()
     }

@@ -371,8 +371,15 @@ impl Sluice {
     }
 
     /// Previews a flow: at most `limit` records from each source, nothing written, sample records
-    /// per node. Not recorded in the run history; sync state is neither read nor advanced.
-    pub async fn preview(&self, target: RunTarget, limit: u64) -> Result<RunReport> {
+    /// per node; nodes that change the outside world only say what they would do, except the
+    /// `live` ones the person asked for. Not recorded in the run history; sync state is neither
+    /// read nor advanced.
+    pub async fn preview(
+        &self,
+        target: RunTarget,
+        limit: u64,
+        live: Vec<String>,
+    ) -> Result<RunReport> {
         let loaded = self.resolve(target)?;
         let credentials = self.credentials_for(&loaded.flow)?;
         let registry = self.registry.clone();
@@ -391,7 +398,10 @@ impl Sluice {
                     events: None,
                     journal: None,
                 },
-                &RunOptions::preview(limit),
+                &RunOptions {
+                    live_nodes: live,
+                    ..RunOptions::preview(limit)
+                },
             )
         })
         .await

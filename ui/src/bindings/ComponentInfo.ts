@@ -21,4 +21,9 @@ default_config: JsonValue | null,
 /**
  * The credential types its node can use; empty when it takes none.
  */
-credential_kinds: Array<string>, };
+credential_kinds: Array<string>, 
+/**
+ * Its effect is outside the flow (the requests it sends): a preview only shows what it
+ * would send, unless the person asks for a live preview of the node.
+ */
+acts_outside: boolean, };

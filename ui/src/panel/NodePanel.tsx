@@ -17,6 +17,7 @@ export function NodePanel() {
   const components = useEditor((state) => state.components);
   const problems = useEditor((state) => state.problems);
   const preview = useEditor((state) => state.preview);
+  const liveNodes = useEditor((state) => state.liveNodes);
   const node = selected.length === 1 ? flow.nodes.find((candidate) => candidate.id === selected[0]) : undefined;
   const info = components.find((candidate) => candidate.type === node?.type);
   const fields = useMemo(() => (info ? fieldsOf(info.config_schema as Record<string, unknown>) : []), [info]);
@@ -66,6 +67,17 @@ export function NodePanel() {
         />
       )}
       {node.type === "webhook" && <WebhookAddress flowId={flow.id} />}
+      {info?.acts_outside && (
+        <label className="field inline" title="Without it, a preview shows the requests this node would send and sends none that change anything">
+          <input
+            type="checkbox"
+            data-testid="live-preview"
+            checked={liveNodes.includes(node.id)}
+            onChange={(event) => useEditor.getState().setLive(node.id, event.target.checked)}
+          />
+          <span>Send its requests in previews (live preview)</span>
+        </label>
+      )}
       {general.map((problem, index) => <p key={index} className="field-problem" data-testid="node-problem">{problem.field ? `${problem.field}: ` : ""}{problem.message}</p>)}
       {fields.map((field) => (
         <Field key={field.name} field={field} value={config[field.name]} problems={problemFor(field.name)} suggestions={upstreamFields} writes={info?.kind === "sink"} onChange={(value) => change(field, value)} />

@@ -29,6 +29,8 @@ export type EditorState = {
   problems: Problem[];
   /** False for a flow from elsewhere until the person approves what it touches. */
   trusted: boolean;
+  /** Nodes the person asked to preview live (their requests are sent); not saved. */
+  liveNodes: string[];
   selected: string[];
   past: Flow[];
   future: Flow[];
@@ -41,6 +43,7 @@ export type EditorState = {
 export type EditorActions = {
   setComponents: (components: ComponentInfo[]) => void;
   setTrusted: (trusted: boolean) => void;
+  setLive: (id: string, live: boolean) => void;
   open: (document: FlowDocument) => void;
   close: () => void;
   saved: (document: FlowDocument) => void;
@@ -67,6 +70,7 @@ const initial: EditorState = {
   version: null,
   problems: [],
   trusted: true,
+  liveNodes: [],
   selected: [],
   past: [],
   future: [],
@@ -83,6 +87,11 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
   setComponents: (components) => set({ components }),
 
   setTrusted: (trusted) => set({ trusted }),
+
+  setLive: (id, live) => {
+    const others = get().liveNodes.filter((node) => node !== id);
+    set({ liveNodes: live ? [...others, id] : others });
+  },
 
   open: (document) =>
     set({

@@ -27,6 +27,9 @@ pub struct RunOptions {
     pub batch_size: usize,
     /// Batches that may wait on one edge before the sender blocks (backpressure).
     pub channel_capacity: usize,
+    /// In a preview, the nodes the person asked to preview live: they may change the outside
+    /// world (send requests); the others only say what they would do.
+    pub live_nodes: Vec<String>,
 }
 
 impl Default for RunOptions {
@@ -37,6 +40,7 @@ impl Default for RunOptions {
             sample_size: 0,
             batch_size: DEFAULT_BATCH_SIZE,
             channel_capacity: 4,
+            live_nodes: Vec::new(),
         }
     }
 }

@@ -85,6 +85,7 @@ pub(crate) mod testing {
             credential: None,
             inbox: None,
             preview: false,
+            live: true,
         };
         let mut transform = config.build(&context).expect("transform builds");
         for chunk in records.chunks(2) {

@@ -1,0 +1,90 @@
+//! A preview changes nothing outside: requests that would change something are shown, not sent,
+//! unless the person asks for a live preview of that node; plain GETs still enrich.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::routing::{get, post};
+use serde_json::json;
+use sluice_runtime::RunTarget;
+use sluice_tests::{flow_json, temporary_installation};
+
+/// A local API counting the POSTs and GETs it receives.
+async fn serve(posts: Arc<AtomicUsize>, gets: Arc<AtomicUsize>) -> String {
+    let app = Router::new()
+        .route(
+            "/events",
+            post(move || async move {
+                posts.fetch_add(1, Ordering::SeqCst);
+                axum::Json(json!({"accepted": true}))
+            }),
+        )
+        .route(
+            "/customers/{id}",
+            get(move || async move {
+                gets.fetch_add(1, Ordering::SeqCst);
+                axum::Json(json!({"tier": "gold"}))
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{address}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preview_shows_the_requests_it_would_send_and_sends_them_only_when_asked() {
+    let (_home, sluice) = temporary_installation();
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(data.path().join("in.csv"), "id,kind\n1,signup\n2,login\n").unwrap();
+    let (posts, gets) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let base = serve(posts.clone(), gets.clone()).await;
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "in.csv"}},
+            {"id": "enrich", "type": "http.request",
+             "config": {"url": format!("{base}/customers/{{{{ id }}}}"), "response_field": "crm"}},
+            {"id": "post", "type": "http.request",
+             "config": {"url": format!("{base}/events"), "method": "POST"}}
+        ]),
+        json!([{"from": "read", "to": "enrich"}, {"from": "enrich", "to": "post"}]),
+    );
+    let file = data.path().join("flow.sluice.json");
+    std::fs::write(&file, flow.to_string()).unwrap();
+    let loaded = sluice.load_flow_file(&file).unwrap();
+
+    let report = sluice
+        .preview(RunTarget::Loaded(Box::new(loaded.clone())), 10, Vec::new())
+        .await
+        .unwrap();
+    assert!(report.failure.is_none(), "{:?}", report.failure);
+    assert_eq!(posts.load(Ordering::SeqCst), 0, "the preview sent no POST");
+    assert_eq!(gets.load(Ordering::SeqCst), 2, "plain GETs still enrich");
+    let post = report
+        .nodes
+        .iter()
+        .find(|node| node.node == "post")
+        .unwrap();
+    let shown = post.samples[0]["response"].to_json();
+    assert_eq!(shown["method"], "POST");
+    assert_eq!(shown["url"], format!("{base}/events"));
+    assert!(
+        shown["body"]
+            .as_str()
+            .unwrap()
+            .contains("\"kind\":\"signup\"")
+    );
+    assert!(shown["not_sent"].as_str().unwrap().contains("live preview"));
+
+    let report = sluice
+        .preview(RunTarget::Loaded(Box::new(loaded)), 10, vec!["post".into()])
+        .await
+        .unwrap();
+    assert!(report.failure.is_none(), "{:?}", report.failure);
+    assert_eq!(
+        posts.load(Ordering::SeqCst),
+        2,
+        "asked for, the live preview sends"
+    );
+}
