@@ -122,10 +122,13 @@ impl sluice_core::credential::CredentialAccess for FixedCredential {
         self.kind
     }
 
+    /// A field's value; `hosts` is the local test servers' unless given.
     fn field(&self, name: &str) -> Option<String> {
-        self.values
+        let given = self
+            .values
             .iter()
             .find(|(field, _)| *field == name)
-            .map(|(_, value)| value.clone())
+            .map(|(_, value)| value.clone());
+        given.or_else(|| (name == "hosts").then(|| "127.0.0.1".to_string()))
     }
 }

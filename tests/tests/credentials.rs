@@ -117,6 +117,11 @@ fn editing_keeps_secrets_renaming_updates_flows_removing_forgets_secrets() {
     let edited = sluice.save_credential(edit, Some("orders api")).unwrap();
     assert_eq!(edited.secrets_set, ["token"]);
     assert_eq!(edited.fields["test_url"], "http://127.0.0.1:9/v1/orders");
+    assert_eq!(
+        edited.fields["hosts"], "127.0.0.1",
+        "where it may be sent: filled from the test URL"
+    );
+    assert!(!saved.fields.contains_key("hosts"), "no URL, no host");
 
     let renamed = sluice.rename_credential("orders api", "shop api").unwrap();
     assert_eq!(renamed.used_by, ["API orders to SQLite"]);
@@ -157,10 +162,14 @@ async fn the_api_example_runs_incrementally_and_its_token_stays_in_the_secret_st
     let flow_id = store_orders_flow(&sluice, &base, data.path());
     let database = data.path().join("out/orders.db");
 
-    // A wrong token: the run fails, says why, and names no secret.
-    sluice
-        .save_credential(bearer("demo-orders", "wrong-t0ken-value"), None)
-        .unwrap();
+    // A wrong token: the run fails, says why, and names no secret. The credential may go to
+    // the host of its test URL.
+    let mut wrong = bearer("demo-orders", "wrong-t0ken-value");
+    wrong
+        .fields
+        .insert("test_url".into(), json!(format!("{base}/v1/orders")));
+    let saved = sluice.save_credential(wrong, None).unwrap();
+    assert_eq!(saved.fields["hosts"], "127.0.0.1");
     let failed = sluice
         .run(RunTarget::Stored(flow_id.clone()), Trigger::Manual)
         .await
@@ -187,6 +196,7 @@ async fn the_api_example_runs_incrementally_and_its_token_stays_in_the_secret_st
     // The right token: every order once, despite the 429s; then only what is new.
     let mut fixed = bearer("demo-orders", DEMO_TOKEN);
     fixed.kind = "http.bearer".into();
+    fixed.fields.insert("hosts".into(), json!("127.0.0.1"));
     sluice.save_credential(fixed, Some("demo-orders")).unwrap();
     let first = sluice
         .run(RunTarget::Stored(flow_id.clone()), Trigger::Manual)

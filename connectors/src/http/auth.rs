@@ -20,6 +20,16 @@ fn test_url_property() -> serde_json::Value {
     json!({ "type": "string", "title": "Test URL", "description": TEST_URL_HELP, "format": "uri" })
 }
 
+/// The `hosts` field: where the credential may be sent. Filled from the URL fields named in
+/// `x-sluice-hosts-from` when left empty.
+fn hosts_property(from: &[&str]) -> serde_json::Value {
+    json!({
+        "type": "string", "title": "Hosts",
+        "description": "The hosts this credential may be sent to, separated by commas (e.g. api.github.com, *.example.com, 127.0.0.1:8080). A request to any other host fails before it is sent. Filled from the test (or token) URL when left empty.",
+        "x-sluice-hosts-from": from,
+    })
+}
+
 /// The credential types of the HTTP connector.
 pub fn credential_types() -> Vec<CredentialType> {
     vec![
@@ -38,6 +48,7 @@ pub fn credential_types() -> Vec<CredentialType> {
                                        "description": "e.g. X-API-Key, Authorization, api_key." },
                         "key": { "type": "string", "title": "Key", "writeOnly": true, "description": "The API key." },
                         "test_url": test_url_property(),
+                        "hosts": hosts_property(&["test_url"]),
                     }
                 })
             },
@@ -54,6 +65,7 @@ pub fn credential_types() -> Vec<CredentialType> {
                     "properties": {
                         "token": { "type": "string", "title": "Token", "writeOnly": true },
                         "test_url": test_url_property(),
+                        "hosts": hosts_property(&["test_url"]),
                     }
                 })
             },
@@ -71,6 +83,7 @@ pub fn credential_types() -> Vec<CredentialType> {
                         "username": { "type": "string", "title": "Username" },
                         "password": { "type": "string", "title": "Password", "writeOnly": true },
                         "test_url": test_url_property(),
+                        "hosts": hosts_property(&["test_url"]),
                     }
                 })
             },
@@ -94,6 +107,7 @@ pub fn credential_types() -> Vec<CredentialType> {
                         "client_secret": { "type": "string", "title": "Client secret", "writeOnly": true, "description": "Leave empty for a public client (PKCE only)." },
                         "scopes": { "type": "string", "title": "Scopes", "description": "Space-separated, e.g. `repo read:user`." },
                         "test_url": test_url_property(),
+                        "hosts": hosts_property(&["test_url", "token_url"]),
                         "access_token": { "type": "string", "writeOnly": true, "x-sluice-managed": true },
                         "refresh_token": { "type": "string", "writeOnly": true, "x-sluice-managed": true },
                         "expires_at": { "type": "string", "x-sluice-managed": true },
@@ -103,6 +117,64 @@ pub fn credential_types() -> Vec<CredentialType> {
             test: Some(test_with_request),
         },
     ]
+}
+
+/// The hosts a credential may be sent to (its `hosts` field): `api.example.com` (any port),
+/// `127.0.0.1:8080` (that port only) or `*.example.com` (its subdomains).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedHosts {
+    credential: String,
+    hosts: Vec<String>,
+}
+
+impl AllowedHosts {
+    /// The hosts `credential` may be sent to; `None` without a credential.
+    pub fn of(credential: Option<&Arc<dyn CredentialAccess>>) -> Option<AllowedHosts> {
+        let credential = credential?;
+        let hosts = credential
+            .field("hosts")
+            .unwrap_or_default()
+            .split([',', ' ', '\n'])
+            .map(|host| host.trim().trim_end_matches('.').to_ascii_lowercase())
+            .filter(|host| !host.is_empty())
+            .collect();
+        Some(AllowedHosts {
+            credential: credential.name().to_string(),
+            hosts,
+        })
+    }
+
+    /// Whether the credential may go with a request to `url`; if not, why, naming both.
+    pub fn check(&self, url: &Url) -> Result<(), String> {
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let port = url.port_or_known_default();
+        let allowed = self.hosts.iter().any(|entry| {
+            let (name, entry_port) = match entry.rsplit_once(':') {
+                Some((name, port)) if !name.contains(':') => (name, port.parse::<u16>().ok()),
+                _ => (entry.as_str(), None),
+            };
+            let name_matches = match name.strip_prefix("*.") {
+                // Subdomains of a domain name; an IP address has none.
+                Some(domain) => url.domain().is_some() && host.ends_with(&format!(".{domain}")),
+                None => host == name.trim_start_matches('[').trim_end_matches(']'),
+            };
+            name_matches && entry_port.is_none_or(|entry_port| Some(entry_port) == port)
+        });
+        if allowed {
+            return Ok(());
+        }
+        if self.hosts.is_empty() {
+            return Err(format!(
+                "the credential '{}' names no hosts it may be sent to, so it is not sent to {host}: add the API's host to its Hosts field (in Credentials, or `sluice credentials edit '{}' --field hosts={host}`)",
+                self.credential, self.credential
+            ));
+        }
+        Err(format!(
+            "the credential '{}' may be sent only to {}; this request goes to {host}, so it was not sent. If you trust {host}, add it to the credential's Hosts",
+            self.credential,
+            self.hosts.join(", ")
+        ))
+    }
 }
 
 /// A credential ready to apply to requests.
@@ -239,6 +311,9 @@ fn test_with_request(credential: Arc<dyn CredentialAccess>) -> Result<String, St
     };
     let url = Url::parse(&test_url)
         .map_err(|error| format!("the test URL {test_url} is not a URL: {error}"))?;
+    if let Some(allowed) = AllowedHosts::of(Some(&credential)) {
+        allowed.check(&url)?;
+    }
     let auth = Auth::from_credential(Some(credential))?;
     let client = super::client::build_client(std::time::Duration::from_secs(20))?;
     let (request, _) = auth.apply(client.get(auth.url(&url)), None)?;

@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode, Url};
 use sluice_core::ComponentError;
 
-use super::auth::Auth;
+use super::auth::{AllowedHosts, Auth};
 
 /// The longest `Retry-After` Sluice waits for; a server asking for more fails the run.
 const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
@@ -41,6 +41,8 @@ pub struct Response {
 pub struct HttpClient {
     client: Client,
     auth: Auth,
+    /// Where the credential may be sent (none without one).
+    allowed_hosts: Option<AllowedHosts>,
     retry: RetryPolicy,
     min_interval: Option<Duration>,
     /// When the next request may go out (shared by clones).
@@ -80,8 +82,9 @@ impl HttpClient {
         requests_per_second: Option<f64>,
         timeout_seconds: u64,
     ) -> Result<HttpClient, ComponentError> {
+        let allowed_hosts = AllowedHosts::of(credential.as_ref());
         let auth = Auth::from_credential(credential).map_err(ComponentError::failed)?;
-        HttpClient::new(
+        let mut client = HttpClient::new(
             auth,
             RetryPolicy {
                 attempts: attempts.max(1),
@@ -90,7 +93,9 @@ impl HttpClient {
             },
             requests_per_second,
             Duration::from_secs(timeout_seconds.max(1)),
-        )
+        )?;
+        client.allowed_hosts = allowed_hosts;
+        Ok(client)
     }
 
     pub fn new(
@@ -109,6 +114,7 @@ impl HttpClient {
         Ok(HttpClient {
             client: build_client(timeout).map_err(ComponentError::failed)?,
             auth,
+            allowed_hosts: None,
             retry,
             min_interval,
             next_slot: Default::default(),
@@ -132,6 +138,11 @@ impl HttpClient {
         should_stop: &dyn Fn() -> bool,
     ) -> Result<Response, ComponentError> {
         let shown_url = self.shown_url(url);
+        if let Some(allowed) = &self.allowed_hosts {
+            allowed.check(url).map_err(|problem| {
+                ComponentError::failed(format!("{method} {shown_url}: {problem}"))
+            })?;
+        }
         let mut last_problem = String::new();
         // An OAuth2 token the API refused: fetched anew once, and the request sent again.
         let mut rejected: Option<String> = None;

@@ -612,3 +612,81 @@ fn http_request_sends_every_record_once_through_server_errors() {
         "each record arrived exactly once"
     );
 }
+
+#[test]
+fn a_credential_goes_only_to_the_hosts_it_names() {
+    let crm = Arc::new(Crm::default());
+    let base = serve(
+        Router::new()
+            .route("/events", axum::routing::post(event))
+            .with_state(crm.clone()),
+    );
+    let port = reqwest::Url::parse(&base).unwrap().port().unwrap();
+    let config: super::HttpRequestConfig = serde_json::from_value(json!({
+        "url": format!("{base}/events"),
+        "method": "POST",
+        "response_field": "",
+        "attempts": 1,
+    }))
+    .unwrap();
+    let with_hosts = |hosts: &str| -> Arc<dyn sluice_core::credential::CredentialAccess> {
+        Arc::new(FixedCredential {
+            kind: super::auth::BEARER,
+            values: vec![("token", "s3cret".into()), ("hosts", hosts.into())],
+        })
+    };
+    let send = |hosts: &str| {
+        let input = crate::testing::records(json!([{"id": 1}]));
+        run_request(&config, Some(with_hosts(hosts)), input)
+    };
+    for refused in ["api.github.com", "*.0.0.1", "127.0.0.1:1", ""] {
+        let (sent, rejected) = send(refused);
+        assert!(sent.is_empty(), "{refused}");
+        let problem = rejected[0]["_error"].as_str().unwrap();
+        assert!(
+            problem.contains("the credential 'test credential'")
+                && problem.contains("127.0.0.1")
+                && !problem.contains("s3cret"),
+            "{refused}: {problem}"
+        );
+    }
+    assert!(
+        crm.events.lock().unwrap().is_empty(),
+        "nothing reached the server"
+    );
+    for allowed in [
+        "127.0.0.1",
+        "api.github.com, 127.0.0.1",
+        &format!("127.0.0.1:{port}"),
+    ] {
+        let (sent, rejected) = send(allowed);
+        assert!(rejected.is_empty(), "{allowed}: {rejected:?}");
+        assert_eq!(sent.len(), 1);
+    }
+    assert_eq!(crm.events.lock().unwrap().len(), 3);
+}
+
+#[test]
+fn hosts_match_by_name_port_and_subdomain() {
+    let credential: Arc<dyn sluice_core::credential::CredentialAccess> =
+        Arc::new(FixedCredential {
+            kind: super::auth::BEARER,
+            values: vec![(
+                "hosts",
+                "*.Example.com, api.github.com., 10.0.0.5:8443".into(),
+            )],
+        });
+    let allowed = super::auth::AllowedHosts::of(Some(&credential)).unwrap();
+    let check = |url: &str| allowed.check(&reqwest::Url::parse(url).unwrap()).is_ok();
+    assert!(check("https://eu.api.example.com/v1"));
+    assert!(check("https://API.GitHub.com:443/user"));
+    assert!(check("https://10.0.0.5:8443/x"));
+    assert!(
+        !check("https://example.com/"),
+        "the wildcard names subdomains only"
+    );
+    assert!(!check("https://example.com.evil.net/"));
+    assert!(!check("https://10.0.0.5/x"), "another port");
+    assert!(!check("https://api.github.com.evil.net/"));
+    assert!(super::auth::AllowedHosts::of(None).is_none());
+}

@@ -94,6 +94,7 @@ impl Sluice {
             &sluice.home.to_string_lossy(),
             &sluice.files_folder().to_string_lossy(),
         )?;
+        sluice.fill_missing_credential_hosts()?;
         // Runs a stopped process left: rolled forward when they had decided to commit, rolled
         // back (staging removed, marked interrupted) when not.
         sluice.recover_runs()?;
