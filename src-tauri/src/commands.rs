@@ -58,8 +58,12 @@ pub async fn open_flow(sluice: State<'_, Sluice>, id: String) -> Answer<FlowDocu
 }
 
 #[tauri::command]
-pub async fn save_flow(sluice: State<'_, Sluice>, flow: Flow) -> Answer<FlowDocument> {
-    sluice.save_document(flow).map_err(message)
+pub async fn save_flow(
+    sluice: State<'_, Sluice>,
+    flow: Flow,
+    pasted: Vec<String>,
+) -> Answer<FlowDocument> {
+    sluice.save_document(flow, &pasted).map_err(message)
 }
 
 #[tauri::command]

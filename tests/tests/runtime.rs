@@ -437,7 +437,7 @@ async fn the_studio_observes_runs_and_cancels_them_by_id() {
         Flow::from_json(&std::fs::read_to_string(&shared).unwrap()).unwrap(),
         flow
     );
-    let saved = sluice.save_document(flow.clone()).unwrap();
+    let saved = sluice.save_document(flow.clone(), &[]).unwrap();
     assert!(saved.problems.is_empty());
 }
 

@@ -131,12 +131,39 @@ async fn approval_survives_the_persons_own_edits_and_a_changed_import_asks_again
     // The person's edit in the studio keeps the approval…
     let mut edited = sluice.find_flow(&flow_id).unwrap();
     edited.flow.name = "Renamed".into();
-    sluice.save_document(edited.flow).unwrap();
+    sluice.save_document(edited.flow, &[]).unwrap();
     assert!(
         sluice
             .is_trusted(&sluice.find_flow(&flow_id).unwrap())
             .unwrap()
     );
+    // …pasting a node that only reshapes records keeps it; one that reads a file does not.
+    let mut pasted = sluice.find_flow(&flow_id).unwrap().flow;
+    pasted.nodes.push(
+        serde_json::from_value(json!({"id": "keep", "type": "filter", "config": {"when": "true"}}))
+            .unwrap(),
+    );
+    sluice
+        .save_document(pasted.clone(), &["keep".into()])
+        .unwrap();
+    assert!(sluice.document(sluice.find_flow(&flow_id).unwrap()).trusted);
+    pasted.nodes.push(
+        serde_json::from_value(
+            json!({"id": "peek", "type": "csv.read", "config": {"path": "/etc/hosts"}}),
+        )
+        .unwrap(),
+    );
+    let document = sluice.save_document(pasted, &["peek".into()]).unwrap();
+    assert!(
+        !document.trusted,
+        "a pasted node that reads a file asks again"
+    );
+    let mut restored = sluice.find_flow(&flow_id).unwrap().flow;
+    restored
+        .nodes
+        .retain(|node| node.id != "keep" && node.id != "peek");
+    sluice.approve_flow(&flow_id).unwrap();
+    sluice.save_document(restored, &[]).unwrap();
     // …an unchanged import of what was approved keeps it too…
     let mut same = sluice.find_flow(&flow_id).unwrap().flow;
     std::fs::write(&file, same.to_json()).unwrap();
@@ -171,7 +198,7 @@ async fn no_flow_reaches_sluices_own_folder_even_through_a_link() {
     ]))
     .unwrap();
     flow.edges = serde_json::from_value(json!([{"from": "read", "to": "save"}])).unwrap();
-    sluice.save_document(flow.clone()).unwrap();
+    sluice.save_document(flow.clone(), &[]).unwrap();
     let error = start(&sluice, &flow.id).unwrap_err();
     let message = error.to_string();
     assert!(matches!(error, Error::Forbidden(_)), "{message}");
@@ -180,7 +207,7 @@ async fn no_flow_reaches_sluices_own_folder_even_through_a_link() {
     // The same flow reading a real file runs, writing into the files folder.
     std::fs::write(data.path().join("real.csv"), "id\n1\n").unwrap();
     flow.nodes[0].config = json!({"path": data.path().join("real.csv")});
-    sluice.save_document(flow.clone()).unwrap();
+    sluice.save_document(flow.clone(), &[]).unwrap();
     let handle = sluice
         .start_run(RunTarget::Stored(flow.id.clone()), Trigger::Manual)
         .unwrap();

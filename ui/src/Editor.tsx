@@ -21,9 +21,9 @@ const AUTOSAVE_MS = 500;
 
 /** Saves the flow now if it has unsaved edits. */
 export async function saveNow() {
-  const { flow, dirty, saved } = useEditor.getState();
+  const { flow, dirty, saved, pasted } = useEditor.getState();
   if (!flow || !dirty) return;
-  saved(await api.saveFlow(flow));
+  saved(await api.saveFlow(flow, pasted), pasted);
 }
 
 export function Editor({ onNotice }: Props) {

@@ -335,8 +335,11 @@ impl Sluice {
         }
     }
 
-    /// Saves an edited flow (a draft may be invalid) and returns it with its problems.
-    pub fn save_document(&self, flow: Flow) -> Result<FlowDocument> {
+    /// Saves an edited flow (a draft may be invalid) and returns it with its problems. `pasted`
+    /// names the nodes pasted in since the last save: they come from elsewhere, so when one of
+    /// them reaches outside the flow (files, hosts, requests, a credential) the flow needs the
+    /// person's approval again.
+    pub fn save_document(&self, flow: Flow, pasted: &[String]) -> Result<FlowDocument> {
         let base_dir = match self.store().flow(&flow.id)? {
             Some(stored) => stored
                 .base_dir
@@ -345,11 +348,29 @@ impl Sluice {
             None => self.files_folder(),
         };
         let version = self.save_flow(&flow, Some(&base_dir))?;
+        if self.reaches_outside(&flow, pasted) {
+            self.store().distrust(&flow.id)?;
+        }
         Ok(self.document(LoadedFlow {
             flow,
             base_dir,
             version: Some(version),
         }))
+    }
+
+    /// Whether one of `nodes` of `flow` reaches outside it or names a credential.
+    fn reaches_outside(&self, flow: &Flow, nodes: &[String]) -> bool {
+        flow.nodes
+            .iter()
+            .filter(|node| nodes.contains(&node.id))
+            .any(|node| {
+                node.credential.is_some()
+                    || self
+                        .registry()
+                        .get(&node.component)
+                        .and_then(|descriptor| (descriptor.parse)(node.config.clone()).ok())
+                        .is_some_and(|component| !component.config().reaches().is_empty())
+            })
     }
 
     /// The saved versions of a stored flow, newest first.

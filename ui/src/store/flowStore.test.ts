@@ -83,4 +83,14 @@ describe("editor store", () => {
     expect(useEditor.getState().selected).toEqual(["a"]);
     expect(useEditor.getState().flow!.nodes[0].position).toEqual({ x: 40, y: 40 });
   });
+
+  it("remembers pasted nodes until a save has reported them", () => {
+    const clipboard = JSON.stringify({ nodes: [{ id: "a", type: "limit", config: { count: 1 }, position: { x: 0, y: 0 } }], edges: [] });
+    useEditor.getState().paste(clipboard);
+    expect(useEditor.getState().pasted).toEqual(["a"]);
+    const sent = useEditor.getState().flow!;
+    useEditor.getState().saved({ ...document, flow: sent, version: 2, trusted: false }, ["a"]);
+    expect(useEditor.getState().pasted).toEqual([]);
+    expect(useEditor.getState().trusted).toBe(false);
+  });
 });

@@ -31,6 +31,8 @@ export type EditorState = {
   trusted: boolean;
   /** Nodes the person asked to preview live (their requests are sent); not saved. */
   liveNodes: string[];
+  /** Nodes pasted since the last save: from elsewhere, so the save tells the runtime. */
+  pasted: string[];
   selected: string[];
   past: Flow[];
   future: Flow[];
@@ -46,7 +48,8 @@ export type EditorActions = {
   setLive: (id: string, live: boolean) => void;
   open: (document: FlowDocument) => void;
   close: () => void;
-  saved: (document: FlowDocument) => void;
+  /** Takes the save's answer; `sentPasted` are the pasted node ids that save reported. */
+  saved: (document: FlowDocument, sentPasted?: string[]) => void;
   /** Applies an edit; it can be undone. */
   edit: (change: (flow: Flow) => Flow) => void;
   /** Moves nodes without an undo step per pixel (the drag's end is one step). */
@@ -71,6 +74,7 @@ const initial: EditorState = {
   problems: [],
   trusted: true,
   liveNodes: [],
+  pasted: [],
   selected: [],
   past: [],
   future: [],
@@ -106,10 +110,11 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
 
   close: () => set({ ...initial, components: get().components }),
 
-  saved: (document) => {
+  saved: (document, sentPasted = []) => {
     // Keep edits made while the save was on its way; take the problems and version.
     const stillCurrent = JSON.stringify(get().flow) === JSON.stringify(document.flow);
-    set({ version: document.version, problems: document.problems, trusted: document.trusted, dirty: !stillCurrent });
+    const pasted = get().pasted.filter((id) => !sentPasted.includes(id));
+    set({ version: document.version, problems: document.problems, trusted: document.trusted, dirty: !stillCurrent, pasted });
   },
 
   edit: (change) => {
@@ -158,7 +163,7 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
     const pasted = edits.pasteNodes(flow, text, { x: 40, y: 40 });
     if (!pasted) return false;
     get().edit(() => pasted[0]);
-    set({ selected: pasted[1] });
+    set({ selected: pasted[1], pasted: [...get().pasted, ...pasted[1]] });
     return true;
   },
 
