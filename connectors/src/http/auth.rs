@@ -285,18 +285,79 @@ impl Auth {
         })
     }
 
-    /// `text` with every secret value replaced by `***`.
-    pub fn scrub(&self, text: &str) -> String {
-        let secret = match self {
-            Auth::Header { value, .. } | Auth::Query { value, .. } => value,
-            Auth::Basic { password, .. } => password,
-            Auth::Bearer(token) => token,
-            Auth::None | Auth::OAuth2(_) => return text.to_string(),
+    /// What hides this credential's secrets in text (for OAuth2, the tokens stored now).
+    pub fn redactor(&self) -> Redactor {
+        let secrets = match self {
+            Auth::Header { value, .. } | Auth::Query { value, .. } => vec![value.clone()],
+            Auth::Basic { username, password } => {
+                use base64::Engine;
+                let pair = format!("{username}:{password}");
+                vec![
+                    password.clone(),
+                    base64::engine::general_purpose::STANDARD.encode(pair),
+                ]
+            }
+            Auth::Bearer(token) => vec![token.clone()],
+            Auth::OAuth2(credential) => ["access_token", "refresh_token", "client_secret"]
+                .iter()
+                .filter_map(|field| credential.field(field))
+                .collect(),
+            Auth::None => Vec::new(),
         };
-        if secret.is_empty() {
-            text.to_string()
-        } else {
-            text.replace(secret.as_str(), "***")
+        Redactor::default().with(secrets)
+    }
+}
+
+/// Hides secrets in text — errors, logs, response bodies that become records — in every form a
+/// server may echo them or a message may carry them: as they are, URL-encoded (as a query string
+/// carries them, `+` or `%20` for a space), and JSON-escaped; basic authentication adds the
+/// base64 of `user:password` (see [`Auth::redactor`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Redactor {
+    /// Longest first, so a form inside another is not replaced half.
+    forms: Vec<String>,
+}
+
+impl Redactor {
+    /// The same, hiding `secrets` too.
+    pub fn with(mut self, secrets: impl IntoIterator<Item = String>) -> Redactor {
+        for secret in secrets.into_iter().filter(|secret| !secret.is_empty()) {
+            let mut query = Url::parse("http://x/").expect("a URL");
+            query.query_pairs_mut().append_pair("s", &secret);
+            let url_encoded = query.query().unwrap_or_default()[2..].to_string();
+            let json = serde_json::to_string(&secret).unwrap_or_default();
+            let json_escaped = json[1..json.len().saturating_sub(1).max(1)].to_string();
+            self.forms.extend([
+                url_encoded.replace('+', "%20"),
+                url_encoded,
+                json_escaped,
+                secret,
+            ]);
+        }
+        self.forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+        self.forms.dedup();
+        self
+    }
+
+    /// `text` with every form of every secret replaced by `***`.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for form in self.forms.iter().filter(|form| !form.is_empty()) {
+            if text.contains(form.as_str()) {
+                text = text.replace(form.as_str(), "***");
+            }
+        }
+        text
+    }
+
+    /// A response body with its secrets hidden (a body that is not text is given back as is).
+    pub fn scrub_bytes(&self, body: Vec<u8>) -> Vec<u8> {
+        match String::from_utf8(body) {
+            Ok(text) if self.forms.iter().any(|form| text.contains(form.as_str())) => {
+                self.scrub(&text).into_bytes()
+            }
+            Ok(text) => text.into_bytes(),
+            Err(error) => error.into_bytes(),
         }
     }
 }
@@ -316,10 +377,11 @@ fn test_with_request(credential: Arc<dyn CredentialAccess>) -> Result<String, St
     }
     let auth = Auth::from_credential(Some(credential))?;
     let client = super::client::build_client(std::time::Duration::from_secs(20))?;
-    let (request, _) = auth.apply(client.get(auth.url(&url)), None)?;
-    let response = request
-        .send()
-        .map_err(|error| auth.scrub(&format!("could not reach {url}: {}", error.without_url())))?;
+    let (request, token) = auth.apply(client.get(auth.url(&url)), None)?;
+    let redactor = auth.redactor().with(token);
+    let response = request.send().map_err(|error| {
+        redactor.scrub(&format!("could not reach {url}: {}", error.without_url()))
+    })?;
     let status = response.status();
     if status.is_success() {
         Ok(format!("{url} answered {status}: the credential works"))

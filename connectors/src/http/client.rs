@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode, Url};
 use sluice_core::ComponentError;
 
-use super::auth::{AllowedHosts, Auth};
+use super::auth::{AllowedHosts, Auth, Redactor};
 
 /// The longest `Retry-After` Sluice waits for; a server asking for more fails the run.
 const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
@@ -41,6 +41,8 @@ pub struct Response {
 pub struct HttpClient {
     client: Client,
     auth: Auth,
+    /// Hides the credential's secrets in messages and response bodies.
+    redactor: Redactor,
     /// Where the credential may be sent (none without one).
     allowed_hosts: Option<AllowedHosts>,
     retry: RetryPolicy,
@@ -113,6 +115,7 @@ impl HttpClient {
             | 1;
         Ok(HttpClient {
             client: build_client(timeout).map_err(ComponentError::failed)?,
+            redactor: auth.redactor(),
             auth,
             allowed_hosts: None,
             retry,
@@ -124,7 +127,7 @@ impl HttpClient {
 
     /// The URL as messages may show it: a query-string key replaced by `***`.
     pub fn shown_url(&self, url: &Url) -> String {
-        self.auth.scrub(self.auth.url(url).as_str())
+        self.redactor.scrub(self.auth.url(url).as_str())
     }
 
     /// Sends a request, retrying what is worth retrying. `should_stop` is polled while waiting so
@@ -163,6 +166,7 @@ impl HttpClient {
                 .apply(request, rejected.as_deref())
                 .map_err(ComponentError::failed)?;
             request = authorised;
+            let redactor = self.redactor.clone().with(token.clone());
             if let Some(body) = body {
                 request = request
                     .header("Content-Type", "application/json")
@@ -173,7 +177,7 @@ impl HttpClient {
                     let status = response.status();
                     let headers = response.headers().clone();
                     let body = response.bytes().map_err(|error| {
-                        ComponentError::failed(self.auth.scrub(&format!(
+                        ComponentError::failed(redactor.scrub(&format!(
                             "{method} {shown_url}: the response could not be read: {}",
                             error.without_url()
                         )))
@@ -182,11 +186,11 @@ impl HttpClient {
                         return Ok(Response {
                             status,
                             headers,
-                            body: body.to_vec(),
+                            body: redactor.scrub_bytes(body.to_vec()),
                             shown_url,
                         });
                     }
-                    let excerpt = self.auth.scrub(&excerpt(&body));
+                    let excerpt = redactor.scrub(&excerpt(&body));
                     if status == StatusCode::UNAUTHORIZED && token.is_some() && !renewed {
                         // One refresh and one retry, not counted as an attempt.
                         renewed = true;
@@ -204,8 +208,7 @@ impl HttpClient {
                     retry_after_of(&headers)
                 }
                 Err(error) => {
-                    last_problem = self
-                        .auth
+                    last_problem = redactor
                         .scrub(&format!("{}", error.without_url()))
                         .replace('\n', " ");
                     last_problem = format!("it could not be reached ({last_problem})");

@@ -4,6 +4,8 @@
 
 mod auth;
 mod client;
+#[cfg(test)]
+mod leak_tests;
 mod read;
 mod request;
 #[cfg(test)]

@@ -36,7 +36,7 @@ fn items(count: usize) -> Vec<Value> {
 }
 
 /// Starts `router` on 127.0.0.1 on a port of its own; the server lives as long as the test.
-fn serve(router: Router) -> String {
+pub(super) fn serve(router: Router) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -525,7 +525,7 @@ async fn event(State(crm): State<Arc<Crm>>, axum::Json(body): axum::Json<Value>)
     (StatusCode::ACCEPTED, axum::Json(json!({"accepted": true}))).into_response()
 }
 
-fn run_request(
+pub(super) fn run_request(
     config: &super::HttpRequestConfig,
     credential: Option<Arc<dyn sluice_core::credential::CredentialAccess>>,
     input: Vec<sluice_core::Record>,
