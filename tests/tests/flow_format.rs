@@ -164,6 +164,33 @@ fn an_expression_nesting_thousands_deep_is_refused_not_a_crash() {
 }
 
 #[test]
+fn a_flow_with_more_nodes_than_the_limit_is_refused_in_one_problem() {
+    let chain = |count: usize| {
+        let mut nodes = vec![json!({"id": "n0", "type": "csv.read", "config": {"path": "in.csv"}})];
+        let mut edges = Vec::new();
+        for index in 1..count {
+            nodes.push(json!({"id": format!("n{index}"), "type": "limit", "config": {"count": 1}}));
+            edges.push(json!({"from": format!("n{}", index - 1), "to": format!("n{index}")}));
+        }
+        nodes.push(json!({"id": "save", "type": "csv.write", "config": {"path": "out.csv"}}));
+        edges.push(json!({"from": format!("n{}", count - 1), "to": "save"}));
+        flow_json(json!(nodes), json!(edges))
+    };
+    let limit = sluice_core::validate::MAX_NODES;
+    assert_eq!(problems(chain(limit - 1)), "valid");
+    let refused = problems(chain(limit));
+    assert!(
+        refused.contains("501 nodes") && refused.contains("at most 500 nodes"),
+        "{refused}"
+    );
+    assert_eq!(
+        refused.lines().count(),
+        2,
+        "one problem, not one per node: {refused}"
+    );
+}
+
+#[test]
 fn validation_edges_to_missing_nodes_and_ports() {
     let flow = flow_json(
         json!([

@@ -45,6 +45,8 @@ pub struct HttpClient {
     redactor: Redactor,
     /// Where the credential may be sent (none without one).
     allowed_hosts: Option<AllowedHosts>,
+    /// The largest response body read.
+    max_response_bytes: u64,
     retry: RetryPolicy,
     min_interval: Option<Duration>,
     /// When the next request may go out (shared by clones).
@@ -71,6 +73,11 @@ pub fn default_timeout() -> u64 {
     30
 }
 
+/// The default largest response body, in bytes (config `max_response_bytes`).
+pub fn default_max_response_bytes() -> u64 {
+    64 * 1024 * 1024
+}
+
 /// The default attempts per request (config `attempts`).
 pub fn default_attempts() -> u32 {
     5
@@ -83,6 +90,7 @@ impl HttpClient {
         attempts: u32,
         requests_per_second: Option<f64>,
         timeout_seconds: u64,
+        max_response_bytes: u64,
     ) -> Result<HttpClient, ComponentError> {
         let allowed_hosts = AllowedHosts::of(credential.as_ref());
         let auth = Auth::from_credential(credential).map_err(ComponentError::failed)?;
@@ -97,6 +105,7 @@ impl HttpClient {
             Duration::from_secs(timeout_seconds.max(1)),
         )?;
         client.allowed_hosts = allowed_hosts;
+        client.max_response_bytes = max_response_bytes;
         Ok(client)
     }
 
@@ -118,6 +127,7 @@ impl HttpClient {
             redactor: auth.redactor(),
             auth,
             allowed_hosts: None,
+            max_response_bytes: default_max_response_bytes(),
             retry,
             min_interval,
             next_slot: Default::default(),
@@ -176,11 +186,10 @@ impl HttpClient {
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
-                    let body = response.bytes().map_err(|error| {
-                        ComponentError::failed(redactor.scrub(&format!(
-                            "{method} {shown_url}: the response could not be read: {}",
-                            error.without_url()
-                        )))
+                    let body = self.read_body(response).map_err(|problem| {
+                        ComponentError::failed(
+                            redactor.scrub(&format!("{method} {shown_url}: {problem}")),
+                        )
                     })?;
                     if status.is_success() {
                         return Ok(Response {
@@ -236,6 +245,32 @@ impl HttpClient {
             "{method} {shown_url} failed after {} attempts: {last_problem}",
             self.retry.attempts.max(1)
         )))
+    }
+
+    /// A response's body, refused past `max_response_bytes` (without reading further).
+    fn read_body(&self, response: reqwest::blocking::Response) -> Result<Vec<u8>, String> {
+        use std::io::Read;
+        let limit = self.max_response_bytes;
+        let too_large = || {
+            format!(
+                "the response is larger than {limit} bytes (`max_response_bytes`); raise it if the API really sends such responses"
+            )
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        response
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut body)
+            .map_err(|error| format!("the response could not be read: {error}"))?;
+        if body.len() as u64 > limit {
+            return Err(too_large());
+        }
+        Ok(body)
     }
 
     /// A copy for another worker thread, with its own jitter.

@@ -6,6 +6,8 @@ mod auth;
 mod client;
 #[cfg(test)]
 mod leak_tests;
+#[cfg(test)]
+mod limit_tests;
 mod read;
 mod request;
 #[cfg(test)]

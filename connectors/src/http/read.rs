@@ -61,6 +61,10 @@ pub struct HttpReadConfig {
     /// exponential backoff (or after the server's `Retry-After`).
     #[serde(default = "super::client::default_attempts")]
     pub attempts: u32,
+    /// The largest response body read, in bytes (default 64 MiB); a larger one fails the
+    /// request, naming this setting.
+    #[serde(default = "super::client::default_max_response_bytes")]
+    pub max_response_bytes: u64,
 }
 
 fn default_records() -> String {
@@ -211,6 +215,7 @@ impl SourceConfig for HttpReadConfig {
             self.attempts,
             self.requests_per_second,
             self.timeout_seconds,
+            self.max_response_bytes,
         )?;
         let last_cursor = match &self.incremental {
             Some(incremental) => context

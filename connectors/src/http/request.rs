@@ -47,6 +47,10 @@ pub struct HttpRequestConfig {
     /// Attempts per request, the first included (connection errors, 5xx and 429 are retried).
     #[serde(default = "super::client::default_attempts")]
     pub attempts: u32,
+    /// The largest response body read, in bytes (default 64 MiB); a larger one fails the
+    /// request, naming this setting.
+    #[serde(default = "super::client::default_max_response_bytes")]
+    pub max_response_bytes: u64,
 }
 
 fn default_response_field() -> String {
@@ -106,6 +110,7 @@ impl TransformConfig for HttpRequestConfig {
             self.attempts,
             self.requests_per_second,
             self.timeout_seconds,
+            self.max_response_bytes,
         )?;
         Ok(Box::new(HttpRequest {
             config: self.clone(),

@@ -77,6 +77,12 @@ impl Checker<'_> {
 }
 
 /// Checks a flow against the registry. `Ok` means it can run.
+/// The most nodes a flow may have: each runs on its own thread (a fused chain shares one), so a
+/// flow file cannot make a run start thousands.
+pub const MAX_NODES: usize = 500;
+/// The most edges a flow may have.
+pub const MAX_EDGES: usize = 2_000;
+
 pub fn validate(flow: &Flow, registry: &Registry) -> Result<(), ValidationReport> {
     let mut checker = Checker {
         problems: Vec::new(),
@@ -99,6 +105,19 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Result<(), ValidationReport
             "nodes",
             "the flow has no nodes; add a source and a destination",
         );
+    }
+    if flow.nodes.len() > MAX_NODES || flow.edges.len() > MAX_EDGES {
+        checker.flow_problem(
+            if flow.nodes.len() > MAX_NODES { "nodes" } else { "edges" },
+            format!(
+                "the flow has {} nodes and {} edges; a flow may have at most {MAX_NODES} nodes and {MAX_EDGES} edges — split it into several flows",
+                flow.nodes.len(),
+                flow.edges.len()
+            ),
+        );
+        return Err(ValidationReport {
+            problems: checker.problems,
+        });
     }
 
     if let Some(schedule) = &flow.schedule
@@ -266,6 +285,8 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
         good_edges.push(edge);
     }
 
+    let with_input: HashSet<&str> = good_edges.iter().map(|edge| edge.to.as_str()).collect();
+    let with_output: HashSet<&str> = good_edges.iter().map(|edge| edge.from.as_str()).collect();
     let mut checked = HashSet::new();
     for node in &flow.nodes {
         if !checked.insert(node.id.as_str()) {
@@ -274,8 +295,8 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
         let Some(component) = components.get(node.id.as_str()) else {
             continue;
         };
-        let has_input = good_edges.iter().any(|edge| edge.to == node.id);
-        let has_output = good_edges.iter().any(|edge| edge.from == node.id);
+        let has_input = with_input.contains(node.id.as_str());
+        let has_output = with_output.contains(node.id.as_str());
         match component.kind() {
             ComponentKind::Source if !has_output => checker.node_problem(
                 &node.id,
