@@ -33,6 +33,15 @@ pub struct WebhookConfig {
     /// Larger request bodies are refused with 413 Payload Too Large.
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: u64,
+    /// While this many bytes of earlier requests wait for the flow (say, while it keeps
+    /// failing), new requests are refused with 429 Too Many Requests and `Retry-After`.
+    #[serde(default = "default_max_queued_bytes")]
+    pub max_queued_bytes: u64,
+}
+
+/// 64 MiB.
+pub fn default_max_queued_bytes() -> u64 {
+    64 * 1024 * 1024
 }
 
 fn default_idle_seconds() -> f64 {

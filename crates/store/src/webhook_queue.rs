@@ -59,6 +59,16 @@ impl Store {
         Ok(count as usize)
     }
 
+    /// How many bytes of records wait for a flow (taken or not: they are on disk until done).
+    pub fn waiting_webhook_bytes(&self, flow_id: &str) -> Result<u64> {
+        let bytes: i64 = self.connection().query_row(
+            "SELECT COALESCE(SUM(length(body)), 0) FROM webhook_queue WHERE flow_id = ?1",
+            [flow_id],
+            |row| row.get(0),
+        )?;
+        Ok(bytes as u64)
+    }
+
     /// The flows that have records waiting (not taken).
     pub fn flows_with_waiting_webhook_records(&self) -> Result<Vec<String>> {
         let connection = self.connection();

@@ -3,17 +3,15 @@
 //! store); a request's JSON body is queued for the flow in the database and answered 202 at
 //! once, and a run is started — or the one in progress takes it. Records leave the queue when
 //! the run that took them decides to commit; a failed run (or a stopped process) gives them
-//! back to the front of the queue for the next run.
+//! back to the front of the queue for the next run. The HTTP side is in `server`.
+
+mod server;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sluice_core::component::Inbox;
 
 use crate::secrets::SecretKey;
@@ -24,6 +22,8 @@ pub const DEFAULT_WEBHOOK_PORT: u16 = 8788;
 const PORT_SETTING: &str = "webhook.port";
 /// No request body may be larger than this, whatever a flow allows.
 const LARGEST_BODY: usize = 64 * 1024 * 1024;
+/// What a refused request is told to wait when the queue is full.
+const QUEUE_FULL_RETRY_SECONDS: u64 = 30;
 
 /// One flow's webhook records: kept in the store (a 202 means they are on disk), with a signal
 /// for the run waiting on them.
@@ -104,13 +104,23 @@ pub(crate) type WebhookInboxes = Arc<Mutex<HashMap<String, Arc<WebhookInbox>>>>;
 pub struct WebhookRefusal {
     pub status: u16,
     pub message: String,
+    /// When to try again (a full queue, a busy server).
+    pub retry_after_seconds: Option<u64>,
 }
 
 fn refusal(status: u16, message: impl Into<String>) -> WebhookRefusal {
     WebhookRefusal {
         status,
         message: message.into(),
+        retry_after_seconds: None,
     }
+}
+
+/// A webhook request let in before its body is read: whose it is and how much body it may send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookTarget {
+    pub flow_id: String,
+    pub max_body_bytes: u64,
 }
 
 impl Sluice {
@@ -187,8 +197,8 @@ impl Sluice {
         ))
     }
 
-    /// Takes a webhook request for `flow_id`: checks the token, the size and the JSON, queues
-    /// the records and makes sure a run takes them. Returns how many records were accepted.
+    /// Takes a webhook request for `flow_id`: [`Sluice::check_webhook`], then
+    /// [`Sluice::accept_webhook_body`]. Returns how many records were accepted.
     pub fn accept_webhook(
         &self,
         flow_id: &str,
@@ -196,6 +206,17 @@ impl Sluice {
         body: &[u8],
         observer: Option<RunObserver>,
     ) -> std::result::Result<usize, WebhookRefusal> {
+        let target = self.check_webhook(flow_id, token)?;
+        self.accept_webhook_body(&target, body, observer)
+    }
+
+    /// What may be known before a request's body is read: the token is the flow's, the flow is
+    /// approved, and its queue has room. Anything else learns only "no webhook here".
+    pub fn check_webhook(
+        &self,
+        flow_id: &str,
+        token: &str,
+    ) -> std::result::Result<WebhookTarget, WebhookRefusal> {
         let not_found = || refusal(404, "no webhook here");
         let Ok(Some((flow_id, config))) = self.webhook_config(flow_id) else {
             return Err(not_found());
@@ -222,12 +243,42 @@ impl Sluice {
                 "this flow came from elsewhere and is not approved yet: open it in Sluice, review what it touches and approve it",
             ));
         }
-        if body.len() as u64 > config.max_body_bytes {
+        let waiting = self
+            .store()
+            .waiting_webhook_bytes(&flow_id)
+            .map_err(|error| refusal(503, error.to_string()))?;
+        if waiting >= config.max_queued_bytes {
+            return Err(WebhookRefusal {
+                retry_after_seconds: Some(QUEUE_FULL_RETRY_SECONDS),
+                ..refusal(
+                    429,
+                    format!(
+                        "{waiting} bytes of earlier requests wait for this flow (at most {}, `max_queued_bytes`); try again later",
+                        config.max_queued_bytes
+                    ),
+                )
+            });
+        }
+        Ok(WebhookTarget {
+            flow_id,
+            max_body_bytes: config.max_body_bytes.min(LARGEST_BODY as u64),
+        })
+    }
+
+    /// Takes the body of a request [`Sluice::check_webhook`] let in: checks the size and the
+    /// JSON, queues the records and makes sure a run takes them.
+    pub fn accept_webhook_body(
+        &self,
+        target: &WebhookTarget,
+        body: &[u8],
+        observer: Option<RunObserver>,
+    ) -> std::result::Result<usize, WebhookRefusal> {
+        if body.len() as u64 > target.max_body_bytes {
             return Err(refusal(
                 413,
                 format!(
                     "the body is larger than this webhook takes ({} bytes)",
-                    config.max_body_bytes
+                    target.max_body_bytes
                 ),
             ));
         }
@@ -244,10 +295,10 @@ impl Sluice {
             }
         };
         let count = records.len();
-        self.webhook_inbox(&flow_id)
+        self.webhook_inbox(&target.flow_id)
             .push(records)
             .map_err(|error| refusal(503, format!("Sluice could not keep the records: {error}")))?;
-        self.ensure_webhook_run(&flow_id, observer);
+        self.ensure_webhook_run(&target.flow_id, observer);
         Ok(count)
     }
 
@@ -307,88 +358,6 @@ impl Sluice {
             tracing::warn!(flow = %flow_id, %error, "a webhook request could not start its flow");
         }
     }
-
-    /// Serves webhooks on `listener` until the task is dropped. Runs it starts are reported to
-    /// `observer`.
-    pub async fn serve_webhooks(
-        &self,
-        listener: tokio::net::TcpListener,
-        observer: Option<RunObserver>,
-    ) -> std::io::Result<()> {
-        let router = axum::Router::new()
-            .route(
-                "/hooks/{flow_id}/{token}",
-                axum::routing::post(receive).get(|| async {
-                    (
-                        StatusCode::METHOD_NOT_ALLOWED,
-                        "POST a JSON body to this URL",
-                    )
-                }),
-            )
-            .layer(DefaultBodyLimit::max(LARGEST_BODY))
-            .with_state((self.clone(), observer));
-        axum::serve(listener, router).await
-    }
-
-    /// Starts the webhook server on 127.0.0.1 at the configured port, on the current tokio
-    /// runtime. A port in use is logged, and Sluice goes on without webhooks.
-    pub async fn start_webhook_server(&self, observer: Option<RunObserver>) -> Option<u16> {
-        let port = self.webhook_port().unwrap_or(DEFAULT_WEBHOOK_PORT);
-        match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-            Ok(listener) => {
-                // This process serves webhooks: flows with records waiting get a run (records
-                // a stopped process had taken were given back when this one opened the home).
-                match self.store().flows_with_waiting_webhook_records() {
-                    Ok(waiting) => {
-                        for flow_id in waiting {
-                            self.ensure_webhook_run(&flow_id, observer.clone());
-                        }
-                    }
-                    Err(error) => tracing::error!(%error, "cannot read the webhook queue"),
-                }
-                let sluice = self.clone();
-                tokio::spawn(async move {
-                    if let Err(error) = sluice.serve_webhooks(listener, observer).await {
-                        tracing::error!(%error, "the webhook server stopped");
-                    }
-                });
-                tracing::info!(port, "webhooks listen on 127.0.0.1");
-                Some(port)
-            }
-            Err(error) => {
-                tracing::warn!(
-                    port,
-                    %error,
-                    "webhooks are off: the port is taken (change it with `sluice webhooks port N`)"
-                );
-                None
-            }
-        }
-    }
-}
-
-async fn receive(
-    State((sluice, observer)): State<(Sluice, Option<RunObserver>)>,
-    Path((flow_id, token)): Path<(String, String)>,
-    body: Bytes,
-) -> Response {
-    let outcome = tokio::task::spawn_blocking(move || {
-        sluice.accept_webhook(&flow_id, &token, &body, observer)
-    })
-    .await;
-    match outcome {
-        Ok(Ok(count)) => (
-            StatusCode::ACCEPTED,
-            axum::Json(json!({ "accepted": count })),
-        )
-            .into_response(),
-        Ok(Err(refused)) => (
-            StatusCode::from_u16(refused.status).unwrap_or(StatusCode::BAD_REQUEST),
-            axum::Json(json!({ "error": refused.message })),
-        )
-            .into_response(),
-        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
-    }
 }
 
 /// Compares two secrets in time that does not depend on where they differ.
@@ -404,6 +373,7 @@ fn same_secret(left: &[u8], right: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn records_a_run_gave_back_come_first_in_order_and_others_stay_with_their_run() {
