@@ -29,6 +29,10 @@ pub struct ExpressionError {
     pub message: String,
 }
 
+/// The work one evaluation may do: MiniJinja charges each step and each byte it makes, so this
+/// bounds both (about 16 MiB of text, or 262,144 steps).
+const FUEL_PER_EVALUATION: u64 = 262_144;
+
 impl ExpressionError {
     /// Refuses an expression or template nesting deeper than [`nesting::MAX_NESTING`].
     fn check_nesting(levels: usize) -> Result<(), ExpressionError> {
@@ -44,6 +48,11 @@ impl ExpressionError {
     }
 
     fn from_engine(error: &EngineError) -> ExpressionError {
+        if error.kind() == minijinja::ErrorKind::OutOfFuel {
+            return ExpressionError {
+                message: "it does too much work or makes too much text for one record (at most about 16 MiB or 262,144 steps); simplify it".into(),
+            };
+        }
         let text = error.to_string();
         // MiniJinja appends "(in <expression>:1)"; the caller says where the expression is.
         let text = match text.rfind(" (in ") {
@@ -83,6 +92,7 @@ impl Expressions {
     ) -> Self {
         let mut environment = Environment::new();
         environment.set_undefined_behavior(UndefinedBehavior::Strict);
+        environment.set_fuel(Some(FUEL_PER_EVALUATION));
         environment.add_global("vars", JinjaValue::from(Serde(vars)));
         let now = started_at.to_rfc3339_opts(SecondsFormat::Secs, true);
         let now_text = now.clone();

@@ -395,3 +395,36 @@ fn expressions_nesting_deeper_than_the_limit_are_refused_before_any_parser() {
         .unwrap_err();
     assert!(error.message.starts_with("it nests too deeply"), "{error}");
 }
+
+#[test]
+fn an_expression_that_makes_too_much_text_or_work_stops_with_a_clear_error() {
+    let expressions = Expressions::for_validation();
+    let scope = RecordScope::enter(record(json!({"name": "ada"})));
+    for hostile in [
+        "range(10000) | map('string') | join('y' * 100000)",
+        "range(100000) | map('string') | join(',') | length",
+    ] {
+        let compiled = expressions.compile(hostile).unwrap();
+        let error = compiled.evaluate(&scope).unwrap_err();
+        assert!(
+            error.message.contains("too much work"),
+            "{hostile}: {error}"
+        );
+    }
+    let fine = expressions
+        .compile("range(100) | map('string') | join(',') | length")
+        .unwrap();
+    assert_eq!(fine.evaluate(&scope).unwrap(), json!(289));
+    // The allowance is per evaluation: a long run evaluates as often as it has records.
+    let each = expressions
+        .compile("range(50) | map('string') | join(',')")
+        .unwrap();
+    for _ in 0..20_000 {
+        each.evaluate(&scope).unwrap();
+    }
+    let template = "{% for i in range(100000) %}{{ i }}{% endfor %}";
+    let error = expressions
+        .render(template, &serde_json::Map::new())
+        .unwrap_err();
+    assert!(error.message.contains("too much work"), "{error}");
+}
