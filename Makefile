@@ -75,10 +75,12 @@ test: lint rust-tests ui-tests e2e
 
 bench: bench-engine bench-studio bench-tray
 
-# The kill tests at length: 4 × 1,250 SIGKILLs of `sluice run` (make test does 4 × 50).
+# The kill tests at length: 4 × 1,250 SIGKILLs of `sluice run` (make test does 4 × 50); the fuzz
+# run at 100 times its size in make test (3.7M cases).
 soak: deps
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
 	SLUICE_KILLS=1250 $(CARGO) nextest run --locked --profile soak --no-fail-fast -p sluice-cli --test kill --no-capture
+	SLUICE_FUZZ_SCALE=100 $(CARGO) nextest run --locked --profile soak --no-fail-fast -p sluice-tests --test fuzz_smoke
 
 # The engine against hand-written programs, through `sluice run` (release).
 bench-engine: deps
