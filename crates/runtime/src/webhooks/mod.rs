@@ -5,6 +5,7 @@
 //! the run that took them decides to commit; a failed run (or a stopped process) gives them
 //! back to the front of the queue for the next run. The HTTP side is in `server`.
 
+mod listener;
 mod server;
 
 use std::collections::HashMap;

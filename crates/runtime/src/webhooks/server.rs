@@ -1,6 +1,7 @@
 //! The webhook HTTP server on 127.0.0.1: a request is checked (token, approval, queue room)
 //! before its body is read; the body is read under the flow's size limit and a time limit; a
-//! bounded number of requests are handled at once, the rest told to come back (503).
+//! bounded number of requests are handled at once, the rest told to come back (503); connections
+//! are bounded in number, idle time and age (see `listener`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tokio::sync::Semaphore;
 
+use super::listener::BoundedListener;
 use super::{LARGEST_BODY, WebhookRefusal, refusal};
 use crate::{RunObserver, Sluice};
 
@@ -52,7 +54,7 @@ impl Sluice {
                 observer,
                 slots: Arc::new(Semaphore::new(CONCURRENT_REQUESTS)),
             });
-        axum::serve(listener, router).await
+        axum::serve(BoundedListener::new(listener), router).await
     }
 
     /// Starts the webhook server on 127.0.0.1 at the configured port, on the current tokio
@@ -120,11 +122,14 @@ async fn receive(
     let limit = usize::try_from(target.max_body_bytes).unwrap_or(LARGEST_BODY);
     let bytes = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, limit)).await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => {
+        Ok(Err(error)) if format!("{error:?}").contains("LengthLimit") => {
             return refused(refusal(
                 413,
                 format!("the body is larger than this webhook takes ({limit} bytes)"),
             ));
+        }
+        Ok(Err(error)) => {
+            return refused(refusal(400, format!("the body could not be read: {error}")));
         }
         Err(_) => {
             return refused(refusal(
