@@ -61,9 +61,11 @@ pub async fn open_flow(sluice: State<'_, Sluice>, id: String) -> Answer<FlowDocu
 pub async fn save_flow(
     sluice: State<'_, Sluice>,
     flow: Flow,
-    pasted: Vec<String>,
+    pasted: Option<Vec<String>>,
 ) -> Answer<FlowDocument> {
-    sluice.save_document(flow, &pasted).map_err(message)
+    sluice
+        .save_document(flow, &pasted.unwrap_or_default())
+        .map_err(message)
 }
 
 #[tauri::command]
@@ -120,10 +122,13 @@ pub async fn preview_flow(
     sluice: State<'_, Sluice>,
     flow: Flow,
     limit: u64,
-    live: Vec<String>,
+    live: Option<Vec<String>>,
 ) -> Answer<RunReport> {
     let target = RunTarget::Loaded(Box::new(sluice.loaded_draft(flow).map_err(message)?));
-    sluice.preview(target, limit, live).await.map_err(message)
+    sluice
+        .preview(target, limit, live.unwrap_or_default())
+        .await
+        .map_err(message)
 }
 
 #[tauri::command]

@@ -49,6 +49,41 @@ pub fn store_own_flow(sluice: &sluice_runtime::Sluice, file: &Path) -> String {
     flow_id
 }
 
+/// A webhook flow stored as its author would: its id, its private URL and the token in it.
+pub struct StoredWebhook {
+    pub flow_id: String,
+    pub url: String,
+    pub token: String,
+}
+
+/// Writes `flow` (a webhook flow) to `folder`, stores and approves it, and makes its URL.
+pub fn store_webhook_flow(
+    sluice: &sluice_runtime::Sluice,
+    folder: &Path,
+    flow: &serde_json::Value,
+) -> StoredWebhook {
+    let file = folder.join("hook.sluice.json");
+    std::fs::write(&file, flow.to_string()).unwrap();
+    let flow_id = store_own_flow(sluice, &file);
+    let url = sluice.webhook_url(&flow_id).unwrap();
+    let token = url.rsplit('/').next().unwrap().to_string();
+    StoredWebhook {
+        flow_id,
+        url,
+        token,
+    }
+}
+
+/// Serves `sluice`'s webhooks on a free port of 127.0.0.1 (recorded as its webhook port).
+pub async fn serve_webhooks(sluice: &sluice_runtime::Sluice) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    sluice.set_webhook_port(port).unwrap();
+    let serving = sluice.clone();
+    tokio::spawn(async move { serving.serve_webhooks(listener, None).await });
+    port
+}
+
 /// The records of an NDJSON file, one JSON value per line.
 pub fn ndjson_records(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)

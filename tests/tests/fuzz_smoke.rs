@@ -240,12 +240,8 @@ async fn webhook_bodies_are_taken_or_refused_without_panicking() {
         ]),
         json!([{"from": "hook", "to": "save"}]),
     );
-    let file = data.path().join("hook.sluice.json");
-    std::fs::write(&file, flow.to_string()).unwrap();
-    let flow_id = sluice_tests::store_own_flow(&sluice, &file);
-    let url = sluice.webhook_url(&flow_id).unwrap();
-    let token = url.rsplit('/').next().unwrap().to_string();
-    let target = sluice.check_webhook(&flow_id, &token).unwrap();
+    let hook = sluice_tests::store_webhook_flow(&sluice, data.path(), &flow);
+    let target = sluice.check_webhook(&hook.flow_id, &hook.token).unwrap();
     let mut statuses = std::collections::BTreeSet::new();
     fuzz(
         &[r#"{"n": 1, "tags": ["a"]}"#, r#"[{"n": 1}, {"n": 2}]"#],

@@ -8,15 +8,6 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use sluice_runtime::Sluice;
 
-async fn start_server(sluice: &Sluice) -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    sluice.set_webhook_port(port).unwrap();
-    let serving = sluice.clone();
-    tokio::spawn(async move { serving.serve_webhooks(listener, None).await });
-    port
-}
-
 /// A flow whose destination always fails, so what its webhook accepts stays queued.
 fn failing_flow(sluice: &Sluice, data: &std::path::Path, queue: u64) -> String {
     std::fs::write(data.join("blocked"), "a file, not a folder").unwrap();
@@ -28,9 +19,7 @@ fn failing_flow(sluice: &Sluice, data: &std::path::Path, queue: u64) -> String {
         ]),
         json!([{"from": "hook", "to": "save"}]),
     );
-    let file = data.join("hook.sluice.json");
-    std::fs::write(&file, flow.to_string()).unwrap();
-    sluice_tests::store_own_flow(sluice, &file)
+    sluice_tests::store_webhook_flow(sluice, data, &flow).flow_id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -39,7 +28,7 @@ async fn a_wrong_token_is_refused_before_the_body_and_a_full_queue_says_when_to_
     let (_home, sluice) = sluice_tests::installation_with_memory_secrets();
     let data = tempfile::tempdir().unwrap();
     let flow_id = failing_flow(&sluice, data.path(), 2_000);
-    start_server(&sluice).await;
+    sluice_tests::serve_webhooks(&sluice).await;
     let url = sluice.webhook_url(&flow_id).unwrap();
     let client = reqwest::Client::new();
 
@@ -83,7 +72,7 @@ async fn a_body_that_stops_coming_is_cut_off() {
     let (_home, sluice) = sluice_tests::installation_with_memory_secrets();
     let data = tempfile::tempdir().unwrap();
     let flow_id = failing_flow(&sluice, data.path(), 1 << 20);
-    let port = start_server(&sluice).await;
+    let port = sluice_tests::serve_webhooks(&sluice).await;
     let url = sluice.webhook_url(&flow_id).unwrap();
     let path = url.split_once(&format!(":{port}")).unwrap().1.to_string();
     // Announces 100 bytes, sends 10, then waits: the server lets go of it once it has been idle
@@ -119,7 +108,7 @@ async fn a_body_that_stops_coming_is_cut_off() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connections_are_closed_and_their_number_is_capped() {
     let (_home, sluice) = sluice_tests::installation_with_memory_secrets();
-    let port = start_server(&sluice).await;
+    let port = sluice_tests::serve_webhooks(&sluice).await;
     let started = Instant::now();
     let outcome = tokio::task::spawn_blocking(move || {
         // 100 connections that send nothing: those over the cap are closed at once, the rest

@@ -5,16 +5,6 @@
 use std::time::Duration;
 
 use serde_json::json;
-use sluice_runtime::Sluice;
-
-async fn start_server(sluice: &Sluice) -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    sluice.set_webhook_port(port).unwrap();
-    let serving = sluice.clone();
-    tokio::spawn(async move { serving.serve_webhooks(listener, None).await });
-    port
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_start_runs_and_every_accepted_record_arrives_once() {
@@ -32,7 +22,7 @@ async fn requests_start_runs_and_every_accepted_record_arrives_once() {
     let file = data.path().join("hook.sluice.json");
     std::fs::write(&file, flow.to_string()).unwrap();
     let flow_id = sluice_tests::store_own_flow(&sluice, &file);
-    let port = start_server(&sluice).await;
+    let port = sluice_tests::serve_webhooks(&sluice).await;
     let url = sluice.webhook_url(&flow_id).unwrap();
     assert!(
         url.starts_with(&format!("http://127.0.0.1:{port}/hooks/{flow_id}/")),
@@ -118,11 +108,8 @@ async fn records_of_a_failed_run_are_kept_on_disk_and_delivered_by_the_next_run(
         ]),
         json!([{"from": "hook", "to": "save"}]),
     );
-    let file = data.path().join("hook.sluice.json");
-    std::fs::write(&file, flow.to_string()).unwrap();
-    let flow_id = sluice_tests::store_own_flow(&sluice, &file);
-    let url = sluice.webhook_url(&flow_id).unwrap();
-    let token = url.rsplit('/').next().unwrap().to_string();
+    let sluice_tests::StoredWebhook { flow_id, token, .. } =
+        sluice_tests::store_webhook_flow(&sluice, data.path(), &flow);
 
     let accepted = sluice
         .accept_webhook(&flow_id, &token, br#"[{"n": 1}, {"n": 2}, {"n": 3}]"#, None)

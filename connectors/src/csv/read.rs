@@ -278,8 +278,21 @@ struct CsvRead {
 
 impl Source for CsvRead {
     fn read(&mut self, out: &mut Output) -> Result<(), ComponentError> {
-        for note in std::mem::take(&mut self.renamed) {
+        // A few notes say what happened; a header renamed by the thousand gets one line more.
+        const NOTES: usize = 10;
+        let renamed = std::mem::take(&mut self.renamed);
+        for note in renamed.iter().take(NOTES) {
             out.log(LogLevel::Warn, format!("{}: {note}", self.file_name()));
+        }
+        if renamed.len() > NOTES {
+            out.log(
+                LogLevel::Warn,
+                format!(
+                    "{}: {} more columns repeat a header name and were renamed the same way",
+                    self.file_name(),
+                    renamed.len() - NOTES
+                ),
+            );
         }
         let mut row = csv::StringRecord::new();
         let mut bytes_seen = 0;
