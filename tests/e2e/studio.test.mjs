@@ -170,7 +170,13 @@ test("build a flow on the canvas, preview it, run it, share it", async () => {
   await (await byTest("back")).click();
   const storedFlows = (await invoke("list_flows", {})).length;
   await browser.waitUntil(async () => (await browser.$$('[data-testid="open-flow"]')).length === storedFlows, { timeout: 10000 });
+  await browser.pause(300); // let the list paint before the screenshot
   shot("imported");
+  assert.equal(
+    await (await browser.$(`tr[data-flow-id="${imported.flow_id}"] [data-testid="needs-review"]`)).isExisting(),
+    true,
+    "the flows list marks the imported flow",
+  );
   await (await browser.$(`tr[data-flow-id="${imported.flow_id}"] [data-testid="open-flow"]`)).click();
   await waitForText("flow-name", "People to SQLite");
   // From elsewhere: nothing runs until the person reviews what it touches and approves it.

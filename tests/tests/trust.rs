@@ -111,6 +111,15 @@ async fn approval_survives_the_persons_own_edits_and_a_changed_import_asks_again
     std::fs::write(&file, flow.to_string()).unwrap();
     let flow_id = sluice.import_flow_file(&file, false).unwrap().flow_id;
 
+    let listed = |sluice: &Sluice| {
+        let flows = sluice.list_flows().unwrap();
+        flows
+            .iter()
+            .find(|flow| flow.summary.id == flow_id)
+            .unwrap()
+            .trusted
+    };
+    assert!(!listed(&sluice), "the flows list marks it");
     let error = start(&sluice, &flow_id).unwrap_err();
     assert!(matches!(error, Error::Untrusted(_)), "{error}");
     assert!(error.is_invalid_flow(), "the CLI exits 2");
@@ -123,6 +132,7 @@ async fn approval_survives_the_persons_own_edits_and_a_changed_import_asks_again
 
     let review = sluice.approve_flow(&flow_id).unwrap();
     assert!(review.trusted);
+    assert!(listed(&sluice));
     sluice
         .preview(RunTarget::Stored(flow_id.clone()), 5, Vec::new())
         .await

@@ -41,6 +41,8 @@ pub struct FlowListing {
     pub schedule: Option<String>,
     /// The next time the scheduler will run it (RFC 3339), once a scheduler has seen it.
     pub next_fire_at: Option<String>,
+    /// False for a flow from elsewhere that waits for the person's review.
+    pub trusted: bool,
 }
 
 /// What an import did.
@@ -247,11 +249,14 @@ impl Sluice {
                     None => None,
                 };
                 let schedule = schedule.as_ref().map(sluice_core::schedule::describe);
+                let trusted =
+                    self.store().trusted_version(&summary.id)? == Some(summary.current_version);
                 Ok(FlowListing {
                     summary,
                     last_run,
                     schedule,
                     next_fire_at,
+                    trusted,
                 })
             })
             .collect()

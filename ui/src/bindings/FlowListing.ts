@@ -12,4 +12,8 @@ schedule: string | null,
 /**
  * The next time the scheduler will run it (RFC 3339), once a scheduler has seen it.
  */
-next_fire_at: string | null, id: string, name: string, current_version: number, created_at: string, updated_at: string, };
+next_fire_at: string | null, 
+/**
+ * False for a flow from elsewhere that waits for the person's review.
+ */
+trusted: boolean, id: string, name: string, current_version: number, created_at: string, updated_at: string, };

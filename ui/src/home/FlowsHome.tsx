@@ -130,9 +130,16 @@ export function FlowsHome({ onNotice, onUpdates, onCredentials }: Props) {
                       <input autoFocus value={renaming.name} onChange={(event) => setRenaming({ id: flow.id, name: event.target.value })} />
                     </form>
                   ) : (
-                    <button className="link" data-testid="open-flow" onClick={() => attempt(async () => useEditor.getState().open(await api.openFlow(flow.id)))}>
-                      {flow.name}
-                    </button>
+                    <>
+                      <button className="link" data-testid="open-flow" onClick={() => attempt(async () => useEditor.getState().open(await api.openFlow(flow.id)))}>
+                        {flow.name}
+                      </button>
+                      {!flow.trusted && (
+                        <span className="tag warning" data-testid="needs-review" title="It came from elsewhere: open it to review what it touches and approve it">
+                          needs review
+                        </span>
+                      )}
+                    </>
                   )}
                 </td>
                 <td>
