@@ -176,7 +176,15 @@ impl HttpClient {
                 .apply(request, rejected.as_deref())
                 .map_err(ComponentError::failed)?;
             request = authorised;
-            let redactor = self.redactor.clone().with(token.clone());
+            // An OAuth2 token is known only now; the credential's other secrets were known at start.
+            let with_token;
+            let redactor = match &token {
+                Some(token) => {
+                    with_token = self.redactor.clone().with([token.clone()]);
+                    &with_token
+                }
+                None => &self.redactor,
+            };
             if let Some(body) = body {
                 request = request
                     .header("Content-Type", "application/json")

@@ -293,7 +293,7 @@ impl Sluice {
                 fields.insert(field, default.clone());
             }
         }
-        fill_hosts(credential_type, &mut fields);
+        crate::credential_hosts::fill_hosts(credential_type, &mut fields);
         let secrets: BTreeMap<String, String> = input
             .secrets
             .into_iter()
@@ -353,21 +353,6 @@ impl Sluice {
             self.rename_in_flows(&previous.name, &name)?;
         }
         self.credential(&name)
-    }
-
-    /// Gives the credentials saved before they named their hosts the hosts of their URLs.
-    pub(crate) fn fill_missing_credential_hosts(&self) -> Result<()> {
-        for mut stored in self.store().credentials()? {
-            let Some(credential_type) = self.registry().credential_type(&stored.kind) else {
-                continue;
-            };
-            let before = stored.fields.clone();
-            fill_hosts(credential_type, &mut stored.fields);
-            if stored.fields != before {
-                self.store().save_credential(&stored)?;
-            }
-        }
-        Ok(())
     }
 
     fn forget_secret(&self, stored: &StoredCredential, field: &str) -> Result<()> {
@@ -507,44 +492,5 @@ impl Sluice {
             resolved.insert(node.id.clone(), access);
         }
         Ok(resolved)
-    }
-}
-
-/// Fills an empty `hosts` field (where the credential may be sent) with the hosts of the URL
-/// fields its type names in `x-sluice-hosts-from` (the test URL, the token URL).
-fn fill_hosts(credential_type: &CredentialType, fields: &mut Map<String, Value>) {
-    let Some((_, property)) = credential_type
-        .fields()
-        .into_iter()
-        .find(|(name, _)| name == "hosts")
-    else {
-        return;
-    };
-    if fields
-        .get("hosts")
-        .and_then(Value::as_str)
-        .is_some_and(|hosts| !hosts.trim().is_empty())
-    {
-        return;
-    }
-    let mut hosts: Vec<String> = Vec::new();
-    let sources = property["x-sluice-hosts-from"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    for source in sources.iter().filter_map(Value::as_str) {
-        let host = fields
-            .get(source)
-            .and_then(Value::as_str)
-            .and_then(|url| reqwest::Url::parse(url).ok())
-            .and_then(|url| url.host_str().map(str::to_ascii_lowercase));
-        if let Some(host) = host
-            && !hosts.contains(&host)
-        {
-            hosts.push(host);
-        }
-    }
-    if !hosts.is_empty() {
-        fields.insert("hosts".into(), Value::String(hosts.join(", ")));
     }
 }

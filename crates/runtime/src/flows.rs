@@ -368,14 +368,7 @@ impl Sluice {
         flow.nodes
             .iter()
             .filter(|node| nodes.contains(&node.id))
-            .any(|node| {
-                node.credential.is_some()
-                    || self
-                        .registry()
-                        .get(&node.component)
-                        .and_then(|descriptor| (descriptor.parse)(node.config.clone()).ok())
-                        .is_some_and(|component| !component.config().reaches().is_empty())
-            })
+            .any(|node| node.credential.is_some() || !self.reaches_of(node).is_empty())
     }
 
     /// The saved versions of a stored flow, newest first.

@@ -3,6 +3,7 @@
 
 mod commits;
 mod components;
+mod credential_hosts;
 mod credentials;
 mod error;
 mod examples;

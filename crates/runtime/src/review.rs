@@ -82,14 +82,7 @@ impl Sluice {
             {
                 review.credentials.push(credential.clone());
             }
-            let Some(component) = self
-                .registry()
-                .get(&node.component)
-                .and_then(|descriptor| (descriptor.parse)(node.config.clone()).ok())
-            else {
-                continue;
-            };
-            for reach in component.config().reaches() {
+            for reach in self.reaches_of(node) {
                 match reach {
                     Reach::Reads { path } => review.files.push(places.file(&node.id, &path, false)),
                     Reach::Writes { path } => review.files.push(places.file(&node.id, &path, true)),
@@ -105,6 +98,16 @@ impl Sluice {
             }
         }
         Ok(review)
+    }
+
+    /// What `node`'s config makes it reach outside the flow (nothing for a config that does not
+    /// parse: such a flow cannot run).
+    pub(crate) fn reaches_of(&self, node: &sluice_core::flow::Node) -> Vec<Reach> {
+        self.registry()
+            .get(&node.component)
+            .and_then(|descriptor| (descriptor.parse)(node.config.clone()).ok())
+            .map(|component| component.config().reaches())
+            .unwrap_or_default()
     }
 
     /// Whether `loaded` may run: a flow file run as it is was chosen by the person; a stored flow

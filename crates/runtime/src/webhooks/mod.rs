@@ -16,7 +16,9 @@ use serde_json::Value;
 use sluice_core::component::Inbox;
 
 use crate::secrets::SecretKey;
-use crate::{Error, Result, RunNotice, RunObserver, RunStatus, RunTarget, Sluice, Trigger};
+use crate::{
+    Error, LoadedFlow, Result, RunNotice, RunObserver, RunStatus, RunTarget, Sluice, Trigger,
+};
 
 /// The port the webhook server listens on unless the `webhook.port` setting says otherwise.
 pub const DEFAULT_WEBHOOK_PORT: u16 = 8788;
@@ -125,11 +127,11 @@ pub struct WebhookTarget {
 }
 
 impl Sluice {
-    /// The flow's webhook node's settings, if it has one.
+    /// The stored flow with its webhook node's settings, if it has one.
     fn webhook_config(
         &self,
         flow_id: &str,
-    ) -> Result<Option<(String, sluice_connectors::webhook::WebhookConfig)>> {
+    ) -> Result<Option<(LoadedFlow, sluice_connectors::webhook::WebhookConfig)>> {
         let loaded = self.find_flow(flow_id)?;
         let Some(node) = loaded
             .flow
@@ -144,7 +146,7 @@ impl Sluice {
                 "the webhook node's settings are not valid: {error}"
             ))
         })?;
-        Ok(Some((loaded.flow.id, config)))
+        Ok(Some((loaded, config)))
     }
 
     fn webhook_token_key(flow_id: &str) -> String {
@@ -219,9 +221,10 @@ impl Sluice {
         token: &str,
     ) -> std::result::Result<WebhookTarget, WebhookRefusal> {
         let not_found = || refusal(404, "no webhook here");
-        let Ok(Some((flow_id, config))) = self.webhook_config(flow_id) else {
+        let Ok(Some((loaded, config))) = self.webhook_config(flow_id) else {
             return Err(not_found());
         };
+        let flow_id = loaded.flow.id.clone();
         let id = Self::webhook_token_key(&flow_id);
         let expected = self
             .secrets()
@@ -235,10 +238,7 @@ impl Sluice {
         if !same_secret(expected.as_bytes(), token.as_bytes()) {
             return Err(not_found());
         }
-        let approved = self
-            .find_flow(&flow_id)
-            .and_then(|loaded| self.is_trusted(&loaded));
-        if !matches!(approved, Ok(true)) {
+        if !matches!(self.is_trusted(&loaded), Ok(true)) {
             return Err(refusal(
                 403,
                 "this flow came from elsewhere and is not approved yet: open it in Sluice, review what it touches and approve it",
