@@ -46,7 +46,11 @@ impl ComponentConfig for CsvWriteConfig {
 
 impl SinkConfig for CsvWriteConfig {
     fn staging(&self, context: &BuildContext<'_>) -> Result<Staging, ComponentError> {
-        crate::file::file_staging(&context.resolve_path(&self.path), context.run_id)
+        crate::file::file_staging(
+            &context.resolve_path(&self.path),
+            context.run_id,
+            self.append,
+        )
     }
 
     fn build<'run>(
@@ -55,10 +59,10 @@ impl SinkConfig for CsvWriteConfig {
         staging: &Staging,
     ) -> Result<Box<dyn Sink + 'run>, ComponentError> {
         let delimiter = super::single_byte(&self.delimiter, "delimiter")?;
-        let (staged, mut file) = StagedFile::create(staging)?;
+        let (staged, file) = StagedFile::create(staging)?;
         let mut columns = self.columns.clone();
         let mut header_written = false;
-        if self.append && staged.copy_existing(&mut file)? {
+        if self.append && staged.target_has_content()? {
             if self.header && columns.is_none() {
                 columns = existing_header(staged.target(), delimiter)?;
             }
@@ -78,15 +82,24 @@ impl SinkConfig for CsvWriteConfig {
     }
 }
 
-/// The header row of an existing CSV file (read as a stream: only the first record).
+/// The most bytes the header row of a file appended to may take.
+const MAX_HEADER_BYTES: u64 = 1 << 20;
+
+/// The header row of an existing CSV file (only the first record is read).
 fn existing_header(path: &Path, delimiter: u8) -> Result<Option<Vec<String>>, ComponentError> {
     let file = File::open(path).map_err(|error| ComponentError::io("read", path, &error))?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
-        .from_reader(file);
+        .from_reader(std::io::Read::take(file, MAX_HEADER_BYTES));
     let mut header = csv::StringRecord::new();
     match reader.read_record(&mut header) {
+        Ok(true) if reader.position().byte() >= MAX_HEADER_BYTES => {
+            Err(ComponentError::failed(format!(
+                "the header row of {} is longer than {MAX_HEADER_BYTES} bytes; is it a CSV file?",
+                path.display()
+            )))
+        }
         Ok(true) => Ok(Some(header.iter().map(str::to_string).collect())),
         Ok(false) => Ok(None),
         Err(error) => Err(ComponentError::failed(format!(

@@ -46,7 +46,11 @@ impl ComponentConfig for JsonWriteConfig {
 
 impl SinkConfig for JsonWriteConfig {
     fn staging(&self, context: &BuildContext<'_>) -> Result<Staging, ComponentError> {
-        crate::file::file_staging(&context.resolve_path(&self.path), context.run_id)
+        crate::file::file_staging(
+            &context.resolve_path(&self.path),
+            context.run_id,
+            self.append,
+        )
     }
 
     fn build<'run>(
@@ -60,10 +64,7 @@ impl SinkConfig for JsonWriteConfig {
                 "`append` works with the `ndjson` format only; a JSON array cannot be appended to",
             ));
         }
-        let (staged, mut writer) = StagedFile::create(staging)?;
-        if self.append {
-            staged.copy_existing(&mut writer)?;
-        }
+        let (staged, writer) = StagedFile::create(staging)?;
         Ok(Box::new(JsonWrite {
             staged,
             writer,

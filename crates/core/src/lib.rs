@@ -8,6 +8,7 @@ pub mod engine;
 pub mod expression;
 pub mod flow;
 pub mod json_records;
+pub mod json_text;
 pub mod nested;
 pub mod record;
 pub mod registry;

@@ -5,8 +5,6 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-use serde::Deserializer;
-use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 /// Nested JSON: `tree()` is the parsed value, whichever form it was made from.
@@ -130,66 +128,6 @@ impl fmt::Debug for Nested {
     }
 }
 
-/// The member `name` of the JSON object `text` (the last, if the name repeats, as parsing keeps
-/// it), found without parsing the other members; `None` when `text` is no object or has no such
-/// member.
-pub fn member<'a>(text: &'a RawValue, name: &str) -> Option<&'a RawValue> {
-    struct Find<'n>(&'n str);
-    impl<'de> Visitor<'de> for Find<'_> {
-        type Value = Option<&'de RawValue>;
-
-        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-            formatter.write_str("an object")
-        }
-
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut found = None;
-            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                if key == self.0 {
-                    found = Some(map.next_value::<&'de RawValue>()?);
-                } else {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            Ok(found)
-        }
-    }
-    let mut parser = serde_json::Deserializer::from_str(text.get());
-    parser.deserialize_map(Find(name)).ok().flatten()
-}
-
-/// The item at `index` of the JSON array `text`, found without parsing the other items; `None`
-/// when `text` is no array or is shorter.
-pub fn item(text: &RawValue, index: usize) -> Option<&RawValue> {
-    struct Find(usize);
-    impl<'de> Visitor<'de> for Find {
-        type Value = Option<&'de RawValue>;
-
-        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-            formatter.write_str("an array")
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Self::Value, A::Error> {
-            let mut found = None;
-            let mut position = 0;
-            loop {
-                if position == self.0 {
-                    match items.next_element::<&'de RawValue>()? {
-                        Some(item) => found = Some(item),
-                        None => break,
-                    }
-                } else if items.next_element::<IgnoredAny>()?.is_none() {
-                    break;
-                }
-                position += 1;
-            }
-            Ok(found)
-        }
-    }
-    let mut parser = serde_json::Deserializer::from_str(text.get());
-    parser.deserialize_seq(Find(index)).ok().flatten()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,21 +154,6 @@ mod tests {
             Nested::from_text(&text("[1,2]")).unwrap().into_tree(),
             json!([1, 2])
         );
-    }
-
-    #[test]
-    fn members_and_items_are_found_in_the_text() {
-        let object = text(r#"{"a": {"b": [1, "x\"y"]}, "c": null, "a2": 3, "c": 4}"#);
-        let a = member(&object, "a").unwrap();
-        assert_eq!(a.get(), r#"{"b": [1, "x\"y"]}"#);
-        let b = member(a, "b").unwrap();
-        assert_eq!(item(b, 1).unwrap().get(), r#""x\"y""#);
-        assert_eq!(item(b, 0).unwrap().get(), "1");
-        assert!(item(b, 2).is_none());
-        assert_eq!(member(&object, "c").unwrap().get(), "4");
-        assert!(member(&object, "missing").is_none());
-        assert!(member(b, "a").is_none());
-        assert!(item(&object, 0).is_none());
     }
 
     #[test]

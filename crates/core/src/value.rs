@@ -69,7 +69,15 @@ impl Value {
         Some(match json.as_bytes().first() {
             Some(b'{' | b'[') => Value::Json(Box::new(Nested::from_text(text)?)),
             Some(b'"') if !json.contains('\\') => Value::from(&json[1..json.len() - 1]),
-            _ => serde_json::from_str(json).unwrap_or_default(),
+            _ => match json {
+                "null" => Value::Null,
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => short_integer(json).map_or_else(
+                    || serde_json::from_str(json).unwrap_or_default(),
+                    Value::Int,
+                ),
+            },
         })
     }
 
@@ -153,6 +161,17 @@ impl Value {
             Value::Json(_) => "number",
         }
     }
+}
+
+/// A JSON integer of at most 18 digits (so within `i64`), read without the JSON parser; `None`
+/// for anything else, `-0` included (the parser reads it as a float).
+fn short_integer(json: &str) -> Option<i64> {
+    let digits = json.strip_prefix('-').unwrap_or(json);
+    let plain = !digits.is_empty()
+        && digits.len() <= 18
+        && digits.bytes().all(|byte| byte.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    (plain && json != "-0").then(|| json.parse().ok()).flatten()
 }
 
 impl From<serde_json::Value> for Value {
@@ -368,6 +387,36 @@ mod tests {
             let mut text = String::from(">");
             value.write_text(&mut text);
             assert_eq!(text, format!(">{}", value.to_text()));
+        }
+    }
+
+    #[test]
+    fn scalars_read_from_json_text_match_the_parser() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "123456789012345678",
+            "-999999999999999999",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "18446744073709551616",
+            "1.5",
+            "-0.0",
+            "1e3",
+            "2E-2",
+            "null",
+            "true",
+            "false",
+            r#""a\"b""#,
+            r#""plain""#,
+        ] {
+            let raw = RawValue::from_string(text.to_string()).unwrap();
+            let parsed = Value::from(serde_json::from_str::<serde_json::Value>(text).unwrap());
+            let read = Value::from_json_text(&raw).unwrap();
+            assert_eq!(read, parsed, "{text}");
+            assert_eq!(read.to_json(), parsed.to_json(), "{text}");
         }
     }
 

@@ -9,9 +9,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use serde_json::value::RawValue;
-
-use crate::nested;
+use crate::json_text;
 use crate::record::{Record, Schema};
 use crate::value::{Text, Value};
 
@@ -108,7 +106,8 @@ enum Val<'a> {
 #[derive(Debug, Clone, Copy)]
 enum Json<'a> {
     Tree(&'a serde_json::Value),
-    Text(&'a RawValue),
+    /// An array's or object's JSON text, as the parser read it (so valid JSON).
+    Text(&'a str),
 }
 
 impl Program {
@@ -193,10 +192,7 @@ fn truthy(value: &Val<'_>) -> bool {
             _ => true,
         },
         // An array's or object's text, brackets and all: empty when only blanks are inside.
-        Val::Json(Json::Text(text)) => {
-            let text = text.get();
-            !text[1..text.len() - 1].trim().is_empty()
-        }
+        Val::Json(Json::Text(text)) => !text[1..text.len() - 1].trim().is_empty(),
     }
 }
 
@@ -216,10 +212,9 @@ fn from_json(json: &serde_json::Value) -> Option<Val<'_>> {
 }
 
 /// A JSON text inside a record value, as an evaluation value; `None` where [`from_json`] has none.
-fn from_json_text(text: &RawValue) -> Option<Val<'_>> {
-    let json = text.get();
+fn from_json_text(json: &str) -> Option<Val<'_>> {
     Some(match json.as_bytes().first()? {
-        b'{' | b'[' => Val::Json(Json::Text(text)),
+        b'{' | b'[' => Val::Json(Json::Text(json)),
         b'"' if !json.contains('\\') => Val::Str(Cow::Borrowed(&json[1..json.len() - 1])),
         _ => {
             let parsed: serde_json::Value = serde_json::from_str(json).ok()?;
@@ -256,7 +251,7 @@ fn eval<'a>(node: &Node, positions: &Positions, record: &'a Record) -> Option<Va
             Value::String(text) => Val::Str(Cow::Borrowed(text.as_str())),
             Value::Json(json) if json.is_array() || json.is_object() => {
                 Val::Json(match json.unparsed() {
-                    Some(text) => Json::Text(text),
+                    Some(text) => Json::Text(text.get()),
                     None => Json::Tree(json.tree()),
                 })
             }
@@ -268,8 +263,8 @@ fn eval<'a>(node: &Node, positions: &Positions, record: &'a Record) -> Option<Va
                 Key::Index(index) => json.as_array()?.get(*index)?,
             })?,
             Val::Json(Json::Text(text)) => from_json_text(match key {
-                Key::Name(name) => nested::member(text, name)?,
-                Key::Index(index) => nested::item(text, *index)?,
+                Key::Name(name) => json_text::member(text, name)?,
+                Key::Index(index) => json_text::item(text, *index)?,
             })?,
             _ => return None,
         },
