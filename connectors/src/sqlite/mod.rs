@@ -47,7 +47,7 @@ fn to_value(value: ValueRef<'_>) -> Value {
             Ok(text) => Text::from(text),
             Err(_) => Text::from(String::from_utf8_lossy(text)),
         }),
-        ValueRef::Blob(bytes) => Value::Bytes(bytes.to_vec()),
+        ValueRef::Blob(bytes) => Value::Bytes(bytes.into()),
     }
 }
 
@@ -59,7 +59,7 @@ fn to_sql(value: &Value) -> SqlValue {
         Value::Bool(flag) => SqlValue::Integer(i64::from(*flag)),
         Value::Int(integer) => SqlValue::Integer(*integer),
         Value::Float(float) => SqlValue::Real(*float),
-        Value::Bytes(bytes) => SqlValue::Blob(bytes.clone()),
+        Value::Bytes(bytes) => SqlValue::Blob(bytes.to_vec()),
         Value::Json(json) if json.tree().is_number() => {
             SqlValue::Real(json.tree().as_f64().unwrap_or(f64::NAN))
         }

@@ -144,7 +144,7 @@ pub(super) fn from_jinja(value: &JinjaValue) -> Result<Value, EngineError> {
         ValueKind::Undefined | ValueKind::None => Value::Null,
         ValueKind::Bool => Value::Bool(value.is_true()),
         ValueKind::String => Value::String(Text::from(value.as_str().unwrap_or_default())),
-        ValueKind::Bytes => Value::Bytes(value.as_bytes().unwrap_or_default().to_vec()),
+        ValueKind::Bytes => Value::Bytes(value.as_bytes().unwrap_or_default().into()),
         ValueKind::Number if value.is_integer() => match i64::try_from(value.clone()) {
             Ok(integer) => Value::Int(integer),
             Err(_) => Value::from(serde_json::to_value(value).map_err(serde_error)?),
