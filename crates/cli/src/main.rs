@@ -3,12 +3,14 @@
 //! 2 the flow is invalid or the command was misused.
 
 mod output;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use sluice_runtime::{RunTarget, Sluice, Trigger};
+use webhooks::WebhookCommand;
 
 /// Sluice: local, no-code data flows. Runs flow files (format sluice.flow/1) headless.
 #[derive(Debug, Parser)]
@@ -146,14 +148,6 @@ enum FlowsCommand {
     },
     /// Stop running a stored flow on a schedule.
     Unschedule { flow: String },
-}
-
-#[derive(Debug, Subcommand)]
-enum WebhookCommand {
-    /// Print the flow's private webhook URL (made on first use; share it like a password).
-    Url { flow: String },
-    /// Change the port the webhook server listens on (127.0.0.1; from the next start).
-    Port { port: u16 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -333,22 +327,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 }
                 Command::Flows(command) => flows(&sluice, command, json),
                 Command::Credentials(command) => credentials(&sluice, command, json).await,
-                Command::Webhooks(WebhookCommand::Url { flow }) => {
-                    let url = sluice.webhook_url(&flow)?;
-                    if json {
-                        println!("{}", serde_json::json!({ "url": url }));
-                    } else {
-                        println!("{url}");
-                    }
-                    Ok(0)
-                }
-                Command::Webhooks(WebhookCommand::Port { port }) => {
-                    sluice.set_webhook_port(port)?;
-                    if !json {
-                        println!("webhooks will listen on 127.0.0.1:{port} from the next start");
-                    }
-                    Ok(0)
-                }
+                Command::Webhooks(command) => webhooks::webhooks(&sluice, command, json),
                 Command::Runs(RunsCommand::List { flow, limit }) => {
                     output::runs(&sluice.runs(flow.as_deref(), limit)?, json);
                     Ok(0)

@@ -222,7 +222,9 @@ impl Sluice {
         for staging in pending {
             self.discard_staging(staging)?;
         }
-        self.store().give_back_webhook_records(run_id)?;
+        // A record that stopped the process counts as one that failed its run.
+        let returned = self.store().give_back_webhook_records(run_id, true)?;
+        crate::run_history::log_webhook_records_returned(self.store(), run_id, returned)?;
         let message = "Sluice stopped before this run decided to commit; nothing it wrote was kept (its staged output was removed)";
         if self.store().interrupt_run(run_id, message)? {
             self.store().append_log(run_id, "warn", None, message)?;

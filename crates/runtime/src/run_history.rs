@@ -62,7 +62,9 @@ pub(crate) fn record_outcome(sluice: &Sluice, run_id: &str, report: &RunReport) 
     store.save_node_runs(run_id, &nodes)?;
     if matches!(report.status, RunStatus::Failed | RunStatus::Cancelled) {
         sluice.discard_stagings(run_id)?;
-        store.give_back_webhook_records(run_id)?;
+        let failed = report.status == RunStatus::Failed;
+        let returned = store.give_back_webhook_records(run_id, failed)?;
+        log_webhook_records_returned(store, run_id, returned)?;
     }
     let (status, level, line) = match report.status {
         RunStatus::Succeeded => (
@@ -93,5 +95,36 @@ pub(crate) fn record_outcome(sluice: &Sluice, run_id: &str, report: &RunReport) 
         .map(|failure| (&failure.node, failure.message.as_str()));
     store.finish_run(run_id, status, failure)?;
     store.apply_retention(store.retention_policy()?, chrono::Utc::now())?;
+    Ok(())
+}
+
+/// Says in a run's log what became of the webhook records it took and did not commit.
+pub(crate) fn log_webhook_records_returned(
+    store: &sluice_store::Store,
+    run_id: &str,
+    returned: sluice_store::GivenBack,
+) -> Result<()> {
+    if returned.set_aside > 0 {
+        store.append_log(
+            run_id,
+            "warn",
+            None,
+            &format!(
+                "the webhook record this run took has now failed {} runs (the last ones alone), so it is set aside and later records go ahead; it is kept: `sluice webhooks set-aside FLOW` shows it, `--requeue` puts it back in the queue",
+                sluice_store::SET_ASIDE_AFTER_FAILED_RUNS
+            ),
+        )?;
+    }
+    if returned.given_back > 0 {
+        store.append_log(
+            run_id,
+            "info",
+            None,
+            &format!(
+                "{} webhook record(s) this run took went back to the queue for the next run",
+                returned.given_back
+            ),
+        )?;
+    }
     Ok(())
 }

@@ -30,6 +30,7 @@ pub use run_nodes::NodeRun;
 pub use run_stagings::{StagingRow, StagingState, UnfinishedRun};
 pub use runs::{NewRun, RunRecord, RunStatus};
 pub use schedule_state::ScheduleState;
+pub use webhook_queue::{GivenBack, SET_ASIDE_AFTER_FAILED_RUNS, SetAsideRecord};
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_initial.sql")),
@@ -39,6 +40,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0005_run_stagings.sql")),
     M::up(include_str!("../migrations/0006_node_busy.sql")),
     M::up(include_str!("../migrations/0007_flow_trust.sql")),
+    M::up(include_str!("../migrations/0008_webhook_set_aside.sql")),
 ];
 
 /// The schema migrations, in order.

@@ -149,7 +149,7 @@ impl Store {
             });
         }
         Self::store_node_states(&transaction, flow_id, run_id, states, &now)?;
-        transaction.execute("DELETE FROM webhook_queue WHERE taken_by = ?1", [run_id])?;
+        Self::consume_webhook_records(&transaction, run_id)?;
         transaction.commit()?;
         Ok(())
     }

@@ -3,10 +3,13 @@
 //! store); a request's JSON body is queued for the flow in the database and answered 202 at
 //! once, and a run is started — or the one in progress takes it. Records leave the queue when
 //! the run that took them decides to commit; a failed run (or a stopped process) gives them
-//! back to the front of the queue for the next run. The HTTP side is in `server`.
+//! back to the front of the queue for the next run — a record that fails a run of its own after
+//! that is set aside (`set_aside`), so one bad record cannot hold up the rest. The HTTP side is in
+//! `server`.
 
 mod listener;
 mod server;
+mod set_aside;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
@@ -335,20 +338,21 @@ impl Sluice {
                 // The run's decision consumed what it took; a run that did not commit gave its
                 // records back when it was recorded.
                 let finished = match &notice {
-                    RunNotice::Finished { report, .. } => Some(matches!(
-                        report.status,
-                        RunStatus::Succeeded | RunStatus::Committing
-                    )),
+                    RunNotice::Finished { report, run_id, .. } => Some(
+                        matches!(report.status, RunStatus::Succeeded | RunStatus::Committing)
+                            || sluice.store.set_aside_by(run_id).unwrap_or(0) > 0,
+                    ),
                     RunNotice::Broken { .. } => Some(false),
                     _ => None,
                 };
                 if let Some(observer) = &settle_observer {
                     observer(notice);
                 }
-                if let Some(succeeded) = finished {
-                    // Records that came after the run stopped listening get a run of their own;
-                    // after a failure they wait for the next request.
-                    if succeeded && !inbox.is_empty() {
+                if let Some(moved_on) = finished {
+                    // Records that came after the run stopped listening get a run of their own,
+                    // as do those behind a record the run set aside; after another failure
+                    // they wait for the next request.
+                    if moved_on && !inbox.is_empty() {
                         // The finished run is no longer registered when its notice comes.
                         sluice.ensure_webhook_run(&settle_flow, settle_observer.clone());
                     }
@@ -391,7 +395,13 @@ mod tests {
         assert_eq!(inbox.next_for("a", Duration::ZERO), Some(json!({"n": 1})));
         assert_eq!(inbox.next_for("a", Duration::ZERO), Some(json!({"n": 2})));
         assert_eq!(inbox.next_for("b", Duration::ZERO), Some(json!({"n": 3})));
-        assert_eq!(store.give_back_webhook_records("a").unwrap(), 2);
+        assert_eq!(
+            store.give_back_webhook_records("a", false).unwrap(),
+            sluice_store::GivenBack {
+                given_back: 2,
+                set_aside: 0
+            }
+        );
         let order: Vec<Value> =
             std::iter::from_fn(|| inbox.next_for("c", Duration::ZERO)).collect();
         assert_eq!(
