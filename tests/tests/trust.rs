@@ -186,6 +186,18 @@ async fn approval_survives_the_persons_own_edits_and_a_changed_import_asks_again
         start(&sluice, &flow_id).unwrap_err(),
         Error::Untrusted(_)
     ));
+    // Restoring a version brings back that version's approval, not the current one's: the
+    // changed import, never approved, stays unapproved under an approved flow.
+    let unapproved = sluice.find_flow(&flow_id).unwrap().version.unwrap();
+    let mut own = sluice.find_flow(&flow_id).unwrap().flow;
+    own.nodes[1].config = json!({"path": "out.csv"});
+    sluice.save_document(own, &[]).unwrap();
+    sluice.approve_flow(&flow_id).unwrap();
+    let approved = sluice.find_flow(&flow_id).unwrap().version.unwrap();
+    sluice.restore_flow_version(&flow_id, unapproved).unwrap();
+    assert!(!sluice.document(sluice.find_flow(&flow_id).unwrap()).trusted);
+    sluice.restore_flow_version(&flow_id, approved).unwrap();
+    assert!(sluice.document(sluice.find_flow(&flow_id).unwrap()).trusted);
 }
 
 #[tokio::test]

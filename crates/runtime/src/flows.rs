@@ -315,10 +315,18 @@ impl Sluice {
         })
     }
 
-    /// Makes an earlier version current again, as a new version (nothing is lost).
+    /// Makes an earlier version current again, as a new version (nothing is lost). It is
+    /// approved if that version was: an old version from elsewhere that was never approved asks
+    /// for review again, whatever the current version's approval.
     pub fn restore_flow_version(&self, reference: &str, version: i64) -> Result<i64> {
         let flow = self.flow_version(reference, version)?;
-        self.save_flow(&flow, None)
+        let restored = self.save_flow(&flow, None)?;
+        if self.store().version_approved(&flow.id, version)? {
+            self.store().trust_version(&flow.id, restored)?;
+        } else {
+            self.store().distrust(&flow.id)?;
+        }
+        Ok(restored)
     }
 
     /// A stored flow with its problems, for the studio.

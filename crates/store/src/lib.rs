@@ -41,6 +41,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0006_node_busy.sql")),
     M::up(include_str!("../migrations/0007_flow_trust.sql")),
     M::up(include_str!("../migrations/0008_webhook_set_aside.sql")),
+    M::up(include_str!("../migrations/0009_version_approvals.sql")),
 ];
 
 /// The schema migrations, in order.
