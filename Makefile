@@ -15,7 +15,7 @@ BUILD_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-d
 TEST_PACKAGES := xvfb xauth imagemagick webkit2gtk-driver dbus-x11 dbus-daemon fonts-dejavu-core python3 python3-xlib \
   gnome-keyring libsecret-tools xdg-utils curl
 
-.PHONY: soak run test bench bench-engine bench-studio bench-tray bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
+.PHONY: soak fuzz run test bench bench-engine bench-studio bench-tray bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
 
 # Installs only what is missing: apt packages where apt exists (as root or through sudo), npm
 # packages from package-lock.json, and tauri-driver from crates.io.
@@ -71,16 +71,21 @@ e2e: studio tauri-driver
 	$(CARGO) build --locked -p sluice-tests --bin sluice-demo-api
 	bash tests/e2e/run.sh
 
-test: lint rust-tests ui-tests e2e
+# The cargo-fuzz targets (fuzz/), coverage-guided, 10 s each; `make soak` runs them 10 minutes each.
+fuzz: deps
+	bash tests/fuzz.sh 10
+
+test: lint rust-tests ui-tests e2e fuzz
 
 bench: bench-engine bench-studio bench-tray
 
 # The kill tests at length: 4 × 1,250 SIGKILLs of `sluice run` (make test does 4 × 50); the fuzz
-# run at 100 times its size in make test (3.7M cases).
+# run at 100 times its size in make test (3.7M cases); the cargo-fuzz targets 10 minutes each.
 soak: deps
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
 	SLUICE_KILLS=1250 $(CARGO) nextest run --locked --profile soak --no-fail-fast -p sluice-cli --test kill --no-capture
 	SLUICE_FUZZ_SCALE=100 $(CARGO) nextest run --locked --profile soak --no-fail-fast -p sluice-tests --test fuzz_smoke
+	bash tests/fuzz.sh 600
 
 # The engine against hand-written programs, through `sluice run` (release).
 bench-engine: deps

@@ -1,7 +1,7 @@
 //! A bounded fuzz run inside `make test`: mutated flow files, CSV and JSON files, expressions
 //! and webhook bodies, from small seeds and a fixed random sequence. Nothing may panic or hang;
-//! bad input gets an error. (cargo-fuzz needs a nightly toolchain this machine does not have;
-//! these are the same targets as deterministic property runs.)
+//! bad input gets an error. The same targets, coverage-guided, are the cargo-fuzz targets in
+//! `fuzz/` (`make fuzz`); these runs are deterministic, so a failure here reproduces at once.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
