@@ -104,6 +104,24 @@ impl Value {
         }
     }
 
+    /// Roughly how many bytes of text or data the value holds beyond its own three words: what
+    /// bounds a record's size.
+    pub fn size_in_bytes(&self) -> usize {
+        match self {
+            Value::String(text) => text.len(),
+            Value::Bytes(bytes) => bytes.len(),
+            Value::Json(json) => match json.unparsed() {
+                Some(text) => text.get().len(),
+                None => {
+                    let mut counter = ByteCounter(0);
+                    let _ = serde_json::to_writer(&mut counter, json.tree());
+                    counter.0
+                }
+            },
+            _ => 0,
+        }
+    }
+
     /// The value as text, as CSV writes it: text as is, null as empty, numbers and booleans as
     /// JSON writes them, dates and times as ISO 8601, bytes as hex, arrays and objects as JSON.
     pub fn to_text(&self) -> Cow<'_, str> {
@@ -160,6 +178,20 @@ impl Value {
             Value::Json(json) if json.is_object() => "object",
             Value::Json(_) => "number",
         }
+    }
+}
+
+/// Counts what is written to it.
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

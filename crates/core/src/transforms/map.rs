@@ -139,6 +139,28 @@ impl Map<'_> {
     }
 }
 
+/// The most bytes of text and data a record may hold once a map has set its fields: each
+/// expression makes at most about 16 MiB, and this keeps a chain of maps from piling them up.
+pub const MAX_RECORD_BYTES: usize = 64 << 20;
+
+/// Why `record` with the `computed` values would be too large, if it would. (Counted only when
+/// the computed values are large themselves, so ordinary records cost nothing here.)
+fn too_large(record: &Record, computed: &[Value]) -> Option<String> {
+    const LARGE: usize = 1 << 20;
+    let added: usize = computed.iter().map(Value::size_in_bytes).sum();
+    if added < LARGE {
+        return None;
+    }
+    let total = added + record.values().iter().map(Value::size_in_bytes).sum::<usize>();
+    (total > MAX_RECORD_BYTES).then(|| {
+        format!(
+            "the record would hold {} MiB with the fields `set` makes, more than a record may ({} MiB); make them smaller, or drop fields before",
+            total >> 20,
+            MAX_RECORD_BYTES >> 20
+        )
+    })
+}
+
 impl Transform for Map<'_> {
     fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
         for record in batch {
@@ -155,6 +177,9 @@ impl Transform for Map<'_> {
                 }
             }
             let record = scope.leave();
+            if failure.is_none() {
+                failure = too_large(&record, &self.values);
+            }
             if let Some(message) = failure {
                 out.reject(record, message)?;
                 continue;
@@ -219,6 +244,38 @@ mod tests {
                 "full_name",
                 "amount_cents"
             ]
+        );
+    }
+
+    #[test]
+    fn text_and_records_have_a_size_limit_with_errors_that_name_it() {
+        let mib = |count: usize| "x".repeat(count << 20);
+        let config: MapConfig = serde_json::from_value(json!({
+            "set": {"joined": "a ~ b", "c2": "c ~ '!'"}
+        }))
+        .unwrap();
+        // 7 + 7 MiB joined, 15 + 15 + 15 MiB in the record: under both limits with 30 MiB of
+        // fields; with 18 MiB more in `d`, over the record's 64 MiB.
+        let small = json!({"a": mib(7), "b": mib(7), "c": mib(15)});
+        let mut out = run(&config, records(json!([small])), OnError::Route);
+        assert_eq!(out.take("out").len(), 1);
+        let large = json!({"a": mib(7), "b": mib(7), "c": mib(15), "d": mib(18)});
+        let mut out = run(&config, records(json!([large])), OnError::Route);
+        let refused = out.take("error");
+        assert_eq!(refused.len(), 1);
+        let message = refused[0].get("_error").unwrap().to_text().into_owned();
+        assert!(message.contains("more than a record may (64 MiB)"), "{message}");
+        // One expression making more than about 16 MiB of text is refused on its own.
+        let doubled = json!({"a": mib(9), "b": mib(9), "c": ""});
+        let mut out = run(&config, records(json!([doubled])), OnError::Route);
+        let message = out.take("error")[0]
+            .get("_error")
+            .unwrap()
+            .to_text()
+            .into_owned();
+        assert!(
+            message.contains("`set.joined`") && message.contains("too much text"),
+            "{message}"
         );
     }
 

@@ -370,6 +370,10 @@ fn binary<'a>(op: Op, left: Val<'a>, right: Val<'a>) -> Option<Val<'a>> {
         }
         Op::Concat => {
             let mut text = String::new();
+            if text_length(&left) + text_length(&right) > MAX_TEXT_BYTES {
+                // MiniJinja refuses it, saying why (its fuel counts bytes made).
+                return None;
+            }
             for side in [&left, &right] {
                 match side {
                     Val::Str(part) => text.push_str(part),
@@ -380,6 +384,17 @@ fn binary<'a>(op: Op, left: Val<'a>, right: Val<'a>) -> Option<Val<'a>> {
             Val::Str(Cow::Owned(text))
         }
     })
+}
+
+/// The most text one concatenation makes here; longer is left to MiniJinja, whose fuel refuses
+/// it (about 16 MiB).
+const MAX_TEXT_BYTES: usize = 16 << 20;
+
+fn text_length(value: &Val<'_>) -> usize {
+    match value {
+        Val::Str(text) => text.len(),
+        _ => 20,
+    }
 }
 
 fn apply<'a>(filter: &Filter, value: Val<'a>) -> Option<Val<'a>> {
