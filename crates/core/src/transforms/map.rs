@@ -151,7 +151,12 @@ fn too_large(record: &Record, computed: &[Value]) -> Option<String> {
     if added < LARGE {
         return None;
     }
-    let total = added + record.values().iter().map(Value::size_in_bytes).sum::<usize>();
+    let total = added
+        + record
+            .values()
+            .iter()
+            .map(Value::size_in_bytes)
+            .sum::<usize>();
     (total > MAX_RECORD_BYTES).then(|| {
         format!(
             "the record would hold {} MiB with the fields `set` makes, more than a record may ({} MiB); make them smaller, or drop fields before",
@@ -264,7 +269,10 @@ mod tests {
         let refused = out.take("error");
         assert_eq!(refused.len(), 1);
         let message = refused[0].get("_error").unwrap().to_text().into_owned();
-        assert!(message.contains("more than a record may (64 MiB)"), "{message}");
+        assert!(
+            message.contains("more than a record may (64 MiB)"),
+            "{message}"
+        );
         // One expression making more than about 16 MiB of text is refused on its own.
         let doubled = json!({"a": mib(9), "b": mib(9), "c": ""});
         let mut out = run(&config, records(json!([doubled])), OnError::Route);
