@@ -205,6 +205,13 @@ test("build a flow on the canvas, preview it, run it, share it", async () => {
   assert.deepEqual(sqlite(path.join(data, "out.db"), "SELECT COUNT(*) FROM people"), [[6]]);
   shot("imported-run");
 
+  // A node fed by requests shows the flow's private URL (the registry says which nodes are).
+  await dragFromPalette("webhook", 540, 60);
+  await browser.waitUntil(async () => ((await (await byTest("webhook-url")).getValue()) ?? "").includes("/hooks/"), {
+    timeout: 10000,
+    timeoutMsg: "the webhook node showed no URL",
+  });
+
   // A condition that does not compile is shown on the node and next to the field.
   await selectNode("filter_1");
   const when = await byTest("field-when");

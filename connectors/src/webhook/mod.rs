@@ -19,11 +19,12 @@ pub fn descriptors() -> Vec<ComponentDescriptor> {
         "Webhook",
         "APIs",
         "Starts the flow when an app POSTs JSON to its private local URL; each request's body becomes records.",
-    )]
+    )
+    .taking_requests()]
 }
 
 /// Records from HTTP requests to the flow's webhook URL (shown in the studio, or by
-/// `sluice flows webhook FLOW`).
+/// `sluice webhooks url FLOW`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookConfig {

@@ -36,6 +36,8 @@ pub struct ComponentDescriptor {
     pub credential_kinds: &'static [&'static str],
     /// A transform whose effect is outside the flow (a request sent) may be the last node.
     pub may_end_flow: bool,
+    /// A source fed by requests to the flow's private URL (the studio shows the URL).
+    pub takes_requests: bool,
 }
 
 impl std::fmt::Debug for ComponentDescriptor {
@@ -50,6 +52,12 @@ impl ComponentDescriptor {
     /// The same transform, allowed to be the last node of a flow (its effect is elsewhere).
     pub fn ending_flows(mut self) -> Self {
         self.may_end_flow = true;
+        self
+    }
+
+    /// The same source, fed by requests to the flow's private URL.
+    pub fn taking_requests(mut self) -> Self {
+        self.takes_requests = true;
         self
     }
 
@@ -82,6 +90,7 @@ impl ComponentDescriptor {
             normalize: normalize::<C>,
             credential_kinds: &[],
             may_end_flow: false,
+            takes_requests: false,
         }
     }
 
@@ -109,6 +118,7 @@ impl ComponentDescriptor {
             normalize: normalize::<C>,
             credential_kinds: &[],
             may_end_flow: false,
+            takes_requests: false,
         }
     }
 
@@ -135,6 +145,7 @@ impl ComponentDescriptor {
             normalize: normalize::<C>,
             credential_kinds: &[],
             may_end_flow: false,
+            takes_requests: false,
         }
     }
 }

@@ -25,6 +25,8 @@ pub struct ComponentInfo {
     /// Its effect is outside the flow (the requests it sends): a preview only shows what it
     /// would send, unless the person asks for a live preview of the node.
     pub acts_outside: bool,
+    /// Its node is fed by requests to the flow's private URL, which the studio shows.
+    pub takes_requests: bool,
 }
 
 impl Sluice {
@@ -49,6 +51,7 @@ impl Sluice {
                     .map(|kind| kind.to_string())
                     .collect(),
                 acts_outside: descriptor.may_end_flow,
+                takes_requests: descriptor.takes_requests,
             })
             .collect()
     }

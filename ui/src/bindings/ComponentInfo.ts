@@ -26,4 +26,8 @@ credential_kinds: Array<string>,
  * Its effect is outside the flow (the requests it sends): a preview only shows what it
  * would send, unless the person asks for a live preview of the node.
  */
-acts_outside: boolean, };
+acts_outside: boolean, 
+/**
+ * Its node is fed by requests to the flow's private URL, which the studio shows.
+ */
+takes_requests: boolean, };

@@ -5,7 +5,7 @@ import type { LiveRun } from "../store/flowStore";
 import { nodeViews, outputPorts } from "./viewModel";
 
 const info = (type: string, kind: ComponentInfo["kind"], title: string): ComponentInfo => ({
-  type, kind, title, category: "x", description: "", config_schema: {}, default_config: null, credential_kinds: [], acts_outside: false,
+  type, kind, title, category: "x", description: "", config_schema: {}, default_config: null, credential_kinds: [], acts_outside: false, takes_requests: false,
 });
 const components = [info("csv.read", "source", "Read CSV"), info("filter", "transform", "Filter"), info("sqlite.write", "sink", "Write SQLite")];
 const flow: Flow = {

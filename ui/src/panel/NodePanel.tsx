@@ -66,7 +66,7 @@ export function NodePanel() {
           onChange={(credential) => useEditor.getState().edit((current) => updateNode(current, node.id, { credential: credential ?? undefined } as never))}
         />
       )}
-      {node.type === "webhook" && <WebhookAddress flowId={flow.id} />}
+      {info?.takes_requests && <WebhookAddress flowId={flow.id} />}
       {info?.acts_outside && (
         <label className="field inline" title="Without it, a preview shows the requests this node would send and sends none that change anything">
           <input

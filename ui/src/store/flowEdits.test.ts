@@ -6,7 +6,7 @@ import { addNode, connect, copyNodes, newNodeId, pasteNodes, removeNodes } from 
 const empty: Flow = { format: "sluice.flow/1", id: "f", name: "test", nodes: [], edges: [] };
 const filterInfo: ComponentInfo = {
   type: "filter", kind: "transform", title: "Filter", category: "Transform", description: "",
-  config_schema: {}, default_config: null, credential_kinds: [], acts_outside: false,
+  config_schema: {}, default_config: null, credential_kinds: [], acts_outside: false, takes_requests: false,
 };
 const csvInfo: ComponentInfo = { ...filterInfo, type: "csv.read", kind: "source", default_config: null, credential_kinds: [] };
 

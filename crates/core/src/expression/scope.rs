@@ -159,8 +159,44 @@ pub(super) fn from_jinja(value: &JinjaValue) -> Result<Value, EngineError> {
             }
             Value::Float(float)
         }
-        _ => Value::from(serde_json::to_value(value).map_err(serde_error)?),
+        _ => {
+            within_result_size(value)?;
+            Value::from(serde_json::to_value(value).map_err(serde_error)?)
+        }
     })
+}
+
+/// The most an array or object an expression makes may take, written as JSON. (A few operators
+/// make large values in one step — `(x,) * 1000` repeats a list — which fuel does not see.)
+const MAX_RESULT_JSON_BYTES: usize = 4 << 20;
+
+/// Refuses an array or object that would be larger than [`MAX_RESULT_JSON_BYTES`] as JSON,
+/// finding out without making it.
+fn within_result_size(value: &JinjaValue) -> Result<(), EngineError> {
+    struct Budget(usize);
+    impl std::io::Write for Budget {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 = self
+                .0
+                .checked_sub(bytes.len())
+                .ok_or_else(|| std::io::Error::other("over budget"))?;
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    match serde_json::to_writer(Budget(MAX_RESULT_JSON_BYTES), value) {
+        Err(error) if error.is_io() => Err(EngineError::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "the result is larger than {} MiB as JSON; make fewer or smaller items",
+                MAX_RESULT_JSON_BYTES >> 20
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// JSON → expression value. Strings, numbers and booleans convert directly; arrays and objects go
