@@ -4,6 +4,7 @@
 mod compiled;
 mod filters;
 mod nesting;
+mod repetition;
 mod scope;
 #[cfg(test)]
 mod tests;
@@ -44,6 +45,16 @@ impl ExpressionError {
                 "it nests too deeply: {levels} levels of operators, filters and brackets, at most {}; split it into several steps (map fields, filters)",
                 nesting::MAX_NESTING
             ),
+        })
+    }
+
+    /// Refuses an expression that repeats a list or tuple written in it (see [`repetition`]).
+    fn check_repetition(source: &str) -> Result<(), ExpressionError> {
+        if !repetition::repeats_a_literal_list(source) {
+            return Ok(());
+        }
+        Err(ExpressionError {
+            message: "it repeats a list with `*`, which is not supported (a repeated list of lists can make gigabytes); build the list another way, e.g. with `range`".into(),
         })
     }
 
@@ -128,6 +139,9 @@ impl Expressions {
             return Ok(template.to_string());
         }
         ExpressionError::check_nesting(nesting::template_nesting(template))?;
+        for tag in nesting::template_tags(template) {
+            ExpressionError::check_repetition(tag)?;
+        }
         self.environment
             .render_str(template, JinjaValue::from(Serde(values)))
             .map_err(|error| ExpressionError::from_engine(&error))
@@ -141,6 +155,7 @@ impl Expressions {
             });
         }
         ExpressionError::check_nesting(nesting::nesting(source))?;
+        ExpressionError::check_repetition(source)?;
         let expression = self
             .environment
             .compile_expression_owned(source.to_string())

@@ -15,27 +15,41 @@ pub(super) fn nesting(source: &str) -> usize {
 /// The nesting bound of a template: the sum over its `{{ … }}` and `{% … %}` tags (text outside
 /// tags and `{# … #}` comments count nothing).
 pub(super) fn template_nesting(template: &str) -> usize {
-    let mut rest = template.as_bytes();
-    let mut total = 0;
+    template_tags(template)
+        .iter()
+        .map(|tag| scan(tag.as_bytes(), None).0)
+        .sum()
+}
+
+/// The insides of a template's `{{ … }}` and `{% … %}` tags (`{# … #}` comments skipped).
+pub(super) fn template_tags(template: &str) -> Vec<&str> {
+    let mut rest = template;
+    let mut tags = Vec::new();
     while let Some(start) = rest
+        .as_bytes()
         .windows(2)
         .position(|pair| matches!(pair, b"{{" | b"{%" | b"{#"))
     {
-        let kind = rest[start + 1];
+        let kind = rest.as_bytes()[start + 1];
         let body = &rest[start + 2..];
         if kind == b'#' {
-            rest = match body.windows(2).position(|pair| pair == b"#}") {
+            rest = match body.find("#}") {
                 Some(end) => &body[end + 2..],
-                None => &[],
+                None => "",
             };
             continue;
         }
         let closing = if kind == b'{' { b"}}" } else { b"%}" };
-        let (count, used) = scan(body, Some(closing));
-        total += count;
+        let (_, used) = scan(body.as_bytes(), Some(closing));
+        let inside = if body.as_bytes()[..used].ends_with(closing) {
+            used - 2
+        } else {
+            used
+        };
+        tags.push(&body[..inside]);
         rest = &body[used..];
     }
-    total
+    tags
 }
 
 /// Counts the levels in `text` up to `stop` (outside string literals) or its end; returns the
