@@ -29,6 +29,15 @@ pub struct SetAsideRecord {
     pub failed_run: String,
 }
 
+/// How many records run `run_id` holds, and the most runs any of them failed before.
+fn held_by(connection: &rusqlite::Connection, run_id: &str) -> Result<(i64, i64)> {
+    Ok(connection.query_row(
+        "SELECT COUNT(*), COALESCE(MAX(failed_runs), 0) FROM webhook_queue WHERE taken_by = ?1 AND taken = 1",
+        [run_id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?)
+}
+
 impl Store {
     /// Queues records (JSON texts) for a flow, all or none.
     pub fn enqueue_webhook_records(&self, flow_id: &str, records: &[String]) -> Result<()> {
@@ -63,11 +72,7 @@ impl Store {
         let Some((id, body, failed_runs)) = next else {
             return Ok(None);
         };
-        let (held, held_failed): (i64, i64) = connection.query_row(
-            "SELECT COUNT(*), COALESCE(MAX(failed_runs), 0) FROM webhook_queue WHERE taken_by = ?1 AND taken = 1",
-            [run_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
+        let (held, held_failed) = held_by(&connection, run_id)?;
         if held > 0 && (failed_runs > 0 || held_failed > 0) {
             return Ok(None);
         }
@@ -85,11 +90,7 @@ impl Store {
     pub fn give_back_webhook_records(&self, run_id: &str, failed: bool) -> Result<GivenBack> {
         let mut connection = self.connection();
         let transaction = connection.transaction()?;
-        let (held, held_failed): (i64, i64) = transaction.query_row(
-            "SELECT COUNT(*), COALESCE(MAX(failed_runs), 0) FROM webhook_queue WHERE taken_by = ?1 AND taken = 1",
-            [run_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
+        let (held, held_failed) = held_by(&transaction, run_id)?;
         let given_back = if failed && held == 1 && held_failed + 1 >= SET_ASIDE_AFTER_FAILED_RUNS {
             let now = timestamp(chrono::Utc::now());
             transaction.execute(
@@ -172,11 +173,7 @@ impl Store {
         transaction: &rusqlite::Transaction<'_>,
         run_id: &str,
     ) -> Result<()> {
-        let (held, held_failed): (i64, i64) = transaction.query_row(
-            "SELECT COUNT(*), COALESCE(MAX(failed_runs), 0) FROM webhook_queue WHERE taken_by = ?1 AND taken = 1",
-            [run_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
+        let (held, held_failed) = held_by(transaction, run_id)?;
         if held == 1 && held_failed > 0 {
             transaction.execute(
                 "UPDATE webhook_queue SET failed_runs = 0

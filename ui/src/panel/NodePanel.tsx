@@ -98,13 +98,22 @@ export function NodePanel() {
   );
 }
 
-/** A webhook node's private URL (made on first look; the flow must be saved first). */
+/** A webhook node's private URL (made on first look; asked again as each save lands, since a
+ *  node just dropped is not stored yet). */
 function WebhookAddress({ flowId }: { flowId: string }) {
+  const version = useEditor((state) => state.version);
   const [url, setUrl] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
-    api.webhookUrl(flowId).then(setUrl, (error) => setProblem(String(error)));
-  }, [flowId]);
+    if (url) return;
+    api.webhookUrl(flowId).then(
+      (found) => {
+        setUrl(found);
+        setProblem(null);
+      },
+      (error) => setProblem(String(error)),
+    );
+  }, [flowId, version, url]);
   return (
     <label className="field">
       <span>Webhook URL</span>
