@@ -91,6 +91,7 @@ soak: deps
 bench-engine: deps
 	$(CARGO) build --locked --release -p sluice-cli
 	$(CARGO) bench --locked -p sluice-tests --bench engine
+	$(CARGO) bench --locked -p sluice-tests --bench layout
 
 # The release daemon's memory while its webhook server is abused (wrong tokens with large bodies,
 # a full queue, idle connections), on 127.0.0.1.
