@@ -112,11 +112,7 @@ impl Value {
             Value::Bytes(bytes) => bytes.len(),
             Value::Json(json) => match json.unparsed() {
                 Some(text) => text.get().len(),
-                None => {
-                    let mut counter = ByteCounter(0);
-                    let _ = serde_json::to_writer(&mut counter, json.tree());
-                    counter.0
-                }
+                None => json_length_within(json.tree(), usize::MAX).unwrap_or(usize::MAX),
             },
             _ => 0,
         }
@@ -181,17 +177,31 @@ impl Value {
     }
 }
 
-/// Counts what is written to it.
-struct ByteCounter(usize);
-
-impl std::io::Write for ByteCounter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0 += bytes.len();
-        Ok(bytes.len())
+/// How many bytes `value` takes written as JSON, found without keeping the text; `None` once
+/// that passes `limit` (the writing stops there).
+pub(crate) fn json_length_within(value: &impl Serialize, limit: usize) -> Option<usize> {
+    struct Counter {
+        written: usize,
+        limit: usize,
     }
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.written = self
+                .written
+                .checked_add(bytes.len())
+                .filter(|written| *written <= self.limit)
+                .ok_or_else(|| std::io::Error::other("over the limit"))?;
+            Ok(bytes.len())
+        }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter { written: 0, limit };
+    match serde_json::to_writer(&mut counter, value) {
+        Err(error) if error.is_io() => None,
+        _ => Some(counter.written),
     }
 }
 

@@ -173,29 +173,15 @@ const MAX_RESULT_JSON_BYTES: usize = 4 << 20;
 /// Refuses an array or object that would be larger than [`MAX_RESULT_JSON_BYTES`] as JSON,
 /// finding out without making it.
 fn within_result_size(value: &JinjaValue) -> Result<(), EngineError> {
-    struct Budget(usize);
-    impl std::io::Write for Budget {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 = self
-                .0
-                .checked_sub(bytes.len())
-                .ok_or_else(|| std::io::Error::other("over budget"))?;
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    match serde_json::to_writer(Budget(MAX_RESULT_JSON_BYTES), value) {
-        Err(error) if error.is_io() => Err(EngineError::new(
+    match crate::value::json_length_within(value, MAX_RESULT_JSON_BYTES) {
+        Some(_) => Ok(()),
+        None => Err(EngineError::new(
             ErrorKind::InvalidOperation,
             format!(
                 "the result is larger than {} MiB as JSON; make fewer or smaller items",
                 MAX_RESULT_JSON_BYTES >> 20
             ),
         )),
-        _ => Ok(()),
     }
 }
 
