@@ -5,11 +5,12 @@ use std::path::PathBuf;
 
 use sluice_core::Flow;
 use sluice_core::flow::Schedule;
+use sluice_core::labels::NodeSettingLabels;
 use sluice_core::validate::Problem;
 use sluice_runtime::{
     ComponentInfo, CredentialInfo, CredentialInput, CredentialTypeInfo, FlowDocument, FlowListing,
-    FlowReview, FlowVersion, ImportOutcome, RunDetail, RunRecord, RunReport, RunTarget,
-    ScheduleInfo, Sluice, Trigger, UpdateStatus,
+    FlowReview, FlowVersion, ImportOutcome, PreviewRequest, RunDetail, RunRecord, RunReport,
+    RunTarget, ScheduleInfo, Sluice, Trigger, UpdateStatus,
 };
 use tauri::{AppHandle, Emitter, State};
 
@@ -123,12 +124,17 @@ pub async fn preview_flow(
     flow: Flow,
     limit: u64,
     live: Option<Vec<String>>,
+    upto: Option<String>,
 ) -> Answer<RunReport> {
     let target = RunTarget::Loaded(Box::new(sluice.loaded_draft(flow).map_err(message)?));
-    sluice
-        .preview(target, limit, live.unwrap_or_default())
-        .await
-        .map_err(message)
+    let live = live.unwrap_or_default();
+    let request = PreviewRequest { limit, live, upto };
+    sluice.preview(target, request).await.map_err(message)
+}
+
+#[tauri::command]
+pub async fn node_setting_labels() -> Answer<NodeSettingLabels> {
+    Ok(sluice_core::labels::node_settings())
 }
 
 #[tauri::command]

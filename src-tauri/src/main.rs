@@ -100,6 +100,7 @@ fn main() {
             commands::restore_flow_version,
             commands::validate_flow,
             commands::preview_flow,
+            commands::node_setting_labels,
             commands::run_flow,
             commands::cancel_run,
             commands::list_runs,

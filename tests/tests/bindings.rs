@@ -13,6 +13,7 @@ fn export_all(folder: &Path) {
         .with_out_dir(folder);
     sluice_core::Flow::export_all(&config).unwrap();
     sluice_core::validate::Problem::export_all(&config).unwrap();
+    sluice_core::labels::NodeSettingLabels::export_all(&config).unwrap();
     sluice_core::engine::RunReport::export_all(&config).unwrap();
     sluice_runtime::FlowDocument::export_all(&config).unwrap();
     sluice_runtime::FlowListing::export_all(&config).unwrap();

@@ -1,5 +1,6 @@
 //! Destinations as the engine meets them: two nodes writing one file are refused before anything
-//! is written, and a flow may read and write one SQLite database.
+//! is written, a flow may read and write one SQLite database, and a failed run leaves no file it
+//! created.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -85,5 +86,34 @@ fn a_flow_may_read_and_write_one_database() {
     assert_eq!(
         sqlite_rows(&database, "SELECT COUNT(*) FROM big_orders"),
         vec![json!([3000])]
+    );
+}
+
+#[test]
+fn a_failed_run_leaves_no_database_file_it_created() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("in.csv"), "id,amount\n1,5\n2,abc\n").unwrap();
+    std::fs::write(folder.path().join("kept.db"), "").unwrap();
+    for database in ["new.db", "kept.db"] {
+        let flow = flow_json(
+            json!([
+                {"id": "read", "type": "csv.read", "config": {"path": "in.csv"}},
+                {"id": "typed", "type": "cast", "config": {"fields": {"amount": "integer"}}},
+                {"id": "save", "type": "sqlite.write", "config": {"path": database, "table": "t"}}
+            ]),
+            json!([{"from": "read", "to": "typed"}, {"from": "typed", "to": "save"}]),
+        );
+        let report = run(flow, folder.path());
+        assert_eq!(report.status, RunStatus::Failed);
+    }
+    let mut left: Vec<String> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["in.csv", "kept.db"],
+        "the new file is gone, the person's own (empty) file stays"
     );
 }

@@ -239,6 +239,19 @@ fn validation_unconnected_nodes() {
 }
 
 #[test]
+fn validation_an_error_port_with_nothing_connected_would_lose_records() {
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "in.csv"}},
+            {"id": "shape", "type": "map", "config": {}, "on_error": "route"},
+            {"id": "save", "type": "sqlite.write", "config": {"path": "out.db", "table": "t"}}
+        ]),
+        json!([{"from": "read", "to": "shape"}, {"from": "shape", "to": "save"}]),
+    );
+    insta::assert_snapshot!(problems(flow));
+}
+
+#[test]
 fn validation_roles_of_edges() {
     let flow = flow_json(
         json!([

@@ -9,7 +9,7 @@ use serde_json::json;
 use sluice_core::Flow;
 use sluice_core::expression::{Expressions, RecordScope};
 use sluice_core::validate::validate;
-use sluice_runtime::RunTarget;
+use sluice_runtime::{PreviewRequest, RunTarget};
 
 /// Inputs made from `seeds`: bytes flipped, dropped, repeated and spliced, and tokens that
 /// parsers care about inserted.
@@ -221,7 +221,16 @@ async fn csv_and_json_files_are_read_without_panicking() {
         for input in inputs {
             std::fs::write(data.path().join("input"), &input).unwrap();
             let target = RunTarget::Loaded(Box::new(loaded.clone()));
-            let report = sluice.preview(target, 50, Vec::new()).await.unwrap();
+            let report = sluice
+                .preview(
+                    target,
+                    PreviewRequest {
+                        limit: 50,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
             if let Some(failure) = &report.failure {
                 assert!(!failure.message.is_empty());
             }

@@ -7,8 +7,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::Router;
 use axum::routing::{get, post};
 use serde_json::json;
-use sluice_runtime::RunTarget;
+use sluice_runtime::{Error, PreviewRequest, RunTarget};
 use sluice_tests::{flow_json, temporary_installation};
+
+/// A preview of at most `limit` records per source.
+fn records(limit: u64) -> PreviewRequest {
+    PreviewRequest {
+        limit,
+        ..PreviewRequest::default()
+    }
+}
 
 /// A local API counting the POSTs and GETs it receives.
 async fn serve(posts: Arc<AtomicUsize>, gets: Arc<AtomicUsize>) -> String {
@@ -55,7 +63,7 @@ async fn a_preview_shows_the_requests_it_would_send_and_sends_them_only_when_ask
     let loaded = sluice.load_flow_file(&file).unwrap();
 
     let report = sluice
-        .preview(RunTarget::Loaded(Box::new(loaded.clone())), 10, Vec::new())
+        .preview(RunTarget::Loaded(Box::new(loaded.clone())), records(10))
         .await
         .unwrap();
     assert!(report.failure.is_none(), "{:?}", report.failure);
@@ -78,7 +86,13 @@ async fn a_preview_shows_the_requests_it_would_send_and_sends_them_only_when_ask
     assert!(shown["not_sent"].as_str().unwrap().contains("live preview"));
 
     let report = sluice
-        .preview(RunTarget::Loaded(Box::new(loaded)), 10, vec!["post".into()])
+        .preview(
+            RunTarget::Loaded(Box::new(loaded)),
+            PreviewRequest {
+                live: vec!["post".into()],
+                ..records(10)
+            },
+        )
         .await
         .unwrap();
     assert!(report.failure.is_none(), "{:?}", report.failure);
@@ -86,5 +100,93 @@ async fn a_preview_shows_the_requests_it_would_send_and_sends_them_only_when_ask
         posts.load(Ordering::SeqCst),
         2,
         "asked for, the live preview sends"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_built_flow_previews_up_to_a_node_and_a_lone_source_on_its_own() {
+    let (_home, sluice) = temporary_installation();
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        data.path().join("in.csv"),
+        "id,kind\n1,signup\n2,login\n3,signup\n",
+    )
+    .unwrap();
+    // Unfinished downstream: a map whose expression does not compile yet, a destination with no
+    // input, nothing at the end of the map, and a schedule with a zone being typed.
+    let mut flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "in.csv"}},
+            {"id": "signups", "type": "filter", "config": {"when": "kind == 'signup'"}},
+            {"id": "shape", "type": "map", "config": {"set": {"label": "id ~"}}},
+            {"id": "save", "type": "sqlite.write", "config": {"path": "out.db", "table": "t"}}
+        ]),
+        json!([{"from": "read", "to": "signups"}, {"from": "signups", "to": "shape"}]),
+    );
+    flow["schedule"] = json!({"cron": "0 0 7 * * *", "timezone": "Europe/Ber", "enabled": false});
+    let file = data.path().join("flow.sluice.json");
+    std::fs::write(&file, flow.to_string()).unwrap();
+    assert!(
+        matches!(sluice.load_flow_file(&file), Err(Error::Invalid { .. })),
+        "the whole flow cannot run"
+    );
+    let loaded = sluice.read_flow_file(&file).unwrap();
+    let preview = |upto: &str| PreviewRequest {
+        upto: Some(upto.to_string()),
+        ..records(10)
+    };
+
+    let report = sluice
+        .preview(
+            RunTarget::Loaded(Box::new(loaded.clone())),
+            preview("signups"),
+        )
+        .await
+        .unwrap();
+    assert!(report.failure.is_none(), "{:?}", report.failure);
+    let nodes: Vec<&str> = report.nodes.iter().map(|node| node.node.as_str()).collect();
+    assert_eq!(
+        nodes,
+        ["read", "signups"],
+        "only the part up to the node ran"
+    );
+    let kept: Vec<String> = report.nodes[1]
+        .samples
+        .iter()
+        .map(|record| record["id"].to_json().as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kept, ["1", "3"]);
+
+    let report = sluice
+        .preview(RunTarget::Loaded(Box::new(loaded.clone())), preview("read"))
+        .await
+        .unwrap();
+    assert!(report.failure.is_none(), "{:?}", report.failure);
+    assert_eq!(report.nodes.len(), 1);
+    assert_eq!(report.nodes[0].samples.len(), 3, "a lone source previews");
+
+    match sluice
+        .preview(
+            RunTarget::Loaded(Box::new(loaded.clone())),
+            preview("shape"),
+        )
+        .await
+    {
+        Err(Error::Invalid { report, .. }) => {
+            assert_eq!(report.problems.len(), 1, "{report}");
+            assert_eq!(report.problems[0].node.as_deref(), Some("shape"));
+        }
+        other => panic!("the map's own problem still stops its preview: {other:?}"),
+    }
+    match sluice
+        .preview(RunTarget::Loaded(Box::new(loaded)), preview("nowhere"))
+        .await
+    {
+        Err(error) => assert!(error.to_string().contains("no node `nowhere`"), "{error}"),
+        Ok(_) => panic!("a node that is not there cannot be previewed"),
+    }
+    assert!(
+        !data.path().join("out.db").exists(),
+        "a preview writes nothing"
     );
 }

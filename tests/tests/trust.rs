@@ -2,7 +2,7 @@
 //! through the person's own edits, and Sluice's own folder out of every flow's reach.
 
 use serde_json::json;
-use sluice_runtime::{Error, RunTarget, Sluice, Trigger};
+use sluice_runtime::{Error, PreviewRequest, RunTarget, Sluice, Trigger};
 use sluice_tests::{flow_json, temporary_installation};
 
 /// A flow "from a colleague" that reads a key, Sluice's secrets and a file beside it, and posts
@@ -124,7 +124,13 @@ async fn approval_survives_the_persons_own_edits_and_a_changed_import_asks_again
     assert!(matches!(error, Error::Untrusted(_)), "{error}");
     assert!(error.is_invalid_flow(), "the CLI exits 2");
     let preview = sluice
-        .preview(RunTarget::Stored(flow_id.clone()), 5, Vec::new())
+        .preview(
+            RunTarget::Stored(flow_id.clone()),
+            PreviewRequest {
+                limit: 5,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(preview, Error::Untrusted(_)), "no preview either");
@@ -134,7 +140,13 @@ async fn approval_survives_the_persons_own_edits_and_a_changed_import_asks_again
     assert!(review.trusted);
     assert!(listed(&sluice));
     sluice
-        .preview(RunTarget::Stored(flow_id.clone()), 5, Vec::new())
+        .preview(
+            RunTarget::Stored(flow_id.clone()),
+            PreviewRequest {
+                limit: 5,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
 

@@ -27,6 +27,9 @@ pub(super) struct StagedTable {
     pub staging: String,
     pub mode: WriteMode,
     pub key: Vec<String>,
+    /// Whether the database file did not exist before the run: a run that fails then leaves none.
+    #[serde(default)]
+    pub new_database: bool,
 }
 
 impl StagedTable {
@@ -316,7 +319,30 @@ fn discard(staged: &StagedTable) -> Result<(), ComponentError> {
             .execute_batch(&format!("DROP TABLE IF EXISTS {}", quote(&staged.staging)))
             .map_err(|error| staged.error(error))?;
     }
+    remove_if_created_empty(staged);
     Ok(())
+}
+
+/// Removes the database file a failed run created when nothing is in it (with its journal
+/// files), so the run leaves the folder as it found it.
+pub(super) fn remove_if_created_empty(staged: &StagedTable) {
+    if !staged.new_database {
+        return;
+    }
+    let tables = open_existing(staged).ok().flatten().and_then(|connection| {
+        connection
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .ok()
+    });
+    if tables == Some(0) {
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let mut path = staged.path.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// The database, when its file exists (a crash before anything was staged leaves none to open).

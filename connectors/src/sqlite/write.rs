@@ -77,12 +77,14 @@ impl SinkConfig for SqliteWriteConfig {
     fn staging(&self, context: &BuildContext<'_>) -> Result<Staging, ComponentError> {
         self.check()?;
         let path = crate::file::destination_path(&context.resolve_path(&self.path))?;
+        let new_database = !path.exists();
         let staged = StagedTable {
             staging: format!("{}__sluice_{}", self.table, staging_suffix(context.run_id)),
             path,
             table: self.table.clone(),
             mode: self.mode,
             key: self.key.clone(),
+            new_database,
         };
         Ok(Staging {
             kind: "sqlite".into(),
@@ -404,5 +406,10 @@ impl Sink for SqliteWrite {
             "DROP TABLE IF EXISTS {}",
             quote(&self.staged.staging)
         ));
+        let SqliteWrite {
+            connection, staged, ..
+        } = *self;
+        drop(connection);
+        super::publish::remove_if_created_empty(&staged);
     }
 }

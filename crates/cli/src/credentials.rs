@@ -166,7 +166,7 @@ pub async fn credentials(
                     message: format!("the test stopped unexpectedly: {error}"),
                 })?;
             match outcome {
-                Ok(message) => println!("{message}"),
+                Ok(message) => say!("{message}"),
                 Err(error) => return Err(error.into()),
             }
         }
@@ -196,15 +196,15 @@ pub async fn credentials(
                     message: format!("disconnecting stopped unexpectedly: {error}"),
                 })??;
             if !json {
-                println!("disconnected '{name}': its tokens are revoked and forgotten");
+                say!("disconnected '{name}': its tokens are revoked and forgotten");
             }
         }
         CredentialsCommand::Remove { name } => {
             let used_by = sluice.remove_credential(&name)?;
             if !json {
-                println!("removed credential '{name}' and its secrets");
+                say!("removed credential '{name}' and its secrets");
                 if !used_by.is_empty() {
-                    println!(
+                    say!(
                         "these flows use it and will not run until it is added again: {}",
                         used_by.join(", ")
                     );

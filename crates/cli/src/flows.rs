@@ -83,7 +83,7 @@ pub fn flows(sluice: &Sluice, command: FlowsCommand, json: bool) -> Result<u8, F
                         message: format!("cannot write {}: {error}", path.display()),
                     })?
                 }
-                None => println!("{document}"),
+                None => say!("{document}"),
             }
         }
         FlowsCommand::Show { flow } => {
@@ -116,13 +116,13 @@ pub fn flows(sluice: &Sluice, command: FlowsCommand, json: bool) -> Result<u8, F
         FlowsCommand::Unschedule { flow } => {
             sluice.set_flow_schedule(&flow, None)?;
             if !json {
-                println!("'{flow}' no longer runs on a schedule");
+                say!("'{flow}' no longer runs on a schedule");
             }
         }
         FlowsCommand::Delete { flow } => {
             sluice.delete_flow(&flow)?;
             if !json {
-                println!("deleted flow '{flow}' (its run history is kept)");
+                say!("deleted flow '{flow}' (its run history is kept)");
             }
         }
     }

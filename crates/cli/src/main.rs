@@ -2,6 +2,14 @@
 //! flows and run history stored in the home folder. Exit codes: 0 success, 1 the run failed,
 //! 2 the flow is invalid or the command was misused.
 
+/// `println!` for the command's output: when the reader stops reading (`sluice components |
+/// head -2`), the command ends quietly instead of panicking.
+macro_rules! say {
+    ($($arguments:tt)*) => {
+        $crate::output::say(format_args!($($arguments)*))
+    };
+}
+
 mod credentials;
 mod flows;
 mod output;
@@ -13,7 +21,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use credentials::CredentialsCommand;
 use flows::FlowsCommand;
-use sluice_runtime::{RunTarget, Sluice, Trigger};
+use sluice_runtime::{PreviewRequest, RunTarget, Sluice, Trigger};
 use webhooks::WebhookCommand;
 
 /// Sluice: local, no-code data flows. Runs flow files (format sluice.flow/1) headless.
@@ -64,6 +72,10 @@ enum Command {
         /// it, such nodes only say what they would send. Repeat for several nodes.
         #[arg(long, value_name = "NODE")]
         live: Vec<String>,
+        /// Preview only this node and what is upstream of it; the rest of the flow may be
+        /// unfinished.
+        #[arg(long, value_name = "NODE")]
+        upto: Option<String>,
     },
     /// Manage stored flows.
     #[command(subcommand)]
@@ -202,7 +214,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Schema => {
             let schema = sluice_core::schema::flow_schema(&sluice_runtime::registry());
-            println!(
+            say!(
                 "{}",
                 serde_json::to_string_pretty(&schema).expect("schema serializes")
             );
@@ -219,10 +231,17 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                     limit,
                     trust,
                     live,
+                    upto,
                 } => {
-                    let report = sluice
-                        .preview(target(&sluice, &flow, trust)?, limit, live)
-                        .await?;
+                    // Part of a flow previews even when the rest of it is unfinished.
+                    let target = match upto {
+                        Some(_) if Path::new(&flow).is_file() => {
+                            RunTarget::Loaded(Box::new(sluice.read_flow_file(Path::new(&flow))?))
+                        }
+                        _ => target(&sluice, &flow, trust)?,
+                    };
+                    let request = PreviewRequest { limit, live, upto };
+                    let report = sluice.preview(target, request).await?;
                     output::preview(&report, json);
                     Ok(if report.status == sluice_runtime::RunStatus::Succeeded {
                         0
@@ -302,12 +321,12 @@ fn validate(file: &Path, json: bool) -> Result<u8, Failure> {
     match result {
         Ok(flow) => {
             if json {
-                println!(
+                say!(
                     "{}",
                     serde_json::json!({"valid": true, "flow": flow.name, "problems": []})
                 );
             } else {
-                println!(
+                say!(
                     "{}: valid ({} nodes, {} edges)",
                     file.display(),
                     flow.nodes.len(),
@@ -326,7 +345,7 @@ fn validate(file: &Path, json: bool) -> Result<u8, Failure> {
                 }]),
                 other => serde_json::json!([{"message": other.to_string()}]),
             };
-            println!(
+            say!(
                 "{}",
                 serde_json::json!({"valid": false, "problems": problems})
             );

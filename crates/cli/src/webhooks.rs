@@ -34,15 +34,15 @@ pub fn webhooks(sluice: &Sluice, command: WebhookCommand, json: bool) -> Result<
         WebhookCommand::Url { flow } => {
             let url = sluice.webhook_url(&flow)?;
             if json {
-                println!("{}", serde_json::json!({ "url": url }));
+                say!("{}", serde_json::json!({ "url": url }));
             } else {
-                println!("{url}");
+                say!("{url}");
             }
         }
         WebhookCommand::Port { port } => {
             sluice.set_webhook_port(port)?;
             if !json {
-                println!("webhooks will listen on 127.0.0.1:{port} from the next start");
+                say!("webhooks will listen on 127.0.0.1:{port} from the next start");
             }
         }
         WebhookCommand::SetAside {
@@ -75,9 +75,9 @@ pub fn webhooks(sluice: &Sluice, command: WebhookCommand, json: bool) -> Result<
                         })
                     })
                     .collect();
-                println!("{}", serde_json::Value::Array(listed));
+                say!("{}", serde_json::Value::Array(listed));
             } else if records.is_empty() {
-                println!("no webhook records are set aside for '{flow}'");
+                say!("no webhook records are set aside for '{flow}'");
             } else {
                 for record in &records {
                     let shown: String = record.body.chars().take(SHOWN_CHARS).collect();
@@ -86,9 +86,12 @@ pub fn webhooks(sluice: &Sluice, command: WebhookCommand, json: bool) -> Result<
                     } else {
                         ""
                     };
-                    println!(
+                    say!(
                         "#{} received {}, set aside {} after run {}\n  {shown}{more}",
-                        record.id, record.received_at, record.set_aside_at, record.failed_run
+                        record.id,
+                        record.received_at,
+                        record.set_aside_at,
+                        record.failed_run
                     );
                 }
             }
@@ -99,8 +102,8 @@ pub fn webhooks(sluice: &Sluice, command: WebhookCommand, json: bool) -> Result<
 
 fn print_count(json: bool, count: usize, done: &str) {
     if json {
-        println!("{}", serde_json::json!({ "records": count }));
+        say!("{}", serde_json::json!({ "records": count }));
     } else {
-        println!("{count} webhook record(s) {done}");
+        say!("{count} webhook record(s) {done}");
     }
 }

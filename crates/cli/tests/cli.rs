@@ -269,6 +269,45 @@ fn preview_shows_samples_and_writes_nothing() {
 }
 
 #[test]
+fn preview_upto_a_node_runs_part_of_an_unfinished_flow_file() {
+    let home = tempfile::tempdir().unwrap();
+    let (_folder, flow) = example("customers-to-sqlite");
+    // Unfinish it: the destination loses its table.
+    let text_of_flow = std::fs::read_to_string(&flow).unwrap();
+    std::fs::write(&flow, text_of_flow.replace("\"table\"", "\"tabel\"")).unwrap();
+    let flow = flow.to_str().unwrap();
+    let whole = sluice(home.path(), &["preview", flow]);
+    assert_eq!(whole.status.code(), Some(2), "{}", text(&whole.stdout));
+    let output = sluice(
+        home.path(),
+        &["--json", "preview", flow, "--upto", "active"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let nodes: Vec<&str> = (report["nodes"].as_array().unwrap().iter())
+        .map(|node| node["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes, ["read", "active"]);
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .arg("components")
+        .env("SLUICE_HOME", home.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before reading anything, as `| head -0` would.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stderr), "", "no panic message");
+}
+
+#[test]
 fn components_and_schema_describe_the_format() {
     let home = tempfile::tempdir().unwrap();
     let components: serde_json::Value =

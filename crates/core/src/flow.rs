@@ -216,6 +216,37 @@ impl Flow {
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.nodes.iter().find(|node| node.id == id)
     }
+
+    /// What a preview of `node` runs: the node, every node upstream of it and the edges between
+    /// them, in the flow's order, without the schedule; `None` when no node has that id.
+    pub fn upstream_of(&self, node: &str) -> Option<Flow> {
+        self.node(node)?;
+        let mut kept: std::collections::HashSet<&str> = std::collections::HashSet::from([node]);
+        let mut waiting = vec![node];
+        while let Some(current) = waiting.pop() {
+            for edge in self.edges.iter().filter(|edge| edge.to == current) {
+                if kept.insert(edge.from.as_str()) {
+                    waiting.push(edge.from.as_str());
+                }
+            }
+        }
+        Some(Flow {
+            nodes: (self.nodes.iter())
+                .filter(|candidate| kept.contains(candidate.id.as_str()))
+                .cloned()
+                .collect(),
+            edges: (self.edges.iter())
+                .filter(|edge| kept.contains(edge.from.as_str()) && kept.contains(edge.to.as_str()))
+                .cloned()
+                .collect(),
+            format: self.format.clone(),
+            id: self.id.clone(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            vars: self.vars.clone(),
+            schedule: None,
+        })
+    }
 }
 
 /// serde_json appends " at line L column C" to its messages; the position is reported separately.

@@ -9,6 +9,7 @@ pub mod expression;
 pub mod flow;
 pub mod json_records;
 pub mod json_text;
+pub mod labels;
 pub mod nested;
 pub mod record;
 pub mod registry;

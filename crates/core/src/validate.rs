@@ -7,6 +7,7 @@ use std::fmt;
 use crate::component::{Component, ComponentKind};
 use crate::expression::Expressions;
 use crate::flow::{ERROR_PORT, FLOW_FORMAT, Flow, OnError};
+use crate::labels;
 use crate::registry::Registry;
 
 /// One thing wrong with a flow.
@@ -53,9 +54,18 @@ impl fmt::Display for ValidationReport {
     }
 }
 
+/// What a flow is checked for: a run needs the whole flow finished; a preview runs the part that
+/// is there, so outputs may be left unconnected and the schedule is not its concern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Run,
+    Preview,
+}
+
 struct Checker<'a> {
     problems: Vec<Problem>,
     registry: &'a Registry,
+    purpose: Purpose,
 }
 
 impl Checker<'_> {
@@ -83,10 +93,22 @@ pub const MAX_NODES: usize = 500;
 /// The most edges a flow may have.
 pub const MAX_EDGES: usize = 2_000;
 
+/// Checks a flow against the registry. `Ok` means it can run.
 pub fn validate(flow: &Flow, registry: &Registry) -> Result<(), ValidationReport> {
+    check(flow, registry, Purpose::Run)
+}
+
+/// Checks a flow (or the part of one a preview needs, see [`Flow::upstream_of`]) for a preview:
+/// as [`validate`], but outputs may go nowhere yet and the schedule is not checked.
+pub fn validate_for_preview(flow: &Flow, registry: &Registry) -> Result<(), ValidationReport> {
+    check(flow, registry, Purpose::Preview)
+}
+
+fn check(flow: &Flow, registry: &Registry, purpose: Purpose) -> Result<(), ValidationReport> {
     let mut checker = Checker {
         problems: Vec::new(),
         registry,
+        purpose,
     };
     if flow.format != FLOW_FORMAT {
         checker.flow_problem(
@@ -120,7 +142,7 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Result<(), ValidationReport
         });
     }
 
-    if let Some(schedule) = &flow.schedule
+    if let Some(schedule) = flow.schedule.as_ref().filter(|_| purpose == Purpose::Run)
         && let Err(errors) = crate::schedule::FlowSchedule::parse(schedule)
     {
         checker
@@ -244,7 +266,12 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
                     checker.node_problem(
                         &edge.from,
                         Some("on_error".into()),
-                        format!("an edge leaves its `error` port, but on_error is '{}'; set it to 'route'", node.on_error),
+                        format!(
+                            "an edge leaves its error port, but “{}” is “{}”; choose “{}”",
+                            labels::ON_ERROR,
+                            labels::on_error(node.on_error),
+                            labels::on_error(OnError::Route),
+                        ),
                     );
                 }
             } else if component.kind() == ComponentKind::Sink {
@@ -286,7 +313,17 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
     }
 
     let with_input: HashSet<&str> = good_edges.iter().map(|edge| edge.to.as_str()).collect();
-    let with_output: HashSet<&str> = good_edges.iter().map(|edge| edge.from.as_str()).collect();
+    let with_output: HashSet<&str> = good_edges
+        .iter()
+        .filter(|edge| edge.port() != ERROR_PORT)
+        .map(|edge| edge.from.as_str())
+        .collect();
+    let with_error_output: HashSet<&str> = good_edges
+        .iter()
+        .filter(|edge| edge.port() == ERROR_PORT)
+        .map(|edge| edge.from.as_str())
+        .collect();
+    let whole = checker.purpose == Purpose::Run;
     let mut checked = HashSet::new();
     for node in &flow.nodes {
         if !checked.insert(node.id.as_str()) {
@@ -297,32 +334,40 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
         };
         let has_input = with_input.contains(node.id.as_str());
         let has_output = with_output.contains(node.id.as_str());
-        match component.kind() {
-            ComponentKind::Source if !has_output => checker.node_problem(
-                &node.id,
-                None,
+        let may_end_flow = checker
+            .registry
+            .get(&node.component)
+            .is_some_and(|descriptor| descriptor.may_end_flow);
+        let problem = match component.kind() {
+            ComponentKind::Source if whole && !has_output => Some(
                 "this source is not connected to anything; connect it to a transform or a destination",
             ),
             ComponentKind::Transform if !has_input => {
-                checker.node_problem(&node.id, None, "nothing flows into this transform; connect a source to it")
+                Some("nothing flows into this transform; connect a source to it")
             }
-            ComponentKind::Transform
-                if !has_output
-                    && !checker
-                        .registry
-                        .get(&node.component)
-                        .is_some_and(|descriptor| descriptor.may_end_flow) =>
-            {
-                checker.node_problem(
-                &node.id,
-                None,
-                    "this transform's records go nowhere; connect it to a destination",
-                )
+            ComponentKind::Transform if whole && !has_output && !may_end_flow => {
+                Some("this transform's records go nowhere; connect it to a destination")
             }
             ComponentKind::Sink if !has_input => {
-                checker.node_problem(&node.id, None, "nothing flows into this destination; connect a source to it")
+                Some("nothing flows into this destination; connect a source to it")
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            checker.node_problem(&node.id, None, problem);
+        }
+        if whole && node.on_error == OnError::Route && !with_error_output.contains(node.id.as_str())
+        {
+            checker.node_problem(
+                &node.id,
+                Some("on_error".into()),
+                format!(
+                    "“{}” is “{}”, but nothing is connected to its error port, so those records would be lost; connect the error port to a destination, or choose “{}”",
+                    labels::ON_ERROR,
+                    labels::on_error(OnError::Route),
+                    labels::on_error(OnError::Skip),
+                ),
+            );
         }
     }
     if !flow.nodes.is_empty()

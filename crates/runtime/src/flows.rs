@@ -77,12 +77,26 @@ impl Sluice {
 
     /// Reads and validates a flow file; its relative paths resolve against its folder.
     pub fn load_flow_file(&self, path: &Path) -> Result<LoadedFlow> {
+        let loaded = self.read_flow_file(path)?;
+        validate(&loaded.flow, self.registry()).map_err(|report| Error::Invalid {
+            file: path.display().to_string(),
+            report,
+        })?;
+        Ok(loaded)
+    }
+
+    /// Reads a flow file without checking more than its structure (an unfinished flow, for a
+    /// preview of part of it); its relative paths resolve against its folder.
+    pub fn read_flow_file(&self, path: &Path) -> Result<LoadedFlow> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             action: "read",
             path: path.to_path_buf(),
             source,
         })?;
-        let flow = self.parse_flow(&text, &path.display().to_string())?;
+        let flow = Flow::from_json(&text).map_err(|error| Error::Parse {
+            file: path.display().to_string(),
+            error,
+        })?;
         Ok(LoadedFlow {
             flow,
             base_dir: folder_of(path),

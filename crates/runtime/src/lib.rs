@@ -32,7 +32,7 @@ pub use error::{Error, Result};
 pub use flows::{FlowDocument, FlowListing, ImportOutcome, LoadedFlow};
 pub use home::default_home;
 pub use review::{FileReach, FlowReview, HostReach};
-pub use runs::{RunDetail, RunHandle, RunNotice, RunOutcome, RunTarget, Trigger};
+pub use runs::{PreviewRequest, RunDetail, RunHandle, RunNotice, RunOutcome, RunTarget, Trigger};
 pub use scheduler::{RunObserver, ScheduleInfo, SchedulerHandle};
 pub use sluice_core::engine::{NodeReport, NodeStats, RunEvent, RunOptions, RunReport, RunStatus};
 pub use sluice_store::{FlowVersion, RetentionPolicy, RetentionReport, RunRecord};

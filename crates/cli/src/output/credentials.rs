@@ -2,15 +2,15 @@
 
 pub fn credential_types(types: &[sluice_runtime::CredentialTypeInfo], json: bool) {
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(types).expect("types serialise")
         );
         return;
     }
     for credential_type in types {
-        println!("{}  {}", credential_type.kind, credential_type.title);
-        println!("    {}", credential_type.description);
+        say!("{}  {}", credential_type.kind, credential_type.title);
+        say!("    {}", credential_type.description);
         if let Some(properties) = credential_type.schema["properties"].as_object() {
             let required: Vec<&str> = credential_type.schema["required"]
                 .as_array()
@@ -32,7 +32,7 @@ pub fn credential_types(types: &[sluice_runtime::CredentialTypeInfo], json: bool
                 } else {
                     format!(" ({})", notes.join(", "))
                 };
-                println!(
+                say!(
                     "    --field {field}{notes}: {}",
                     property["description"]
                         .as_str()
@@ -46,14 +46,14 @@ pub fn credential_types(types: &[sluice_runtime::CredentialTypeInfo], json: bool
 
 pub fn credentials(credentials: &[sluice_runtime::CredentialInfo], json: bool) {
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(credentials).expect("credentials serialise")
         );
         return;
     }
     if credentials.is_empty() {
-        println!("no credentials yet; add one with `sluice credentials add NAME --type TYPE`");
+        say!("no credentials yet; add one with `sluice credentials add NAME --type TYPE`");
         return;
     }
     for credential in credentials {
@@ -62,7 +62,7 @@ pub fn credentials(credentials: &[sluice_runtime::CredentialInfo], json: bool) {
         } else {
             format!("used by {}", credential.used_by.join(", "))
         };
-        println!(
+        say!(
             "{}  {} ({})  secrets set: {}  {used}",
             credential.name,
             credential.title,
@@ -82,13 +82,13 @@ pub fn credential_saved(
     json: bool,
 ) {
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(credential).expect("credential serialises")
         );
         return;
     }
-    println!(
+    say!(
         "saved credential '{}' ({}); its secrets ({}) are in {secret_store}",
         credential.name,
         credential.title,

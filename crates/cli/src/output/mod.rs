@@ -9,8 +9,21 @@ pub use runs::{Progress, preview, run_detail, run_summary, runs};
 
 use sluice_runtime::{FlowListing, ImportOutcome, LoadedFlow};
 
+/// Writes one line of output; a closed output ends the command (0 when the reader just stopped
+/// reading, 1 for any other write error).
+pub fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(error) = writeln!(std::io::stdout().lock(), "{line}") {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {error}");
+        std::process::exit(1);
+    }
+}
+
 fn print_json(value: &impl serde::Serialize) {
-    println!(
+    say!(
         "{}",
         serde_json::to_string_pretty(value).expect("output serializes")
     );
@@ -30,7 +43,7 @@ fn table(header: &[&str], rows: Vec<Vec<String>>) {
             .zip(&widths)
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        say!("{}", padded.join("  ").trim_end());
     };
     line(header.iter().map(|cell| cell.to_string()).collect());
     for row in rows {
@@ -71,7 +84,7 @@ pub fn flows(flows: &[FlowListing], json: bool) {
         return;
     }
     if flows.is_empty() {
-        println!("no stored flows; `sluice flows import FILE` adds one");
+        say!("no stored flows; `sluice flows import FILE` adds one");
         return;
     }
     let rows = flows
@@ -100,30 +113,32 @@ pub fn imported(outcome: &ImportOutcome, review: &sluice_runtime::FlowReview, js
         print_json(&printed);
         return;
     }
-    println!(
+    say!(
         "imported '{}' as {} (version {})",
-        outcome.name, outcome.flow_id, outcome.version
+        outcome.name,
+        outcome.flow_id,
+        outcome.version
     );
     if let Some(old) = &outcome.replaced_id {
-        println!(
+        say!(
             "note: a stored flow already had the id {old}, so this one got a new id (use --replace to update it instead)"
         );
     }
     if !outcome.credentials_missing.is_empty() {
-        println!(
+        say!(
             "it uses credentials that do not exist here yet: {} — add them with `sluice credentials add NAME --type TYPE`",
             outcome.credentials_missing.join(", ")
         );
     } else if !outcome.credentials_needed.is_empty() {
-        println!(
+        say!(
             "it uses these credentials: {}",
             outcome.credentials_needed.join(", ")
         );
     }
-    println!();
-    print!("{review}");
+    say!("");
+    say!("{}", review.to_string().trim_end());
     if !review.trusted {
-        println!(
+        say!(
             "Approve it with `sluice flows review {} --approve` once you have read this.",
             review.flow_id
         );
@@ -136,9 +151,9 @@ pub fn review(review: &sluice_runtime::FlowReview, json: bool) {
         print_json(review);
         return;
     }
-    print!("{review}");
+    say!("{}", review.to_string().trim_end());
     if !review.trusted {
-        println!(
+        say!(
             "Approve it with `sluice flows review {} --approve` once you have read this.",
             review.flow_id
         );
@@ -157,17 +172,17 @@ pub fn flow_detail(
         }));
         return;
     }
-    println!("{}", loaded.flow.to_json());
-    println!();
-    println!(
+    say!("{}", loaded.flow.to_json());
+    say!("");
+    say!(
         "relative paths resolve against {}",
         loaded.base_dir.display()
     );
     for version in versions {
-        println!("version {} saved {}", version.version, version.saved_at);
+        say!("version {} saved {}", version.version, version.saved_at);
     }
-    println!();
-    print!("{review}");
+    say!("");
+    say!("{}", review.to_string().trim_end());
 }
 
 pub fn components(registry: &sluice_core::Registry, json: bool) {
@@ -210,11 +225,12 @@ pub fn retention(
         print_json(&serde_json::json!({"policy": policy, "runs_deleted": report.runs_deleted}));
         return;
     }
-    println!(
+    say!(
         "keeping the newest {} runs per flow, none older than {} days (the newest run of each flow always stays)",
-        policy.keep_runs, policy.keep_days
+        policy.keep_runs,
+        policy.keep_days
     );
-    println!("{} old runs deleted now", report.runs_deleted);
+    say!("{} old runs deleted now", report.runs_deleted);
 }
 
 pub fn scheduled(flow: &str, upcoming: &[chrono::DateTime<chrono::Utc>], json: bool) {
@@ -222,10 +238,8 @@ pub fn scheduled(flow: &str, upcoming: &[chrono::DateTime<chrono::Utc>], json: b
         print_json(&serde_json::json!({"flow": flow, "next_fires": upcoming}));
         return;
     }
-    println!(
-        "'{flow}' now runs on its schedule (`sluice daemon` or the studio runs it). Next fires:"
-    );
+    say!("'{flow}' now runs on its schedule (`sluice daemon` or the studio runs it). Next fires:");
     for fire in upcoming {
-        println!("  {}", fire.to_rfc3339());
+        say!("  {}", fire.to_rfc3339());
     }
 }

@@ -111,24 +111,24 @@ pub fn run_summary(outcome: &RunOutcome, json: bool) {
     node_table(&outcome.report);
     match outcome.report.status {
         RunStatus::Succeeded => {
-            println!(
+            say!(
                 "run {} succeeded in {}",
                 outcome.run_id,
                 seconds(outcome.report.duration_ms)
             );
         }
-        RunStatus::Cancelled => println!(
+        RunStatus::Cancelled => say!(
             "run {} was cancelled; nothing it wrote was kept",
             outcome.run_id
         ),
         RunStatus::Failed => {
-            println!("run {} failed; nothing it wrote was kept", outcome.run_id);
+            say!("run {} failed; nothing it wrote was kept", outcome.run_id);
             if let Some(failure) = &outcome.report.failure {
                 eprintln!("error: {failure}");
             }
         }
         RunStatus::Committing => {
-            println!(
+            say!(
                 "run {} committed (its sync state advanced), but a destination is not published yet; Sluice publishes it at its next start",
                 outcome.run_id
             );
@@ -145,7 +145,7 @@ pub fn preview(report: &RunReport, json: bool) {
         return;
     }
     for node in &report.nodes {
-        println!(
+        say!(
             "── {} ({} in, {} out, {} errored)",
             node.node,
             count(node.stats.records_in),
@@ -153,7 +153,7 @@ pub fn preview(report: &RunReport, json: bool) {
             count(node.stats.records_errored)
         );
         if let Some(error) = &node.error {
-            println!("   error: {error}");
+            say!("   error: {error}");
         }
         let mut columns: Vec<String> = Vec::new();
         for record in &node.samples {
@@ -164,7 +164,7 @@ pub fn preview(report: &RunReport, json: bool) {
             }
         }
         if columns.is_empty() {
-            println!("   (no records)");
+            say!("   (no records)");
             continue;
         }
         let rows = node
@@ -190,7 +190,7 @@ pub fn preview(report: &RunReport, json: bool) {
             .collect();
         let header: Vec<&str> = columns.iter().map(String::as_str).collect();
         table(&header, rows);
-        println!();
+        say!("");
     }
     if let Some(failure) = &report.failure {
         eprintln!("error: {failure}");
@@ -203,7 +203,7 @@ pub fn runs(runs: &[RunRecord], json: bool) {
         return;
     }
     if runs.is_empty() {
-        println!("no runs yet");
+        say!("no runs yet");
         return;
     }
     let rows = runs
@@ -239,20 +239,20 @@ pub fn run_detail(detail: &RunDetail, json: bool) {
         return;
     }
     let run = &detail.run;
-    println!("run      {}", run.id);
-    println!("flow     {} ({})", run.flow_name, run.flow_id);
-    println!("status   {} ({})", run.status, run.trigger);
-    println!("started  {}", run.started_at);
+    say!("run      {}", run.id);
+    say!("flow     {} ({})", run.flow_name, run.flow_id);
+    say!("status   {} ({})", run.status, run.trigger);
+    say!("started  {}", run.started_at);
     if let Some(finished) = &run.finished_at {
-        println!("finished {finished}");
+        say!("finished {finished}");
     }
     if let Some(error) = &run.error {
         match &run.error_node {
-            Some(node) => println!("error    node `{node}`: {error}"),
-            None => println!("error    {error}"),
+            Some(node) => say!("error    node `{node}`: {error}"),
+            None => say!("error    {error}"),
         }
     }
-    println!();
+    say!("");
     let rows = detail
         .nodes
         .iter()
@@ -275,13 +275,13 @@ pub fn run_detail(detail: &RunDetail, json: bool) {
         ],
         rows,
     );
-    println!();
+    say!("");
     for line in &detail.logs {
         let node = line
             .node_id
             .as_ref()
             .map(|node| format!(" [{node}]"))
             .unwrap_or_default();
-        println!("{} {:<5}{node} {}", line.at, line.level, line.message);
+        say!("{} {:<5}{node} {}", line.at, line.level, line.message);
     }
 }
