@@ -323,6 +323,21 @@ fn discard(staged: &StagedTable) -> Result<(), ComponentError> {
     Ok(())
 }
 
+/// Whether the destination table exists and holds a row.
+pub(super) fn has_rows(
+    connection: &Connection,
+    staged: &StagedTable,
+) -> Result<bool, ComponentError> {
+    let fail = |error| staged.error(error);
+    if !table_exists(connection, &staged.table).map_err(fail)? {
+        return Ok(false);
+    }
+    let sql = format!("SELECT EXISTS (SELECT 1 FROM {})", quote(&staged.table));
+    connection
+        .query_row(&sql, [], |row| row.get(0))
+        .map_err(fail)
+}
+
 /// Removes the database file a failed run created when nothing is in it (with its journal
 /// files), so the run leaves the folder as it found it.
 pub(super) fn remove_if_created_empty(staged: &StagedTable) {

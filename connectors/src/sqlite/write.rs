@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sluice_core::commit::{Staging, staging_suffix};
 use sluice_core::component::{BuildContext, ComponentConfig, Reach, Sink, SinkConfig};
-use sluice_core::engine::Output;
+use sluice_core::engine::{LogLevel, Output};
 use sluice_core::{Batch, ComponentError, Record, Schema, Value};
 
 use super::publish::{Columns, StagedTable, begin_publishing, publish_staged};
@@ -383,6 +383,17 @@ impl Sink for SqliteWrite {
         }
         begin_publishing(&self.connection, &self.staged)?;
         self.phase = Phase::Publishing;
+        if self.staged.mode == WriteMode::Append
+            && super::publish::has_rows(&self.connection, &self.staged)?
+        {
+            out.log(
+                LogLevel::Warn,
+                format!(
+                    "table `{}` already had rows; this run added its records after them (mode append), so running the flow again adds them again. To update rows instead, set “mode” to upsert with a key",
+                    self.staged.table
+                ),
+            );
+        }
         publish_staged(&self.connection, &self.staged, &mut |record, message| {
             out.reject(record, message)
         })?;

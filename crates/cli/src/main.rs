@@ -377,11 +377,11 @@ async fn run(sluice: &Sluice, target: RunTarget, wait: bool, json: bool) -> Resu
                 }
             }
         }
-        progress.finish();
+        progress.finish()
     });
     let outcome = handle.wait().await?;
-    let _ = watcher.await;
-    output::run_summary(&outcome, json);
+    let warnings = watcher.await.unwrap_or_default();
+    output::run_summary(&outcome, &warnings, json);
     Ok(match outcome.report.status {
         sluice_runtime::RunStatus::Succeeded => 0,
         // Committed: do not run it again for this data; the next start publishes the rest.

@@ -291,6 +291,35 @@ fn preview_upto_a_node_runs_part_of_an_unfinished_flow_file() {
 }
 
 #[test]
+fn appending_to_a_table_that_has_rows_says_so_in_the_summary() {
+    let home = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("in.csv"), "id\n1\n2\n").unwrap();
+    let flow = serde_json::json!({
+        "format": "sluice.flow/1", "id": "0193f0c2-0000-7000-8000-0000000000a1", "name": "append",
+        "nodes": [
+            {"id": "read", "type": "csv.read", "config": {"path": "in.csv"}},
+            {"id": "save", "type": "sqlite.write", "config": {"path": "out.db", "table": "t"}}
+        ],
+        "edges": [{"from": "read", "to": "save"}]
+    });
+    let file = folder.path().join("flow.sluice.json");
+    std::fs::write(&file, flow.to_string()).unwrap();
+    let first = sluice(home.path(), &["run", file.to_str().unwrap()]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert!(
+        !text(&first.stdout).contains("warning"),
+        "{}",
+        text(&first.stdout)
+    );
+    let second = text(&sluice(home.path(), &["run", file.to_str().unwrap()]).stdout);
+    assert!(
+        second.contains("warning: save: table `t` already had rows") && second.contains("upsert"),
+        "{second}"
+    );
+}
+
+#[test]
 fn output_into_a_closed_pipe_ends_quietly() {
     let home = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))

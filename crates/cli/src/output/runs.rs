@@ -7,19 +7,23 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use sluice_core::engine::LogLevel;
 use sluice_runtime::{RunDetail, RunEvent, RunOutcome, RunRecord, RunReport, RunStatus};
 
 use super::{count, megabytes, print_json, seconds, table};
 
+/// The live progress line on a terminal; elsewhere it keeps the run's warnings for the summary.
 pub struct Progress {
     bar: Option<ProgressBar>,
     counts: Mutex<BTreeMap<String, u64>>,
     order: Mutex<Vec<String>>,
+    /// Warnings and errors logged while no progress line showed them.
+    warnings: Mutex<Vec<String>>,
 }
 
 impl Progress {
     pub fn new(enabled: bool) -> Progress {
-        let bar = enabled.then(|| {
+        let bar = (enabled && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("valid template"),
@@ -31,11 +35,24 @@ impl Progress {
             bar,
             counts: Mutex::new(BTreeMap::new()),
             order: Mutex::new(Vec::new()),
+            warnings: Mutex::new(Vec::new()),
         }
     }
 
     pub fn update(&self, event: &RunEvent) {
-        let Some(bar) = &self.bar else { return };
+        let Some(bar) = &self.bar else {
+            if let RunEvent::Log {
+                node,
+                level: LogLevel::Warn | LogLevel::Error,
+                message,
+            } = event
+            {
+                let node = node.as_ref().map(|node| format!("{node}: "));
+                (self.warnings.lock().expect("progress lock"))
+                    .push(format!("{}{message}", node.unwrap_or_default()));
+            }
+            return;
+        };
         let (node, out) = match event {
             RunEvent::NodeStarted { node } => {
                 self.order.lock().expect("progress lock").push(node.clone());
@@ -71,10 +88,12 @@ impl Progress {
         }
     }
 
-    pub fn finish(&self) {
+    /// Clears the progress line; gives back the warnings it did not show.
+    pub fn finish(&self) -> Vec<String> {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+        std::mem::take(&mut self.warnings.lock().expect("progress lock"))
     }
 }
 
@@ -103,12 +122,16 @@ fn node_table(report: &RunReport) {
     );
 }
 
-pub fn run_summary(outcome: &RunOutcome, json: bool) {
+/// The run's nodes, the warnings no progress line showed, and how it ended.
+pub fn run_summary(outcome: &RunOutcome, warnings: &[String], json: bool) {
     if json {
         print_json(outcome);
         return;
     }
     node_table(&outcome.report);
+    for warning in warnings {
+        say!("warning: {warning}");
+    }
     match outcome.report.status {
         RunStatus::Succeeded => {
             say!(
