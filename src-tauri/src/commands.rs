@@ -166,7 +166,11 @@ pub async fn run_detail(sluice: State<'_, Sluice>, run_id: String) -> Answer<Run
 }
 
 #[tauri::command]
-pub async fn export_flow(sluice: State<'_, Sluice>, id: String, path: PathBuf) -> Answer<()> {
+pub async fn export_flow(
+    sluice: State<'_, Sluice>,
+    id: String,
+    path: PathBuf,
+) -> Answer<Vec<String>> {
     sluice.export_flow_to(&id, &path).map_err(message)
 }
 

@@ -25,10 +25,13 @@ const byTest = (id) => browser.$(`[data-testid="${id}"]`);
 const textOf = async (id) => (await (await byTest(id)).getProperty("textContent")) ?? "";
 
 async function waitForText(id, expected, timeout = 15000) {
-  await browser.waitUntil(async () => (await textOf(id)).includes(expected), {
-    timeout,
-    timeoutMsg: `"${id}" never showed "${expected}"`,
-  });
+  try {
+    await browser.waitUntil(async () => (await textOf(id)).includes(expected), { timeout });
+  } catch {
+    shot(`failed-${id}`);
+    const seen = await textOf(id).catch(() => "(not there)");
+    throw new Error(`"${id}" never showed "${expected}"; it shows: ${seen.slice(0, 400)}`);
+  }
 }
 
 /** Drags a palette item onto the canvas (HTML5 drag and drop, dispatched in the page). */
@@ -235,4 +238,105 @@ test("build a flow on the canvas, preview it, run it, share it", async () => {
   });
   await waitForText("schedule", "Scheduled");
   shot("schedule");
+});
+
+/** The canvas rectangles of these nodes. */
+async function nodeBoxes(ids) {
+  return browser.execute(
+    (wanted) => wanted.map((id) => {
+      const box = document.querySelector(`[data-testid="node-${id}"]`).getBoundingClientRect();
+      return { id, left: box.left, top: box.top, right: box.right, bottom: box.bottom };
+    }),
+    ids,
+  );
+}
+
+async function storedFlow(name) {
+  const listing = (await invoke("list_flows", {})).find((flow) => flow.name === name);
+  return (await invoke("open_flow", { id: listing.id })).flow;
+}
+
+test("build with the data in sight: preview part of a flow, place by click, fix an import", async () => {
+  await (await byTest("back")).click();
+  await (await byTest("new-flow-name")).setValue("Half built");
+  await (await byTest("create-flow")).click();
+  await waitForText("flow-name", "Half built");
+
+  // A lone source previews on its own.
+  await (await byTest("palette-csv.read")).click();
+  await (await byTest("field-path")).setValue(path.join(data, "people.csv"));
+  await waitForText("save-state", "Saved");
+  await (await byTest("preview")).click();
+  await waitForText("preview-table", "Turing");
+  shot("lone-source-preview");
+
+  // Quick-add: with a node selected, a palette click adds the next node after it, connected.
+  await (await byTest("palette-filter")).click();
+  await (await byTest("field-when")).setValue("status == 'active'");
+  await (await byTest("palette-map")).click();
+  await (await byTest("map-set-key-0")).setValue("label");
+  await (await byTest("map-set-value-0")).setValue("first_name ~");
+  await waitForText("save-state", "Saved");
+  const built = await storedFlow("Half built");
+  assert.deepEqual(
+    built.edges.map((edge) => `${edge.from}>${edge.to}`),
+    ["csv_read_1>filter_1", "filter_1>map_1"],
+  );
+  const boxes = await nodeBoxes(["csv_read_1", "filter_1", "map_1"]);
+  for (const a of boxes) {
+    for (const b of boxes) {
+      const overlap = a.id !== b.id && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+      assert.equal(overlap, false, `${a.id} overlaps ${b.id}`);
+    }
+  }
+  shot("placed-by-click");
+
+  // The map is unfinished and nothing is written anywhere, yet the filter previews.
+  await selectNode("filter_1");
+  await (await byTest("preview")).click();
+  await waitForText("preview-table", "Lovelace");
+  assert.doesNotMatch(await textOf("preview-table"), /Turing/);
+  // Changing the condition marks that preview stale instead of throwing it away.
+  const when = await byTest("field-when");
+  await when.clearValue();
+  await when.setValue("status != 'active'");
+  await (await byTest("preview-stale")).waitForExist({ timeout: 5000 });
+  assert.match(await textOf("preview-table"), /Lovelace/);
+  shot("half-built-preview-stale");
+
+  // A custom cron stays a custom cron.
+  await (await byTest("schedule")).click();
+  await (await byTest("schedule-kind")).selectByAttribute("value", "cron");
+  const cron = await byTest("schedule-cron");
+  await cron.clearValue();
+  await cron.setValue("0 0 7 * * Mon-Fri");
+  await browser.pause(500);
+  assert.equal(await (await byTest("schedule-kind")).getValue(), "cron");
+  assert.equal(await (await byTest("schedule-cron")).getValue(), "0 0 7 * * Mon-Fri");
+  shot("custom-cron");
+
+  // A flow file with a typo imports as a draft that opens with the problem marked, and is fixed
+  // in the editor.
+  const typo = path.join(work, "typo.sluice.json");
+  const shared = { ...built, id: "01930000-0000-7000-8000-0000000000e2", name: "With a typo" };
+  shared.nodes = shared.nodes.map((node) => (node.id === "filter_1" ? { ...node, type: "filtr" } : node));
+  shared.nodes = shared.nodes.filter((node) => node.id !== "map_1");
+  shared.edges = shared.edges.filter((edge) => edge.to !== "map_1");
+  shared.nodes.push({ id: "save", type: "csv.write", position: { x: 520, y: 0 }, config: { path: path.join(data, "typo-out.csv") } });
+  shared.edges.push({ from: "filter_1", to: "save" });
+  fs.writeFileSync(typo, JSON.stringify(shared));
+  const outcome = await invoke("import_flow", { path: typo });
+  assert.equal(outcome.problems.length, 1);
+  await (await byTest("back")).click();
+  await (await browser.$(`tr[data-flow-id="${outcome.flow_id}"] [data-testid="open-flow"]`)).waitForExist({ timeout: 10000 });
+  await (await browser.$(`tr[data-flow-id="${outcome.flow_id}"] [data-testid="open-flow"]`)).click();
+  await waitForText("flow-name", "With a typo");
+  await waitForText("problem-filter_1", "unknown node type `filtr`");
+  await selectNode("filter_1");
+  shot("import-with-typo");
+  await (await byTest("fix-type")).click();
+  await (await byTest("problem-filter_1")).waitForExist({ reverse: true, timeout: 10000 });
+  await waitForText("save-state", "Saved");
+  assert.equal((await storedFlow("With a typo")).nodes.find((node) => node.id === "filter_1").type, "filter");
+  shot("typo-fixed");
 });

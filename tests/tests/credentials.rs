@@ -260,7 +260,7 @@ async fn the_api_example_runs_incrementally_and_its_token_stays_in_the_secret_st
     }
     places.push((
         "exported flow".into(),
-        sluice.export_flow(&flow_id).unwrap(),
+        sluice.export_flow(&flow_id).unwrap().document,
     ));
     places.push((
         "credential list".into(),

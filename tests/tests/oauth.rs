@@ -255,7 +255,10 @@ async fn code_and_pkce_through_the_loopback_then_refresh_ahead_with_rotation() {
             String::from_utf8_lossy(&std::fs::read(home.path().join("sluice.db")).unwrap())
                 .into_owned(),
         ),
-        ("export".to_string(), sluice.export_flow(&flow).unwrap()),
+        (
+            "export".to_string(),
+            sluice.export_flow(&flow).unwrap().document,
+        ),
         (
             "credentials".to_string(),
             serde_json::to_string(&sluice.credentials().unwrap()).unwrap(),

@@ -235,7 +235,7 @@ fn import_validates_keeps_versions_and_export_round_trips() {
     // …or, with replace, the same flow (unchanged: still version 1).
     assert_eq!(sluice.import_flow_file(&example, true).unwrap().version, 1);
 
-    let exported = sluice.export_flow(&first.flow_id).unwrap();
+    let exported = sluice.export_flow(&first.flow_id).unwrap().document;
     let original: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&example).unwrap()).unwrap();
     assert_eq!(
@@ -243,20 +243,37 @@ fn import_validates_keeps_versions_and_export_round_trips() {
         original
     );
 
+    assert!(first.problems.is_empty() && first.warnings.is_empty());
+    // The copy writes where the original writes: said, not silently shared.
+    assert!(
+        second.warnings.len() == 2
+            && second.warnings[0].contains("customers.db")
+            && second.warnings[0].contains(&first.name),
+        "{:?}",
+        second.warnings
+    );
+
+    // A typo does not refuse the flow: it comes in as a draft with its problem marked…
     let folder = tempfile::tempdir().unwrap();
     let broken = folder.path().join("broken.sluice.json");
     std::fs::write(&broken, exported.replace("\"filter\"", "\"filtre\"")).unwrap();
-    let error = sluice.import_flow_file(&broken, false).unwrap_err();
-    assert!(error.is_invalid_flow());
-    assert!(
-        error.to_string().contains(
-            "node `active`, field `type`: unknown node type `filtre`; did you mean `filter`?"
-        ),
-        "{error}"
+    let draft = sluice.import_flow_file(&broken, false).unwrap();
+    assert_eq!(draft.problems.len(), 1, "{:?}", draft.problems);
+    assert_eq!(
+        draft.problems[0].to_string(),
+        "node `active`, field `type`: unknown node type `filtre`; did you mean `filter`?"
     );
     assert_eq!(
+        sluice.find_flow(&draft.flow_id).unwrap().flow.nodes.len(),
+        5
+    );
+    // …while a file that is not a flow document is refused with its line, storing nothing.
+    std::fs::write(&broken, exported.replace("\"nodes\"", "\"nodez\"")).unwrap();
+    let error = sluice.import_flow_file(&broken, false).unwrap_err();
+    assert!(error.to_string().contains("line"), "{error}");
+    assert_eq!(
         sluice.list_flows().unwrap().len(),
-        2,
+        3,
         "a refused import stores nothing"
     );
 }

@@ -1,24 +1,30 @@
 // The studio shell: the flows home or the editor, the component list from Rust, run notices,
-// and importing a flow file dropped on the window.
+// and importing a flow file dropped on the window. Notices float over the studio (in the editor,
+// over the canvas beside its own banners) instead of pushing the layout down.
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { getCurrentWindow } from "@tauri-apps/api/window";
 import { listen } from "@tauri-apps/api/event";
 import { Component, useEffect, useState, type ReactNode } from "react";
+import { createPortal } from "react-dom";
 import { api, errorText } from "./api";
 import { Editor, saveNow } from "./Editor";
 import { FlowsHome } from "./home/FlowsHome";
 import { useEditor } from "./store/flowStore";
 import { CredentialsView } from "./credentials/CredentialsView";
-import { UpdateBanner, UpdatesDialog, useUpdates } from "./updates/UpdatesDialog";
+import { UpdateBanner, UpdatesDialog, updateBannerKey, useUpdates } from "./updates/UpdatesDialog";
 
 export function App() {
   const flow = useEditor((state) => state.flow);
   const [notice, setNotice] = useState<{ text: string; error: boolean } | null>(null);
   const updates = useUpdates();
   const [showCredentials, setShowCredentials] = useState(false);
+  const [dismissedUpdate, setDismissedUpdate] = useState<string | null>(null);
+  // Where the editor shows notices; null on the home and credentials views.
+  const [editorNotices, setEditorNotices] = useState<HTMLElement | null>(null);
 
   useEffect(() => {
     api.components().then(useEditor.getState().setComponents, (error) => setNotice({ text: errorText(error), error: true }));
+    api.nodeSettingLabels().then(useEditor.getState().setSettingLabels, () => undefined);
     const stopRuns = api.onRun((runNotice) => useEditor.getState().runNotice(runNotice));
     const stopDrops = getCurrentWebview().onDragDropEvent(async (event) => {
       if (event.payload.type !== "drop") return;
@@ -38,18 +44,30 @@ export function App() {
     };
   }, []);
 
-  return (
-    <div className="app">
+  const notices = (
+    <>
       {notice && (
         <div className={notice.error ? "notice error" : "notice"} role="status" data-testid="notice">
           <span>{notice.text}</span>
           <button onClick={() => setNotice(null)} aria-label="Dismiss">×</button>
         </div>
       )}
-      {!updates.open && <UpdateBanner status={updates.status} onOpen={() => updates.setOpen(true)} />}
+      {!updates.open && updateBannerKey(updates.status) !== dismissedUpdate && (
+        <UpdateBanner
+          status={updates.status}
+          onOpen={() => updates.setOpen(true)}
+          onDismiss={() => setDismissedUpdate(updateBannerKey(updates.status))}
+        />
+      )}
+    </>
+  );
+
+  return (
+    <div className="app">
+      {flow && editorNotices ? createPortal(notices, editorNotices) : <div className="notices">{notices}</div>}
       <ErrorBoundary>
         {flow ? (
-          <Editor onNotice={setNotice} />
+          <Editor onNotice={setNotice} noticeSlot={setEditorNotices} />
         ) : showCredentials ? (
           <CredentialsView onClose={() => setShowCredentials(false)} />
         ) : (
@@ -72,7 +90,11 @@ export async function importFile(
       ? ` It uses credentials that are not here yet: ${outcome.credentials_missing.join(", ")} — pick or create them in the Credential field of the nodes marked, or under Credentials.`
       : "";
     const review = outcome.trusted ? "" : " It came from elsewhere: review what it touches and approve it before it runs.";
-    setNotice({ text: `Imported “${outcome.name}”.${review}${missing}`, error: false });
+    const problems = outcome.problems.length
+      ? ` It has ${outcome.problems.length} problem${outcome.problems.length === 1 ? "" : "s"} to fix before it can run; they are marked on its nodes.`
+      : "";
+    const warnings = outcome.warnings.map((warning) => ` Note: ${warning}.`).join("");
+    setNotice({ text: `Imported “${outcome.name}”.${problems}${review}${missing}${warnings}`, error: false });
     useEditor.getState().open(await api.openFlow(outcome.flow_id));
   } catch (error) {
     setNotice({ text: `Could not import ${path}: ${errorText(error)}`, error: true });

@@ -1,20 +1,28 @@
 // The flow editor: toolbar, palette, canvas, node panel, and the preview / runs / history panes.
-// Edits autosave (debounced); every saved change is a version in the store.
+// Edits autosave (debounced); every saved change is a version in the store. Its banners float
+// over the canvas (with the studio's notices, see App) and can be dismissed.
 import { save } from "@tauri-apps/plugin-dialog";
+import { ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
 import { api, errorText } from "./api";
 import { Canvas } from "./canvas/Canvas";
 import { HistoryPanel } from "./panel/HistoryPanel";
 import { NodePanel } from "./panel/NodePanel";
 import { Palette } from "./panel/Palette";
-import { PreviewPanel } from "./panel/PreviewPanel";
+import { PreviewPanel } from "./preview/PreviewPanel";
+import { previewTarget } from "./preview/previewResults";
 import { ReviewDialog } from "./review/ReviewDialog";
 import { RunsPanel } from "./runs/RunsPanel";
 import { SchedulePanel } from "./panel/SchedulePanel";
 import { useEditor } from "./store/flowStore";
 import { copyNodes } from "./store/flowEdits";
+import { runReadiness } from "./store/runReadiness";
 
-type Props = { onNotice: (notice: { text: string; error: boolean } | null) => void };
+type Props = {
+  onNotice: (notice: { text: string; error: boolean } | null) => void;
+  /** Receives the element where the studio's own notices go while the editor is open. */
+  noticeSlot: (element: HTMLElement | null) => void;
+};
 type Pane = "preview" | "runs" | "history" | "schedule" | null;
 
 const AUTOSAVE_MS = 500;
@@ -26,7 +34,7 @@ export async function saveNow() {
   saved(await api.saveFlow(flow, pasted), pasted);
 }
 
-export function Editor({ onNotice }: Props) {
+export function Editor({ onNotice, noticeSlot }: Props) {
   const flow = useEditor((state) => state.flow)!;
   const dirty = useEditor((state) => state.dirty);
   const run = useEditor((state) => state.run);
@@ -35,6 +43,9 @@ export function Editor({ onNotice }: Props) {
   const [pane, setPane] = useState<Pane>(null);
   const [reviewing, setReviewing] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
+  // Banners the person closed: "review", or the id of the run whose failure they read.
+  const [dismissed, setDismissed] = useState<string[]>([]);
+  const dismiss = (banner: string) => setDismissed((current) => [...current, banner]);
   const saving = useRef<Promise<void> | null>(null);
 
   // Debounced autosave.
@@ -87,12 +98,7 @@ export function Editor({ onNotice }: Props) {
   };
 
   const running = run?.status === "running";
-  const canRun = problems.length === 0 && trusted;
-  const runHint = !trusted
-    ? "Review and approve this flow first: it came from elsewhere"
-    : problems.length > 0
-      ? "Fix the problems marked on the canvas first"
-      : "Run the flow now";
+  const { canRun, hint: runHint } = runReadiness(problems, flow.schedule, trusted);
 
   return (
     <div className="editor">
@@ -101,9 +107,15 @@ export function Editor({ onNotice }: Props) {
         <h1 data-testid="flow-name">{flow.name}</h1>
         <span className="muted save-state" data-testid="save-state">{dirty ? "Saving…" : "Saved"}</span>
         <span className="spacer" />
-        <button data-testid="preview" disabled={busy !== null || !trusted} title={trusted ? "Run on a few records without writing anything" : runHint} onClick={() => act("preview", async () => {
-          const { flow: current, liveNodes } = useEditor.getState();
-          useEditor.getState().setPreview(await api.previewFlow(current!, 20, liveNodes));
+        {!trusted && dismissed.includes("review") && (
+          <button data-testid="review" title="This flow came from elsewhere: review what it touches and approve it" onClick={() => setReviewing(true)}>
+            Review…
+          </button>
+        )}
+        <button data-testid="preview" disabled={busy !== null || !trusted} title={trusted ? "Run the selected node (and what feeds it), or the whole flow, on a few records without writing anything; the rest of the flow may be unfinished" : runHint} onClick={() => act("preview", async () => {
+          const { flow: current, liveNodes, selected } = useEditor.getState();
+          const sent = current!;
+          useEditor.getState().previewed(sent, await api.previewFlow(sent, 20, liveNodes, previewTarget(selected)));
           setPane("preview");
         })}>Preview</button>
         {running ? (
@@ -115,7 +127,6 @@ export function Editor({ onNotice }: Props) {
             disabled={busy !== null || !canRun}
             title={runHint}
             onClick={() => act("run", async () => {
-              useEditor.getState().setPreview(null);
               await api.runFlow(flow.id);
               setPane("runs");
             })}
@@ -131,17 +142,12 @@ export function Editor({ onNotice }: Props) {
         <button data-testid="export" onClick={() => act("export", async () => {
           const path = await save({ defaultPath: `${flow.name}.sluice.json`, filters: [{ name: "Sluice flow", extensions: ["json"] }] });
           if (path) {
-            await api.exportFlow(flow.id, path);
-            onNotice({ text: `Exported to ${path}. It holds no secrets.`, error: false });
+            const warnings = await api.exportFlow(flow.id, path);
+            const note = warnings.length ? ` Check before sharing: ${warnings.join(" ")}` : "";
+            onNotice({ text: `Exported to ${path}. It holds no secrets; paths inside the flow's folder are written relative to it.${note}`, error: warnings.length > 0 });
           }
         })}>Export…</button>
       </header>
-      {!trusted && (
-        <div className="notice error" role="alert" data-testid="review-needed">
-          <span>This flow came from elsewhere. Nothing of it runs until you review what it touches and approve it.</span>
-          <button className="link" data-testid="review" onClick={() => setReviewing(true)}>Review…</button>
-        </div>
-      )}
       {reviewing && (
         <ReviewDialog
           flowId={flow.id}
@@ -153,25 +159,40 @@ export function Editor({ onNotice }: Props) {
           }}
         />
       )}
-      {run && run.status !== "running" && run.failure && (
-        <div className="notice error" data-testid="run-failure">
-          {run.status === "committing"
-            ? `The run committed, but “${run.failure.node ?? "a destination"}” could not be published yet: ${run.failure.message}. Sluice publishes it at its next start.`
-            : `The run failed${run.failure.node ? ` at “${run.failure.node}”` : ""}: ${run.failure.message}. Nothing it wrote was kept.`}
+      <ReactFlowProvider>
+        <div className="workspace">
+          <Palette />
+          <Canvas />
+          <NodePanel />
+          <div className="notices editor-notices">
+            <div className="notice-slot" ref={noticeSlot} />
+            {!trusted && !dismissed.includes("review") && (
+              <div className="notice error" role="alert" data-testid="review-needed">
+                <span>This flow came from elsewhere. Nothing of it runs until you review what it touches and approve it.</span>
+                <button className="link" data-testid="review" onClick={() => setReviewing(true)}>Review…</button>
+                <button onClick={() => dismiss("review")} aria-label="Dismiss">×</button>
+              </div>
+            )}
+            {run && run.status !== "running" && run.failure && !dismissed.includes(run.runId) && (
+              <div className="notice error" data-testid="run-failure">
+                <span>
+                  {run.status === "committing"
+                    ? `The run committed, but “${run.failure.node ?? "a destination"}” could not be published yet: ${run.failure.message}. Sluice publishes it at its next start.`
+                    : `The run failed${run.failure.node ? ` at “${run.failure.node}”` : ""}: ${run.failure.message}. Nothing it wrote was kept.`}
+                </span>
+                <button onClick={() => dismiss(run.runId)} aria-label="Dismiss">×</button>
+              </div>
+            )}
+          </div>
         </div>
-      )}
-      <div className="workspace">
-        <Palette />
-        <Canvas />
-        <NodePanel />
-      </div>
+      </ReactFlowProvider>
       {pane && (
         <section className="pane">
           <button className="close" aria-label="Close" onClick={() => setPane(null)}>×</button>
           {pane === "preview" && <PreviewPanel />}
           {pane === "runs" && <RunsPanel />}
           {pane === "history" && <HistoryPanel onNotice={onNotice} />}
-          {pane === "schedule" && <SchedulePanel />}
+          {pane === "schedule" && <SchedulePanel key={flow.id} />}
         </section>
       )}
     </div>

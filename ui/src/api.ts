@@ -16,6 +16,7 @@ import type { Problem } from "./bindings/Problem";
 import type { RunDetail } from "./bindings/RunDetail";
 import type { RunNotice } from "./bindings/RunNotice";
 import type { RunRecord } from "./bindings/RunRecord";
+import type { NodeSettingLabels } from "./bindings/NodeSettingLabels";
 import type { RunReport } from "./bindings/RunReport";
 import type { Schedule } from "./bindings/Schedule";
 import type { ScheduleInfo } from "./bindings/ScheduleInfo";
@@ -35,13 +36,17 @@ export const api = {
   restoreFlowVersion: (id: string, version: number) =>
     invoke<FlowDocument>("restore_flow_version", { id, version }),
   validateFlow: (flow: Flow) => invoke<Problem[]>("validate_flow", { flow }),
-  previewFlow: (flow: Flow, limit: number, live: string[]) => invoke<RunReport>("preview_flow", { flow, limit, live }),
+  /** Runs `upto` and what is upstream of it (the whole flow when null) on a few records. */
+  previewFlow: (flow: Flow, limit: number, live: string[], upto: string | null) =>
+    invoke<RunReport>("preview_flow", { flow, limit, live, upto }),
+  nodeSettingLabels: () => invoke<NodeSettingLabels>("node_setting_labels"),
   runFlow: (id: string) => invoke<string>("run_flow", { id }),
   cancelRun: (runId: string) => invoke<boolean>("cancel_run", { runId }),
   listRuns: (flowId: string | null, limit: number) =>
     invoke<RunRecord[]>("list_runs", { flowId, limit }),
   runDetail: (runId: string) => invoke<RunDetail>("run_detail", { runId }),
-  exportFlow: (id: string, path: string) => invoke<void>("export_flow", { id, path }),
+  /** Writes the flow to share; answers warnings about what may not travel (absolute paths). */
+  exportFlow: (id: string, path: string) => invoke<string[]>("export_flow", { id, path }),
   importFlow: (path: string) => invoke<ImportOutcome>("import_flow", { path }),
   reviewFlow: (id: string) => invoke<FlowReview>("review_flow", { id }),
   approveFlow: (id: string) => invoke<FlowReview>("approve_flow", { id }),

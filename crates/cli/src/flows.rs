@@ -1,7 +1,7 @@
 //! `sluice flows`: the stored flows — list, import, review and approve, export, show, delete.
 
 use clap::Subcommand;
-use sluice_runtime::Sluice;
+use sluice_runtime::{ExportedFlow, Sluice};
 
 use std::path::PathBuf;
 
@@ -75,7 +75,10 @@ pub fn flows(sluice: &Sluice, command: FlowsCommand, json: bool) -> Result<u8, F
             flow,
             output: destination,
         } => {
-            let document = sluice.export_flow(&flow)?;
+            let ExportedFlow { document, warnings } = sluice.export_flow(&flow)?;
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
             match destination {
                 Some(path) => {
                     std::fs::write(&path, format!("{document}\n")).map_err(|error| Failure {

@@ -142,7 +142,9 @@ fn check(flow: &Flow, registry: &Registry, purpose: Purpose) -> Result<(), Valid
         });
     }
 
-    if let Some(schedule) = flow.schedule.as_ref().filter(|_| purpose == Purpose::Run)
+    // A schedule that is off cannot stop a run (Run now works while its zone is being typed).
+    if let Some(schedule) =
+        (flow.schedule.as_ref()).filter(|schedule| purpose == Purpose::Run && schedule.enabled)
         && let Err(errors) = crate::schedule::FlowSchedule::parse(schedule)
     {
         checker

@@ -59,6 +59,11 @@ pub struct ImportOutcome {
     pub credentials_missing: Vec<String>,
     /// Whether it may run: false until the person approves what it touches.
     pub trusted: bool,
+    /// What keeps it from running: a flow with problems is imported as a draft to fix in the
+    /// editor.
+    pub problems: Vec<sluice_core::validate::Problem>,
+    /// What the person should know: e.g. it writes where another stored flow writes too.
+    pub warnings: Vec<String>,
 }
 
 impl Sluice {
@@ -105,15 +110,16 @@ impl Sluice {
     }
 
     /// Imports a flow file into the store. When its id is taken by another stored flow it gets
-    /// a new id, unless `replace` is set (then it becomes a new version of that flow).
+    /// a new id, unless `replace` is set (then it becomes a new version of that flow). A file
+    /// that is not a flow document is refused with its line; a flow with problems (a misspelled
+    /// node type, a missing field) is imported as a draft with its problems listed.
     pub fn import_flow_file(&self, path: &Path, replace: bool) -> Result<ImportOutcome> {
-        let loaded = self.load_flow_file(path)?;
+        let loaded = self.read_flow_file(path)?;
         self.import_flow(loaded.flow, &loaded.base_dir, replace)
     }
 
-    /// Imports a validated flow. A flow from elsewhere runs only once the person approves it
-    /// (unless it is a version they approved already), and its schedule is off until they turn
-    /// it on.
+    /// Imports a flow. A flow from elsewhere runs only once the person approves it (unless it is
+    /// a version they approved already), and its schedule is off until they turn it on.
     pub fn import_flow(
         &self,
         mut flow: Flow,
@@ -150,6 +156,8 @@ impl Sluice {
             }
         }
         let trusted = self.store().trusted_version(&flow.id)? == Some(version);
+        let problems = self.validate_flow(&flow);
+        let warnings = self.shared_destinations(&flow, base_dir)?;
         Ok(ImportOutcome {
             flow_id: flow.id,
             name: flow.name,
@@ -158,6 +166,8 @@ impl Sluice {
             credentials_needed,
             credentials_missing,
             trusted,
+            problems,
+            warnings,
         })
     }
 
@@ -235,11 +245,6 @@ impl Sluice {
                 "several flows are named '{reference}'; use the id instead"
             ))),
         }
-    }
-
-    /// The flow as a shareable `.sluice.json` document. It holds credential names, never secrets.
-    pub fn export_flow(&self, reference: &str) -> Result<String> {
-        Ok(self.find_flow(reference)?.flow.to_json())
     }
 
     /// Every stored flow with its latest run.
@@ -397,16 +402,6 @@ impl Sluice {
     pub fn flow_versions(&self, reference: &str) -> Result<Vec<sluice_store::FlowVersion>> {
         let id = self.resolve_flow_id(reference)?;
         Ok(self.store().flow_versions(&id)?)
-    }
-
-    /// Writes a stored flow to a shareable file.
-    pub fn export_flow_to(&self, reference: &str, path: &Path) -> Result<()> {
-        let document = self.export_flow(reference)?;
-        std::fs::write(path, format!("{document}\n")).map_err(|source| Error::Io {
-            action: "write",
-            path: path.to_path_buf(),
-            source,
-        })
     }
 
     /// A flow being edited, ready to preview or run: relative paths resolve against its stored

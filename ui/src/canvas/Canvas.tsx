@@ -1,21 +1,23 @@
 // The canvas: nodes and edges of the flow in @xyflow/react, drawn from the view model; nodes are
-// dropped here from the palette and connected port to port.
+// dropped here from the palette and connected port to port. The Editor holds the
+// ReactFlowProvider, so the palette can ask where the canvas looks (useCanvasView).
 import {
   Background,
   Controls,
   MiniMap,
   ReactFlow,
-  ReactFlowProvider,
   useReactFlow,
+  useStoreApi,
   type Connection,
   type Edge as CanvasEdge,
   type EdgeChange,
   type Node as CanvasNode,
   type NodeChange,
 } from "@xyflow/react";
-import { useMemo, useRef, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import { useEditor } from "../store/flowStore";
-import { connect, removeEdge } from "../store/flowEdits";
+import { connect, removeEdge, type CanvasView } from "../store/flowEdits";
+import { visibleCentre, type Size } from "./placement";
 import { SluiceNode, type SluiceNodeData } from "./SluiceNode";
 import { createViewCache, nodeViews } from "./viewModel";
 
@@ -24,12 +26,26 @@ const nodeTypes = { sluice: SluiceNode };
 /** The MIME type the palette drags a node type with. */
 export const PALETTE_MIME = "application/x-sluice-component";
 
-function FlowCanvas() {
+/** Reads, when called, where the canvas looks and the node sizes it measured, for placing a node
+ *  added by a palette click. Needs the Editor's ReactFlowProvider. */
+export function useCanvasView(): () => CanvasView {
+  const store = useStoreApi();
+  return useCallback(() => {
+    const { width, height, transform, nodeLookup } = store.getState();
+    const measured: Record<string, Size> = {};
+    for (const [id, node] of nodeLookup) {
+      if (node.measured.width && node.measured.height) measured[id] = { width: node.measured.width, height: node.measured.height };
+    }
+    return { centre: visibleCentre(width, height, transform), measured };
+  }, [store]);
+}
+
+export function Canvas() {
   const flow = useEditor((state) => state.flow)!;
   const components = useEditor((state) => state.components);
   const problems = useEditor((state) => state.problems);
   const run = useEditor((state) => state.run);
-  const preview = useEditor((state) => state.preview);
+  const previews = useEditor((state) => state.previews);
   const selected = useEditor((state) => state.selected);
   const { screenToFlowPosition } = useReactFlow();
   // Fit the view once, when a flow with nodes opens — not again as nodes are added.
@@ -40,8 +56,8 @@ function FlowCanvas() {
   const viewCache = useRef(createViewCache());
   const canvasNodes = useRef(new WeakMap<object, CanvasNode<SluiceNodeData>>());
   const views = useMemo(
-    () => nodeViews(flow, components, problems, run, preview, viewCache.current),
-    [flow, components, problems, run, preview],
+    () => nodeViews(flow, components, problems, run, previews, viewCache.current),
+    [flow, components, problems, run, previews],
   );
   // Canvas nodes keep their identity while nothing about them changed, so React Flow only
   // re-renders the nodes that moved or changed.
@@ -166,16 +182,10 @@ function FlowCanvas() {
       >
         <Background />
         <Controls />
-        <MiniMap pannable zoomable />
+        {/* Small, in the corner away from the controls, and click-through (see .minimap in
+            styles.css): it shows where the view is without ever taking a click meant for a node. */}
+        <MiniMap className="minimap" position="top-right" style={{ width: 120, height: 80 }} pannable={false} zoomable={false} />
       </ReactFlow>
     </div>
-  );
-}
-
-export function Canvas() {
-  return (
-    <ReactFlowProvider>
-      <FlowCanvas />
-    </ReactFlowProvider>
   );
 }

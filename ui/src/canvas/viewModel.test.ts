@@ -35,7 +35,7 @@ describe("canvas view model", () => {
       failure: { node: "keep", message: "boom" },
     };
     const problems = [{ node: "keep", field: "when", message: "does not compile" }, { node: null, field: "name", message: "x" }];
-    const views = nodeViews(flow, components, problems, run, null);
+    const views = nodeViews(flow, components, problems, run, {});
     expect(views.map((view) => view.title)).toEqual(["Read CSV", "Filter", "Write SQLite"]);
     expect(views[0]).toMatchObject({ status: "succeeded", counts: { in: 0, out: 5, errored: 0 }, error: null, problems: [] });
     expect(views[1]).toMatchObject({ status: "failed", error: "boom" });
@@ -44,11 +44,9 @@ describe("canvas view model", () => {
   });
 
   it("shows preview counts when there is no run", () => {
-    const preview = {
-      status: "succeeded" as const, failure: null, states: {}, duration_ms: 1,
-      nodes: [{ node: "read", status: "succeeded" as const, stats: { records_in: 0, records_out: 3, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0 }, error: null, samples: [] }],
-    };
-    expect(nodeViews(flow, components, [], null, preview)[0].counts).toEqual({ in: 0, out: 3, errored: 0 });
+    const report = { node: "read", status: "succeeded" as const, stats: { records_in: 0, records_out: 3, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0 }, error: null, samples: [] };
+    const previews = { read: { report, fingerprint: "" } };
+    expect(nodeViews(flow, components, [], null, previews)[0].counts).toEqual({ in: 0, out: 3, errored: 0 });
   });
 });
 
@@ -57,12 +55,13 @@ describe("view cache", () => {
     const { createViewCache } = await import("./viewModel");
     const cache = createViewCache();
     const none: never[] = [];
-    const first = nodeViews(flow, components, none, null, null, cache);
+    const noPreviews = {};
+    const first = nodeViews(flow, components, none, null, noPreviews, cache);
     const moved = { ...flow, nodes: flow.nodes.map((node) => (node.id === "keep" ? { ...node, position: { x: 1, y: 1 } } : node)) };
-    const second = nodeViews(moved, components, none, null, null, cache);
+    const second = nodeViews(moved, components, none, null, noPreviews, cache);
     expect(second[0]).toBe(first[0]);
     expect(second[1]).not.toBe(first[1]);
-    const third = nodeViews(moved, components, [{ node: "read", field: null, message: "x" }], null, null, cache);
+    const third = nodeViews(moved, components, [{ node: "read", field: null, message: "x" }], null, noPreviews, cache);
     expect(third[0]).not.toBe(second[0]);
     expect(third[0].problems).toHaveLength(1);
   });

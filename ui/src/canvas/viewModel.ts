@@ -5,7 +5,7 @@ import type { ComponentInfo } from "../bindings/ComponentInfo";
 import type { ComponentKind } from "../bindings/ComponentKind";
 import type { Flow } from "../bindings/Flow";
 import type { Problem } from "../bindings/Problem";
-import type { RunReport } from "../bindings/RunReport";
+import type { Previews } from "../preview/previewResults";
 import type { LiveRun } from "../store/flowStore";
 
 export type NodeView = {
@@ -35,11 +35,11 @@ export function outputPorts(kind: ComponentKind | "unknown", component: string, 
 
 /** What the views of one render were computed from; a view is reused while these stay the same,
  *  so moving one node of 500 re-renders one node, not 500. */
-type ViewInputs = { components: ComponentInfo[]; problems: Problem[]; run: LiveRun | null; preview: RunReport | null };
+type ViewInputs = { components: ComponentInfo[]; problems: Problem[]; run: LiveRun | null; previews: Previews };
 type ViewCache = { inputs: ViewInputs; views: WeakMap<Flow["nodes"][number], NodeView> };
 
 export function createViewCache(): ViewCache {
-  return { inputs: { components: [], problems: [], run: null, preview: null }, views: new WeakMap() };
+  return { inputs: { components: [], problems: [], run: null, previews: {} }, views: new WeakMap() };
 }
 
 export function nodeViews(
@@ -47,10 +47,10 @@ export function nodeViews(
   components: ComponentInfo[],
   problems: Problem[],
   run: LiveRun | null,
-  preview: RunReport | null,
+  previews: Previews,
   cache: ViewCache = createViewCache(),
 ): NodeView[] {
-  const inputs = { components, problems, run, preview };
+  const inputs = { components, problems, run, previews };
   const same = (Object.keys(inputs) as (keyof ViewInputs)[]).every((key) => cache.inputs[key] === inputs[key]);
   if (!same) {
     cache.inputs = inputs;
@@ -67,7 +67,7 @@ export function nodeViews(
     const info = infoByType.get(node.type);
     const kind = info?.kind ?? "unknown";
     const live = run?.nodes[node.id];
-    const previewed = preview?.nodes.find((report) => report.node === node.id);
+    const previewed = previews[node.id]?.report;
     const stats = live?.stats ?? previewed?.stats ?? null;
     const failedHere = run?.failure && run.failure.node === node.id ? run.failure.message : null;
     const view: NodeView = {

@@ -6,6 +6,7 @@ import { api, errorText } from "../api";
 import { importFile } from "../App";
 import type { FlowListing } from "../bindings/FlowListing";
 import { useEditor } from "../store/flowStore";
+import { nextRun } from "./nextRun";
 
 type Props = {
   onNotice: (notice: { text: string; error: boolean } | null) => void;
@@ -152,14 +153,7 @@ export function FlowsHome({ onNotice, onUpdates, onCredentials }: Props) {
                   )}
                 </td>
                 <td data-testid="next-run">
-                  {flow.schedule ? (
-                    <span title={flow.schedule}>
-                      {flow.next_fire_at ? new Date(flow.next_fire_at).toLocaleString() : "soon"}
-                      <span className="muted"> · {flow.schedule}</span>
-                    </span>
-                  ) : (
-                    <span className="muted">not scheduled</span>
-                  )}
+                  <NextRunCell flow={flow} paused={paused} />
                 </td>
                 <td className="actions">
                   <button onClick={() => setRenaming({ id: flow.id, name: flow.name })}>Rename</button>
@@ -180,5 +174,20 @@ export function FlowsHome({ onNotice, onUpdates, onCredentials }: Props) {
         </table>
       )}
     </main>
+  );
+}
+
+function NextRunCell({ flow, paused }: { flow: FlowListing; paused: boolean }) {
+  const next = nextRun(flow, paused);
+  if (next.state === "not-scheduled") return <span className="muted">not scheduled</span>;
+  return (
+    <span title={next.schedule}>
+      {next.state === "paused" ? (
+        <span className="tag paused" data-testid="schedule-paused" title="Schedules are paused: resume them to run this flow on its schedule">paused</span>
+      ) : (
+        next.at ? new Date(next.at).toLocaleString() : "soon"
+      )}
+      <span className="muted"> · {next.schedule}</span>
+    </span>
   );
 }

@@ -4,11 +4,14 @@ import { open, save } from "@tauri-apps/plugin-dialog";
 import { useEffect, useMemo, useState } from "react";
 import { api } from "../api";
 import type { CredentialInfo } from "../bindings/CredentialInfo";
+import type { Flow } from "../bindings/Flow";
 import { CredentialForm } from "../credentials/CredentialForm";
 import type { OnError } from "../bindings/OnError";
 import type { Problem } from "../bindings/Problem";
 import { updateNode } from "../store/flowEdits";
 import { useEditor } from "../store/flowStore";
+import { closestType } from "./nodeTypes";
+import { problemsThatMatter } from "../store/runReadiness";
 import { fieldsOf, setField, type FieldSpec } from "./schemaForm";
 
 export function NodePanel() {
@@ -16,25 +19,26 @@ export function NodePanel() {
   const selected = useEditor((state) => state.selected);
   const components = useEditor((state) => state.components);
   const problems = useEditor((state) => state.problems);
-  const preview = useEditor((state) => state.preview);
+  const previews = useEditor((state) => state.previews);
+  const settingLabels = useEditor((state) => state.settingLabels);
   const liveNodes = useEditor((state) => state.liveNodes);
   const node = selected.length === 1 ? flow.nodes.find((candidate) => candidate.id === selected[0]) : undefined;
   const info = components.find((candidate) => candidate.type === node?.type);
   const fields = useMemo(() => (info ? fieldsOf(info.config_schema as Record<string, unknown>) : []), [info]);
 
-  // Field names for expression completion: what the upstream nodes produced in the last preview.
+  // Field names for expression completion: what the upstream nodes produced in their last preview.
   const upstreamFields = useMemo(() => {
-    if (!node || !preview) return [];
+    if (!node) return [];
     const sources = flow.edges.filter((edge) => edge.to === node.id).map((edge) => edge.from);
     const names = new Set<string>();
-    for (const report of preview.nodes.filter((candidate) => sources.includes(candidate.node))) {
-      for (const record of report.samples) Object.keys(record).forEach((name) => names.add(name));
+    for (const source of sources) {
+      for (const record of previews[source]?.report.samples ?? []) Object.keys(record).forEach((name) => names.add(name));
     }
     return [...names];
-  }, [node, preview, flow.edges]);
+  }, [node, previews, flow.edges]);
 
   if (!node) {
-    const flowProblems = problems.filter((problem) => !problem.node);
+    const flowProblems = problemsThatMatter(problems, flow.schedule).filter((problem) => !problem.node);
     return (
       <aside className="node-panel" data-testid="node-panel">
         <p className="muted">{selected.length > 1 ? `${selected.length} nodes selected.` : "Select a node to edit it."}</p>
@@ -55,6 +59,7 @@ export function NodePanel() {
     <aside className="node-panel" data-testid="node-panel">
       <h2>{info?.title ?? node.type}</h2>
       <p className="muted">{info?.description}</p>
+      {!info && components.length > 0 && <UnknownType node={node} known={components.map((candidate) => candidate.type)} />}
       <label className="field">
         <span>Node id</span>
         <input value={node.id} readOnly />
@@ -82,18 +87,18 @@ export function NodePanel() {
       {fields.map((field) => (
         <Field key={field.name} field={field} value={config[field.name]} problems={problemFor(field.name)} suggestions={upstreamFields} writes={info?.kind === "sink"} onChange={(value) => change(field, value)} />
       ))}
-      <label className="field">
-        <span>When a record fails</span>
-        <select
-          data-testid="on-error"
-          value={node.on_error ?? "fail"}
-          onChange={(event) => useEditor.getState().edit((current) => updateNode(current, node.id, { on_error: event.target.value as OnError }))}
-        >
-          <option value="fail">Stop the run (nothing is written)</option>
-          <option value="skip">Skip it, count it and go on</option>
-          <option value="route">Send it to the error port</option>
-        </select>
-      </label>
+      {settingLabels && (
+        <label className="field">
+          <span>{settingLabels.on_error}</span>
+          <select
+            data-testid="on-error"
+            value={node.on_error ?? "fail"}
+            onChange={(event) => useEditor.getState().edit((current) => updateNode(current, node.id, { on_error: event.target.value as OnError }))}
+          >
+            {settingLabels.on_error_choices.map((choice) => <option key={choice.value} value={choice.value}>{choice.label}</option>)}
+          </select>
+        </label>
+      )}
     </aside>
   );
 }
@@ -329,5 +334,22 @@ function JsonEditor({ value, onChange }: { value: unknown; onChange: (value: unk
         }
       }}
     />
+  );
+}
+
+/** A node whose type Sluice does not know (a typo in an imported flow): one click to the closest
+ *  known type, or any type from the list. */
+function UnknownType({ node, known }: { node: Flow["nodes"][number]; known: string[] }) {
+  const closest = closestType(node.type, known);
+  const retype = (type: string) => useEditor.getState().edit((current) => updateNode(current, node.id, { type }));
+  return (
+    <div className="field" data-testid="unknown-type">
+      <span>Sluice has no node type “{node.type}”.</span>
+      {closest && <button data-testid="fix-type" onClick={() => retype(closest)}>Make it “{closest}”</button>}
+      <select data-testid="node-type" value="" onChange={(event) => event.target.value && retype(event.target.value)}>
+        <option value="">Choose a type…</option>
+        {known.map((type) => <option key={type} value={type}>{type}</option>)}
+      </select>
+    </div>
   );
 }

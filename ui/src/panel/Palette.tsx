@@ -1,7 +1,8 @@
 // The palette: every node type Rust reports, grouped by category, searchable. Drag one onto the
-// canvas, or click it to add it in view.
+// canvas, or click it: the node goes into free space in view, or after the one selected node
+// (store/flowEdits.addFromPalette).
 import { useMemo, useState } from "react";
-import { PALETTE_MIME } from "../canvas/Canvas";
+import { PALETTE_MIME, useCanvasView } from "../canvas/Canvas";
 import { useEditor } from "../store/flowStore";
 import { ComponentIcon } from "./ComponentIcon";
 
@@ -9,7 +10,7 @@ const ORDER = ["Files", "Databases", "Transform"];
 
 export function Palette() {
   const components = useEditor((state) => state.components);
-  const count = useEditor((state) => state.flow?.nodes.length ?? 0);
+  const canvasView = useCanvasView();
   const [search, setSearch] = useState("");
 
   const groups = useMemo(() => {
@@ -40,7 +41,7 @@ export function Palette() {
                 event.dataTransfer.setData(PALETTE_MIME, component.type);
                 event.dataTransfer.effectAllowed = "copy";
               }}
-              onClick={() => useEditor.getState().addNode(component.type, { x: 80 + 60 * (count % 6), y: 80 + 50 * (count % 8) })}
+              onClick={() => useEditor.getState().addFromPalette(component.type, canvasView())}
             >
               <span className="palette-title"><ComponentIcon category={component.category} kind={component.kind} /> {component.title}</span>
               <span className="palette-description">{component.description}</span>

@@ -1,37 +1,34 @@
 // The schedule pane: presets (every N minutes, hourly, daily, weekdays, weekly, monthly) or raw
 // cron, a timezone (this computer's by default), what to do about missed runs, the schedule in
-// words and its next five fires, computed by the engine.
+// words and its next five fires, computed by the engine. The chosen mode is the pane's own state
+// (see schedulePresets), so raw cron stays chosen; the Editor remounts the pane per flow.
 import { useEffect, useMemo, useState } from "react";
 import { api } from "../api";
 import type { MissedRunPolicy } from "../bindings/MissedRunPolicy";
 import type { Schedule } from "../bindings/Schedule";
 import type { ScheduleInfo } from "../bindings/ScheduleInfo";
 import { useEditor } from "../store/flowStore";
-import { WEEKDAYS, cronToPreset, localTimezone, presetToCron, timezones, type Preset } from "./schedulePresets";
+import {
+  WEEKDAYS,
+  chooseScheduleMode,
+  initialScheduleMode,
+  localTimezone,
+  presetInMode,
+  presetToCron,
+  timezones,
+  type Preset,
+  type ScheduleMode,
+} from "./schedulePresets";
 
-const KINDS: { kind: Preset["kind"]; label: string }[] = [
-  { kind: "minutes", label: "Every N minutes" },
-  { kind: "hourly", label: "Hourly" },
-  { kind: "daily", label: "Daily" },
-  { kind: "weekdays", label: "Weekdays" },
-  { kind: "weekly", label: "Weekly" },
-  { kind: "monthly", label: "Monthly" },
-  { kind: "cron", label: "Cron (with seconds)" },
+const MODES: { mode: ScheduleMode; label: string }[] = [
+  { mode: "minutes", label: "Every N minutes" },
+  { mode: "hourly", label: "Hourly" },
+  { mode: "daily", label: "Daily" },
+  { mode: "weekdays", label: "Weekdays" },
+  { mode: "weekly", label: "Weekly" },
+  { mode: "monthly", label: "Monthly" },
+  { mode: "cron", label: "Cron (with seconds)" },
 ];
-
-function switchKind(kind: Preset["kind"], from: Preset): Preset {
-  const hour = "hour" in from ? from.hour : 7;
-  const minute = "minute" in from ? from.minute : 0;
-  switch (kind) {
-    case "minutes": return { kind, every: 15 };
-    case "hourly": return { kind, minute };
-    case "daily": return { kind, hour, minute };
-    case "weekdays": return { kind, hour, minute };
-    case "weekly": return { kind, day: "Mon", hour, minute };
-    case "monthly": return { kind, day: 1, hour, minute };
-    case "cron": return { kind, cron: presetToCron(from) };
-  }
-}
 
 /** A fire time in the schedule's timezone (or this computer's, while the zone is being typed). */
 function inZone(fire: string, timeZone: string): string {
@@ -46,7 +43,8 @@ function inZone(fire: string, timeZone: string): string {
 export function SchedulePanel() {
   const flow = useEditor((state) => state.flow)!;
   const schedule: Schedule = flow.schedule ?? { cron: "0 0 7 * * Mon-Fri", timezone: localTimezone(), enabled: false };
-  const preset = useMemo(() => cronToPreset(schedule.cron), [schedule.cron]);
+  const [mode, setMode] = useState<ScheduleMode>(() => initialScheduleMode(schedule.cron));
+  const preset = useMemo(() => presetInMode(mode, schedule.cron), [mode, schedule.cron]);
   const zones = useMemo(timezones, []);
   const [info, setInfo] = useState<ScheduleInfo | null>(null);
 
@@ -61,6 +59,11 @@ export function SchedulePanel() {
   const change = (patch: Partial<Schedule>) =>
     useEditor.getState().edit((current) => ({ ...current, schedule: { ...schedule, ...patch } }));
   const setPreset = (next: Preset) => change({ cron: presetToCron(next) });
+  const chooseMode = (chosen: ScheduleMode) => {
+    const next = chooseScheduleMode(chosen, schedule.cron);
+    setMode(next.mode);
+    if (next.cron !== schedule.cron) change({ cron: next.cron });
+  };
   const time = "hour" in preset ? `${String(preset.hour).padStart(2, "0")}:${String(preset.minute).padStart(2, "0")}` : "";
   const setTime = (value: string) => {
     const [hour, minute] = value.split(":").map(Number);
@@ -76,13 +79,16 @@ export function SchedulePanel() {
       <div className="schedule-row">
         <label className="field">
           <span>Repeat</span>
-          <select data-testid="schedule-kind" value={preset.kind} onChange={(event) => setPreset(switchKind(event.target.value as Preset["kind"], preset))}>
-            {KINDS.map((kind) => <option key={kind.kind} value={kind.kind}>{kind.label}</option>)}
+          <select data-testid="schedule-kind" value={preset.kind} onChange={(event) => chooseMode(event.target.value as ScheduleMode)}>
+            {MODES.map((option) => <option key={option.mode} value={option.mode}>{option.label}</option>)}
           </select>
         </label>
         {preset.kind === "minutes" && (
           <label className="field"><span>Every (minutes)</span>
-            <input type="number" min={1} max={59} value={preset.every} onChange={(event) => setPreset({ ...preset, every: Math.max(1, Number(event.target.value)) })} />
+            <input type="number" min={1} max={59} value={preset.every} onChange={(event) => {
+              const every = Number(event.target.value);
+              if (Number.isInteger(every) && every >= 1) setPreset({ ...preset, every });
+            }} />
           </label>
         )}
         {preset.kind === "hourly" && (

@@ -1,5 +1,6 @@
-// The schedule presets people pick from, and the cron (with seconds) each one writes. A cron
-// written by hand that matches a preset opens as that preset.
+// The schedule presets people pick from, the cron (with seconds) each one writes, and the mode
+// the schedule pane shows. A cron written by hand that matches a preset opens as that preset, but
+// once someone chooses raw cron it stays raw, even when the text happens to match a preset.
 
 export type Preset =
   | { kind: "minutes"; every: number }
@@ -53,6 +54,44 @@ export function cronToPreset(cron: string): Preset {
     }
   }
   return { kind: "cron", cron };
+}
+
+/** What the schedule pane's "Repeat" picker holds: a preset kind, or raw cron. */
+export type ScheduleMode = Preset["kind"];
+
+/** The mode a pane opens in: the preset the cron matches, raw cron otherwise. */
+export function initialScheduleMode(cron: string): ScheduleMode {
+  return cronToPreset(cron).kind;
+}
+
+/** What the pane shows for the chosen mode. Raw cron stays raw; a preset mode shows the preset the
+ *  cron matches, or raw cron when the cron was changed to something no preset writes (undo). */
+export function presetInMode(mode: ScheduleMode, cron: string): Preset {
+  return mode === "cron" ? { kind: "cron", cron } : cronToPreset(cron);
+}
+
+/** A preset of `kind` that keeps what it can of `from`: its time of day, or all of it when the
+ *  kind is the same. */
+export function switchPreset(kind: ScheduleMode, from: Preset): Preset {
+  if (from.kind === kind) return from;
+  const hour = "hour" in from ? from.hour : 7;
+  const minute = "minute" in from ? from.minute : 0;
+  switch (kind) {
+    case "minutes": return { kind, every: 15 };
+    case "hourly": return { kind, minute };
+    case "daily": return { kind, hour, minute };
+    case "weekdays": return { kind, hour, minute };
+    case "weekly": return { kind, day: "Mon", hour, minute };
+    case "monthly": return { kind, day: 1, hour, minute };
+    case "cron": return { kind, cron: presetToCron(from) };
+  }
+}
+
+/** Choosing a mode in the picker: the new mode and the cron to store. Raw cron keeps the text as
+ *  it was, ready to edit; a preset writes its cron, keeping the time of day when it can. */
+export function chooseScheduleMode(mode: ScheduleMode, cron: string): { mode: ScheduleMode; cron: string } {
+  if (mode === "cron") return { mode, cron };
+  return { mode, cron: presetToCron(switchPreset(mode, cronToPreset(cron))) };
 }
 
 /** The timezone of this computer, the default for a new schedule. */

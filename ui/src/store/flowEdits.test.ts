@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ComponentInfo } from "../bindings/ComponentInfo";
 import type { Flow } from "../bindings/Flow";
-import { addNode, connect, copyNodes, newNodeId, pasteNodes, removeNodes } from "./flowEdits";
+import { ASSUMED_NODE_SIZE, NODE_GAP, type Rect } from "../canvas/placement";
+import { addFromPalette, addNode, connect, copyNodes, newNodeId, pasteNodes, removeNodes, updateNode } from "./flowEdits";
 
 const empty: Flow = { format: "sluice.flow/1", id: "f", name: "test", nodes: [], edges: [] };
 const filterInfo: ComponentInfo = {
@@ -53,5 +54,82 @@ describe("flow edits", () => {
     expect(next.edges[1]).toEqual({ from: "csv_read_2", to: "filter_2" });
     expect(pasteNodes(flow, "not json", { x: 0, y: 0 })).toBeNull();
     expect(pasteNodes(flow, '{"nodes": []}', { x: 0, y: 0 })).toBeNull();
+  });
+});
+
+describe("adding from the palette", () => {
+  const sinkInfo: ComponentInfo = { ...filterInfo, type: "sqlite.write", kind: "sink" };
+  const routeInfo: ComponentInfo = { ...filterInfo, type: "route" };
+  const components = [csvInfo, filterInfo, sinkInfo, routeInfo];
+  const view = { centre: { x: 400, y: 300 }, measured: {} };
+  const size = ASSUMED_NODE_SIZE;
+  const rect = (flow: Flow, id: string) => ({ ...flow.nodes.find((node) => node.id === id)!.position!, ...size });
+  const overlap = (a: Rect, b: Rect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  const noneOverlap = (flow: Flow) =>
+    flow.nodes.every((a, i) => flow.nodes.every((b, j) => i === j || !overlap(rect(flow, a.id), rect(flow, b.id))));
+
+  it("three clicks with nothing selected never overlap, near the middle of the view", () => {
+    let flow = empty;
+    for (const type of ["csv.read", "filter", "sqlite.write"]) [flow] = addFromPalette(flow, components, type, [], view)!;
+    expect(flow.nodes).toHaveLength(3);
+    expect(noneOverlap(flow)).toBe(true);
+    expect(flow.nodes[0].position).toEqual({ x: 400 - size.width / 2, y: 300 - size.height / 2 });
+    expect(flow.edges).toEqual([]);
+  });
+
+  it("three clicks each following the last (the new node is selected) build a chain, none overlapping", () => {
+    let flow = empty;
+    let selected: string[] = [];
+    for (const type of ["csv.read", "filter", "sqlite.write"]) {
+      const [next, id] = addFromPalette(flow, components, type, selected, view)!;
+      [flow, selected] = [next, [id]];
+    }
+    expect(noneOverlap(flow)).toBe(true);
+    expect(flow.edges).toEqual([{ from: "csv_read_1", to: "filter_1" }, { from: "filter_1", to: "sqlite_write_1" }]);
+  });
+
+  it("quick-add puts the new node to the right of the selected one and joins them", () => {
+    let [flow] = addNode(empty, csvInfo, { x: 100, y: 100 });
+    [flow] = addNode(flow, csvInfo, { x: 100, y: 400 });
+    const [next, id] = addFromPalette(flow, components, "filter", ["csv_read_1"], view)!;
+    const placed = next.nodes.find((node) => node.id === id)!.position!;
+    expect(placed.x).toBeGreaterThanOrEqual(100 + size.width + NODE_GAP);
+    expect(placed.y).toBe(100);
+    expect(next.edges).toEqual([{ from: "csv_read_1", to: id }]);
+  });
+
+  it("a second quick-add from the same node goes below the first, not on it", () => {
+    let [flow] = addNode(empty, csvInfo, { x: 100, y: 100 });
+    [flow] = addFromPalette(flow, components, "filter", ["csv_read_1"], view)!;
+    [flow] = addFromPalette(flow, components, "filter", ["csv_read_1"], view)!;
+    expect(noneOverlap(flow)).toBe(true);
+    expect(rect(flow, "filter_2").x).toBe(rect(flow, "filter_1").x);
+    expect(flow.edges.map((edge) => edge.to)).toEqual(["filter_1", "filter_2"]);
+  });
+
+  it("no edge when the selected node is a destination or the new node is a source", () => {
+    let [flow] = addNode(empty, sinkInfo, { x: 400, y: 300 });
+    const [afterSink] = addFromPalette(flow, components, "filter", ["sqlite_write_1"], view)!;
+    expect(afterSink.edges).toEqual([]);
+    expect(noneOverlap(afterSink)).toBe(true);
+    [flow] = addNode(empty, filterInfo, { x: 400, y: 300 });
+    const [sourceAfter] = addFromPalette(flow, components, "csv.read", ["filter_1"], view)!;
+    expect(sourceAfter.edges).toEqual([]);
+    expect(noneOverlap(sourceAfter)).toBe(true);
+  });
+
+  it("with several nodes selected it only places; a route feeds from its first free port", () => {
+    let [flow] = addNode(empty, csvInfo, { x: 0, y: 0 });
+    [flow] = addNode(flow, filterInfo, { x: 300, y: 0 });
+    expect(addFromPalette(flow, components, "filter", ["csv_read_1", "filter_1"], view)![0].edges).toEqual([]);
+    [flow] = addNode(empty, routeInfo, { x: 0, y: 0 });
+    flow = updateNode(flow, "route_1", { config: { routes: [{ port: "eu", when: "x" }] } });
+    [flow] = addFromPalette(flow, components, "sqlite.write", ["route_1"], view)!;
+    [flow] = addFromPalette(flow, components, "sqlite.write", ["route_1"], view)!;
+    expect(flow.edges).toEqual([
+      { from: "route_1", from_port: "eu", to: "sqlite_write_1" },
+      { from: "route_1", from_port: "else", to: "sqlite_write_2" },
+    ]);
+    expect(addFromPalette(flow, components, "no.such.type", [], view)).toBeNull();
   });
 });

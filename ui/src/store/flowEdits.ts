@@ -5,6 +5,8 @@ import type { Edge } from "../bindings/Edge";
 import type { Flow } from "../bindings/Flow";
 import type { JsonValue } from "../bindings/serde_json/JsonValue";
 import type { Node } from "../bindings/Node";
+import { ASSUMED_NODE_SIZE, centredOn, freeSpot, nodeRects, rightOf, type Point, type Size } from "../canvas/placement";
+import { outputPorts } from "../canvas/viewModel";
 
 /** A new node id for a component type: `csv_read_1`, `filter_2`, … (ids must be unique). */
 export function newNodeId(flow: Flow, component: string): string {
@@ -22,6 +24,42 @@ export function addNode(flow: Flow, info: ComponentInfo, position: { x: number; 
   const config = (info.default_config ?? {}) as JsonValue;
   const node: Node = { id, type: info.type, position: { x: Math.round(position.x), y: Math.round(position.y) }, config };
   return [{ ...flow, nodes: [...flow.nodes, node] }, id];
+}
+
+/** What the canvas knows when a palette item is clicked: the flow-space middle of what is
+ *  visible, and the node sizes React Flow measured. */
+export type CanvasView = { centre: Point; measured: Record<string, Size> };
+
+/** Whether a node of kind `from` can feed one of kind `to`: a destination has no outputs and a
+ *  source takes no input. */
+export function canFeed(from: ComponentInfo["kind"] | undefined, to: ComponentInfo["kind"]): boolean {
+  return (from === "source" || from === "transform") && to !== "source";
+}
+
+/** Adds the node a palette click asks for, never on top of another node. With exactly one node
+ *  selected that can feed it, the new node goes after that one: to its right, joined by an edge
+ *  from its first free output port (quick-add). Otherwise it goes into free space near the
+ *  middle of the view. Returns null for a type the registry does not know. */
+export function addFromPalette(
+  flow: Flow,
+  components: ComponentInfo[],
+  type: string,
+  selected: string[],
+  view: CanvasView,
+): [Flow, string] | null {
+  const info = components.find((candidate) => candidate.type === type);
+  if (!info) return null;
+  const occupied = nodeRects(flow, view.measured);
+  const anchor = selected.length === 1 ? flow.nodes.find((node) => node.id === selected[0]) : undefined;
+  const anchorKind = components.find((candidate) => candidate.type === anchor?.type)?.kind;
+  if (!anchor || !canFeed(anchorKind, info.kind)) {
+    return addNode(flow, info, freeSpot(occupied, centredOn(view.centre), ASSUMED_NODE_SIZE, "around"));
+  }
+  const anchorRect = occupied.find((rect) => rect.id === anchor.id)!;
+  const [next, id] = addNode(flow, info, freeSpot(occupied, rightOf(anchorRect), ASSUMED_NODE_SIZE, "rightward"));
+  const ports = outputPorts(anchorKind!, anchor.type, anchor.config);
+  const port = ports.find((candidate) => !flow.edges.some((edge) => edge.from === anchor.id && (edge.from_port ?? "out") === candidate)) ?? ports[0];
+  return [connect(next, anchor.id, port, id), id];
 }
 
 export function updateNode(flow: Flow, id: string, patch: Partial<Node>): Flow {

@@ -35,6 +35,17 @@ describe("editor store", () => {
     expect(useEditor.getState().addNode("no.such.type", { x: 0, y: 0 })).toBeNull();
   });
 
+  it("a palette click selects the new node, so the next click follows it in one undo step", () => {
+    const view = { centre: { x: 0, y: 0 }, measured: {} };
+    expect(useEditor.getState().addFromPalette("csv.read", view)).toBe("csv_read_1");
+    expect(useEditor.getState().addFromPalette("limit", view)).toBe("limit_1");
+    expect(useEditor.getState().selected).toEqual(["limit_1"]);
+    expect(useEditor.getState().flow!.edges).toEqual([{ from: "csv_read_1", to: "limit_1" }]);
+    useEditor.getState().undo();
+    expect(useEditor.getState().flow!.nodes.map((node) => node.id)).toEqual(["csv_read_1"]);
+    expect(useEditor.getState().flow!.edges).toEqual([]);
+  });
+
   it("a drag is one undo step", () => {
     useEditor.getState().addNode("limit", { x: 0, y: 0 });
     for (const x of [10, 20, 30]) useEditor.getState().move("limit_1", { x, y: 0 }, false);

@@ -1,15 +1,18 @@
 // The editor's store: the flow being edited with undo/redo, selection, the engine's problems,
-// the last preview and the live run. Rust (SQLite) is the source of truth; this mirrors it and
+// each node's last preview and the live run. Rust (SQLite) is the source of truth; this mirrors it and
 // saves edits back (debounced, see App).
 import { create } from "zustand";
 import type { ComponentInfo } from "../bindings/ComponentInfo";
 import type { Flow } from "../bindings/Flow";
 import type { FlowDocument } from "../bindings/FlowDocument";
+import type { NodeSettingLabels } from "../bindings/NodeSettingLabels";
 import type { NodeStats } from "../bindings/NodeStats";
 import type { NodeStatus } from "../bindings/NodeStatus";
 import type { Problem } from "../bindings/Problem";
 import type { RunNotice } from "../bindings/RunNotice";
+import type { RunFailure } from "../bindings/RunFailure";
 import type { RunReport } from "../bindings/RunReport";
+import { mergePreview, type Previews } from "../preview/previewResults";
 import type { RunStatus } from "../bindings/RunStatus";
 import * as edits from "./flowEdits";
 
@@ -23,6 +26,8 @@ export type LiveRun = {
 
 export type EditorState = {
   components: ComponentInfo[];
+  /** The words for a node's own settings, from the engine (the same its messages use). */
+  settingLabels: NodeSettingLabels | null;
   flow: Flow | null;
   baseDir: string;
   version: number | null;
@@ -38,12 +43,16 @@ export type EditorState = {
   future: Flow[];
   /** Edits not yet saved. */
   dirty: boolean;
-  preview: RunReport | null;
+  /** Each node's last preview, kept until replaced (marked stale after upstream edits). */
+  previews: Previews;
+  /** Why the last preview stopped, when it failed. */
+  previewFailure: RunFailure | null;
   run: LiveRun | null;
 };
 
 export type EditorActions = {
   setComponents: (components: ComponentInfo[]) => void;
+  setSettingLabels: (labels: NodeSettingLabels) => void;
   setTrusted: (trusted: boolean) => void;
   setLive: (id: string, live: boolean) => void;
   open: (document: FlowDocument) => void;
@@ -55,12 +64,16 @@ export type EditorActions = {
   /** Moves nodes without an undo step per pixel (the drag's end is one step). */
   move: (id: string, position: { x: number; y: number }, done: boolean) => void;
   addNode: (component: string, position: { x: number; y: number }) => string | null;
+  /** A palette click: the new node goes into free space, or after the one selected node (see
+   *  `flowEdits.addFromPalette`), and becomes the selection. */
+  addFromPalette: (component: string, view: edits.CanvasView) => string | null;
   select: (ids: string[]) => void;
   removeSelected: () => void;
   paste: (text: string) => boolean;
   undo: () => void;
   redo: () => void;
-  setPreview: (report: RunReport | null) => void;
+  /** Takes a preview's report (of the flow as it was sent). */
+  previewed: (flow: Flow, report: RunReport) => void;
   runNotice: (notice: RunNotice) => void;
 };
 
@@ -68,6 +81,7 @@ const HISTORY_LIMIT = 100;
 
 const initial: EditorState = {
   components: [],
+  settingLabels: null,
   flow: null,
   baseDir: "",
   version: null,
@@ -79,7 +93,8 @@ const initial: EditorState = {
   past: [],
   future: [],
   dirty: false,
-  preview: null,
+  previews: {},
+  previewFailure: null,
   run: null,
 };
 
@@ -89,6 +104,8 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
   ...initial,
 
   setComponents: (components) => set({ components }),
+
+  setSettingLabels: (settingLabels) => set({ settingLabels }),
 
   setTrusted: (trusted) => set({ trusted }),
 
@@ -101,6 +118,7 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
     set({
       ...initial,
       components: get().components,
+      settingLabels: get().settingLabels,
       flow: document.flow,
       baseDir: document.base_dir,
       version: document.version,
@@ -108,7 +126,7 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
       trusted: document.trusted,
     }),
 
-  close: () => set({ ...initial, components: get().components }),
+  close: () => set({ ...initial, components: get().components, settingLabels: get().settingLabels }),
 
   saved: (document, sentPasted = []) => {
     // Keep edits made while the save was on its way; take the problems and version.
@@ -148,6 +166,16 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
     return added;
   },
 
+  addFromPalette: (component, view) => {
+    const { flow, components, selected } = get();
+    if (!flow) return null;
+    const added = edits.addFromPalette(flow, components, component, selected, view);
+    if (!added) return null;
+    get().edit(() => added[0]);
+    set({ selected: [added[1]] });
+    return added[1];
+  },
+
   select: (ids) => set({ selected: ids }),
 
   removeSelected: () => {
@@ -179,7 +207,7 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
     set({ flow: future[0], past: [...past, flow], future: future.slice(1), dirty: true });
   },
 
-  setPreview: (report) => set({ preview: report }),
+  previewed: (flow, report) => set({ previews: mergePreview(get().previews, flow, report), previewFailure: report.failure }),
 
   runNotice: (notice) => {
     const { flow, run } = get();

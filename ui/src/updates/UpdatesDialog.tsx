@@ -23,15 +23,21 @@ export function useUpdates() {
   return { status, open, setOpen };
 }
 
-/** "Sluice 0.2.0 is available" above the studio while the dialog is closed. */
-export function UpdateBanner({ status, onOpen }: { status: UpdateStatus | null; onOpen: () => void }) {
+/** "Sluice 0.2.0 is available" over the studio while the dialog is closed, until dismissed. */
+export function UpdateBanner({ status, onOpen, onDismiss }: { status: UpdateStatus | null; onOpen: () => void; onDismiss: () => void }) {
   if (status?.state !== "available" && status?.state !== "ready") return null;
   return (
     <div className="notice" role="status" data-testid="update-banner">
       <span>Sluice {status.version} is available (you have {status.current_version}).</span>
       <button className="link" onClick={onOpen}>See the update</button>
+      <button onClick={onDismiss} aria-label="Dismiss" data-testid="update-banner-dismiss">×</button>
     </div>
   );
+}
+
+/** What a dismissed update banner said, so it stays away until there is something new to say. */
+export function updateBannerKey(status: UpdateStatus | null): string | null {
+  return status && "version" in status ? `${status.state} ${status.version}` : null;
 }
 
 type DialogProps = { status: UpdateStatus | null; onClose: () => void };

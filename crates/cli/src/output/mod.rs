@@ -124,6 +124,17 @@ pub fn imported(outcome: &ImportOutcome, review: &sluice_runtime::FlowReview, js
             "note: a stored flow already had the id {old}, so this one got a new id (use --replace to update it instead)"
         );
     }
+    for warning in &outcome.warnings {
+        say!("warning: {warning}");
+    }
+    if !outcome.problems.is_empty() {
+        say!(
+            "it is a draft: fix these before it can run (in the studio, or edit the file and import it again with --replace):"
+        );
+        for problem in &outcome.problems {
+            say!("  - {problem}");
+        }
+    }
     if !outcome.credentials_missing.is_empty() {
         say!(
             "it uses credentials that do not exist here yet: {} — add them with `sluice credentials add NAME --type TYPE`",
