@@ -3,14 +3,17 @@
 
 use std::path::PathBuf;
 
-use sluice_core::Flow;
+use sluice_core::expression::Expressions;
+use sluice_core::expression::vocabulary::{self, Trial, Word};
 use sluice_core::flow::Schedule;
+use sluice_core::flow_diff::FlowDiff;
 use sluice_core::labels::NodeSettingLabels;
 use sluice_core::validate::Problem;
+use sluice_core::{Flow, Record};
 use sluice_runtime::{
     ComponentInfo, CredentialInfo, CredentialInput, CredentialTypeInfo, FlowDocument, FlowListing,
     FlowReview, FlowVersion, ImportOutcome, PreviewRequest, RunDetail, RunRecord, RunReport,
-    RunTarget, ScheduleInfo, Sluice, Trigger, UpdateStatus,
+    RunTarget, ScheduleInfo, Sluice, TemplateInfo, Trigger, UpdateStatus,
 };
 use tauri::{AppHandle, Emitter, State};
 
@@ -97,11 +100,6 @@ pub async fn flow_versions(sluice: State<'_, Sluice>, id: String) -> Answer<Vec<
 }
 
 #[tauri::command]
-pub async fn flow_version(sluice: State<'_, Sluice>, id: String, version: i64) -> Answer<Flow> {
-    sluice.flow_version(&id, version).map_err(message)
-}
-
-#[tauri::command]
 pub async fn restore_flow_version(
     sluice: State<'_, Sluice>,
     id: String,
@@ -110,6 +108,33 @@ pub async fn restore_flow_version(
     sluice
         .restore_flow_version(&id, version)
         .and_then(|_| sluice.open_flow(&id))
+        .map_err(message)
+}
+
+#[tauri::command]
+pub async fn flow_version_diff(
+    sluice: State<'_, Sluice>,
+    id: String,
+    version: i64,
+) -> Answer<FlowDiff> {
+    sluice.version_diff(&id, version).map_err(message)
+}
+
+#[tauri::command]
+pub async fn keep_flow_version(sluice: State<'_, Sluice>, id: String) -> Answer<()> {
+    sluice.keep_flow_version(&id).map_err(message)
+}
+
+#[tauri::command]
+pub async fn templates(sluice: State<'_, Sluice>) -> Answer<Vec<TemplateInfo>> {
+    Ok(sluice.templates())
+}
+
+#[tauri::command]
+pub async fn create_from_template(sluice: State<'_, Sluice>, id: String) -> Answer<FlowDocument> {
+    sluice
+        .create_from_template(&id)
+        .map(|loaded| sluice.document(loaded))
         .map_err(message)
 }
 
@@ -135,6 +160,23 @@ pub async fn preview_flow(
 #[tauri::command]
 pub async fn node_setting_labels() -> Answer<NodeSettingLabels> {
     Ok(sluice_core::labels::node_settings())
+}
+
+#[tauri::command]
+pub async fn expression_vocabulary() -> Answer<Vec<Word>> {
+    Ok(vocabulary::vocabulary())
+}
+
+/// The live result of an expression being typed, on (at most 50 of) the preview's records.
+#[tauri::command]
+pub async fn try_expression(
+    vars: serde_json::Map<String, serde_json::Value>,
+    expression: String,
+    records: Vec<serde_json::Map<String, serde_json::Value>>,
+) -> Answer<Vec<Trial>> {
+    let expressions = Expressions::new(&vars, chrono::Utc::now());
+    let records = records.into_iter().take(50).map(Record::from).collect();
+    vocabulary::try_expression(&expressions, &expression, records)
 }
 
 #[tauri::command]

@@ -14,9 +14,13 @@ fn export_all(folder: &Path) {
     sluice_core::Flow::export_all(&config).unwrap();
     sluice_core::validate::Problem::export_all(&config).unwrap();
     sluice_core::labels::NodeSettingLabels::export_all(&config).unwrap();
+    sluice_core::flow_diff::FlowDiff::export_all(&config).unwrap();
+    sluice_core::expression::vocabulary::Word::export_all(&config).unwrap();
+    sluice_core::expression::vocabulary::Trial::export_all(&config).unwrap();
     sluice_core::engine::RunReport::export_all(&config).unwrap();
     sluice_runtime::FlowDocument::export_all(&config).unwrap();
     sluice_runtime::FlowListing::export_all(&config).unwrap();
+    sluice_runtime::TemplateInfo::export_all(&config).unwrap();
     sluice_runtime::ComponentInfo::export_all(&config).unwrap();
     sluice_runtime::RunNotice::export_all(&config).unwrap();
     sluice_runtime::RunDetail::export_all(&config).unwrap();

@@ -7,6 +7,7 @@ pub mod credential;
 pub mod engine;
 pub mod expression;
 pub mod flow;
+pub mod flow_diff;
 pub mod json_records;
 pub mod json_text;
 pub mod labels;

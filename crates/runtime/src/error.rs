@@ -47,6 +47,9 @@ pub enum Error {
     /// The flow reaches what no flow may (Sluice's own folder).
     #[error("{0}")]
     Forbidden(String),
+    /// The request cannot be done as asked (e.g. a name another flow has); the message says why.
+    #[error("{0}")]
+    Refused(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] sluice_store::Error),
@@ -58,7 +61,11 @@ impl Error {
     pub fn is_invalid_flow(&self) -> bool {
         matches!(
             self,
-            Error::Parse { .. } | Error::Invalid { .. } | Error::Untrusted(_) | Error::Forbidden(_)
+            Error::Parse { .. }
+                | Error::Invalid { .. }
+                | Error::Untrusted(_)
+                | Error::Forbidden(_)
+                | Error::Refused(_)
         )
     }
 }

@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use sluice_core::Flow;
+use sluice_core::flow_diff::FlowDiff;
 use sluice_core::validate::validate;
-use sluice_store::FlowSummary;
+use sluice_store::{FlowSummary, SaveNote};
 
 use crate::{Error, Result, Sluice};
 
@@ -141,6 +142,10 @@ impl Sluice {
             &flow.name,
             &flow.to_json(),
             Some(&base_dir.to_string_lossy()),
+            &SaveNote {
+                describe: &|before| change_label(Some("imported"), before, &flow),
+                edit: false,
+            },
         )?;
         let mut credentials_needed: Vec<String> = flow
             .nodes
@@ -176,6 +181,19 @@ impl Sluice {
     /// flow can be stored and edited, it just cannot run. These are the person's own edits: a
     /// new flow, or a new version of an approved one, is approved.
     pub fn save_flow(&self, flow: &Flow, base_dir: Option<&Path>) -> Result<i64> {
+        self.save_version(flow, base_dir, None, false)
+    }
+
+    /// Saves `flow` as [`Sluice::save_flow`] does. `why` starts the version's label (before what
+    /// changed); an `edit` from the editor folds into the current version while that is an edit
+    /// of the last minute (see [`SaveNote`]).
+    fn save_version(
+        &self,
+        flow: &Flow,
+        base_dir: Option<&Path>,
+        why: Option<&str>,
+        edit: bool,
+    ) -> Result<i64> {
         let stored = self.store().flow(&flow.id)?;
         let approved = match &stored {
             Some(stored) => {
@@ -192,13 +210,28 @@ impl Sluice {
             self.schedule_changes.notify_one();
         }
         let base_dir = base_dir.map(|dir| dir.to_string_lossy().into_owned());
-        let version =
-            self.store()
-                .save_flow(&flow.id, &flow.name, &flow.to_json(), base_dir.as_deref())?;
+        let note = SaveNote {
+            describe: &|before| change_label(why, before, flow),
+            edit,
+        };
+        let version = self.store().save_flow(
+            &flow.id,
+            &flow.name,
+            &flow.to_json(),
+            base_dir.as_deref(),
+            &note,
+        )?;
         if approved {
             self.store().trust_version(&flow.id, version)?;
         }
         Ok(version)
+    }
+
+    /// Keeps the current version of a stored flow as it is (saved on purpose): the next edit
+    /// starts a new version.
+    pub fn keep_flow_version(&self, reference: &str) -> Result<()> {
+        let id = self.resolve_flow_id(reference)?;
+        Ok(self.store().keep_current_version(&id)?)
     }
 
     /// The stored flow matching `reference`: its id, a unique id prefix, or its exact name.
@@ -301,10 +334,20 @@ impl Sluice {
         })
     }
 
-    /// Renames a stored flow (a new version).
+    /// Renames a stored flow (a new version). The name must be new: flows are found by name.
     pub fn rename_flow(&self, reference: &str, name: &str) -> Result<i64> {
         let mut loaded = self.find_flow(reference)?;
-        loaded.flow.name = name.trim().to_string();
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::Refused("a flow needs a name".into()));
+        }
+        let taken = self.store().flows_named(name)?;
+        if taken.iter().any(|id| *id != loaded.flow.id) {
+            return Err(Error::Refused(format!(
+                "another flow is named “{name}”; choose a name no other flow has"
+            )));
+        }
+        loaded.flow.name = name.to_string();
         self.save_flow(&loaded.flow, None)
     }
 
@@ -320,6 +363,13 @@ impl Sluice {
             self.store().distrust(&loaded.flow.id)?;
         }
         Ok(loaded)
+    }
+
+    /// What restoring `version` would change in the stored flow as it is now.
+    pub fn version_diff(&self, reference: &str, version: i64) -> Result<FlowDiff> {
+        let current = self.find_flow(reference)?.flow;
+        let earlier = self.flow_version(reference, version)?;
+        Ok(sluice_core::flow_diff::diff(&current, &earlier))
     }
 
     /// An earlier version of a stored flow.
@@ -339,7 +389,12 @@ impl Sluice {
     /// for review again, whatever the current version's approval.
     pub fn restore_flow_version(&self, reference: &str, version: i64) -> Result<i64> {
         let flow = self.flow_version(reference, version)?;
-        let restored = self.save_flow(&flow, None)?;
+        let restored = self.save_version(
+            &flow,
+            None,
+            Some(&format!("restored version {version}")),
+            false,
+        )?;
         if self.store().version_approved(&flow.id, version)? {
             self.store().trust_version(&flow.id, restored)?;
         } else {
@@ -379,7 +434,7 @@ impl Sluice {
                 .unwrap_or_else(|| self.files_folder()),
             None => self.files_folder(),
         };
-        let version = self.save_flow(&flow, Some(&base_dir))?;
+        let version = self.save_version(&flow, Some(&base_dir), None, true)?;
         if self.reaches_outside(&flow, pasted) {
             self.store().distrust(&flow.id)?;
         }
@@ -444,4 +499,19 @@ fn folder_of(path: &Path) -> PathBuf {
         .filter(|parent| !parent.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf())
+}
+
+/// A version's label: `why` (when given) and what changed from the `before` document; "created"
+/// for a flow's first version.
+fn change_label(why: Option<&str>, before: Option<&str>, flow: &Flow) -> String {
+    let change = match before.map(Flow::from_json) {
+        None => "created".to_string(),
+        Some(Ok(before)) => sluice_core::flow_diff::diff(&before, flow).summary(),
+        Some(Err(_)) => "changed".to_string(),
+    };
+    match why {
+        Some(why) if before.is_none() => why.to_string(),
+        Some(why) => format!("{why}: {change}"),
+        None => change,
+    }
 }

@@ -6,7 +6,6 @@ mod components;
 mod credential_hosts;
 mod credentials;
 mod error;
-mod examples;
 mod export;
 mod flows;
 mod home;
@@ -17,6 +16,7 @@ mod run_history;
 mod runs;
 mod scheduler;
 pub mod secrets;
+mod templates;
 mod updates;
 mod webhooks;
 
@@ -38,6 +38,7 @@ pub use runs::{PreviewRequest, RunDetail, RunHandle, RunNotice, RunOutcome, RunT
 pub use scheduler::{RunObserver, ScheduleInfo, SchedulerHandle};
 pub use sluice_core::engine::{NodeReport, NodeStats, RunEvent, RunOptions, RunReport, RunStatus};
 pub use sluice_store::{FlowVersion, RetentionPolicy, RetentionReport, RunRecord};
+pub use templates::TemplateInfo;
 pub use updates::UpdateStatus;
 pub use webhooks::{DEFAULT_WEBHOOK_PORT, WebhookRefusal};
 

@@ -67,16 +67,25 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::Store;
+    use crate::{SaveNote, Store};
+
+    const KEPT: SaveNote<'static> = SaveNote {
+        describe: &|_| String::new(),
+        edit: false,
+    };
 
     #[test]
     fn an_approval_names_one_version() {
         let store = Store::open_in_memory().unwrap();
-        store.save_flow("f1", "Orders", "{\"v\":1}", None).unwrap();
+        store
+            .save_flow("f1", "Orders", "{\"v\":1}", None, &KEPT)
+            .unwrap();
         assert_eq!(store.trusted_version("f1").unwrap(), None);
         store.trust_version("f1", 1).unwrap();
         assert_eq!(store.trusted_version("f1").unwrap(), Some(1));
-        store.save_flow("f1", "Orders", "{\"v\":2}", None).unwrap();
+        store
+            .save_flow("f1", "Orders", "{\"v\":2}", None, &KEPT)
+            .unwrap();
         assert_eq!(store.trusted_version("f1").unwrap(), Some(1));
         store.trust_version("f1", 2).unwrap();
         assert_eq!(store.trusted_version("f1").unwrap(), Some(2));

@@ -23,7 +23,7 @@ use rusqlite_migration::{M, Migrations};
 
 pub use credentials::StoredCredential;
 pub use error::{Error, Result};
-pub use flows::{FlowSummary, FlowVersion, StoredFlow};
+pub use flows::{EDITS_FOLD_WITHIN, FlowSummary, FlowVersion, SaveNote, StoredFlow};
 pub use retention::{RetentionPolicy, RetentionReport};
 pub use run_logs::LogLine;
 pub use run_nodes::NodeRun;
@@ -42,6 +42,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0007_flow_trust.sql")),
     M::up(include_str!("../migrations/0008_webhook_set_aside.sql")),
     M::up(include_str!("../migrations/0009_version_approvals.sql")),
+    M::up(include_str!("../migrations/0010_version_labels.sql")),
 ];
 
 /// The schema migrations, in order.

@@ -3,4 +3,8 @@
 /**
  * One saved version of a flow.
  */
-export type FlowVersion = { version: number, saved_at: string, };
+export type FlowVersion = { version: number, saved_at: string, 
+/**
+ * What it changed, in words (`added filter_1; changed map_1 (when)`).
+ */
+label: string, };

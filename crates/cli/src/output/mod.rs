@@ -190,7 +190,12 @@ pub fn flow_detail(
         loaded.base_dir.display()
     );
     for version in versions {
-        say!("version {} saved {}", version.version, version.saved_at);
+        say!(
+            "version {} saved {}  {}",
+            version.version,
+            version.saved_at,
+            version.label
+        );
     }
     say!("");
     say!("{}", review.to_string().trim_end());

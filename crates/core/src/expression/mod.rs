@@ -8,6 +8,7 @@ mod repetition;
 mod scope;
 #[cfg(test)]
 mod tests;
+pub mod vocabulary;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use minijinja::value::Serde;
