@@ -6,6 +6,7 @@ mod csv;
 mod file;
 mod http;
 mod json;
+mod records;
 mod registry;
 mod sqlite;
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub fn registry() -> Registry {
     for descriptor in [
         crate::csv::descriptors(),
         crate::json::descriptors(),
+        crate::records::descriptors(),
         crate::sqlite::descriptors(),
         crate::http::descriptors(),
         crate::webhook::descriptors(),

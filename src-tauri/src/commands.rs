@@ -19,6 +19,10 @@ use tauri::{AppHandle, Emitter, State};
 
 use crate::updates::{self, Updates};
 
+/// Pinned preview samples by node id.
+type PinnedSamples =
+    std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>;
+
 /// What a command answers: a value, or a message for the person at the screen.
 type Answer<T> = Result<T, String>;
 
@@ -150,10 +154,15 @@ pub async fn preview_flow(
     limit: u64,
     live: Option<Vec<String>>,
     upto: Option<String>,
+    pinned: Option<PinnedSamples>,
 ) -> Answer<RunReport> {
     let target = RunTarget::Loaded(Box::new(sluice.loaded_draft(flow).map_err(message)?));
-    let live = live.unwrap_or_default();
-    let request = PreviewRequest { limit, live, upto };
+    let request = PreviewRequest {
+        limit,
+        live: live.unwrap_or_default(),
+        upto,
+        pinned: pinned.unwrap_or_default(),
+    };
     sluice.preview(target, request).await.map_err(message)
 }
 

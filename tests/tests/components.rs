@@ -14,6 +14,7 @@ fn sample_config(component: &str) -> serde_json::Value {
         "cast" => json!({"fields": {"id": "integer", "amount": "number", "at": "datetime"}}),
         "dedupe" => json!({"key": ["email"]}),
         "limit" => json!({"count": 10}),
+        "records" => json!({"records": [{"id": 1, "name": "Ada"}]}),
         "route" => json!({"routes": [{"port": "eu", "when": "country in ['DE', 'FR']"}]}),
         "csv.read" => json!({"path": "in.csv"}),
         "csv.write" => json!({"path": "out.csv"}),

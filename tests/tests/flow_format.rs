@@ -143,6 +143,19 @@ fn validation_wrong_config_type() {
 }
 
 #[test]
+fn validation_a_choice_that_is_not_one() {
+    insta::assert_snapshot!(problems(csv_to_sqlite(
+        json!({"id": "step", "type": "cast", "config": {"fields": {"amount": "int"}}})
+    )));
+    insta::assert_snapshot!(
+        "validation_a_choice_left_empty",
+        problems(csv_to_sqlite(
+            json!({"id": "step", "type": "cast", "config": {"fields": {"amount": ""}}})
+        ))
+    );
+}
+
+#[test]
 fn validation_expression_does_not_compile() {
     insta::assert_snapshot!(problems(csv_to_sqlite(
         json!({"id": "step", "type": "map", "config": {"set": {"total": "amount *", "ok": "1 + 1"}}})

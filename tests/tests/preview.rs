@@ -190,3 +190,46 @@ async fn a_half_built_flow_previews_up_to_a_node_and_a_lone_source_on_its_own() 
         "a preview writes nothing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pinned_sample_feeds_the_nodes_after_it_without_running_what_is_before() {
+    let (_home, sluice) = temporary_installation();
+    let data = tempfile::tempdir().unwrap();
+    // The file is gone: only the pinned sample can feed the map.
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "missing.csv"}},
+            {"id": "signups", "type": "filter", "config": {"when": "kind == 'signup'"}},
+            {"id": "shape", "type": "map", "config": {"set": {"label": "'#' ~ id"}}},
+            {"id": "other", "type": "csv.write", "config": {"path": "out.csv"}}
+        ]),
+        json!([
+            {"from": "read", "to": "signups"}, {"from": "signups", "to": "shape"},
+            {"from": "read", "to": "other"}
+        ]),
+    );
+    let file = data.path().join("flow.sluice.json");
+    std::fs::write(&file, flow.to_string()).unwrap();
+    let loaded = sluice.read_flow_file(&file).unwrap();
+    let sample = json!({"id": "7", "kind": "signup"})
+        .as_object()
+        .unwrap()
+        .clone();
+    let request = PreviewRequest {
+        upto: Some("shape".into()),
+        pinned: [("signups".to_string(), vec![sample])].into(),
+        ..records(10)
+    };
+    let report = sluice
+        .preview(RunTarget::Loaded(Box::new(loaded)), request)
+        .await
+        .unwrap();
+    assert!(report.failure.is_none(), "{:?}", report.failure);
+    let nodes: Vec<&str> = report.nodes.iter().map(|node| node.node.as_str()).collect();
+    assert_eq!(
+        nodes,
+        ["signups", "shape"],
+        "the reader only fed the pinned node"
+    );
+    assert_eq!(report.nodes[1].samples[0]["label"].to_json(), json!("#7"));
+}

@@ -240,7 +240,12 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                         }
                         _ => target(&sluice, &flow, trust)?,
                     };
-                    let request = PreviewRequest { limit, live, upto };
+                    let request = PreviewRequest {
+                        limit,
+                        live,
+                        upto,
+                        ..PreviewRequest::default()
+                    };
                     let report = sluice.preview(target, request).await?;
                     output::preview(&report, json);
                     Ok(if report.status == sluice_runtime::RunStatus::Succeeded {

@@ -196,6 +196,15 @@ fn explain_serde_message(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("missing field ") {
         return format!("the required field {rest} is missing");
     }
+    if let Some(rest) = message.strip_prefix("unknown variant ")
+        && let Some((given, expected)) = rest.split_once(", expected ")
+    {
+        let choices = expected.trim_start_matches("one of ").replace(" or ", ", ");
+        return match given {
+            "``" => format!("choose one of {choices}"),
+            given => format!("{given} is not one of the choices; choose one of {choices}"),
+        };
+    }
     if let Some(rest) = message
         .strip_prefix("invalid type: ")
         .or_else(|| message.strip_prefix("invalid value: "))

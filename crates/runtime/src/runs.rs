@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sluice_core::engine::{
     EventCallback, RunControl, RunEvent, RunOptions, RunReport, RunRequest, execute,
 };
-use sluice_core::validate::{validate, validate_for_preview};
+use sluice_core::validate::validate;
 use sluice_store::{LogLine, NewRun, NodeRun, RunRecord};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
@@ -24,18 +24,6 @@ pub enum RunTarget {
     Stored(String),
     /// A flow already loaded (e.g. from a file).
     Loaded(Box<LoadedFlow>),
-}
-
-/// What a preview runs.
-#[derive(Debug, Clone, Default)]
-pub struct PreviewRequest {
-    /// Records read from each source, at most.
-    pub limit: u64,
-    /// Nodes that may change the outside world in this preview (send their requests).
-    pub live: Vec<String>,
-    /// The node to preview up to: it and what is upstream of it run, the rest of the flow may
-    /// be unfinished. The whole flow when `None`.
-    pub upto: Option<String>,
 }
 
 /// What started a run.
@@ -168,30 +156,11 @@ impl Sluice {
         Ok(loaded)
     }
 
-    fn load(&self, target: RunTarget) -> Result<LoadedFlow> {
+    pub(crate) fn load(&self, target: RunTarget) -> Result<LoadedFlow> {
         match target {
             RunTarget::Stored(reference) => self.find_flow(&reference),
             RunTarget::Loaded(loaded) => Ok(*loaded),
         }
-    }
-
-    /// The part of the flow a preview runs (up to its node), checked for a preview.
-    fn resolve_for_preview(&self, target: RunTarget, upto: Option<&str>) -> Result<LoadedFlow> {
-        let mut loaded = self.load(target)?;
-        if let Some(node) = upto {
-            loaded.flow = loaded.flow.upstream_of(node).ok_or_else(|| {
-                Error::NotFound(format!(
-                    "flow '{}' has no node `{node}` to preview",
-                    loaded.flow.name
-                ))
-            })?;
-        }
-        validate_for_preview(&loaded.flow, self.registry()).map_err(|report| Error::Invalid {
-            file: format!("flow '{}'", loaded.flow.name),
-            report,
-        })?;
-        self.check_reach(&loaded)?;
-        Ok(loaded)
     }
 
     /// Starts a run. It is recorded at once as `running`; events stream on the handle.
@@ -403,41 +372,6 @@ impl Sluice {
     /// Runs a flow to the end and records it.
     pub async fn run(&self, target: RunTarget, trigger: Trigger) -> Result<RunOutcome> {
         self.start_run(target, trigger)?.wait().await
-    }
-
-    /// Previews a flow, or the part of it up to one node (which may be unfinished downstream):
-    /// at most `limit` records from each source, nothing written, sample records per node; nodes
-    /// that change the outside world only say what they would do, except the `live` ones the
-    /// person asked for. Not recorded in the run history; sync state is neither read nor advanced.
-    pub async fn preview(&self, target: RunTarget, request: PreviewRequest) -> Result<RunReport> {
-        let PreviewRequest { limit, live, upto } = request;
-        let loaded = self.resolve_for_preview(target, upto.as_deref())?;
-        let credentials = self.credentials_for(&loaded.flow)?;
-        let registry = self.registry.clone();
-        let report = tokio::task::spawn_blocking(move || {
-            execute(
-                RunRequest {
-                    flow: &loaded.flow,
-                    run_id: &uuid::Uuid::now_v7().to_string(),
-                    registry: &registry,
-                    base_dir: &loaded.base_dir,
-                    states: &HashMap::new(),
-                    credentials: &credentials,
-                    inbox: None,
-                    started_at: chrono::Utc::now(),
-                    control: RunControl::new(),
-                    events: None,
-                    journal: None,
-                },
-                &RunOptions {
-                    live_nodes: live,
-                    ..RunOptions::preview(limit)
-                },
-            )
-        })
-        .await
-        .map_err(|error| Error::NotFound(format!("the preview task ended abnormally: {error}")))?;
-        Ok(report)
     }
 
     /// The most recent runs, newest first; of one flow when `flow` names one.
