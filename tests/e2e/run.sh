@@ -17,7 +17,7 @@ export SLUICE_E2E_HOME="$(mktemp -d)"
 export SLUICE_HOME="$SLUICE_E2E_HOME/home"
 export SLUICE_E2E_APP="$app"
 export SLUICE_E2E_SHOTS="$root/target/e2e"
-mkdir -p "$SLUICE_E2E_SHOTS"
+rm -rf "$SLUICE_E2E_SHOTS" && mkdir -p "$SLUICE_E2E_SHOTS"
 pkill -x tauri-driver 2>/dev/null || true
 pkill -x WebKitWebDriver 2>/dev/null || true
 

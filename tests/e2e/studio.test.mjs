@@ -21,6 +21,12 @@ function shot(name) {
 
 const byTest = (id) => browser.$(`[data-testid="${id}"]`);
 
+/** Scrolls an element into the middle of its scrolling panel (panes and the node panel scroll). */
+async function reveal(id) {
+  await browser.execute((testId) => document.querySelector(`[data-testid="${testId}"]`).scrollIntoView({ block: "center" }), id);
+  return byTest(id);
+}
+
 /** An element's text, also when it is scrolled out of view (getText() is then empty). */
 const textOf = async (id) => (await (await byTest(id)).getProperty("textContent")) ?? "";
 
@@ -66,6 +72,16 @@ async function connect(from, to, port = "out") {
     to,
     port,
   );
+}
+
+/** Sets an expression field through the input bound to its editor, as typing would (WebDriver
+ *  cannot type into CodeMirror, and the bound input is 1 px and may not count as interactable). */
+async function typeExpression(id, text) {
+  await browser.execute((testId, value) => {
+    const input = document.querySelector(`[data-testid="${testId}"]`);
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(input, value);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }, id, text);
 }
 
 async function selectNode(id) {
@@ -154,6 +170,9 @@ test("build a flow on the canvas, preview it, run it, share it", async () => {
   assert.match(await textOf("counts-sqlite_write_1"), /in 3/);
   assert.match(await textOf("counts-csv_read_1"), /out 4/);
   await waitForText("run-node-filter_1", "4");
+  // A past run keeps the first records each node sent on.
+  await (await reveal("run-node-map_1")).$("td").click();
+  await waitForText("run-samples-table", "Ada Lovelace");
   shot("run-succeeded");
   assert.deepEqual(sqlite(path.join(data, "out.db"), "SELECT id, full_name, cents FROM people ORDER BY id"), [
     ["1", "Ada Lovelace", 1050],
@@ -272,10 +291,10 @@ test("build with the data in sight: preview part of a flow, place by click, fix 
 
   // Quick-add: with a node selected, a palette click adds the next node after it, connected.
   await (await byTest("palette-filter")).click();
-  await (await byTest("field-when")).setValue("status == 'active'");
+  await typeExpression("field-when", "status == 'active'");
   await (await byTest("palette-map")).click();
   await (await byTest("map-set-key-0")).setValue("label");
-  await (await byTest("map-set-value-0")).setValue("first_name ~");
+  await typeExpression("map-set-value-0", "first_name ~");
   await waitForText("save-state", "Saved");
   const built = await storedFlow("Half built");
   assert.deepEqual(
@@ -296,13 +315,49 @@ test("build with the data in sight: preview part of a flow, place by click, fix 
   await (await byTest("preview")).click();
   await waitForText("preview-table", "Lovelace");
   assert.doesNotMatch(await textOf("preview-table"), /Turing/);
+
+  // Expressions: the live result on the filter's records as it is typed; a field dragged from the
+  // fields before it into the map adds a row that sets it.
+  await selectNode("map_1");
+  await typeExpression("map-set-value-0", "first_name ~ ' ' ~ last_name");
+  await waitForText("expression-result", "Ada Lovelace");
+  await browser.execute(() => {
+    const chip = document.querySelector('[data-testid="upstream-field-amount"]');
+    const target = document.querySelector('[data-testid="node-panel"] [data-field="set"]');
+    const transfer = new DataTransfer();
+    chip.dispatchEvent(new DragEvent("dragstart", { bubbles: true, dataTransfer: transfer }));
+    target.dispatchEvent(new DragEvent("dragover", { bubbles: true, cancelable: true, dataTransfer: transfer }));
+    target.dispatchEvent(new DragEvent("drop", { bubbles: true, cancelable: true, dataTransfer: transfer }));
+    chip.dispatchEvent(new DragEvent("dragend", { bubbles: true, dataTransfer: transfer }));
+  });
+  await browser.waitUntil(async () => (await (await byTest("map-set-key-1")).getValue()) === "amount", {
+    timeout: 5000,
+    timeoutMsg: "the dragged field did not become a row of the map",
+  });
+  shot("expression-live-result");
+
   // Changing the condition marks that preview stale instead of throwing it away.
-  const when = await byTest("field-when");
-  await when.clearValue();
-  await when.setValue("status != 'active'");
+  await selectNode("filter_1");
+  await typeExpression("field-when", "status != 'active'");
   await (await byTest("preview-stale")).waitForExist({ timeout: 5000 });
   assert.match(await textOf("preview-table"), /Lovelace/);
   shot("half-built-preview-stale");
+
+  // Pin the source's sample as test input: previews go on from it even once its file is gone.
+  await selectNode("csv_read_1");
+  await (await byTest("preview")).click();
+  await waitForText("preview-table", "Turing");
+  await (await byTest("pin-sample")).click();
+  await (await byTest("pinned-csv_read_1")).waitForExist({ timeout: 5000 });
+  const sourcePath = await byTest("field-path");
+  await sourcePath.clearValue();
+  await sourcePath.setValue(path.join(data, "gone.csv"));
+  await selectNode("filter_1");
+  await (await byTest("preview")).click();
+  await (await byTest("preview-stale")).waitForExist({ reverse: true, timeout: 10000 });
+  await waitForText("preview-table", "Turing");
+  assert.doesNotMatch(await textOf("preview-table"), /Lovelace/, "the changed condition ran on the pinned sample");
+  shot("pinned-sample");
 
   // A custom cron stays a custom cron.
   await (await byTest("schedule")).click();
@@ -331,7 +386,8 @@ test("build with the data in sight: preview part of a flow, place by click, fix 
   await (await browser.$(`tr[data-flow-id="${outcome.flow_id}"] [data-testid="open-flow"]`)).waitForExist({ timeout: 10000 });
   await (await browser.$(`tr[data-flow-id="${outcome.flow_id}"] [data-testid="open-flow"]`)).click();
   await waitForText("flow-name", "With a typo");
-  await waitForText("problem-filter_1", "unknown node type `filtr`");
+  // `filtr` is drawn as code: the text has no backticks.
+  await waitForText("problem-filter_1", "unknown node type filtr");
   await selectNode("filter_1");
   shot("import-with-typo");
   await (await byTest("fix-type")).click();
@@ -339,4 +395,46 @@ test("build with the data in sight: preview part of a flow, place by click, fix 
   await waitForText("save-state", "Saved");
   assert.equal((await storedFlow("With a typo")).nodes.find((node) => node.id === "filter_1").type, "filter");
   shot("typo-fixed");
+
+  // History: the fix is a version that says what it changed; comparing the imported version shows
+  // what restoring it would change, and restoring brings the typo back.
+  await (await byTest("history")).click();
+  await waitForText("history-panel", "changed filter_1 (type)");
+  await (await byTest("compare-1")).click();
+  await waitForText("version-diff", "filter_1 · type: filter → filtr");
+  shot("history-diff");
+  await (await byTest("restore")).click();
+  await waitForText("problem-filter_1", "unknown node type");
+
+  // Rename: a name another flow has is refused; a new one is taken.
+  // (Typed into the focused field: WebDriver's clear would blur it, which commits the name.)
+  const typeName = async (name) => {
+    await (await byTest("flow-name")).click();
+    await (await byTest("flow-name-input")).waitForExist({ timeout: 5000 });
+    await browser.keys(["Control", "a"]);
+    await browser.keys(name);
+    await browser.keys("Enter");
+  };
+  await typeName("Half built");
+  await waitForText("notice", "another flow is named");
+  await waitForText("flow-name", "With a typo");
+  await typeName("Typo, restored");
+  await waitForText("flow-name", "Typo, restored");
+  await waitForText("save-state", "Saved");
+  assert.ok(await storedFlow("Typo, restored"), "the new name is stored");
+  shot("renamed");
+
+  // A template from the gallery runs as it comes, on its own copy of the sample data.
+  await (await byTest("back")).click();
+  await (await byTest("show-templates")).click();
+  await (await byTest("template-gallery")).waitForDisplayed({ timeout: 10000 });
+  assert.ok((await browser.$$('[data-testid^="use-template-"]')).length >= 8, "at least eight templates");
+  shot("template-gallery");
+  await (await byTest("use-template-typed-json")).click();
+  await waitForText("flow-name", "Spreadsheet to typed JSON");
+  await (await byTest("run")).click();
+  await waitForText("run-status", "succeeded");
+  const written = path.join(process.env.SLUICE_HOME, "files", "templates", "typed-json", "out", "products.json");
+  assert.match(fs.readFileSync(written, "utf8"), /"stock": 140/);
+  shot("template-run");
 });

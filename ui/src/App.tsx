@@ -1,6 +1,7 @@
 // The studio shell: the flows home or the editor, the component list from Rust, run notices,
-// and importing a flow file dropped on the window. Notices float over the studio (in the editor,
-// over the canvas beside its own banners) instead of pushing the layout down.
+// importing a flow file dropped on the window, and the first-run guide (its watch on the editor,
+// its checklist over it). Notices float over the studio (in the editor, over the canvas beside its
+// own banners) instead of pushing the layout down.
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { getCurrentWindow } from "@tauri-apps/api/window";
 import { listen } from "@tauri-apps/api/event";
@@ -9,6 +10,8 @@ import { createPortal } from "react-dom";
 import { api, errorText } from "./api";
 import { Editor, saveNow } from "./Editor";
 import { FlowsHome } from "./home/FlowsHome";
+import { GuideChecklist } from "./guide/FirstRunGuide";
+import { useGuideWatch } from "./guide/guideStore";
 import { useEditor } from "./store/flowStore";
 import { CredentialsView } from "./credentials/CredentialsView";
 import { UpdateBanner, UpdatesDialog, updateBannerKey, useUpdates } from "./updates/UpdatesDialog";
@@ -21,6 +24,10 @@ export function App() {
   const [dismissedUpdate, setDismissedUpdate] = useState<string | null>(null);
   // Where the editor shows notices; null on the home and credentials views.
   const [editorNotices, setEditorNotices] = useState<HTMLElement | null>(null);
+  // The guide's checklist sits in the canvas row's bottom-right corner (clear of the toolbar, the
+  // canvas controls bottom-left and the node panel right), which moves up when a pane opens below.
+  const guideHost = flow ? (editorNotices?.closest<HTMLElement>(".workspace") ?? null) : null;
+  useGuideWatch();
 
   useEffect(() => {
     api.components().then(useEditor.getState().setComponents, (error) => setNotice({ text: errorText(error), error: true }));
@@ -73,6 +80,7 @@ export function App() {
         ) : (
           <FlowsHome onNotice={setNotice} onUpdates={() => updates.setOpen(true)} onCredentials={() => setShowCredentials(true)} />
         )}
+        {flow && (guideHost ? createPortal(<GuideChecklist />, guideHost) : <GuideChecklist />)}
       </ErrorBoundary>
       {updates.open && <UpdatesDialog status={updates.status} onClose={() => updates.setOpen(false)} />}
     </div>

@@ -6,11 +6,16 @@ import { ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
 import { api, errorText } from "./api";
 import { Canvas } from "./canvas/Canvas";
-import { HistoryPanel } from "./panel/HistoryPanel";
+import { useCanvasCommands } from "./canvas/canvasCommands";
+import { NodeSearch } from "./canvas/NodeSearch";
+import { ShortcutSheet } from "./canvas/ShortcutSheet";
+import { commandFor, isMac, keysFor, type Command } from "./canvas/shortcuts";
+import { FlowName } from "./FlowName";
+import { HistoryPanel } from "./history/HistoryPanel";
 import { NodePanel } from "./panel/NodePanel";
 import { Palette } from "./panel/Palette";
 import { PreviewPanel } from "./preview/PreviewPanel";
-import { previewTarget } from "./preview/previewResults";
+import { pinsFor, previewTarget } from "./preview/previewResults";
 import { ReviewDialog } from "./review/ReviewDialog";
 import { RunsPanel } from "./runs/RunsPanel";
 import { SchedulePanel } from "./panel/SchedulePanel";
@@ -24,6 +29,10 @@ type Props = {
   noticeSlot: (element: HTMLElement | null) => void;
 };
 type Pane = "preview" | "runs" | "history" | "schedule" | null;
+/** What floats over the editor, opened from the keyboard. */
+type Overlay = "search" | "shortcuts" | null;
+/** The commands that still work while an overlay is open (the others would act unseen behind it). */
+const OVERLAY_COMMANDS: Command[] = ["search", "shortcuts", "close"];
 
 const AUTOSAVE_MS = 500;
 
@@ -34,7 +43,16 @@ export async function saveNow() {
   saved(await api.saveFlow(flow, pasted), pasted);
 }
 
-export function Editor({ onNotice, noticeSlot }: Props) {
+/** The editor inside the canvas's ReactFlowProvider, so the toolbar and the keys can move the view. */
+export function Editor(props: Props) {
+  return (
+    <ReactFlowProvider>
+      <EditorView {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+function EditorView({ onNotice, noticeSlot }: Props) {
   const flow = useEditor((state) => state.flow)!;
   const dirty = useEditor((state) => state.dirty);
   const run = useEditor((state) => state.run);
@@ -47,6 +65,8 @@ export function Editor({ onNotice, noticeSlot }: Props) {
   const [dismissed, setDismissed] = useState<string[]>([]);
   const dismiss = (banner: string) => setDismissed((current) => [...current, banner]);
   const saving = useRef<Promise<void> | null>(null);
+  const [overlay, setOverlay] = useState<Overlay>(null);
+  const canvas = useCanvasCommands();
 
   // Debounced autosave.
   useEffect(() => {
@@ -57,32 +77,46 @@ export function Editor({ onNotice, noticeSlot }: Props) {
     return () => clearTimeout(timer);
   }, [flow, dirty, onNotice]);
 
-  // Keyboard: undo/redo, delete, copy/paste (flow JSON on the clipboard, so it works across flows).
+  // Keyboard: the keys are in one table (canvas/shortcuts.ts) that the `?` sheet lists; copy/paste
+  // put flow JSON on the clipboard, so it works across flows.
   useEffect(() => {
     const onKey = async (event: KeyboardEvent) => {
       const target = event.target as HTMLElement;
-      if (target.closest("input, textarea, select")) return;
+      if (target.closest?.("input, textarea, select")) return;
+      const command = commandFor(event);
+      if (!command || (overlay && !OVERLAY_COMMANDS.includes(command)) || (command === "close" && !overlay)) return;
       const state = useEditor.getState();
-      const command = event.ctrlKey || event.metaKey;
-      if (command && event.key.toLowerCase() === "z") {
-        event.preventDefault();
-        if (event.shiftKey) state.redo();
-        else state.undo();
-      } else if (command && event.key.toLowerCase() === "y") {
-        event.preventDefault();
-        state.redo();
-      } else if (event.key === "Delete" || event.key === "Backspace") {
-        state.removeSelected();
-      } else if (command && event.key.toLowerCase() === "c" && state.flow && state.selected.length) {
-        await navigator.clipboard.writeText(copyNodes(state.flow, state.selected));
-      } else if (command && event.key.toLowerCase() === "v") {
-        const text = await navigator.clipboard.readText().catch(() => "");
-        if (!state.paste(text)) onNotice({ text: "The clipboard does not hold Sluice nodes.", error: true });
-      }
+      const actions: Record<Command, () => unknown> = {
+        undo: () => state.undo(),
+        redo: () => state.redo(),
+        delete: () => state.removeSelected(),
+        copy: async () => {
+          if (state.flow && state.selected.length) await navigator.clipboard.writeText(copyNodes(state.flow, state.selected));
+        },
+        paste: async () => {
+          const text = await navigator.clipboard.readText().catch(() => "");
+          if (!state.paste(text)) onNotice({ text: "The clipboard does not hold Sluice nodes.", error: true });
+        },
+        save: async () => {
+          try {
+            await saveNow();
+            await api.keepFlowVersion(state.flow!.id);
+            onNotice({ text: "Saved: this version stays in the history as it is.", error: false });
+          } catch (error) {
+            onNotice({ text: errorText(error), error: true });
+          }
+        },
+        tidy: () => canvas.tidy(),
+        search: () => setOverlay("search"),
+        shortcuts: () => setOverlay(overlay === "shortcuts" ? null : "shortcuts"),
+        close: () => setOverlay(null),
+      };
+      if (command !== "copy" && command !== "paste") event.preventDefault();
+      await actions[command]();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [onNotice]);
+  }, [onNotice, overlay, canvas]);
 
   const act = async (label: string, action: () => Promise<void>) => {
     setBusy(label);
@@ -104,18 +138,22 @@ export function Editor({ onNotice, noticeSlot }: Props) {
     <div className="editor">
       <header className="toolbar">
         <button data-testid="back" onClick={() => act("back", async () => useEditor.getState().close())}>← Flows</button>
-        <h1 data-testid="flow-name">{flow.name}</h1>
+        <FlowName onNotice={onNotice} />
         <span className="muted save-state" data-testid="save-state">{dirty ? "Saving…" : "Saved"}</span>
         <span className="spacer" />
+        <button data-testid="auto-layout" disabled={flow.nodes.length === 0} title={`Lay the flow out left to right (${keysFor("tidy", isMac())}); undo puts it back`} onClick={canvas.tidy}>
+          Tidy up
+        </button>
         {!trusted && dismissed.includes("review") && (
           <button data-testid="review" title="This flow came from elsewhere: review what it touches and approve it" onClick={() => setReviewing(true)}>
             Review…
           </button>
         )}
         <button data-testid="preview" disabled={busy !== null || !trusted} title={trusted ? "Run the selected node (and what feeds it), or the whole flow, on a few records without writing anything; the rest of the flow may be unfinished" : runHint} onClick={() => act("preview", async () => {
-          const { flow: current, liveNodes, selected } = useEditor.getState();
+          const { flow: current, liveNodes, selected, pinned } = useEditor.getState();
           const sent = current!;
-          useEditor.getState().previewed(sent, await api.previewFlow(sent, 20, liveNodes, previewTarget(selected)));
+          const report = await api.previewFlow(sent, 20, liveNodes, previewTarget(selected), pinsFor(sent, pinned));
+          useEditor.getState().previewed(sent, report);
           setPane("preview");
         })}>Preview</button>
         {running ? (
@@ -159,33 +197,33 @@ export function Editor({ onNotice, noticeSlot }: Props) {
           }}
         />
       )}
-      <ReactFlowProvider>
-        <div className="workspace">
-          <Palette />
-          <Canvas />
-          <NodePanel />
-          <div className="notices editor-notices">
-            <div className="notice-slot" ref={noticeSlot} />
-            {!trusted && !dismissed.includes("review") && (
-              <div className="notice error" role="alert" data-testid="review-needed">
-                <span>This flow came from elsewhere. Nothing of it runs until you review what it touches and approve it.</span>
-                <button className="link" data-testid="review" onClick={() => setReviewing(true)}>Review…</button>
-                <button onClick={() => dismiss("review")} aria-label="Dismiss">×</button>
-              </div>
-            )}
-            {run && run.status !== "running" && run.failure && !dismissed.includes(run.runId) && (
-              <div className="notice error" data-testid="run-failure">
-                <span>
-                  {run.status === "committing"
-                    ? `The run committed, but “${run.failure.node ?? "a destination"}” could not be published yet: ${run.failure.message}. Sluice publishes it at its next start.`
-                    : `The run failed${run.failure.node ? ` at “${run.failure.node}”` : ""}: ${run.failure.message}. Nothing it wrote was kept.`}
-                </span>
-                <button onClick={() => dismiss(run.runId)} aria-label="Dismiss">×</button>
-              </div>
-            )}
-          </div>
+      <div className="workspace">
+        <Palette />
+        <Canvas />
+        <NodePanel />
+        <div className="notices editor-notices">
+          <div className="notice-slot" ref={noticeSlot} />
+          {!trusted && !dismissed.includes("review") && (
+            <div className="notice error" role="alert" data-testid="review-needed">
+              <span>This flow came from elsewhere. Nothing of it runs until you review what it touches and approve it.</span>
+              <button className="link" data-testid="review" onClick={() => setReviewing(true)}>Review…</button>
+              <button onClick={() => dismiss("review")} aria-label="Dismiss">×</button>
+            </div>
+          )}
+          {run && run.status !== "running" && run.failure && !dismissed.includes(run.runId) && (
+            <div className="notice error" data-testid="run-failure">
+              <span>
+                {run.status === "committing"
+                  ? `The run committed, but “${run.failure.node ?? "a destination"}” could not be published yet: ${run.failure.message}. Sluice publishes it at its next start.`
+                  : `The run failed${run.failure.node ? ` at “${run.failure.node}”` : ""}: ${run.failure.message}. Nothing it wrote was kept.`}
+              </span>
+              <button onClick={() => dismiss(run.runId)} aria-label="Dismiss">×</button>
+            </div>
+          )}
         </div>
-      </ReactFlowProvider>
+      </div>
+      {overlay === "search" && <NodeSearch onClose={() => setOverlay(null)} />}
+      {overlay === "shortcuts" && <ShortcutSheet onClose={() => setOverlay(null)} />}
       {pane && (
         <section className="pane">
           <button className="close" aria-label="Close" onClick={() => setPane(null)}>×</button>

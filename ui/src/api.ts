@@ -7,6 +7,7 @@ import type { CredentialInfo } from "./bindings/CredentialInfo";
 import type { CredentialInput } from "./bindings/CredentialInput";
 import type { CredentialTypeInfo } from "./bindings/CredentialTypeInfo";
 import type { Flow } from "./bindings/Flow";
+import type { FlowDiff } from "./bindings/FlowDiff";
 import type { FlowDocument } from "./bindings/FlowDocument";
 import type { FlowListing } from "./bindings/FlowListing";
 import type { FlowReview } from "./bindings/FlowReview";
@@ -20,26 +21,43 @@ import type { NodeSettingLabels } from "./bindings/NodeSettingLabels";
 import type { RunReport } from "./bindings/RunReport";
 import type { Schedule } from "./bindings/Schedule";
 import type { ScheduleInfo } from "./bindings/ScheduleInfo";
+import type { TemplateInfo } from "./bindings/TemplateInfo";
+import type { Trial } from "./bindings/Trial";
 import type { UpdateStatus } from "./bindings/UpdateStatus";
+import type { Word } from "./bindings/Word";
 
 export const api = {
   components: () => invoke<ComponentInfo[]>("components"),
   listFlows: () => invoke<FlowListing[]>("list_flows"),
   createFlow: (name: string) => invoke<FlowDocument>("create_flow", { name }),
   openFlow: (id: string) => invoke<FlowDocument>("open_flow", { id }),
+  /** The flows a person can start from (the gallery), each with its node types in order. */
+  templates: () => invoke<TemplateInfo[]>("templates"),
+  /** A new stored flow made from a fresh copy of a template's files and sample data. */
+  createFromTemplate: (id: string) => invoke<FlowDocument>("create_from_template", { id }),
   saveFlow: (flow: Flow, pasted: string[]) => invoke<FlowDocument>("save_flow", { flow, pasted }),
   renameFlow: (id: string, name: string) => invoke<number>("rename_flow", { id, name }),
   duplicateFlow: (id: string, name: string) => invoke<FlowDocument>("duplicate_flow", { id, name }),
   deleteFlow: (id: string) => invoke<void>("delete_flow", { id }),
   flowVersions: (id: string) => invoke<FlowVersion[]>("flow_versions", { id }),
-  flowVersion: (id: string, version: number) => invoke<Flow>("flow_version", { id, version }),
+  /** What restoring `version` would change in the flow as it is now. */
+  flowVersionDiff: (id: string, version: number) => invoke<FlowDiff>("flow_version_diff", { id, version }),
+  /** Keeps the current version as it is (saved on purpose): the next edit starts a new one. */
+  keepFlowVersion: (id: string) => invoke<void>("keep_flow_version", { id }),
   restoreFlowVersion: (id: string, version: number) =>
     invoke<FlowDocument>("restore_flow_version", { id, version }),
   validateFlow: (flow: Flow) => invoke<Problem[]>("validate_flow", { flow }),
-  /** Runs `upto` and what is upstream of it (the whole flow when null) on a few records. */
-  previewFlow: (flow: Flow, limit: number, live: string[], upto: string | null) =>
-    invoke<RunReport>("preview_flow", { flow, limit, live, upto }),
+  /** Runs `upto` and what is upstream of it (the whole flow when null) on a few records; pinned
+   *  nodes send their samples on instead of running what is before them. */
+  previewFlow: (flow: Flow, limit: number, live: string[], upto: string | null, pinned: Record<string, Record<string, unknown>[]>) =>
+    invoke<RunReport>("preview_flow", { flow, limit, live, upto, pinned }),
   nodeSettingLabels: () => invoke<NodeSettingLabels>("node_setting_labels"),
+  /** The filters and functions expressions can use, each with an example and help, for completion. */
+  expressionVocabulary: () => invoke<Word[]>("expression_vocabulary"),
+  /** `expression` tried on sample records (the engine takes at most 50) with the flow's `vars`: a
+   *  value or an error per record; rejects with the message when the expression does not compile. */
+  tryExpression: (vars: Record<string, unknown>, expression: string, records: Record<string, unknown>[]) =>
+    invoke<Trial[]>("try_expression", { vars, expression, records }),
   runFlow: (id: string) => invoke<string>("run_flow", { id }),
   cancelRun: (runId: string) => invoke<boolean>("cancel_run", { runId }),
   listRuns: (flowId: string | null, limit: number) =>

@@ -35,6 +35,27 @@ pub(crate) fn record_event(store: &sluice_store::Store, run_id: &str, event: &Ru
     }
 }
 
+/// Records a run keeps per node as samples, at most.
+pub(crate) const RUN_SAMPLES: usize = 10;
+
+/// The most JSON text a node's samples may take in the run history.
+const RUN_SAMPLE_BYTES: usize = 64 * 1024;
+
+/// The samples kept: in order, as many as fit in [`RUN_SAMPLE_BYTES`].
+fn kept_samples(samples: &[sluice_core::Record]) -> Vec<serde_json::Value> {
+    let mut kept = Vec::new();
+    let mut bytes = 0;
+    for sample in samples.iter().take(RUN_SAMPLES) {
+        let value = sample.to_value();
+        bytes += value.to_string().len();
+        if bytes > RUN_SAMPLE_BYTES {
+            break;
+        }
+        kept.push(value);
+    }
+    kept
+}
+
 /// Stores how the run went. Its sync state was stored with its decision to commit; a run that
 /// did not commit has what it staged removed.
 pub(crate) fn record_outcome(sluice: &Sluice, run_id: &str, report: &RunReport) -> Result<()> {
@@ -57,6 +78,7 @@ pub(crate) fn record_outcome(sluice: &Sluice, run_id: &str, report: &RunReport) 
             duration_ms: node.stats.duration_ms,
             busy_ms: node.stats.busy_ms,
             error: node.error.clone(),
+            samples: kept_samples(&node.samples),
         })
         .collect();
     store.save_node_runs(run_id, &nodes)?;

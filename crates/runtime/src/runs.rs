@@ -248,7 +248,10 @@ impl Sluice {
                     events: Some(events),
                     journal: Some(journal),
                 },
-                &RunOptions::default(),
+                &RunOptions {
+                    sample_size: crate::run_history::RUN_SAMPLES,
+                    ..RunOptions::default()
+                },
             );
             // Recorded first, then no longer active: whoever waits for active runs to end (the
             // daemon shutting down) finds them recorded.

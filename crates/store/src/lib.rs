@@ -43,6 +43,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0008_webhook_set_aside.sql")),
     M::up(include_str!("../migrations/0009_version_approvals.sql")),
     M::up(include_str!("../migrations/0010_version_labels.sql")),
+    M::up(include_str!("../migrations/0011_run_samples.sql")),
 ];
 
 /// The schema migrations, in order.

@@ -1,4 +1,5 @@
-//! The `run_nodes` table: what each node of a run did (counts, bytes, time, error).
+//! The `run_nodes` table: what each node of a run did (counts, bytes, time, error, a few sample
+//! records).
 
 use rusqlite::params;
 
@@ -18,6 +19,9 @@ pub struct NodeRun {
     /// Run time less the time spent waiting for records or for the next nodes.
     pub busy_ms: u64,
     pub error: Option<String>,
+    /// The first records it sent on (a sink: received), as JSON objects; a few, within a size.
+    #[ts(type = "Array<{ [key in string]: unknown }>")]
+    pub samples: Vec<serde_json::Value>,
 }
 
 impl Store {
@@ -28,8 +32,8 @@ impl Store {
         {
             let mut insert = transaction.prepare(
                 "INSERT OR REPLACE INTO run_nodes
-                 (run_id, node_id, position, status, records_in, records_out, records_errored, bytes, duration_ms, error, busy_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 (run_id, node_id, position, status, records_in, records_out, records_errored, bytes, duration_ms, error, busy_ms, samples)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
             for (position, node) in nodes.iter().enumerate() {
                 insert.execute(params![
@@ -43,7 +47,8 @@ impl Store {
                     node.bytes as i64,
                     node.duration_ms as i64,
                     node.error,
-                    node.busy_ms as i64
+                    node.busy_ms as i64,
+                    serde_json::Value::from(node.samples.clone()).to_string()
                 ])?;
             }
         }
@@ -55,7 +60,7 @@ impl Store {
     pub fn node_runs(&self, run_id: &str) -> Result<Vec<NodeRun>> {
         let connection = self.connection();
         let mut statement = connection.prepare(
-            "SELECT node_id, status, records_in, records_out, records_errored, bytes, duration_ms, error, busy_ms
+            "SELECT node_id, status, records_in, records_out, records_errored, bytes, duration_ms, error, busy_ms, samples
              FROM run_nodes WHERE run_id = ?1 ORDER BY position",
         )?;
         let nodes = statement
@@ -70,6 +75,7 @@ impl Store {
                     duration_ms: row.get::<_, i64>(6)? as u64,
                     error: row.get(7)?,
                     busy_ms: row.get::<_, i64>(8)? as u64,
+                    samples: serde_json::from_str(&row.get::<_, String>(9)?).unwrap_or_default(),
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;

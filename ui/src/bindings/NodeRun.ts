@@ -11,4 +11,8 @@ status: string, records_in: number, records_out: number, records_errored: number
 /**
  * Run time less the time spent waiting for records or for the next nodes.
  */
-busy_ms: number, error: string | null, };
+busy_ms: number, error: string | null, 
+/**
+ * The first records it sent on (a sink: received), as JSON objects; a few, within a size.
+ */
+samples: Array<{ [key in string]: unknown }>, };

@@ -1,12 +1,16 @@
-// One node on the canvas: title, type, status, record counts, problems, and its ports.
+// One node on the canvas: title, type, status, record counts, problems, a pinned sample, and its
+// ports.
 import { Handle, Position, type NodeProps, type Node } from "@xyflow/react";
 import { memo } from "react";
+import { useEditor } from "../store/flowStore";
+import { Markdown } from "../text/Markdown";
 import type { NodeView } from "./viewModel";
 
 export type SluiceNodeData = { view: NodeView };
 
 function SluiceNodeCard({ data, selected }: NodeProps<Node<SluiceNodeData>>) {
   const view = data.view;
+  const pinned = useEditor((state) => view.id in state.pinned);
   const trouble = view.problems.length > 0 || view.error;
   return (
     <div
@@ -16,7 +20,7 @@ function SluiceNodeCard({ data, selected }: NodeProps<Node<SluiceNodeData>>) {
     >
       {view.kind !== "source" && <Handle type="target" position={Position.Left} id="in" />}
       <div className="node-title">{view.title}</div>
-      <div className="node-id">{view.id}</div>
+      <div className="node-id">{view.id}{pinned && <span className="pinned" data-testid={`pinned-${view.id}`} title="Its sample is pinned as test input: previews start from it"> · pinned</span>}</div>
       {view.counts && (
         <div className="node-counts" data-testid={`counts-${view.id}`}>
           {view.counts.in > 0 && <span title="records in">in {view.counts.in.toLocaleString()}</span>}
@@ -26,11 +30,11 @@ function SluiceNodeCard({ data, selected }: NodeProps<Node<SluiceNodeData>>) {
       )}
       {view.problems.length > 0 && (
         <div className="node-problem" data-testid={`problem-${view.id}`}>
-          {view.problems[0].field ? `${view.problems[0].field}: ` : ""}{view.problems[0].message}
+          {view.problems[0].field ? `${view.problems[0].field}: ` : ""}<Markdown text={view.problems[0].message} />
           {view.problems.length > 1 && ` (+${view.problems.length - 1} more)`}
         </div>
       )}
-      {view.error && <div className="node-problem" data-testid={`error-${view.id}`}>{view.error}</div>}
+      {view.error && <div className="node-problem" data-testid={`error-${view.id}`}><Markdown text={view.error} /></div>}
       <div className="ports">
         {view.ports.map((port, index) => (
           <Handle

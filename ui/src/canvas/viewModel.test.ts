@@ -61,8 +61,16 @@ describe("view cache", () => {
     const second = nodeViews(moved, components, none, null, noPreviews, cache);
     expect(second[0]).toBe(first[0]);
     expect(second[1]).not.toBe(first[1]);
-    const third = nodeViews(moved, components, [{ node: "read", field: null, message: "x" }], null, noPreviews, cache);
+    const problems = [{ node: "read", field: null, message: "x" }];
+    const third = nodeViews(moved, components, problems, null, noPreviews, cache);
     expect(third[0]).not.toBe(second[0]);
     expect(third[0].problems).toHaveLength(1);
+    expect(third[1]).toBe(second[1]);
+    // A preview of one node, or a live count of one, re-renders that node only.
+    const report = { node: "keep", status: "succeeded" as const, stats: { records_in: 3, records_out: 2, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0 }, error: null, samples: [] };
+    const fourth = nodeViews(moved, components, problems, null, { keep: { report, fingerprint: "" } }, cache);
+    expect(fourth[0]).toBe(third[0]);
+    expect(fourth[1]).not.toBe(third[1]);
+    expect(fourth[1].counts).toEqual({ in: 3, out: 2, errored: 0 });
   });
 });

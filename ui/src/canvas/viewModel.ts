@@ -4,6 +4,7 @@
 import type { ComponentInfo } from "../bindings/ComponentInfo";
 import type { ComponentKind } from "../bindings/ComponentKind";
 import type { Flow } from "../bindings/Flow";
+import type { NodeReport } from "../bindings/NodeReport";
 import type { Problem } from "../bindings/Problem";
 import type { Previews } from "../preview/previewResults";
 import type { LiveRun } from "../store/flowStore";
@@ -33,13 +34,27 @@ export function outputPorts(kind: ComponentKind | "unknown", component: string, 
   return ["out"];
 }
 
-/** What the views of one render were computed from; a view is reused while these stay the same,
- *  so moving one node of 500 re-renders one node, not 500. */
-type ViewInputs = { components: ComponentInfo[]; problems: Problem[]; run: LiveRun | null; previews: Previews };
-type ViewCache = { inputs: ViewInputs; views: WeakMap<Flow["nodes"][number], NodeView> };
+/** What one node's view was computed from; the view is reused while every part is the same
+ *  object, so moving one node of 500 — or a live count or a preview of one — re-renders that node,
+ *  not 500. */
+type ViewParts = {
+  node: Flow["nodes"][number];
+  info: ComponentInfo | undefined;
+  live: LiveRun["nodes"][string] | undefined;
+  previewed: NodeReport | undefined;
+  failedHere: string | null;
+  problems: Problem[];
+};
+type ViewCache = { views: Map<string, { parts: ViewParts; view: NodeView }> };
 
 export function createViewCache(): ViewCache {
-  return { inputs: { components: [], problems: [], run: null, previews: {} }, views: new WeakMap() };
+  return { views: new Map() };
+}
+
+function sameParts(a: ViewParts, b: ViewParts): boolean {
+  return a.node === b.node && a.info === b.info && a.live === b.live && a.previewed === b.previewed
+    && a.failedHere === b.failedHere && a.problems.length === b.problems.length
+    && a.problems.every((problem, index) => problem === b.problems[index]);
 }
 
 export function nodeViews(
@@ -50,38 +65,45 @@ export function nodeViews(
   previews: Previews,
   cache: ViewCache = createViewCache(),
 ): NodeView[] {
-  const inputs = { components, problems, run, previews };
-  const same = (Object.keys(inputs) as (keyof ViewInputs)[]).every((key) => cache.inputs[key] === inputs[key]);
-  if (!same) {
-    cache.inputs = inputs;
-    cache.views = new WeakMap();
-  }
   const infoByType = new Map(components.map((info) => [info.type, info]));
   const problemsByNode = new Map<string, Problem[]>();
   for (const problem of problems) {
     if (problem.node) problemsByNode.set(problem.node, [...(problemsByNode.get(problem.node) ?? []), problem]);
   }
-  return flow.nodes.map((node) => {
-    const cached = cache.views.get(node);
-    if (cached) return cached;
-    const info = infoByType.get(node.type);
-    const kind = info?.kind ?? "unknown";
-    const live = run?.nodes[node.id];
-    const previewed = previews[node.id]?.report;
-    const stats = live?.stats ?? previewed?.stats ?? null;
-    const failedHere = run?.failure && run.failure.node === node.id ? run.failure.message : null;
-    const view: NodeView = {
-      id: node.id,
-      component: node.type,
-      title: info?.title ?? node.type,
-      kind,
-      ports: outputPorts(kind, node.type, node.config),
-      status: live ? live.status : "idle",
-      counts: stats ? { in: stats.records_in, out: stats.records_out, errored: stats.records_errored } : null,
-      error: live?.error ?? failedHere,
+  const views = flow.nodes.map((node) => {
+    const parts: ViewParts = {
+      node,
+      info: infoByType.get(node.type),
+      live: run?.nodes[node.id],
+      previewed: previews[node.id]?.report,
+      failedHere: run?.failure && run.failure.node === node.id ? run.failure.message : null,
       problems: problemsByNode.get(node.id) ?? [],
     };
-    cache.views.set(node, view);
+    const cached = cache.views.get(node.id);
+    if (cached && sameParts(cached.parts, parts)) return cached.view;
+    const view = viewOf(parts);
+    cache.views.set(node.id, { parts, view });
     return view;
   });
+  if (cache.views.size > flow.nodes.length) {
+    const ids = new Set(flow.nodes.map((node) => node.id));
+    for (const id of cache.views.keys()) if (!ids.has(id)) cache.views.delete(id);
+  }
+  return views;
+}
+
+function viewOf({ node, info, live, previewed, failedHere, problems }: ViewParts): NodeView {
+  const kind = info?.kind ?? "unknown";
+  const stats = live?.stats ?? previewed?.stats ?? null;
+  return {
+    id: node.id,
+    component: node.type,
+    title: info?.title ?? node.type,
+    kind,
+    ports: outputPorts(kind, node.type, node.config),
+    status: live ? live.status : "idle",
+    counts: stats ? { in: stats.records_in, out: stats.records_out, errored: stats.records_errored } : null,
+    error: live?.error ?? failedHere,
+    problems,
+  };
 }

@@ -1,12 +1,15 @@
 // The flows home: every stored flow with its last run; create, open, rename, duplicate, delete,
-// import; the settings (pause schedules, start at login, updates).
+// import; the settings (pause schedules, start at login, updates); above the list, the first-run
+// guide and the template gallery, both in the page so they never cover the controls.
 import { ask, open } from "@tauri-apps/plugin-dialog";
 import { useCallback, useEffect, useState } from "react";
 import { api, errorText } from "../api";
 import { importFile } from "../App";
 import type { FlowListing } from "../bindings/FlowListing";
+import { GuideCard } from "../guide/FirstRunGuide";
 import { useEditor } from "../store/flowStore";
 import { nextRun } from "./nextRun";
+import { TemplateGallery } from "./TemplateGallery";
 
 type Props = {
   onNotice: (notice: { text: string; error: boolean } | null) => void;
@@ -108,10 +111,12 @@ export function FlowsHome({ onNotice, onUpdates, onCredentials }: Props) {
           </button>
         </form>
       </header>
+      <GuideCard flows={flows} onNotice={onNotice} />
+      <TemplateGallery flowCount={flows?.length ?? null} onNotice={onNotice} />
       {flows === null ? (
         <p className="muted">Loading…</p>
       ) : flows.length === 0 ? (
-        <p className="muted">No flows yet. Create one, or drop a .sluice.json file here.</p>
+        <p className="muted">No flows yet. Create one, start from a template, or drop a .sluice.json file here.</p>
       ) : (
         <table className="flows" data-testid="flows">
           <thead>

@@ -1,17 +1,26 @@
 // The node panel: the selected node's form, rendered from its config JSON Schema, with the
-// engine's problems inline next to the fields they concern.
+// engine's problems inline next to the fields they concern. Expression fields get the expression
+// editor with its live result; upstream field names can be dragged into the form.
 import { open, save } from "@tauri-apps/plugin-dialog";
 import { useEffect, useMemo, useState } from "react";
 import { api } from "../api";
 import type { CredentialInfo } from "../bindings/CredentialInfo";
 import type { Flow } from "../bindings/Flow";
 import { CredentialForm } from "../credentials/CredentialForm";
+import { ExpressionEditor } from "../expression/ExpressionEditor";
+import { ExpressionResult } from "../expression/ExpressionResult";
+import { FieldChips } from "../expression/FieldChips";
+import { carriesField, droppedField, withDroppedField, type DropTarget } from "../expression/fieldDrop";
+import { fieldReference } from "../expression/fieldReference";
+import { expressionSupport, noUpstream, upstreamOf, type ExpressionSupport } from "../expression/upstream";
+import { useExpressionVocabulary } from "../expression/useExpressionVocabulary";
 import type { OnError } from "../bindings/OnError";
 import type { Problem } from "../bindings/Problem";
 import { updateNode } from "../store/flowEdits";
 import { useEditor } from "../store/flowStore";
 import { closestType } from "./nodeTypes";
 import { problemsThatMatter } from "../store/runReadiness";
+import { Markdown } from "../text/Markdown";
 import { fieldsOf, setField, type FieldSpec } from "./schemaForm";
 
 export function NodePanel() {
@@ -26,23 +35,24 @@ export function NodePanel() {
   const info = components.find((candidate) => candidate.type === node?.type);
   const fields = useMemo(() => (info ? fieldsOf(info.config_schema as Record<string, unknown>) : []), [info]);
 
-  // Field names for expression completion: what the upstream nodes produced in their last preview.
-  const upstreamFields = useMemo(() => {
-    if (!node) return [];
-    const sources = flow.edges.filter((edge) => edge.to === node.id).map((edge) => edge.from);
-    const names = new Set<string>();
-    for (const source of sources) {
-      for (const record of previews[source]?.report.samples ?? []) Object.keys(record).forEach((name) => names.add(name));
-    }
-    return [...names];
-  }, [node, previews, flow.edges]);
+  // What expressions here can see: the upstream nodes' last previews, the flow's vars, the
+  // engine's filters and functions.
+  const words = useExpressionVocabulary();
+  const nodeId = node?.id;
+  const upstream = useMemo(
+    () => (nodeId ? upstreamOf(flow, nodeId, previews) : noUpstream),
+    // Only the edges and vars matter, not the edits to nodes' settings.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [nodeId, previews, flow.edges, flow.vars],
+  );
+  const expressions = useMemo(() => expressionSupport(upstream, words), [upstream, words]);
 
   if (!node) {
     const flowProblems = problemsThatMatter(problems, flow.schedule).filter((problem) => !problem.node);
     return (
       <aside className="node-panel" data-testid="node-panel">
         <p className="muted">{selected.length > 1 ? `${selected.length} nodes selected.` : "Select a node to edit it."}</p>
-        {flowProblems.map((problem, index) => <p key={index} className="field-problem">{problem.field ? `${problem.field}: ` : ""}{problem.message}</p>)}
+        {flowProblems.map((problem, index) => <div key={index} className="field-problem">{problem.field ? `${problem.field}: ` : ""}<Markdown text={problem.message} /></div>)}
       </aside>
     );
   }
@@ -58,8 +68,9 @@ export function NodePanel() {
   return (
     <aside className="node-panel" data-testid="node-panel">
       <h2>{info?.title ?? node.type}</h2>
-      <p className="muted">{info?.description}</p>
+      {info?.description && <div className="muted node-description"><Markdown text={info.description} /></div>}
       {!info && components.length > 0 && <UnknownType node={node} known={components.map((candidate) => candidate.type)} />}
+      {info?.kind === "transform" && <FieldChips fields={upstream.fields} hasUpstream={flow.edges.some((edge) => edge.to === node.id)} />}
       <label className="field">
         <span>Node id</span>
         <input value={node.id} readOnly />
@@ -83,9 +94,9 @@ export function NodePanel() {
           <span>Send its requests in previews (live preview)</span>
         </label>
       )}
-      {general.map((problem, index) => <p key={index} className="field-problem" data-testid="node-problem">{problem.field ? `${problem.field}: ` : ""}{problem.message}</p>)}
+      {general.map((problem, index) => <div key={index} className="field-problem" data-testid="node-problem">{problem.field ? `${problem.field}: ` : ""}<Markdown text={problem.message} /></div>)}
       {fields.map((field) => (
-        <Field key={field.name} field={field} value={config[field.name]} problems={problemFor(field.name)} suggestions={upstreamFields} writes={info?.kind === "sink"} onChange={(value) => change(field, value)} />
+        <Field key={field.name} field={field} value={config[field.name]} problems={problemFor(field.name)} expressions={expressions} writes={info?.kind === "sink"} onChange={(value) => change(field, value)} />
       ))}
       {settingLabels && (
         <label className="field">
@@ -170,14 +181,14 @@ type FieldProps = {
   field: FieldSpec;
   value: unknown;
   problems: Problem[];
-  suggestions: string[];
+  /** What expression fields need: upstream samples, fields, vars and the vocabulary. */
+  expressions: ExpressionSupport;
   /** The node writes its file (a save dialog) rather than reads it (an open dialog). */
   writes: boolean;
   onChange: (value: unknown) => void;
 };
 
-function Field({ field, value, problems, suggestions, writes, onChange }: FieldProps) {
-  const listId = `fields-${field.name}`;
+function Field({ field, value, problems, expressions, writes, onChange }: FieldProps) {
   const shown = value ?? field.defaultValue;
   const kind = field.kind;
   let input;
@@ -209,7 +220,7 @@ function Field({ field, value, problems, suggestions, writes, onChange }: FieldP
       );
       break;
     case "map":
-      input = <MapEditor value={(shown ?? {}) as Record<string, string>} choices={kind.valueChoices} suggestions={kind.expression ? suggestions : []} onChange={onChange} name={field.name} />;
+      input = <MapEditor value={(shown ?? {}) as Record<string, string>} choices={kind.valueChoices} expressions={kind.expression ? expressions : null} onChange={onChange} name={field.name} />;
       break;
     case "variant": {
       const current = (shown ?? {}) as Record<string, unknown>;
@@ -224,7 +235,7 @@ function Field({ field, value, problems, suggestions, writes, onChange }: FieldP
             {kind.variants.map((variant) => <option key={variant.value} value={variant.value}>{variant.label}</option>)}
           </select>
           {chosen?.fields.map((inner) => (
-            <Field key={`${chosen.value}.${inner.name}`} field={inner} value={current[inner.name]} problems={[]} suggestions={suggestions} writes={writes}
+            <Field key={`${chosen.value}.${inner.name}`} field={inner} value={current[inner.name]} problems={[]} expressions={expressions} writes={writes}
               onChange={(next) => onChange(setField({ ...current, [kind.tag]: chosen.value }, inner, next))} />
           ))}
         </div>
@@ -242,7 +253,7 @@ function Field({ field, value, problems, suggestions, writes, onChange }: FieldP
             </label>
           )}
           {(current || field.required) && kind.fields.map((inner) => (
-            <Field key={inner.name} field={inner} value={current?.[inner.name]} problems={[]} suggestions={suggestions} writes={writes}
+            <Field key={inner.name} field={inner} value={current?.[inner.name]} problems={[]} expressions={expressions} writes={writes}
               onChange={(next) => onChange(setField(current ?? {}, inner, next))} />
           ))}
         </div>
@@ -253,16 +264,23 @@ function Field({ field, value, problems, suggestions, writes, onChange }: FieldP
       input = <JsonEditor value={shown} onChange={onChange} />;
       break;
     default:
+      if (kind.expression) {
+        const expression = typeof shown === "string" ? shown : "";
+        input = (
+          <>
+            <ExpressionEditor value={expression} onChange={onChange} data={expressions.completion} testId={`field-${field.name}`} label={field.label} placeholder={examplePlaceholder(expressions)} />
+            <ExpressionResult expressions={[{ expression }]} upstream={expressions.upstream} />
+          </>
+        );
+        break;
+      }
       input = (
         <span className="with-button">
           <input
             data-testid={`field-${field.name}`}
             value={typeof shown === "string" ? shown : ""}
-            list={kind.expression ? listId : undefined}
-            className={kind.expression ? "expression" : undefined}
             onChange={(event) => onChange(event.target.value)}
           />
-          {kind.expression && <datalist id={listId}>{suggestions.map((name) => <option key={name} value={name} />)}</datalist>}
           {kind.path && (
             <button type="button" onClick={async () => {
               const picked = writes ? await save({}) : await open({ multiple: false });
@@ -272,49 +290,94 @@ function Field({ field, value, problems, suggestions, writes, onChange }: FieldP
         </span>
       );
   }
+  // A label around an editor would send its clicks to the editor's hidden input (see
+  // ExpressionEditor), and around rows to the first row's input.
+  const Wrapper = kind.type === "map" || (kind.type === "text" && kind.expression) ? "div" : "label";
+  const dropTarget = fieldDropTarget(field);
   return (
-    <label className={`field ${problems.length ? "invalid" : ""}`} data-field={field.name}>
+    <Wrapper
+      className={`field ${problems.length ? "invalid" : ""}`}
+      data-field={field.name}
+      onDragOver={dropTarget ? (event) => {
+        if (!carriesField(event.dataTransfer)) return;
+        event.preventDefault();
+        event.dataTransfer.dropEffect = "copy";
+      } : undefined}
+      onDrop={dropTarget ? (event) => {
+        const name = droppedField(event.dataTransfer);
+        // An expression editor inside has taken it already.
+        if (!name || event.defaultPrevented) return;
+        event.preventDefault();
+        onChange(withDroppedField(dropTarget, shown, name));
+      } : undefined}
+    >
       <span>{field.label}{field.required ? " *" : ""}</span>
       {input}
-      {field.help && <small className="help">{field.help}</small>}
-      {problems.map((problem, index) => <small key={index} className="field-problem" data-testid={`problem-field-${field.name}`}>{problem.message}</small>)}
-    </label>
+      {field.help && <div className="help"><Markdown text={field.help} /></div>}
+      {problems.map((problem, index) => <div key={index} className="field-problem" data-testid={`problem-field-${field.name}`}><Markdown text={problem.message} /></div>)}
+    </Wrapper>
   );
 }
 
-function MapEditor({ value, choices, suggestions, onChange, name }: { value: Record<string, string>; choices: { value: string; label: string }[] | null; suggestions: string[]; onChange: (value: unknown) => void; name: string }) {
+/** What a field name dropped on the form field adds to it, if anything (see `withDroppedField`). */
+function fieldDropTarget(field: FieldSpec): DropTarget | null {
+  if (field.kind.type === "list") return "list";
+  if (field.kind.type === "map") return field.kind.expression ? "expression-map" : "map";
+  return null;
+}
+
+function examplePlaceholder(expressions: ExpressionSupport): string {
+  const first = expressions.upstream.fields[0];
+  return first ? `expression, e.g. ${fieldReference(first)}` : "expression";
+}
+
+type MapEditorProps = {
+  value: Record<string, string>;
+  choices: { value: string; label: string }[] | null;
+  /** For a map of expressions (`set`): its values are edited as expressions. */
+  expressions: ExpressionSupport | null;
+  onChange: (value: unknown) => void;
+  name: string;
+};
+
+function MapEditor({ value, choices, expressions, onChange, name }: MapEditorProps) {
   const entries = Object.entries(value);
-  const replace = (next: [string, string][]) => onChange(Object.fromEntries(next.filter(([key]) => key !== "" || next.length === 1)));
+  // The row being added stays here until it has a field name, so a value typed first is kept.
+  const [draft, setDraft] = useState<[string, string]>(["", ""]);
+  const rows = [...entries, draft];
+  const change = (index: number, row: [string, string]) => {
+    if (index === entries.length && row[0] === "") return setDraft(row);
+    if (index === entries.length) setDraft(["", ""]);
+    const next = [...entries];
+    next[index] = row;
+    onChange(Object.fromEntries(next.filter(([key]) => key !== "" || next.length === 1)));
+  };
   return (
     <div className="map-editor" data-testid={`map-${name}`}>
-      {[...entries, ["", ""] as [string, string]].map(([key, item], index) => (
+      {rows.map(([key, item], index) => (
         <div key={index} className="map-row">
-          <input placeholder="field" value={key} data-testid={`map-${name}-key-${index}`}
-            onChange={(event) => {
-              const next = [...entries];
-              next[index] = [event.target.value, item];
-              replace(next);
-            }} />
+          <input placeholder="field" value={key} data-testid={`map-${name}-key-${index}`} onChange={(event) => change(index, [event.target.value, item])} />
           {choices ? (
-            <select value={item} data-testid={`map-${name}-value-${index}`} onChange={(event) => {
-              const next = [...entries];
-              next[index] = [key, event.target.value];
-              replace(next);
-            }}>
+            <select value={item} data-testid={`map-${name}-value-${index}`} onChange={(event) => change(index, [key, event.target.value])}>
               <option value="" />
               {choices.map((choice) => <option key={choice.value} value={choice.value}>{choice.value}</option>)}
             </select>
+          ) : expressions ? (
+            <ExpressionEditor
+              value={item}
+              onChange={(next) => change(index, [key, next])}
+              data={expressions.completion}
+              testId={`map-${name}-value-${index}`}
+              label={`Expression of row ${index + 1}`}
+              placeholder={examplePlaceholder(expressions)}
+            />
           ) : (
-            <input placeholder={suggestions.length ? "expression, e.g. " + suggestions[0] : "value"} value={item} list={`map-${name}-fields`} data-testid={`map-${name}-value-${index}`}
-              onChange={(event) => {
-                const next = [...entries];
-                next[index] = [key, event.target.value];
-                replace(next);
-              }} />
+            <input placeholder="value" value={item} data-testid={`map-${name}-value-${index}`} onChange={(event) => change(index, [key, event.target.value])} />
           )}
         </div>
       ))}
-      <datalist id={`map-${name}-fields`}>{suggestions.map((suggestion) => <option key={suggestion} value={suggestion} />)}</datalist>
+      {expressions && <ExpressionResult expressions={rows.map(([key, item]) => ({ name: key || "(new field)", expression: item }))} upstream={expressions.upstream} />}
+      {expressions && expressions.upstream.fields.length > 0 && <div className="help">Drop a field here to add a row that sets it.</div>}
     </div>
   );
 }

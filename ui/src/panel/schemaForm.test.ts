@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fieldTypes, fieldsOf, setField } from "./schemaForm";
+import { fieldsOf, setField } from "./schemaForm";
 
 const csvRead = {
   type: "object",
@@ -82,15 +82,6 @@ describe("schema form", () => {
     const [path, delimiter] = fieldsOf(csvRead);
     expect(setField({ path: "a", delimiter: ";" }, delimiter, "")).toEqual({ path: "a" });
     expect(setField({ path: "a" }, path, "")).toEqual({ path: "" });
-  });
-
-  it("lists the fields and value types seen in samples", () => {
-    expect(fieldTypes([{ id: 1, name: "a", score: 1.5 }, { id: 2, name: null, tags: ["x"] }])).toEqual([
-      { name: "id", types: ["integer"] },
-      { name: "name", types: ["string", "null"] },
-      { name: "score", types: ["number"] },
-      { name: "tags", types: ["list"] },
-    ]);
   });
 });
 

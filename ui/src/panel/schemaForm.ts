@@ -1,6 +1,7 @@
 // Turns a component's config JSON Schema (generated from its Rust config struct) into the
 // fields of the node panel's form: help text from the doc comments, defaults, enums as selects.
 // A new component needs no UI code.
+import { summary } from "../text/markdown";
 
 type Schema = Record<string, unknown>;
 
@@ -43,7 +44,7 @@ function variantsOf(schema: Schema, root: Schema): Variant[] | null {
     if (typeof tag !== "string") return null;
     const description = typeof option["description"] === "string" ? (option["description"] as string) : "";
     const fields = fieldsOf({ ...option, $defs: root["$defs"] }).filter((field) => field.name !== TAG);
-    variants.push({ value: tag, label: description ? `${tag} — ${description.split("\n")[0]}` : tag, fields });
+    variants.push({ value: tag, label: description ? `${tag} — ${summary(description)}` : tag, fields });
   }
   return variants;
 }
@@ -88,7 +89,7 @@ export function choicesOf(schema: Schema): Choice[] | null {
     return (variants as Schema[]).map((variant) => {
       const value = variant["const"] as string;
       const description = typeof variant["description"] === "string" ? (variant["description"] as string) : "";
-      return { value, label: description ? `${value} — ${description.split("\n")[0]}` : value };
+      return { value, label: description ? `${value} — ${summary(description)}` : value };
     });
   }
   return null;
@@ -148,17 +149,4 @@ export function setField(config: Record<string, unknown>, field: FieldSpec, valu
     next[field.name] = value;
   }
   return next;
-}
-
-/** Value types seen in sample records, for the preview's field list. */
-export function fieldTypes(samples: Record<string, unknown>[]): { name: string; types: string[] }[] {
-  const seen = new Map<string, Set<string>>();
-  for (const record of samples) {
-    for (const [name, value] of Object.entries(record)) {
-      const type = value === null ? "null" : Array.isArray(value) ? "list" : typeof value === "object" ? "object" : typeof value === "number" ? (Number.isInteger(value) ? "integer" : "number") : typeof value;
-      if (!seen.has(name)) seen.set(name, new Set());
-      seen.get(name)!.add(type);
-    }
-  }
-  return [...seen.entries()].map(([name, kinds]) => ({ name, types: [...kinds] }));
 }

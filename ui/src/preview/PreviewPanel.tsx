@@ -1,16 +1,13 @@
 // The data preview: for the selected node (or the last one), its last previewed records as a
-// table with its fields and their types, marked stale when the flow changed upstream since.
+// data grid with its fields and their types, marked stale when the flow changed upstream since.
 import { useEditor } from "../store/flowStore";
-import { fieldTypes } from "../panel/schemaForm";
+import { DataGrid } from "./DataGrid";
+import { fieldTypes, type GridRecord } from "./grid";
 import { isStale } from "./previewResults";
-
-function cell(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
 
 export function PreviewPanel() {
   const previews = useEditor((state) => state.previews);
+  const pinned = useEditor((state) => state.pinned);
   const failure = useEditor((state) => state.previewFailure);
   const selected = useEditor((state) => state.selected);
   const flow = useEditor((state) => state.flow)!;
@@ -28,7 +25,7 @@ export function PreviewPanel() {
     );
   }
   const report = preview.report;
-  const samples = report.samples as Record<string, unknown>[];
+  const samples: GridRecord[] = report.samples;
   const fields = fieldTypes(samples);
   const stale = isStale(preview, flow, report.node);
   return (
@@ -37,21 +34,17 @@ export function PreviewPanel() {
         Preview of “{report.node}” — {samples.length} sample record{samples.length === 1 ? "" : "s"}
         {report.stats.records_errored ? `, ${report.stats.records_errored} errored` : ""} (nothing was written)
         {stale && <span className="stale" data-testid="preview-stale" title="The flow changed upstream of this node since this preview; press Preview to refresh it"> stale</span>}
+        {report.node in pinned ? (
+          <button className="pin" data-testid="pin-sample" title="Previews run what is before this node again" onClick={() => useEditor.getState().pin(report.node, null)}>Unpin</button>
+        ) : (
+          <button className="pin" data-testid="pin-sample" disabled={samples.length === 0} title="Previews feed these records on from here instead of running what is before this node (until you unpin or close the flow)" onClick={() => useEditor.getState().pin(report.node, samples as Record<string, unknown>[])}>Pin as test input</button>
+        )}
       </h2>
       {problem}
       <p className="fields" data-testid="preview-fields">
         {fields.map((field) => <span key={field.name} className="field-chip">{field.name} <em>{field.types.join(" | ")}</em></span>)}
       </p>
-      <div className="table-scroll">
-        <table data-testid="preview-table">
-          <thead><tr>{fields.map((field) => <th key={field.name}>{field.name}</th>)}</tr></thead>
-          <tbody>
-            {samples.map((record, index) => (
-              <tr key={index}>{fields.map((field) => <td key={field.name}>{cell(record[field.name])}</td>)}</tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataGrid key={report.node} records={samples} fields={fields} label={`Sample records of “${report.node}”`} testId="preview-table" />
     </div>
   );
 }

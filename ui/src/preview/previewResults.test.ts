@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Flow } from "../bindings/Flow";
 import type { RunReport } from "../bindings/RunReport";
-import { isStale, mergePreview, previewTarget, upstreamFingerprint } from "./previewResults";
+import { isStale, mergePreview, pinsFor, previewTarget, upstreamFingerprint } from "./previewResults";
 
 const flow: Flow = {
   format: "sluice.flow/1",
@@ -61,5 +61,10 @@ describe("preview results", () => {
     expect(previewTarget(["keep"])).toBe("keep");
     expect(previewTarget([])).toBeNull();
     expect(previewTarget(["read", "keep"])).toBeNull();
+  });
+
+  it("sends the pins of nodes still in the flow", () => {
+    const pinned = { keep: [{ id: 1 }], gone: [{ id: 2 }] };
+    expect(pinsFor(flow, pinned)).toEqual({ keep: [{ id: 1 }] });
   });
 });

@@ -55,3 +55,12 @@ export function isStale(preview: NodePreview, flow: Flow, nodeId: string): boole
 export function previewTarget(selected: string[]): string | null {
   return selected.length === 1 ? selected[0] : null;
 }
+
+/** Samples pinned as test input, by node id: kept while the flow is open. */
+export type PinnedSamples = Record<string, Record<string, unknown>[]>;
+
+/** The pins a preview of `flow` sends: those of nodes still in it. */
+export function pinsFor(flow: Flow, pinned: PinnedSamples): PinnedSamples {
+  const ids = new Set(flow.nodes.map((node) => node.id));
+  return Object.fromEntries(Object.entries(pinned).filter(([node]) => ids.has(node)));
+}

@@ -12,7 +12,7 @@ import type { Problem } from "../bindings/Problem";
 import type { RunNotice } from "../bindings/RunNotice";
 import type { RunFailure } from "../bindings/RunFailure";
 import type { RunReport } from "../bindings/RunReport";
-import { mergePreview, type Previews } from "../preview/previewResults";
+import { mergePreview, type PinnedSamples, type Previews } from "../preview/previewResults";
 import type { RunStatus } from "../bindings/RunStatus";
 import * as edits from "./flowEdits";
 
@@ -47,6 +47,8 @@ export type EditorState = {
   previews: Previews;
   /** Why the last preview stopped, when it failed. */
   previewFailure: RunFailure | null;
+  /** Samples pinned as test input: previews feed them on instead of running what is before. */
+  pinned: PinnedSamples;
   run: LiveRun | null;
 };
 
@@ -74,6 +76,8 @@ export type EditorActions = {
   redo: () => void;
   /** Takes a preview's report (of the flow as it was sent). */
   previewed: (flow: Flow, report: RunReport) => void;
+  /** Pins a node's sample as test input (records given), or unpins it (null). */
+  pin: (node: string, records: Record<string, unknown>[] | null) => void;
   runNotice: (notice: RunNotice) => void;
 };
 
@@ -95,6 +99,7 @@ const initial: EditorState = {
   dirty: false,
   previews: {},
   previewFailure: null,
+  pinned: {},
   run: null,
 };
 
@@ -205,6 +210,11 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
     const { flow, past, future } = get();
     if (!flow || future.length === 0) return;
     set({ flow: future[0], past: [...past, flow], future: future.slice(1), dirty: true });
+  },
+
+  pin: (node, records) => {
+    const { [node]: _unpinned, ...others } = get().pinned;
+    set({ pinned: records ? { ...others, [node]: records } : others });
   },
 
   previewed: (flow, report) => set({ previews: mergePreview(get().previews, flow, report), previewFailure: report.failure }),

@@ -13,6 +13,25 @@ use crate::record::{Batch, Record, describe_value};
 /// How many skipped records a node logs one by one before it only counts them.
 const SKIP_LOG_LIMIT: u64 = 20;
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+/// Keeps `record` as a sample while fewer than `limit` are kept and they hold less than
+/// [`SAMPLE_BYTES`]; `sampled_bytes` counts what they hold.
+pub(crate) fn keep_sample(
+    samples: &mut Vec<Record>,
+    sampled_bytes: &mut usize,
+    limit: usize,
+    record: &Record,
+) {
+    if samples.len() < limit && *sampled_bytes < SAMPLE_BYTES {
+        *sampled_bytes += (record.values().iter())
+            .map(crate::value::Value::size_in_bytes)
+            .sum::<usize>();
+        samples.push(record.clone());
+    }
+}
+
+/// Sample records a node keeps stop once they hold this much (a huge record is kept once at
+/// most, whatever `sample_size` says).
+const SAMPLE_BYTES: usize = 1 << 20;
 
 /// The field a routed record carries its error message in.
 pub const ERROR_FIELD: &str = "_error";
@@ -41,6 +60,8 @@ pub struct Output {
     checkpoint: Option<serde_json::Value>,
     sample_size: usize,
     pub(crate) samples: Vec<Record>,
+    /// The size of the samples so far: sampling stops past [`SAMPLE_BYTES`].
+    sampled_bytes: usize,
     /// Keep records that have nowhere to go (component tests read them back).
     keep_unsent: bool,
     had_downstream: bool,
@@ -97,6 +118,7 @@ impl Output {
             checkpoint: None,
             sample_size: settings.sample_size,
             samples: Vec::new(),
+            sampled_bytes: 0,
             keep_unsent: false,
             had_downstream,
             last_progress: Instant::now(),
@@ -163,9 +185,12 @@ impl Output {
 
     fn emit_at(&mut self, index: usize, record: Record) -> Result<(), ComponentError> {
         self.stats.records_out += 1;
-        if self.samples.len() < self.sample_size {
-            self.samples.push(record.clone());
-        }
+        keep_sample(
+            &mut self.samples,
+            &mut self.sampled_bytes,
+            self.sample_size,
+            &record,
+        );
         let port = &mut self.ports[index];
         if port.fused {
             port.buffer.push(record);

@@ -7,7 +7,7 @@ use std::sync::mpsc::Receiver;
 use crate::commit::{CommitJournal, DestinationLock, Staging};
 use crate::component::{BuildContext, Component, ComponentError, Sink, SinkConfig};
 use crate::engine::node::Settle;
-use crate::engine::output::Output;
+use crate::engine::output::{Output, keep_sample};
 use crate::engine::report::{RunOptions, RunRequest, RunStatus};
 use crate::flow::Node;
 use crate::record::{Batch, Record};
@@ -181,6 +181,7 @@ fn write_all(
     sample_size: usize,
     samples: &mut Vec<Record>,
 ) -> Result<(), ComponentError> {
+    let mut sampled_bytes = 0;
     if let Some(input) = input {
         while let Some(batch) = output.receive(&input) {
             if output.should_stop() {
@@ -188,8 +189,9 @@ fn write_all(
             }
             let received = batch.len() as u64;
             output.stats.records_in += received;
-            let room = sample_size.saturating_sub(samples.len());
-            samples.extend(batch.iter().take(room).cloned());
+            for record in batch.iter().take(sample_size.saturating_sub(samples.len())) {
+                keep_sample(samples, &mut sampled_bytes, sample_size, record);
+            }
             let errored_before = output.stats.records_errored;
             sink.write(batch, output)?;
             output.stats.records_out += received - (output.stats.records_errored - errored_before);
