@@ -152,6 +152,8 @@ test("build a flow on the canvas, preview it, run it, share it", async () => {
   shot("connected");
 
   await selectNode("sqlite_write_1");
+  // Appending would add the rows again on every run: the form says so and what to choose instead.
+  await waitForText("advice-field-mode", "choose upsert");
   await (await byTest("preview")).click();
   await waitForText("preview-table", "Ada Lovelace");
   const preview = await textOf("preview-table");

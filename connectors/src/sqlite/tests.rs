@@ -403,3 +403,25 @@ fn a_reader_holding_the_database_fails_the_run_before_anything_is_published() {
     handle.join().unwrap();
     assert_eq!(rows(&db, "SELECT id FROM t"), vec![vec![Integer(1)]]);
 }
+
+#[test]
+fn appending_is_advised_against_when_rows_would_repeat() {
+    use sluice_core::component::ComponentConfig;
+    let advice = |config| write_config(config).advice();
+    let appending = advice(json!({"path": "out.db", "table": "t"}));
+    assert_eq!(appending.len(), 1);
+    assert_eq!(appending[0].0, "mode");
+    assert!(
+        appending[0].1.contains("choose upsert with a key"),
+        "{appending:?}"
+    );
+    let keyed = advice(json!({"path": "out.db", "table": "t", "key": ["sku"]}));
+    assert!(
+        keyed[0].1.contains("you named a key (sku): choose upsert"),
+        "{keyed:?}"
+    );
+    assert!(
+        advice(json!({"path": "out.db", "table": "t", "mode": "upsert", "key": ["id"]})).is_empty()
+    );
+    assert!(advice(json!({"path": "out.db", "table": "t", "mode": "replace"})).is_empty());
+}

@@ -55,6 +55,23 @@ impl ComponentConfig for SqliteWriteConfig {
             path: self.path.clone(),
         }]
     }
+
+    fn advice(&self) -> Vec<(String, String)> {
+        if self.mode != WriteMode::Append {
+            return Vec::new();
+        }
+        let upsert = if self.key.is_empty() {
+            "choose upsert with a key (e.g. `id`)".to_string()
+        } else {
+            format!("you named a key ({}): choose upsert", self.key.join(", "))
+        };
+        vec![(
+            "mode".into(),
+            format!(
+                "each run adds its records as new rows, so running the flow again adds them again; to update rows instead, {upsert}"
+            ),
+        )]
+    }
 }
 
 impl SqliteWriteConfig {

@@ -154,6 +154,12 @@ pub trait ComponentConfig: Send + Sync + fmt::Debug {
     fn reaches(&self) -> Vec<Reach> {
         Vec::new()
     }
+
+    /// What the person should know about these settings that does not stop a run (e.g. that
+    /// appending adds the same rows again on every run): (config field, advice).
+    fn advice(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
 }
 
 /// The config half of a source.

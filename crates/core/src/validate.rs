@@ -93,6 +93,28 @@ pub const MAX_NODES: usize = 500;
 /// The most edges a flow may have.
 pub const MAX_EDGES: usize = 2_000;
 
+/// What the nodes' settings advise (see `ComponentConfig::advice`): worth knowing, never in the
+/// way of a run. Nodes whose config does not parse give none (validation says why).
+pub fn advise(flow: &Flow, registry: &Registry) -> Vec<Problem> {
+    let mut advice = Vec::new();
+    for node in &flow.nodes {
+        let Some(descriptor) = registry.get(&node.component) else {
+            continue;
+        };
+        let Ok(component) = (descriptor.parse)(node.config.clone()) else {
+            continue;
+        };
+        for (field, message) in component.config().advice() {
+            advice.push(Problem {
+                node: Some(node.id.clone()),
+                field: Some(field),
+                message,
+            });
+        }
+    }
+    advice
+}
+
 /// Checks a flow against the registry. `Ok` means it can run.
 pub fn validate(flow: &Flow, registry: &Registry) -> Result<(), ValidationReport> {
     check(flow, registry, Purpose::Run)

@@ -27,6 +27,9 @@ pub struct FlowDocument {
     pub base_dir: String,
     pub version: Option<i64>,
     pub problems: Vec<sluice_core::validate::Problem>,
+    /// What the nodes' settings advise; never in the way of a run (e.g. appending adds rows again
+    /// on every run).
+    pub advice: Vec<sluice_core::validate::Problem>,
     /// Whether it may run and preview: false for a flow from elsewhere until the person
     /// approves what it touches (see `review_flow`).
     pub trusted: bool,
@@ -412,9 +415,11 @@ impl Sluice {
     /// A loaded flow with its problems.
     pub fn document(&self, loaded: LoadedFlow) -> FlowDocument {
         let problems = self.validate_flow(&loaded.flow);
+        let advice = sluice_core::validate::advise(&loaded.flow, self.registry());
         let trusted = self.is_trusted(&loaded).unwrap_or(false);
         FlowDocument {
             trusted,
+            advice,
             flow: loaded.flow,
             base_dir: loaded.base_dir.to_string_lossy().into_owned(),
             version: loaded.version,

@@ -8,6 +8,11 @@ import type { Problem } from "./Problem";
  */
 export type FlowDocument = { flow: Flow, base_dir: string, version: number | null, problems: Array<Problem>, 
 /**
+ * What the nodes' settings advise; never in the way of a run (e.g. appending adds rows again
+ * on every run).
+ */
+advice: Array<Problem>, 
+/**
  * Whether it may run and preview: false for a flow from elsewhere until the person
  * approves what it touches (see `review_flow`).
  */

@@ -4,6 +4,7 @@ import { Handle, Position, type NodeProps, type Node } from "@xyflow/react";
 import { memo } from "react";
 import { useEditor } from "../store/flowStore";
 import { Markdown } from "../text/Markdown";
+import { fieldWords } from "../text/problemWords";
 import type { NodeView } from "./viewModel";
 
 export type SluiceNodeData = { view: NodeView };
@@ -11,6 +12,7 @@ export type SluiceNodeData = { view: NodeView };
 function SluiceNodeCard({ data, selected }: NodeProps<Node<SluiceNodeData>>) {
   const view = data.view;
   const pinned = useEditor((state) => view.id in state.pinned);
+  const settingLabels = useEditor((state) => state.settingLabels);
   const trouble = view.problems.length > 0 || view.error;
   return (
     <div
@@ -30,7 +32,7 @@ function SluiceNodeCard({ data, selected }: NodeProps<Node<SluiceNodeData>>) {
       )}
       {view.problems.length > 0 && (
         <div className="node-problem" data-testid={`problem-${view.id}`}>
-          {view.problems[0].field ? `${view.problems[0].field}: ` : ""}<Markdown text={view.problems[0].message} />
+          {view.problems[0].field ? `${fieldWords(view.problems[0].field, settingLabels)}: ` : ""}<Markdown text={view.problems[0].message} />
           {view.problems.length > 1 && ` (+${view.problems.length - 1} more)`}
         </div>
       )}

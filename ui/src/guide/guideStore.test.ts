@@ -8,6 +8,7 @@ const guideDocument: FlowDocument = {
   base_dir: "/home/files/templates/customers-to-sqlite",
   version: 1,
   problems: [],
+  advice: [],
   trusted: true,
 };
 const otherDocument: FlowDocument = { ...guideDocument, flow: { ...guideDocument.flow, id: "other-flow", name: "Mine" } };

@@ -18,6 +18,7 @@ import type { OnError } from "../bindings/OnError";
 import type { Problem } from "../bindings/Problem";
 import { updateNode } from "../store/flowEdits";
 import { useEditor } from "../store/flowStore";
+import { fieldWords } from "../text/problemWords";
 import { closestType } from "./nodeTypes";
 import { problemsThatMatter } from "../store/runReadiness";
 import { Markdown } from "../text/Markdown";
@@ -30,6 +31,7 @@ export function NodePanel() {
   const problems = useEditor((state) => state.problems);
   const previews = useEditor((state) => state.previews);
   const settingLabels = useEditor((state) => state.settingLabels);
+  const advice = useEditor((state) => state.advice);
   const liveNodes = useEditor((state) => state.liveNodes);
   const node = selected.length === 1 ? flow.nodes.find((candidate) => candidate.id === selected[0]) : undefined;
   const info = components.find((candidate) => candidate.type === node?.type);
@@ -52,7 +54,7 @@ export function NodePanel() {
     return (
       <aside className="node-panel" data-testid="node-panel">
         <p className="muted">{selected.length > 1 ? `${selected.length} nodes selected.` : "Select a node to edit it."}</p>
-        {flowProblems.map((problem, index) => <div key={index} className="field-problem">{problem.field ? `${problem.field}: ` : ""}<Markdown text={problem.message} /></div>)}
+        {flowProblems.map((problem, index) => <div key={index} className="field-problem">{problem.field ? `${fieldWords(problem.field, settingLabels)}: ` : ""}<Markdown text={problem.message} /></div>)}
       </aside>
     );
   }
@@ -61,6 +63,7 @@ export function NodePanel() {
   const nodeProblems = problems.filter((problem) => problem.node === node.id);
   const problemFor = (name: string): Problem[] =>
     nodeProblems.filter((problem) => problem.field === name || problem.field?.startsWith(`${name}.`) || problem.field?.startsWith(`${name}[`));
+  const adviceFor = (name: string): Problem[] => advice.filter((item) => item.node === node.id && item.field === name);
   const general = nodeProblems.filter((problem) => !problem.field || !fields.some((field) => problemFor(field.name).includes(problem)));
   const change = (field: FieldSpec, value: unknown) =>
     useEditor.getState().edit((current) => updateNode(current, node.id, { config: setField(config, field, value) as never }));
@@ -94,9 +97,9 @@ export function NodePanel() {
           <span>Send its requests in previews (live preview)</span>
         </label>
       )}
-      {general.map((problem, index) => <div key={index} className="field-problem" data-testid="node-problem">{problem.field ? `${problem.field}: ` : ""}<Markdown text={problem.message} /></div>)}
+      {general.map((problem, index) => <div key={index} className="field-problem" data-testid="node-problem">{problem.field ? `${fieldWords(problem.field, settingLabels)}: ` : ""}<Markdown text={problem.message} /></div>)}
       {fields.map((field) => (
-        <Field key={field.name} field={field} value={config[field.name]} problems={problemFor(field.name)} expressions={expressions} writes={info?.kind === "sink"} onChange={(value) => change(field, value)} />
+        <Field key={field.name} field={field} value={config[field.name]} problems={problemFor(field.name)} advice={adviceFor(field.name)} expressions={expressions} writes={info?.kind === "sink"} onChange={(value) => change(field, value)} />
       ))}
       {settingLabels && (
         <label className="field">
@@ -181,6 +184,8 @@ type FieldProps = {
   field: FieldSpec;
   value: unknown;
   problems: Problem[];
+  /** What the engine advises about this field (never in the way of a run). */
+  advice: Problem[];
   /** What expression fields need: upstream samples, fields, vars and the vocabulary. */
   expressions: ExpressionSupport;
   /** The node writes its file (a save dialog) rather than reads it (an open dialog). */
@@ -188,7 +193,7 @@ type FieldProps = {
   onChange: (value: unknown) => void;
 };
 
-function Field({ field, value, problems, expressions, writes, onChange }: FieldProps) {
+function Field({ field, value, problems, advice, expressions, writes, onChange }: FieldProps) {
   const shown = value ?? field.defaultValue;
   const kind = field.kind;
   let input;
@@ -235,7 +240,7 @@ function Field({ field, value, problems, expressions, writes, onChange }: FieldP
             {kind.variants.map((variant) => <option key={variant.value} value={variant.value}>{variant.label}</option>)}
           </select>
           {chosen?.fields.map((inner) => (
-            <Field key={`${chosen.value}.${inner.name}`} field={inner} value={current[inner.name]} problems={[]} expressions={expressions} writes={writes}
+            <Field key={`${chosen.value}.${inner.name}`} field={inner} value={current[inner.name]} problems={[]} advice={[]} expressions={expressions} writes={writes}
               onChange={(next) => onChange(setField({ ...current, [kind.tag]: chosen.value }, inner, next))} />
           ))}
         </div>
@@ -253,7 +258,7 @@ function Field({ field, value, problems, expressions, writes, onChange }: FieldP
             </label>
           )}
           {(current || field.required) && kind.fields.map((inner) => (
-            <Field key={inner.name} field={inner} value={current?.[inner.name]} problems={[]} expressions={expressions} writes={writes}
+            <Field key={inner.name} field={inner} value={current?.[inner.name]} problems={[]} advice={[]} expressions={expressions} writes={writes}
               onChange={(next) => onChange(setField(current ?? {}, inner, next))} />
           ))}
         </div>
@@ -315,6 +320,7 @@ function Field({ field, value, problems, expressions, writes, onChange }: FieldP
       {input}
       {field.help && <div className="help"><Markdown text={field.help} /></div>}
       {problems.map((problem, index) => <div key={index} className="field-problem" data-testid={`problem-field-${field.name}`}><Markdown text={problem.message} /></div>)}
+      {advice.map((item, index) => <div key={index} className="field-advice" data-testid={`advice-field-${field.name}`}><Markdown text={item.message} /></div>)}
     </Wrapper>
   );
 }

@@ -95,7 +95,8 @@ export function choicesOf(schema: Schema): Choice[] | null {
   return null;
 }
 
-function label(name: string): string {
+/** The form label of a config field: `max_row_bytes` → "Max row bytes". */
+export function label(name: string): string {
   const words = name.replace(/_/g, " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

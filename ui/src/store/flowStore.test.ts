@@ -12,6 +12,7 @@ const document: FlowDocument = {
   base_dir: "/data",
   version: 1,
   problems: [{ node: null, field: "nodes", message: "the flow has no nodes" }],
+  advice: [],
   trusted: false,
 };
 const stats = (out: number) => ({ records_in: 0, records_out: out, records_errored: 0, bytes: 0, duration_ms: 1, busy_ms: 1 });

@@ -32,6 +32,8 @@ export type EditorState = {
   baseDir: string;
   version: number | null;
   problems: Problem[];
+  /** What the engine advises about the nodes' settings (never in the way of a run). */
+  advice: Problem[];
   /** False for a flow from elsewhere until the person approves what it touches. */
   trusted: boolean;
   /** Nodes the person asked to preview live (their requests are sent); not saved. */
@@ -90,6 +92,7 @@ const initial: EditorState = {
   baseDir: "",
   version: null,
   problems: [],
+  advice: [],
   trusted: true,
   liveNodes: [],
   pasted: [],
@@ -128,6 +131,7 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
       baseDir: document.base_dir,
       version: document.version,
       problems: document.problems,
+      advice: document.advice,
       trusted: document.trusted,
     }),
 
@@ -137,7 +141,7 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
     // Keep edits made while the save was on its way; take the problems and version.
     const stillCurrent = JSON.stringify(get().flow) === JSON.stringify(document.flow);
     const pasted = get().pasted.filter((id) => !sentPasted.includes(id));
-    set({ version: document.version, problems: document.problems, trusted: document.trusted, dirty: !stillCurrent, pasted });
+    set({ version: document.version, problems: document.problems, advice: document.advice, trusted: document.trusted, dirty: !stillCurrent, pasted });
   },
 
   edit: (change) => {
