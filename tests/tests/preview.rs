@@ -233,3 +233,35 @@ async fn a_pinned_sample_feeds_the_nodes_after_it_without_running_what_is_before
     );
     assert_eq!(report.nodes[1].samples[0]["label"].to_json(), json!("#7"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_whose_records_leave_by_several_ports_cannot_be_pinned() {
+    let (_home, sluice) = temporary_installation();
+    let data = tempfile::tempdir().unwrap();
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "records", "config": {"records": [{"kind": "a"}]}},
+            {"id": "split", "type": "route", "config": {"routes": [{"port": "a", "when": "kind == 'a'"}]}},
+            {"id": "as", "type": "map", "config": {}},
+            {"id": "rest", "type": "map", "config": {}}
+        ]),
+        json!([
+            {"from": "read", "to": "split"},
+            {"from": "split", "from_port": "a", "to": "as"},
+            {"from": "split", "from_port": "else", "to": "rest"}
+        ]),
+    );
+    let file = data.path().join("flow.sluice.json");
+    std::fs::write(&file, flow.to_string()).unwrap();
+    let loaded = sluice.read_flow_file(&file).unwrap();
+    let sample = json!({"kind": "a"}).as_object().unwrap().clone();
+    let request = PreviewRequest {
+        pinned: [("split".to_string(), vec![sample])].into(),
+        ..records(10)
+    };
+    let error = sluice
+        .preview(RunTarget::Loaded(Box::new(loaded)), request)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("cannot be pinned"), "{error}");
+}

@@ -82,7 +82,8 @@ function EditorView({ onNotice, noticeSlot }: Props) {
   useEffect(() => {
     const onKey = async (event: KeyboardEvent) => {
       const target = event.target as HTMLElement;
-      if (target.closest?.("input, textarea, select")) return;
+      // Keys typed into a field, the expression editor or the data grid are theirs.
+      if (event.defaultPrevented || target.isContentEditable || target.closest?.("input, textarea, select, .cm-editor, .data-grid")) return;
       const command = commandFor(event);
       if (!command || (overlay && !OVERLAY_COMMANDS.includes(command)) || (command === "close" && !overlay)) return;
       const state = useEditor.getState();

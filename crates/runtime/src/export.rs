@@ -79,7 +79,11 @@ impl Sluice {
 fn replace_text(config: &mut serde_json::Value, from: &Path, to: &Path) {
     match config {
         serde_json::Value::String(text) if Path::new(text.as_str()) == from => {
-            *text = PathBuf::from(to).to_string_lossy().into_owned();
+            // Forward slashes: the file is read on any system.
+            let parts: Vec<String> = (to.components())
+                .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            *text = parts.join("/");
         }
         serde_json::Value::Array(items) => items
             .iter_mut()

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use sluice_core::Flow;
-use sluice_core::flow_diff::FlowDiff;
 use sluice_core::validate::validate;
 use sluice_store::{FlowSummary, SaveNote};
 
+use crate::history::{VersionNote, change_label};
 use crate::{Error, Result, Sluice};
 
 /// A flow ready to run or edit, with the folder its relative paths resolve against.
@@ -179,64 +179,6 @@ impl Sluice {
         })
     }
 
-    /// Saves a flow as the new current version of the stored flow with its id (a version is
-    /// kept only when the document changed). Work in progress is saved as it is — an invalid
-    /// flow can be stored and edited, it just cannot run. These are the person's own edits: a
-    /// new flow, or a new version of an approved one, is approved.
-    pub fn save_flow(&self, flow: &Flow, base_dir: Option<&Path>) -> Result<i64> {
-        self.save_version(flow, base_dir, None, false)
-    }
-
-    /// Saves `flow` as [`Sluice::save_flow`] does. `why` starts the version's label (before what
-    /// changed); an `edit` from the editor folds into the current version while that is an edit
-    /// of the last minute (see [`SaveNote`]).
-    fn save_version(
-        &self,
-        flow: &Flow,
-        base_dir: Option<&Path>,
-        why: Option<&str>,
-        edit: bool,
-    ) -> Result<i64> {
-        let stored = self.store().flow(&flow.id)?;
-        let approved = match &stored {
-            Some(stored) => {
-                self.store().trusted_version(&flow.id)? == Some(stored.summary.current_version)
-            }
-            None => true,
-        };
-        let previous_schedule = stored
-            .and_then(|stored| Flow::from_json(&stored.document).ok())
-            .and_then(|stored| stored.schedule);
-        if previous_schedule != flow.schedule {
-            // A new or changed schedule owes nothing from before it.
-            self.store().clear_schedule_state(&flow.id)?;
-            self.schedule_changes.notify_one();
-        }
-        let base_dir = base_dir.map(|dir| dir.to_string_lossy().into_owned());
-        let note = SaveNote {
-            describe: &|before| change_label(why, before, flow),
-            edit,
-        };
-        let version = self.store().save_flow(
-            &flow.id,
-            &flow.name,
-            &flow.to_json(),
-            base_dir.as_deref(),
-            &note,
-        )?;
-        if approved {
-            self.store().trust_version(&flow.id, version)?;
-        }
-        Ok(version)
-    }
-
-    /// Keeps the current version of a stored flow as it is (saved on purpose): the next edit
-    /// starts a new version.
-    pub fn keep_flow_version(&self, reference: &str) -> Result<()> {
-        let id = self.resolve_flow_id(reference)?;
-        Ok(self.store().keep_current_version(&id)?)
-    }
-
     /// The stored flow matching `reference`: its id, a unique id prefix, or its exact name.
     pub fn find_flow(&self, reference: &str) -> Result<LoadedFlow> {
         let id = self.resolve_flow_id(reference)?;
@@ -259,7 +201,7 @@ impl Sluice {
         })
     }
 
-    fn resolve_flow_id(&self, reference: &str) -> Result<String> {
+    pub(crate) fn resolve_flow_id(&self, reference: &str) -> Result<String> {
         if self.store().flow(reference)?.is_some() {
             return Ok(reference.to_string());
         }
@@ -368,44 +310,6 @@ impl Sluice {
         Ok(loaded)
     }
 
-    /// What restoring `version` would change in the stored flow as it is now.
-    pub fn version_diff(&self, reference: &str, version: i64) -> Result<FlowDiff> {
-        let current = self.find_flow(reference)?.flow;
-        let earlier = self.flow_version(reference, version)?;
-        Ok(sluice_core::flow_diff::diff(&current, &earlier))
-    }
-
-    /// An earlier version of a stored flow.
-    pub fn flow_version(&self, reference: &str, version: i64) -> Result<Flow> {
-        let id = self.resolve_flow_id(reference)?;
-        let document = self.store().flow_version(&id, version)?.ok_or_else(|| {
-            Error::NotFound(format!("flow '{reference}' has no version {version}"))
-        })?;
-        Flow::from_json(&document).map_err(|error| Error::Parse {
-            file: format!("version {version} of flow '{reference}'"),
-            error,
-        })
-    }
-
-    /// Makes an earlier version current again, as a new version (nothing is lost). It is
-    /// approved if that version was: an old version from elsewhere that was never approved asks
-    /// for review again, whatever the current version's approval.
-    pub fn restore_flow_version(&self, reference: &str, version: i64) -> Result<i64> {
-        let flow = self.flow_version(reference, version)?;
-        let restored = self.save_version(
-            &flow,
-            None,
-            Some(&format!("restored version {version}")),
-            false,
-        )?;
-        if self.store().version_approved(&flow.id, version)? {
-            self.store().trust_version(&flow.id, restored)?;
-        } else {
-            self.store().distrust(&flow.id)?;
-        }
-        Ok(restored)
-    }
-
     /// A stored flow with its problems, for the studio.
     pub fn open_flow(&self, reference: &str) -> Result<FlowDocument> {
         let loaded = self.find_flow(reference)?;
@@ -439,10 +343,17 @@ impl Sluice {
                 .unwrap_or_else(|| self.files_folder()),
             None => self.files_folder(),
         };
-        let version = self.save_version(&flow, Some(&base_dir), None, true)?;
-        if self.reaches_outside(&flow, pasted) {
+        // Before the save: no moment where the pasted nodes' version counts as approved.
+        let from_elsewhere = self.reaches_outside(&flow, pasted);
+        if from_elsewhere {
             self.store().distrust(&flow.id)?;
         }
+        let note = VersionNote {
+            why: None,
+            edit: true,
+            may_approve: !from_elsewhere,
+        };
+        let version = self.save_version(&flow, Some(&base_dir), &note)?;
         Ok(self.document(LoadedFlow {
             flow,
             base_dir,
@@ -456,12 +367,6 @@ impl Sluice {
             .iter()
             .filter(|node| nodes.contains(&node.id))
             .any(|node| node.credential.is_some() || !self.reaches_of(node).is_empty())
-    }
-
-    /// The saved versions of a stored flow, newest first.
-    pub fn flow_versions(&self, reference: &str) -> Result<Vec<sluice_store::FlowVersion>> {
-        let id = self.resolve_flow_id(reference)?;
-        Ok(self.store().flow_versions(&id)?)
     }
 
     /// A flow being edited, ready to preview or run: relative paths resolve against its stored
@@ -504,19 +409,4 @@ fn folder_of(path: &Path) -> PathBuf {
         .filter(|parent| !parent.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf())
-}
-
-/// A version's label: `why` (when given) and what changed from the `before` document; "created"
-/// for a flow's first version.
-fn change_label(why: Option<&str>, before: Option<&str>, flow: &Flow) -> String {
-    let change = match before.map(Flow::from_json) {
-        None => "created".to_string(),
-        Some(Ok(before)) => sluice_core::flow_diff::diff(&before, flow).summary(),
-        Some(Err(_)) => "changed".to_string(),
-    };
-    match why {
-        Some(why) if before.is_none() => why.to_string(),
-        Some(why) => format!("{why}: {change}"),
-        None => change,
-    }
 }

@@ -8,6 +8,7 @@ mod credentials;
 mod error;
 mod export;
 mod flows;
+mod history;
 mod home;
 mod locks;
 mod oauth;

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sluice_core::engine::{RunControl, RunOptions, RunReport, RunRequest, execute};
+use sluice_core::flow::DEFAULT_PORT;
 use sluice_core::validate::validate_for_preview;
 use sluice_core::{Flow, Node};
 
@@ -48,7 +49,7 @@ impl Sluice {
         }
         // Pinned nodes downstream of `upto` are cut away already.
         for (node, records) in pinned {
-            pin(&mut loaded.flow, node, records);
+            pin(&mut loaded.flow, node, records)?;
         }
         validate_for_preview(&loaded.flow, self.registry()).map_err(|report| Error::Invalid {
             file: format!("flow '{}'", loaded.flow.name),
@@ -101,9 +102,21 @@ impl Sluice {
 
 /// Makes `node` send `records` instead of running: it becomes a `records` source, and the nodes
 /// upstream of it whose records now go nowhere are left out (those that fed other nodes too stay).
-fn pin(flow: &mut Flow, node: &str, records: &[serde_json::Map<String, serde_json::Value>]) {
+fn pin(
+    flow: &mut Flow,
+    node: &str,
+    records: &[serde_json::Map<String, serde_json::Value>],
+) -> Result<()> {
+    if let Some(edge) =
+        (flow.edges.iter()).find(|edge| edge.from == node && edge.port() != DEFAULT_PORT)
+    {
+        return Err(Error::Refused(format!(
+            "the sample of `{node}` cannot be pinned: its records also leave by its `{}` port, and a pinned sample has one; unpin it",
+            edge.port()
+        )));
+    }
     let Some(pinned) = flow.nodes.iter_mut().find(|candidate| candidate.id == node) else {
-        return;
+        return Ok(());
     };
     *pinned = Node {
         id: pinned.id.clone(),
@@ -123,7 +136,7 @@ fn pin(flow: &mut Flow, node: &str, records: &[serde_json::Map<String, serde_jso
             .map(|candidate| candidate.id.clone())
             .collect();
         if idle.is_empty() {
-            return;
+            return Ok(());
         }
         flow.nodes.retain(|candidate| !idle.contains(&candidate.id));
         flow.edges.retain(|edge| !idle.contains(&edge.to));

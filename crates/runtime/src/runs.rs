@@ -167,6 +167,10 @@ impl Sluice {
     /// Must be called within a tokio runtime.
     pub fn start_run(&self, target: RunTarget, trigger: Trigger) -> Result<RunHandle> {
         let loaded = self.resolve(target)?;
+        // The version this run uses stays as it is: later edits start a new one.
+        if let Some(version) = loaded.version {
+            self.store().keep_version(&loaded.flow.id, version)?;
+        }
         // Before the run is recorded: a missing credential or a locked keychain refuses the run.
         let credentials = self.credentials_for(&loaded.flow)?;
         let flow_id = loaded.flow.id.clone();

@@ -149,12 +149,11 @@ impl Store {
         Ok(version)
     }
 
-    /// Keeps the flow's current version as it is: later edits start a new one.
-    pub fn keep_current_version(&self, id: &str) -> Result<()> {
+    /// Keeps a version of the flow as it is: later edits start a new one.
+    pub fn keep_version(&self, id: &str, version: i64) -> Result<()> {
         self.connection().execute(
-            "UPDATE flow_versions SET kept = 1
-             WHERE flow_id = ?1 AND version = (SELECT current_version FROM flows WHERE id = ?1)",
-            [id],
+            "UPDATE flow_versions SET kept = 1 WHERE flow_id = ?1 AND version = ?2",
+            params![id, version],
         )?;
         Ok(())
     }
@@ -291,7 +290,7 @@ mod tests {
         );
         assert_eq!(store.flow_version("f1", 2).unwrap().as_deref(), Some("d"));
         // Kept (saved on purpose): the next edit is a new version.
-        store.keep_current_version("f1").unwrap();
+        store.keep_version("f1", 2).unwrap();
         assert_eq!(store.save_flow("f1", "F", "e", None, &EDIT).unwrap(), 3);
         // An edit older than a minute is not folded into.
         store

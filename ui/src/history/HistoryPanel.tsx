@@ -13,12 +13,14 @@ type Props = { onNotice: (notice: { text: string; error: boolean } | null) => vo
 export function HistoryPanel({ onNotice }: Props) {
   const flowId = useEditor((state) => state.flow!.id);
   const current = useEditor((state) => state.version);
+  // A save folded into the current version keeps its number: reload when a save lands.
+  const saving = useEditor((state) => state.dirty);
   const [versions, setVersions] = useState<FlowVersion[]>([]);
   const [comparing, setComparing] = useState<{ version: number; diff: FlowDiff } | null>(null);
 
   useEffect(() => {
     api.flowVersions(flowId).then(setVersions, (error) => onNotice({ text: errorText(error), error: true }));
-  }, [flowId, current, onNotice]);
+  }, [flowId, current, saving, onNotice]);
 
   const restore = async (version: number) => {
     try {

@@ -3,7 +3,7 @@
 import { useEditor } from "../store/flowStore";
 import { DataGrid } from "./DataGrid";
 import { fieldTypes, type GridRecord } from "./grid";
-import { isStale } from "./previewResults";
+import { canPin, isStale } from "./previewResults";
 
 export function PreviewPanel() {
   const previews = useEditor((state) => state.previews);
@@ -36,7 +36,7 @@ export function PreviewPanel() {
         {stale && <span className="stale" data-testid="preview-stale" title="The flow changed upstream of this node since this preview; press Preview to refresh it"> stale</span>}
         {report.node in pinned ? (
           <button className="pin" data-testid="pin-sample" title="Previews run what is before this node again" onClick={() => useEditor.getState().pin(report.node, null)}>Unpin</button>
-        ) : (
+        ) : canPin(flow, report.node) && (
           <button className="pin" data-testid="pin-sample" disabled={samples.length === 0} title="Previews feed these records on from here instead of running what is before this node (until you unpin or close the flow)" onClick={() => useEditor.getState().pin(report.node, samples as Record<string, unknown>[])}>Pin as test input</button>
         )}
       </h2>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Flow } from "../bindings/Flow";
 import type { RunReport } from "../bindings/RunReport";
-import { isStale, mergePreview, pinsFor, previewTarget, upstreamFingerprint } from "./previewResults";
+import { canPin, isStale, mergePreview, pinsFor, previewTarget, upstreamFingerprint } from "./previewResults";
 
 const flow: Flow = {
   format: "sluice.flow/1",
@@ -66,5 +66,11 @@ describe("preview results", () => {
   it("sends the pins of nodes still in the flow", () => {
     const pinned = { keep: [{ id: 1 }], gone: [{ id: 2 }] };
     expect(pinsFor(flow, pinned)).toEqual({ keep: [{ id: 1 }] });
+  });
+
+  it("pins only nodes whose records leave by their out port", () => {
+    expect(canPin(flow, "keep")).toBe(true);
+    const routed = { ...flow, edges: [...flow.edges, { from: "keep", from_port: "error", to: "shape" }] };
+    expect(canPin(routed, "keep")).toBe(false);
   });
 });

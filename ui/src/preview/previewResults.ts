@@ -64,3 +64,9 @@ export function pinsFor(flow: Flow, pinned: PinnedSamples): PinnedSamples {
   const ids = new Set(flow.nodes.map((node) => node.id));
   return Object.fromEntries(Object.entries(pinned).filter(([node]) => ids.has(node)));
 }
+
+/** Whether a node's sample can be pinned: its records leave by its `out` port only (a pinned
+ *  sample has one port). */
+export function canPin(flow: Flow, nodeId: string): boolean {
+  return !flow.edges.some((edge) => edge.from === nodeId && (edge.from_port ?? "out") !== "out");
+}

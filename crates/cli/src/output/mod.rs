@@ -9,13 +9,22 @@ pub use runs::{Progress, preview, run_detail, run_summary, runs};
 
 use sluice_runtime::{FlowListing, ImportOutcome, LoadedFlow};
 
-/// Writes one line of output; a closed output ends the command (0 when the reader just stopped
-/// reading, 1 for any other write error).
+/// Set once the reader stopped reading: later output is dropped, the exit code stays the
+/// command's own.
+static OUTPUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes one line of output. When the reader stopped reading (a closed pipe), the rest of the
+/// output is dropped quietly; another write error ends the command with 1.
 pub fn say(line: std::fmt::Arguments<'_>) {
     use std::io::Write;
+    use std::sync::atomic::Ordering;
+    if OUTPUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
     if let Err(error) = writeln!(std::io::stdout().lock(), "{line}") {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
+            OUTPUT_CLOSED.store(true, Ordering::Relaxed);
+            return;
         }
         eprintln!("error: cannot write the output: {error}");
         std::process::exit(1);

@@ -12,13 +12,23 @@ use sluice_runtime::{RunDetail, RunEvent, RunOutcome, RunRecord, RunReport, RunS
 
 use super::{count, megabytes, print_json, seconds, table};
 
+/// The most warnings a run's summary repeats.
+const SUMMARY_WARNINGS: usize = 20;
+
+/// Warnings kept for the summary, and how many there were.
+#[derive(Default)]
+struct Warnings {
+    kept: Vec<String>,
+    seen: u64,
+}
+
 /// The live progress line on a terminal; elsewhere it keeps the run's warnings for the summary.
 pub struct Progress {
     bar: Option<ProgressBar>,
     counts: Mutex<BTreeMap<String, u64>>,
     order: Mutex<Vec<String>>,
     /// Warnings and errors logged while no progress line showed them.
-    warnings: Mutex<Vec<String>>,
+    warnings: Mutex<Warnings>,
 }
 
 impl Progress {
@@ -35,7 +45,7 @@ impl Progress {
             bar,
             counts: Mutex::new(BTreeMap::new()),
             order: Mutex::new(Vec::new()),
-            warnings: Mutex::new(Vec::new()),
+            warnings: Mutex::new(Warnings::default()),
         }
     }
 
@@ -48,8 +58,13 @@ impl Progress {
             } = event
             {
                 let node = node.as_ref().map(|node| format!("{node}: "));
-                (self.warnings.lock().expect("progress lock"))
-                    .push(format!("{}{message}", node.unwrap_or_default()));
+                let mut warnings = self.warnings.lock().expect("progress lock");
+                warnings.seen += 1;
+                if warnings.kept.len() < SUMMARY_WARNINGS {
+                    warnings
+                        .kept
+                        .push(format!("{}{message}", node.unwrap_or_default()));
+                }
             }
             return;
         };
@@ -88,12 +103,21 @@ impl Progress {
         }
     }
 
-    /// Clears the progress line; gives back the warnings it did not show.
+    /// Clears the progress line; gives back the warnings it did not show (the first
+    /// [`SUMMARY_WARNINGS`], then how many more there were).
     pub fn finish(&self) -> Vec<String> {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        std::mem::take(&mut self.warnings.lock().expect("progress lock"))
+        let warnings = std::mem::take(&mut *self.warnings.lock().expect("progress lock"));
+        let mut lines = warnings.kept;
+        let more = warnings.seen - lines.len() as u64;
+        if more > 0 {
+            lines.push(format!(
+                "… and {more} more (`sluice runs show RUN` has the whole log)"
+            ));
+        }
+        lines
     }
 }
 
