@@ -40,6 +40,9 @@ export function useCanvasView(): () => CanvasView {
   }, [store]);
 }
 
+/** The minimap's size: one object, so the minimap does not redraw its 500 nodes on every edit. */
+const MINIMAP_SIZE = { width: 120, height: 80 };
+
 export function Canvas() {
   const flow = useEditor((state) => state.flow)!;
   const components = useEditor((state) => state.components);
@@ -184,7 +187,7 @@ export function Canvas() {
         <Controls />
         {/* Small, in the corner away from the controls, and click-through (see .minimap in
             styles.css): it shows where the view is without ever taking a click meant for a node. */}
-        <MiniMap className="minimap" position="top-right" style={{ width: 120, height: 80 }} pannable={false} zoomable={false} />
+        <MiniMap className="minimap" position="top-right" style={MINIMAP_SIZE} pannable={false} zoomable={false} />
       </ReactFlow>
     </div>
   );
