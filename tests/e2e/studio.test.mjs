@@ -77,6 +77,7 @@ async function connect(from, to, port = "out") {
 /** Sets an expression field through the input bound to its editor, as typing would (WebDriver
  *  cannot type into CodeMirror, and the bound input is 1 px and may not count as interactable). */
 async function typeExpression(id, text) {
+  await (await byTest(id)).waitForExist({ timeout: 5000 });
   await browser.execute((testId, value) => {
     const input = document.querySelector(`[data-testid="${testId}"]`);
     Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(input, value);
@@ -84,8 +85,14 @@ async function typeExpression(id, text) {
   }, id, text);
 }
 
+/** Selects a node by clicking its title (in the page: the node may lie outside the visible part
+ *  of the canvas) and waits for the node panel to show it. */
 async function selectNode(id) {
-  await (await browser.$(`[data-testid="node-${id}"] .node-title`)).click();
+  await browser.execute((node) => document.querySelector(`[data-testid="node-${node}"] .node-title`).click(), id);
+  await browser.waitUntil(
+    () => browser.execute((node) => [...document.querySelectorAll('[data-testid="node-panel"] input')].some((input) => input.value === node), id),
+    { timeout: 5000, timeoutMsg: `the node panel never showed ${id}` },
+  );
 }
 
 async function invoke(command, args) {
