@@ -221,64 +221,6 @@ async fn a_failed_run_records_the_node_and_message() {
 }
 
 #[test]
-fn import_validates_keeps_versions_and_export_round_trips() {
-    let (_home, sluice) = temporary_installation();
-    let example =
-        sluice_tests::repository_root().join("examples/customers-to-sqlite/flow.sluice.json");
-    let first = sluice.import_flow_file(&example, false).unwrap();
-    assert_eq!(first.flow_id, "01930000-0000-7000-8000-000000000001");
-    assert_eq!(first.version, 1);
-    // The same file again becomes a new flow with a new id…
-    let second = sluice.import_flow_file(&example, false).unwrap();
-    assert_ne!(second.flow_id, first.flow_id);
-    assert_eq!(second.replaced_id.as_deref(), Some(first.flow_id.as_str()));
-    // …or, with replace, the same flow (unchanged: still version 1).
-    assert_eq!(sluice.import_flow_file(&example, true).unwrap().version, 1);
-
-    let exported = sluice.export_flow(&first.flow_id).unwrap().document;
-    let original: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&example).unwrap()).unwrap();
-    assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&exported).unwrap(),
-        original
-    );
-
-    assert!(first.problems.is_empty() && first.warnings.is_empty());
-    // The copy writes where the original writes: said, not silently shared.
-    assert!(
-        second.warnings.len() == 2
-            && second.warnings[0].contains("customers.db")
-            && second.warnings[0].contains(&first.name),
-        "{:?}",
-        second.warnings
-    );
-
-    // A typo does not refuse the flow: it comes in as a draft with its problem marked…
-    let folder = tempfile::tempdir().unwrap();
-    let broken = folder.path().join("broken.sluice.json");
-    std::fs::write(&broken, exported.replace("\"filter\"", "\"filtre\"")).unwrap();
-    let draft = sluice.import_flow_file(&broken, false).unwrap();
-    assert_eq!(draft.problems.len(), 1, "{:?}", draft.problems);
-    assert_eq!(
-        draft.problems[0].to_string(),
-        "node `active`, field `type`: unknown node type `filtre`; did you mean `filter`?"
-    );
-    assert_eq!(
-        sluice.find_flow(&draft.flow_id).unwrap().flow.nodes.len(),
-        5
-    );
-    // …while a file that is not a flow document is refused with its line, storing nothing.
-    std::fs::write(&broken, exported.replace("\"nodes\"", "\"nodez\"")).unwrap();
-    let error = sluice.import_flow_file(&broken, false).unwrap_err();
-    assert!(error.to_string().contains("line"), "{error}");
-    assert_eq!(
-        sluice.list_flows().unwrap().len(),
-        3,
-        "a refused import stores nothing"
-    );
-}
-
-#[test]
 fn runs_left_running_by_a_crash_are_interrupted_at_the_next_start() {
     let home = tempfile::tempdir().unwrap();
     {

@@ -47,13 +47,7 @@ impl Sluice {
     fn make_paths_relative(&self, flow: &mut Flow, folder: &Path) -> Vec<String> {
         let mut warnings = Vec::new();
         for node in &mut flow.nodes {
-            let Some(descriptor) = self.registry().get(&node.component) else {
-                continue;
-            };
-            let Ok(component) = (descriptor.parse)(node.config.clone()) else {
-                continue;
-            };
-            for reach in component.config().reaches() {
+            for reach in self.reaches_of(node) {
                 let (Reach::Reads { path } | Reach::Writes { path }) = reach else {
                     continue;
                 };
@@ -126,20 +120,12 @@ impl Sluice {
 
     /// The files a flow's nodes write, resolved against its folder.
     fn written_files(&self, flow: &Flow, base_dir: &Path) -> Vec<PathBuf> {
-        let mut written = Vec::new();
-        for node in &flow.nodes {
-            let Some(descriptor) = self.registry().get(&node.component) else {
-                continue;
-            };
-            let Ok(component) = (descriptor.parse)(node.config.clone()) else {
-                continue;
-            };
-            for reach in component.config().reaches() {
-                if let Reach::Writes { path } = reach {
-                    written.push(base_dir.join(path));
-                }
-            }
-        }
-        written
+        (flow.nodes.iter())
+            .flat_map(|node| self.reaches_of(node))
+            .filter_map(|reach| match reach {
+                Reach::Writes { path } => Some(base_dir.join(path)),
+                _ => None,
+            })
+            .collect()
     }
 }
