@@ -263,32 +263,52 @@ fn preview_returns_samples_per_node_and_writes_nothing() {
     );
 }
 
+/// A finished `limit` stops its source, directly or through a chain fused after the source.
 #[test]
 fn a_finished_limit_stops_the_source_early() {
     let folder = tempfile::tempdir().unwrap();
     write_customers(&folder.path().join("customers.csv"), 200_000);
-    let flow = flow_json(
-        json!([
+    let direct = json!([{"from": "read", "to": "first"}, {"from": "first", "to": "save"}]);
+    let through_a_filter = json!([
+        {"from": "read", "to": "active"}, {"from": "active", "to": "first"},
+        {"from": "first", "to": "save"}
+    ]);
+    for edges in [direct, through_a_filter] {
+        let mut nodes = json!([
             {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
+            {"id": "active", "type": "filter", "config": {"when": "status == 'active'"}},
             {"id": "first", "type": "limit", "config": {"count": 10}},
             {"id": "save", "type": "json.write", "config": {"path": "out.ndjson"}}
-        ]),
-        json!([{"from": "read", "to": "first"}, {"from": "first", "to": "save"}]),
-    );
-    let report = run(flow, folder.path());
-    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
-    assert_eq!(
-        std::fs::read_to_string(folder.path().join("out.ndjson"))
+        ]);
+        let used = edges.to_string();
+        nodes
+            .as_array_mut()
             .unwrap()
-            .lines()
-            .count(),
-        10
-    );
-    let read = report.node("read").unwrap().stats.records_out;
-    assert!(
-        read < 20_000,
-        "the source stopped early instead of reading all 200,000 rows (read {read})"
-    );
+            .retain(|node| used.contains(&format!("\"{}\"", node["id"].as_str().unwrap())));
+        let flow = flow_json(nodes, edges);
+        let report = run(flow, folder.path());
+        assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+        assert!(
+            report
+                .nodes
+                .iter()
+                .all(|node| node.status == sluice_core::engine::NodeStatus::Succeeded),
+            "{:?}",
+            report.nodes
+        );
+        assert_eq!(
+            std::fs::read_to_string(folder.path().join("out.ndjson"))
+                .unwrap()
+                .lines()
+                .count(),
+            10
+        );
+        let read = report.node("read").unwrap().stats.records_out;
+        assert!(
+            read < 20_000,
+            "the source stopped early instead of reading all 200,000 rows (read {read})"
+        );
+    }
 }
 
 /// A source that never ends on its own: it emits until the engine says stop.

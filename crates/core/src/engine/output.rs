@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use crate::component::ComponentError;
 use crate::engine::control::RunControl;
 use crate::engine::events::{EventCallback, LogLevel, NodeStats, RunEvent};
+use crate::engine::fused::Chain;
 use crate::flow::OnError;
 use crate::record::{Batch, Record, describe_value};
 
@@ -46,7 +47,7 @@ struct Port {
 }
 
 /// Where a component sends its records. Given to every source, transform and sink.
-pub struct Output {
+pub struct Output<'run> {
     node: String,
     ports: Vec<Port>,
     error_port: Port,
@@ -70,6 +71,9 @@ pub struct Output {
     pub(crate) waited: Duration,
     /// For a node in a fused chain, the time spent in it (its thread is shared).
     pub(crate) worked: Option<Duration>,
+    /// For a source with a fused chain after it: the chain, handed each full batch in this
+    /// thread (its time counts as waiting for downstream).
+    pub(crate) chain: Option<Box<Chain<'run>>>,
 }
 
 pub(crate) struct OutputSettings {
@@ -84,8 +88,8 @@ pub(crate) struct OutputSettings {
     pub sample_size: usize,
 }
 
-impl Output {
-    pub(crate) fn new(settings: OutputSettings) -> Output {
+impl<'run> Output<'run> {
+    pub(crate) fn new(settings: OutputSettings) -> Output<'run> {
         let had_downstream = settings
             .ports
             .iter()
@@ -124,11 +128,12 @@ impl Output {
             last_progress: Instant::now(),
             waited: Duration::ZERO,
             worked: None,
+            chain: None,
         }
     }
 
     /// An output that keeps everything it is given, for testing a component on its own.
-    pub fn for_test(ports: &[&str], on_error: OnError) -> Output {
+    pub fn for_test(ports: &[&str], on_error: OnError) -> Output<'static> {
         let mut output = Output::new(OutputSettings {
             node: "test".into(),
             ports: ports
@@ -194,6 +199,9 @@ impl Output {
         let port = &mut self.ports[index];
         if port.fused {
             port.buffer.push(record);
+            if self.chain.is_some() && port.buffer.len() >= self.batch_size {
+                self.hand_down()?;
+            }
         } else if !port.senders.is_empty() || self.keep_unsent {
             port.buffer.push(record);
             if port.buffer.len() >= self.batch_size {
@@ -255,6 +263,11 @@ impl Output {
         self.stats.bytes += bytes;
     }
 
+    /// The run's control, for a component's worker threads to see when to stop.
+    pub fn control(&self) -> &RunControl {
+        &self.control
+    }
+
     /// True when the component should stop at the next chance (cancelled or another node failed).
     pub fn should_stop(&self) -> bool {
         self.control.is_stopping()
@@ -289,9 +302,28 @@ impl Output {
             .unwrap_or_default()
     }
 
+    /// Hands the fused port's records to the chain that runs in this thread.
+    fn hand_down(&mut self) -> Result<(), ComponentError> {
+        let batch = self.take_fused();
+        let Some(chain) = self.chain.as_mut() else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        let taken = if batch.is_empty() {
+            chain.check()
+        } else {
+            chain.take(batch)
+        };
+        self.waited += started.elapsed();
+        taken
+    }
+
     /// Sends whatever is buffered now. Sources call it when records arrive slowly (after each
     /// page of an API); the engine calls it after every batch a transform handles.
     pub fn flush(&mut self) -> Result<(), ComponentError> {
+        if self.chain.is_some() {
+            self.hand_down()?;
+        }
         for index in 0..self.ports.len() {
             let port = &self.ports[index];
             if !port.buffer.is_empty() && !port.fused && !self.keep_unsent {
