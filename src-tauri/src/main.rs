@@ -5,6 +5,7 @@
 
 mod alerts;
 mod commands;
+mod rendering;
 mod tray;
 mod updates;
 
@@ -25,6 +26,7 @@ fn main() {
                 .unwrap_or_else(|_| "warn".into()),
         )
         .init();
+    rendering::without_gpu_draw_without_compositing();
     let result = tauri::Builder::default()
         // First: a second launch shows the running studio instead of starting another.
         .plugin(tauri_plugin_single_instance::init(

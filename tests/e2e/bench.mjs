@@ -1,9 +1,11 @@
 // The studio's speed, measured on the real app (run by `make bench-studio` through run.sh):
 // cold start to an interactive flows list; on a 500-node flow, frame times while panning and
 // dragging, a preview of one node, typing in a form field (input to paint), placing a node by a
-// palette click and tidying the layout. Prints the figures; asserts nothing (it is a benchmark).
+// palette click and tidying the layout; the web process's memory. Prints the figures; asserts
+// nothing (it is a benchmark).
 import fs from "node:fs";
 import path from "node:path";
+import { execSync } from "node:child_process";
 import { studioSession } from "./session.mjs";
 
 const FRAMES = 180;
@@ -13,6 +15,13 @@ function summary(times) {
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   const mean = times.reduce((sum, time) => sum + time, 0) / times.length;
   return `mean ${mean.toFixed(1)} ms (${(1000 / mean).toFixed(0)} fps), p50 ${at(0.5).toFixed(1)} ms, p95 ${at(0.95).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms`;
+}
+
+/** The resident memory of the studio's web processes, in MB. */
+function webProcessMemory() {
+  const lines = execSync("ps -eo rss=,comm=").toString().split("\n");
+  const kilobytes = lines.filter((line) => /WebKitWeb/i.test(line)).reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[0]), 0);
+  return `${(kilobytes / 1024).toFixed(0)} MB`;
 }
 
 /** A chain of 500 nodes: a CSV source, 498 filters, a CSV destination, on a grid. */
@@ -85,6 +94,7 @@ try {
   console.log(`500 nodes, idle (no input):                ${summary(await measureFrames(browser, "idle"))}`);
   console.log(`500 nodes, all in view, panning:         ${summary(await measureFrames(browser, "pan"))}`);
   console.log(`500 nodes, all in view, dragging a node: ${summary(await measureFrames(browser, "drag"))}`);
+  console.log(`web process memory after panning and dragging: ${webProcessMemory()}`);
   // Zoom in to about 100%, as when editing: only the nodes in view are drawn.
   for (let click = 0; click < 10; click++) await (await browser.$(".react-flow__controls-zoomin")).click();
   await browser.pause(300);

@@ -64,9 +64,12 @@ export function Canvas() {
   );
   // Canvas nodes keep their identity while nothing about them changed, so React Flow only
   // re-renders the nodes that moved or changed.
+  // The array itself is kept while every node in it is, so an edit that changes nothing drawn
+  // (typing in a node's settings) leaves React Flow alone.
+  const lastNodes = useRef<CanvasNode<SluiceNodeData>[]>([]);
   const nodes: CanvasNode<SluiceNodeData>[] = useMemo(() => {
     const chosen = new Set(selected);
-    return flow.nodes.map((node, index) => {
+    const next = flow.nodes.map((node, index) => {
       const view = views[index];
       const isSelected = chosen.has(node.id);
       const previous = canvasNodes.current.get(view);
@@ -84,6 +87,10 @@ export function Canvas() {
       canvasNodes.current.set(view, canvasNode);
       return canvasNode;
     });
+    const last = lastNodes.current;
+    if (next.length === last.length && next.every((node, index) => node === last[index])) return last;
+    lastNodes.current = next;
+    return next;
   }, [flow, views, selected, sizes]);
   const running = run?.status === "running";
   const edges: CanvasEdge[] = useMemo(

@@ -58,9 +58,16 @@ function offsetsNearestFirst(direction: Direction): { dx: number; dy: number }[]
  *  up or down than further right, so a node placed after another stays in its column. */
 export function freeSpot(occupied: Rect[], preferred: Point, size: Size = ASSUMED_NODE_SIZE, direction: Direction = "around"): Point {
   const offsets = (searchOrder[direction] ??= offsetsNearestFirst(direction));
+  const origin = { x: Math.round(preferred.x), y: Math.round(preferred.y) };
+  // Only nodes the search can reach can be in the way (on a 500-node flow, a few dozen).
+  const reach = REACH * STEP;
+  const area = { x: origin.x - reach, y: origin.y - reach, width: 2 * reach + size.width, height: 2 * reach + size.height };
+  const nearby = occupied.filter((rect) => overlaps(area, rect));
+  const candidate = { x: 0, y: 0, width: size.width, height: size.height };
   for (const { dx, dy } of offsets) {
-    const spot = { x: Math.round(preferred.x) + dx, y: Math.round(preferred.y) + dy };
-    if (!occupied.some((rect) => overlaps({ ...spot, ...size }, rect))) return spot;
+    candidate.x = origin.x + dx;
+    candidate.y = origin.y + dy;
+    if (!nearby.some((rect) => overlaps(candidate, rect))) return { x: candidate.x, y: candidate.y };
   }
   const rightmost = Math.max(...occupied.map((rect) => rect.x + rect.width));
   return { x: Math.round(rightmost + NODE_GAP + 1), y: Math.round(preferred.y) };

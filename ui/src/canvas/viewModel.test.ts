@@ -60,7 +60,8 @@ describe("view cache", () => {
     const moved = { ...flow, nodes: flow.nodes.map((node) => (node.id === "keep" ? { ...node, position: { x: 1, y: 1 } } : node)) };
     const second = nodeViews(moved, components, none, null, noPreviews, cache);
     expect(second[0]).toBe(first[0]);
-    expect(second[1]).not.toBe(first[1]);
+    // A moved node is drawn elsewhere (the canvas node's position), not differently.
+    expect(second[1]).toBe(first[1]);
     const problems = [{ node: "read", field: null, message: "x" }];
     const third = nodeViews(moved, components, problems, null, noPreviews, cache);
     expect(third[0]).not.toBe(second[0]);
@@ -72,5 +73,27 @@ describe("view cache", () => {
     expect(fourth[0]).toBe(third[0]);
     expect(fourth[1]).not.toBe(third[1]);
     expect(fourth[1].counts).toEqual({ in: 3, out: 2, errored: 0 });
+  });
+
+  it("keeps a node's view while an edit to its settings changes nothing it draws", async () => {
+    const { createViewCache } = await import("./viewModel");
+    const cache = createViewCache();
+    const problems = [{ node: "keep", field: "when", message: "does not compile" }];
+    const first = nodeViews(flow, components, problems, null, {}, cache);
+    const typed = { ...flow, nodes: flow.nodes.map((node) => (node.id === "keep" ? { ...node, config: { when: "x == " } } : node)) };
+    // The same problem, as a new object from the next validation.
+    const again = [{ node: "keep", field: "when", message: "does not compile" }];
+    const second = nodeViews(typed, components, again, null, {}, cache);
+    expect(second[1]).toBe(first[1]);
+    const fixed = nodeViews(typed, components, [], null, {}, cache);
+    expect(fixed[1]).not.toBe(first[1]);
+    expect(fixed[1].problems).toEqual([]);
+    // A route's rules name its ports: an edit that renames one is drawn.
+    const routed = { ...flow, nodes: [{ id: "split", type: "route", config: { routes: [{ port: "eu", when: "x" }] } }] };
+    const before = nodeViews(routed, components, [], null, {}, cache);
+    const renamed = { ...routed, nodes: [{ id: "split", type: "route", config: { routes: [{ port: "us", when: "x" }] } }] };
+    const after = nodeViews(renamed, components, [], null, {}, cache);
+    expect(after[0]).not.toBe(before[0]);
+    expect(after[0].ports).toEqual(["us", "else"]);
   });
 });

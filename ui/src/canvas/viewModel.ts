@@ -35,8 +35,9 @@ export function outputPorts(kind: ComponentKind | "unknown", component: string, 
 }
 
 /** What one node's view was computed from; the view is reused while every part is the same
- *  object, so moving one node of 500 — or a live count or a preview of one — re-renders that node,
- *  not 500. */
+ *  object, or while what it computes to is equal (a keystroke in a node's settings changes its
+ *  config, rarely its view), so moving one node of 500 — or a live count or a preview of one —
+ *  re-renders that node, not 500, and typing re-renders none. */
 type ViewParts = {
   node: Flow["nodes"][number];
   info: ComponentInfo | undefined;
@@ -55,6 +56,22 @@ function sameParts(a: ViewParts, b: ViewParts): boolean {
   return a.node === b.node && a.info === b.info && a.live === b.live && a.previewed === b.previewed
     && a.failedHere === b.failedHere && a.problems.length === b.problems.length
     && a.problems.every((problem, index) => problem === b.problems[index]);
+}
+
+const sameList = <T>(a: T[], b: T[], same: (x: T, y: T) => boolean) =>
+  a.length === b.length && a.every((item, index) => same(item, b[index]));
+
+const sameProblem = (a: Problem, b: Problem) => a.node === b.node && a.field === b.field && a.message === b.message;
+
+/** True when two views draw the same node. */
+export function sameView(a: NodeView, b: NodeView): boolean {
+  return a.id === b.id && a.component === b.component && a.title === b.title && a.kind === b.kind
+    && a.status === b.status && a.error === b.error
+    && sameList(a.ports, b.ports, (x, y) => x === y)
+    && (a.counts === b.counts
+      || (a.counts !== null && b.counts !== null && a.counts.in === b.counts.in && a.counts.out === b.counts.out
+        && a.counts.errored === b.counts.errored))
+    && sameList(a.problems, b.problems, sameProblem);
 }
 
 export function nodeViews(
@@ -81,7 +98,8 @@ export function nodeViews(
     };
     const cached = cache.views.get(node.id);
     if (cached && sameParts(cached.parts, parts)) return cached.view;
-    const view = viewOf(parts);
+    const computed = viewOf(parts);
+    const view = cached && sameView(cached.view, computed) ? cached.view : computed;
     cache.views.set(node.id, { parts, view });
     return view;
   });
