@@ -13,4 +13,5 @@ mod sqlite;
 mod testing;
 pub mod webhook;
 
+pub use records::MAX_RECORDS;
 pub use registry::registry;

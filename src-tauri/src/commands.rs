@@ -12,16 +12,12 @@ use sluice_core::validate::Problem;
 use sluice_core::{Flow, Record};
 use sluice_runtime::{
     ComponentInfo, CredentialInfo, CredentialInput, CredentialTypeInfo, FlowDocument, FlowListing,
-    FlowReview, FlowVersion, ImportOutcome, PreviewRequest, RunDetail, RunRecord, RunReport,
-    RunTarget, ScheduleInfo, Sluice, TemplateInfo, Trigger, UpdateStatus,
+    FlowReview, FlowVersion, ImportOutcome, Pinned, PreviewRequest, RunDetail, RunRecord,
+    RunReport, RunTarget, ScheduleInfo, Sluice, TemplateInfo, Trigger, UpdateStatus,
 };
 use tauri::{AppHandle, Emitter, State};
 
 use crate::updates::{self, Updates};
-
-/// Pinned preview samples by node id.
-type PinnedSamples =
-    std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>;
 
 /// What a command answers: a value, or a message for the person at the screen.
 type Answer<T> = Result<T, String>;
@@ -154,7 +150,7 @@ pub async fn preview_flow(
     limit: u64,
     live: Option<Vec<String>>,
     upto: Option<String>,
-    pinned: Option<PinnedSamples>,
+    pinned: Option<Pinned>,
 ) -> Answer<RunReport> {
     let target = RunTarget::Loaded(Box::new(sluice.loaded_draft(flow).map_err(message)?));
     let request = PreviewRequest {
@@ -164,6 +160,21 @@ pub async fn preview_flow(
         pinned: pinned.unwrap_or_default(),
     };
     sluice.preview(target, request).await.map_err(message)
+}
+
+#[tauri::command]
+pub async fn pinned_samples(sluice: State<'_, Sluice>, id: String) -> Answer<Pinned> {
+    sluice.pinned_samples(&id).map_err(message)
+}
+
+#[tauri::command]
+pub async fn pin_sample(
+    sluice: State<'_, Sluice>,
+    id: String,
+    node: String,
+    records: Option<sluice_store::Sample>,
+) -> Answer<()> {
+    sluice.pin_sample(&id, &node, records).map_err(message)
 }
 
 #[tauri::command]

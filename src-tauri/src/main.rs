@@ -101,6 +101,8 @@ fn main() {
             commands::restore_flow_version,
             commands::validate_flow,
             commands::preview_flow,
+            commands::pinned_samples,
+            commands::pin_sample,
             commands::templates,
             commands::create_from_template,
             commands::flow_version_diff,

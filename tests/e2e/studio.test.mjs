@@ -367,6 +367,14 @@ test("build with the data in sight: preview part of a flow, place by click, fix 
   await waitForText("preview-table", "Turing");
   assert.doesNotMatch(await textOf("preview-table"), /Lovelace/, "the changed condition ran on the pinned sample");
   shot("pinned-sample");
+  // The pin stays with the flow: closed and opened again, the source is still pinned.
+  const halfBuilt = await storedFlow("Half built");
+  assert.deepEqual(Object.keys(await invoke("pinned_samples", { id: halfBuilt.id })), ["csv_read_1"]);
+  await (await byTest("back")).click();
+  const listed = await browser.$(`tr[data-flow-id="${halfBuilt.id}"] [data-testid="open-flow"]`);
+  await listed.waitForExist({ timeout: 10000 });
+  await listed.click();
+  await (await byTest("pinned-csv_read_1")).waitForExist({ timeout: 10000 });
 
   // A custom cron stays a custom cron.
   await (await byTest("schedule")).click();

@@ -265,3 +265,47 @@ async fn a_node_whose_records_leave_by_several_ports_cannot_be_pinned() {
         .unwrap_err();
     assert!(error.to_string().contains("cannot be pinned"), "{error}");
 }
+
+/// A pinned sample stays with the stored flow on this machine: read back when the flow opens
+/// again, replaced or unpinned, refused when too big, and gone with the flow.
+#[test]
+fn pinned_samples_are_kept_with_the_stored_flow_until_unpinned() {
+    let (_home, sluice) = temporary_installation();
+    let flow = sluice.create_flow("pins").unwrap().flow;
+    let sample = |id: &str| vec![json!({"id": id}).as_object().unwrap().clone()];
+    sluice
+        .pin_sample(&flow.id, "read", Some(sample("1")))
+        .unwrap();
+    sluice
+        .pin_sample(&flow.id, "read", Some(sample("2")))
+        .unwrap();
+    sluice
+        .pin_sample(&flow.id, "shape", Some(sample("3")))
+        .unwrap();
+    let pinned = sluice.pinned_samples(&flow.id).unwrap();
+    assert_eq!(pinned.len(), 2);
+    assert_eq!(pinned["read"], sample("2"), "a new pin replaces the last");
+    sluice.pin_sample(&flow.id, "shape", None).unwrap();
+    assert_eq!(
+        sluice
+            .pinned_samples(&flow.id)
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["read"]
+    );
+
+    let too_many = vec![serde_json::Map::new(); sluice_connectors::MAX_RECORDS + 1];
+    let refused = sluice
+        .pin_sample(&flow.id, "read", Some(too_many))
+        .unwrap_err();
+    assert!(matches!(refused, Error::Refused(_)), "{refused}");
+    assert!(refused.to_string().contains("too big to pin"), "{refused}");
+    assert_eq!(
+        sluice.pinned_samples(&flow.id).unwrap()["read"],
+        sample("2")
+    );
+
+    sluice.delete_flow(&flow.id).unwrap();
+    assert!(sluice.pinned_samples(&flow.id).unwrap().is_empty());
+}

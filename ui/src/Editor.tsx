@@ -15,6 +15,7 @@ import { HistoryPanel } from "./history/HistoryPanel";
 import { NodePanel } from "./panel/NodePanel";
 import { Palette } from "./panel/Palette";
 import { PreviewPanel } from "./preview/PreviewPanel";
+import { loadPins } from "./preview/pins";
 import { pinsFor, previewTarget } from "./preview/previewResults";
 import { ReviewDialog } from "./review/ReviewDialog";
 import { RunsPanel } from "./runs/RunsPanel";
@@ -67,6 +68,11 @@ function EditorView({ onNotice, noticeSlot }: Props) {
   const saving = useRef<Promise<void> | null>(null);
   const [overlay, setOverlay] = useState<Overlay>(null);
   const canvas = useCanvasCommands();
+
+  // The samples pinned in this flow, kept from earlier sessions.
+  useEffect(() => {
+    loadPins(flow.id).catch((error) => onNotice({ text: errorText(error), error: true }));
+  }, [flow.id, onNotice]);
 
   // Debounced autosave.
   useEffect(() => {

@@ -51,6 +51,11 @@ export const api = {
    *  nodes send their samples on instead of running what is before them. */
   previewFlow: (flow: Flow, limit: number, live: string[], upto: string | null, pinned: Record<string, Record<string, unknown>[]>) =>
     invoke<RunReport>("preview_flow", { flow, limit, live, upto, pinned }),
+  /** The samples pinned as test input in a stored flow, by node (kept on this computer only). */
+  pinnedSamples: (id: string) => invoke<Record<string, Record<string, unknown>[]>>("pinned_samples", { id }),
+  /** Pins `records` as `node`'s test input in a stored flow, or unpins it (null). */
+  pinSample: (id: string, node: string, records: Record<string, unknown>[] | null) =>
+    invoke<void>("pin_sample", { id, node, records }),
   nodeSettingLabels: () => invoke<NodeSettingLabels>("node_setting_labels"),
   /** The filters and functions expressions can use, each with an example and help, for completion. */
   expressionVocabulary: () => invoke<Word[]>("expression_vocabulary"),

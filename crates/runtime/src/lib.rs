@@ -35,7 +35,7 @@ pub use error::{Error, Result};
 pub use export::ExportedFlow;
 pub use flows::{FlowDocument, FlowListing, ImportOutcome, LoadedFlow};
 pub use home::default_home;
-pub use preview::PreviewRequest;
+pub use preview::{Pinned, PreviewRequest};
 pub use review::{FileReach, FlowReview, HostReach};
 pub use runs::{RunDetail, RunHandle, RunNotice, RunOutcome, RunTarget, Trigger};
 pub use scheduler::{RunObserver, ScheduleInfo, SchedulerHandle};

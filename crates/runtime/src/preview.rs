@@ -13,7 +13,10 @@ use crate::runs::RunTarget;
 use crate::{Error, Result, Sluice};
 
 /// Pinned samples by node id.
-type Pinned = BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>;
+pub type Pinned = BTreeMap<String, sluice_store::Sample>;
+
+/// The most one pinned sample may take, as JSON.
+const PINNED_BYTES: usize = 8 << 20;
 
 /// What a preview runs.
 #[derive(Debug, Clone, Default)]
@@ -27,10 +30,39 @@ pub struct PreviewRequest {
     pub upto: Option<String>,
     /// Nodes whose output is pinned to these records (a sample kept as test input): they and
     /// what only feeds them do not run; the records go on from there.
-    pub pinned: BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
+    pub pinned: Pinned,
 }
 
 impl Sluice {
+    /// The samples pinned in a stored flow, by node: kept on this machine across sessions, never
+    /// exported (they may hold real data).
+    pub fn pinned_samples(&self, flow_id: &str) -> Result<Pinned> {
+        Ok(self.store().pinned_samples(flow_id)?)
+    }
+
+    /// Pins `records` as the test input of `node` in a stored flow, replacing its last pin;
+    /// `None` unpins. At most [`sluice_connectors::MAX_RECORDS`] records and 8 MiB.
+    pub fn pin_sample(
+        &self,
+        flow_id: &str,
+        node: &str,
+        records: Option<sluice_store::Sample>,
+    ) -> Result<()> {
+        if let Some(records) = &records {
+            let size = serde_json::to_vec(records).map_or(usize::MAX, |text| text.len());
+            if records.len() > sluice_connectors::MAX_RECORDS || size > PINNED_BYTES {
+                return Err(Error::Refused(format!(
+                    "the sample of `{node}` is too big to pin ({} records, {} KiB); a pinned sample holds at most {} records and {} MiB — preview fewer records",
+                    records.len(),
+                    size / 1024,
+                    sluice_connectors::MAX_RECORDS,
+                    PINNED_BYTES >> 20
+                )));
+            }
+        }
+        Ok(self.store().pin_sample(flow_id, node, records.as_ref())?)
+    }
+
     /// The part of the flow a preview runs (up to its node), checked for a preview.
     fn resolve_for_preview(
         &self,

@@ -1,11 +1,13 @@
 //! Sluice's local store: one SQLite file holding flows (with every saved version), runs, their
-//! per-node stats and log lines, per-node sync state and settings. One module per table.
+//! per-node stats and log lines, per-node sync state, pinned samples and settings. One module per
+//! table.
 
 mod credentials;
 mod error;
 mod flow_trust;
 mod flows;
 mod node_state;
+mod pinned_samples;
 mod retention;
 mod run_logs;
 mod run_nodes;
@@ -24,6 +26,7 @@ use rusqlite_migration::{M, Migrations};
 pub use credentials::StoredCredential;
 pub use error::{Error, Result};
 pub use flows::{EDITS_FOLD_WITHIN, FlowSummary, FlowVersion, SaveNote, StoredFlow};
+pub use pinned_samples::Sample;
 pub use retention::{RetentionPolicy, RetentionReport};
 pub use run_logs::LogLine;
 pub use run_nodes::NodeRun;
@@ -44,6 +47,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0009_version_approvals.sql")),
     M::up(include_str!("../migrations/0010_version_labels.sql")),
     M::up(include_str!("../migrations/0011_run_samples.sql")),
+    M::up(include_str!("../migrations/0012_pinned_samples.sql")),
 ];
 
 /// The schema migrations, in order.

@@ -80,6 +80,8 @@ export type EditorActions = {
   previewed: (flow: Flow, report: RunReport) => void;
   /** Pins a node's sample as test input (records given), or unpins it (null). */
   pin: (node: string, records: Record<string, unknown>[] | null) => void;
+  /** The samples stored as pinned for flow `flowId`, once read (ignored if another flow is open). */
+  pinsLoaded: (flowId: string, pinned: PinnedSamples) => void;
   runNotice: (notice: RunNotice) => void;
 };
 
@@ -219,6 +221,10 @@ export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
   pin: (node, records) => {
     const { [node]: _unpinned, ...others } = get().pinned;
     set({ pinned: records ? { ...others, [node]: records } : others });
+  },
+
+  pinsLoaded: (flowId, pinned) => {
+    if (get().flow?.id === flowId) set({ pinned });
   },
 
   previewed: (flow, report) => set({ previews: mergePreview(get().previews, flow, report), previewFailure: report.failure }),
