@@ -34,7 +34,7 @@ pub fn with_context<T>(
 pub struct SourceResult {
     pub records: Vec<Record>,
     pub rejected: Vec<Record>,
-    pub output: Output<'static>,
+    pub output: Output,
 }
 
 /// Reads a source to the end, routing rejected records aside.

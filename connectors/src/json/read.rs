@@ -315,8 +315,8 @@ impl<R: Read> Read for CountingReader<'_, R> {
 }
 
 /// Where streamed records go while serde walks the document.
-struct Stream<'a, 'o, 'r> {
-    out: &'o mut Output<'r>,
+struct Stream<'a, 'o> {
+    out: &'o mut Output,
     shapes: &'a mut ShapeCache,
     name: &'a str,
     /// Set when the output said stop (or failed); serde is then unwound with an error.
@@ -329,12 +329,12 @@ struct Stream<'a, 'o, 'r> {
 
 /// Walks to `path` inside the document, then streams the array found there. Produces `true`
 /// when an array was found.
-struct RecordsAt<'p, 's, 'a, 'o, 'r> {
+struct RecordsAt<'p, 's, 'a, 'o> {
     path: &'p [String],
-    stream: &'s mut Stream<'a, 'o, 'r>,
+    stream: &'s mut Stream<'a, 'o>,
 }
 
-impl<'de> DeserializeSeed<'de> for RecordsAt<'_, '_, '_, '_, '_> {
+impl<'de> DeserializeSeed<'de> for RecordsAt<'_, '_, '_, '_> {
     type Value = bool;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
@@ -342,7 +342,7 @@ impl<'de> DeserializeSeed<'de> for RecordsAt<'_, '_, '_, '_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for RecordsAt<'_, '_, '_, '_, '_> {
+impl<'de> Visitor<'de> for RecordsAt<'_, '_, '_, '_> {
     type Value = bool;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {

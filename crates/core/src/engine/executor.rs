@@ -58,7 +58,7 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
             (has_input && fused.is_none()).then(|| sync_channel(options.channel_capacity.max(1)))
         })
         .collect();
-    let mut outputs: Vec<Output<'_>> = Vec::with_capacity(flow.nodes.len());
+    let mut outputs: Vec<Output> = Vec::with_capacity(flow.nodes.len());
     for (index, node) in flow.nodes.iter().enumerate() {
         let senders_for = |port: &str| -> Vec<SyncSender<Batch>> {
             flow.edges
@@ -182,8 +182,6 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
                 .spawn_scoped(scope, move || {
                     let outcomes = if chain_runs.len() == 1 {
                         vec![run_node(chain_runs.into_iter().next().expect("one run"))]
-                    } else if matches!(chain_runs[0].component, Component::Source(_)) {
-                        fused::run_source_chain(chain_runs)
                     } else {
                         fused::run_chain(chain_runs)
                     };
@@ -326,10 +324,10 @@ fn run_node(mut run: NodeRun<'_>) -> NodeOutcome {
     conclude(run, result, started, samples)
 }
 
-pub(super) fn run_source(
+fn run_source(
     config: &dyn SourceConfig,
     context: &BuildContext<'_>,
-    output: &mut Output<'_>,
+    output: &mut Output,
 ) -> Result<(), ComponentError> {
     let mut source = config.build(context)?;
     match source.read(output) {

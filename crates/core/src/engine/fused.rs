@@ -1,10 +1,6 @@
-//! Fused chains: stateless transforms (filter, map, select, cast, route) that follow a source or
-//! one another run in one thread over the same batch, each with its own output (counts, errors,
-//! samples), without a channel between them. A chain ends at a node with several edges out (a
-//! `route`). Fused after a source, the chain runs in the source's thread, so the records a filter
-//! drops are never handed to another core (measured on the standard job against the chain in a
-//! thread of its own: the same time at 1M rows, 5–10% less wall and CPU time at 10M, 4 MB less
-//! memory).
+//! Fused chains: stateless transforms (filter, map, select, cast, route) that follow one another
+//! run in one thread over the same batch, each with its own output (counts, errors, samples),
+//! without a channel between them. A chain ends at a node with several edges out (a `route`).
 
 use std::collections::HashMap;
 use std::sync::mpsc::Receiver;
@@ -17,14 +13,13 @@ use crate::flow::{DEFAULT_PORT, Flow};
 use crate::record::Batch;
 
 /// For each node, the node it runs fused after: a stateless transform whose only input is the
-/// only edge leaving a source or another stateless transform.
+/// only edge leaving another stateless transform.
 pub(super) fn plan(
     flow: &Flow,
     components: &[Component],
     index_of: &HashMap<&str, usize>,
 ) -> Vec<Option<usize>> {
     let stateless = |index: usize| matches!(&components[index], Component::Transform(config) if config.is_stateless());
-    let source = |index: usize| matches!(&components[index], Component::Source(_));
     flow.nodes
         .iter()
         .enumerate()
@@ -44,10 +39,7 @@ pub(super) fn plan(
                 .iter()
                 .filter(|other| other.from == edge.from)
                 .count();
-            (edge.port() == DEFAULT_PORT
-                && (stateless(upstream) || source(upstream))
-                && leaving == 1)
-                .then_some(upstream)
+            (edge.port() == DEFAULT_PORT && stateless(upstream) && leaving == 1).then_some(upstream)
         })
         .collect()
 }
@@ -64,135 +56,45 @@ pub(super) fn chain_from(head: usize, fused_after: &[Option<usize>]) -> Vec<usiz
     chain
 }
 
-/// The transforms fused after a source: the source's output hands them each full batch in the
-/// source's own thread, so records they drop never cross to another core.
-pub(crate) struct Chain<'run> {
-    transforms: Vec<Box<dyn Transform + 'run>>,
-    runs: Vec<NodeRun<'run>>,
-    /// The node that stopped the chain (its index in `runs`), with why.
-    stopped: Option<(usize, ComponentError)>,
-}
-
-impl Chain<'_> {
-    /// Runs `batch` through the chain; once a node has stopped it, tells the source to stop.
-    pub(crate) fn take(&mut self, batch: Batch) -> Result<(), ComponentError> {
-        self.check()?;
-        let mut outputs: Vec<&mut Output> =
-            self.runs.iter_mut().map(|run| &mut run.output).collect();
-        if let Err(stopped) = push(&mut self.transforms, &mut outputs, 0, batch) {
-            self.stopped = Some(stopped);
-            return Err(ComponentError::Halted);
-        }
-        Ok(())
-    }
-
-    /// `Halted` once a node of the chain has stopped it.
-    pub(crate) fn check(&self) -> Result<(), ComponentError> {
-        match self.stopped {
-            Some(_) => Err(ComponentError::Halted),
-            None => Ok(()),
-        }
-    }
-}
-
-/// Runs a fused chain of transforms; one outcome per node, in chain order.
+/// Runs a fused chain; one outcome per node, in chain order.
 pub(super) fn run_chain(mut runs: Vec<NodeRun<'_>>) -> Vec<NodeOutcome> {
     let started = Instant::now();
     runs.iter().for_each(announce);
     let input = runs[0].input.take();
-    let stopped = match build_transforms(&mut runs) {
-        Ok(mut transforms) => {
-            let mut outputs: Vec<&mut Output> =
-                runs.iter_mut().map(|run| &mut run.output).collect();
-            guarded(|| Ok(drive(&mut transforms, &mut outputs, input)))
-                .unwrap_or_else(|panic| Some((0, panic)))
-        }
-        Err(failure) => Some(failure),
-    };
-    conclude_all(runs, stopped, started)
-}
-
-/// Runs a source with the chain fused after it (`runs[0]` is the source); one outcome per node,
-/// in chain order.
-pub(super) fn run_source_chain(mut runs: Vec<NodeRun<'_>>) -> Vec<NodeOutcome> {
-    let started = Instant::now();
-    runs.iter().for_each(announce);
-    let mut head = runs.remove(0);
-    let transforms = match build_transforms(&mut runs) {
-        Ok(transforms) => transforms,
-        Err((index, error)) => {
-            runs.insert(0, head);
-            return conclude_all(runs, Some((index + 1, error)), started);
-        }
-    };
-    head.output.chain = Some(Box::new(Chain {
-        transforms,
-        runs,
-        stopped: None,
-    }));
-    let Component::Source(config) = head.component else {
-        unreachable!("a source heads this chain")
-    };
-    let read =
-        guarded(|| super::executor::run_source(config.as_ref(), &head.context, &mut head.output));
-    let chain = head
-        .output
-        .chain
-        .take()
-        .expect("the chain stays with the source");
-    let Chain {
-        mut transforms,
-        mut runs,
-        stopped,
-    } = *chain;
-    let stopped = match (stopped, read) {
-        (Some((index, error)), _) => Some((index + 1, error)),
-        (None, Err(error)) => Some((0, error)),
-        (None, Ok(())) => {
-            let mut outputs: Vec<&mut Output> =
-                runs.iter_mut().map(|run| &mut run.output).collect();
-            guarded(|| Ok(finish_from(&mut transforms, &mut outputs, 0)))
-                .unwrap_or_else(|panic| Some((0, panic)))
-                .map(|(index, error)| (index + 1, error))
-        }
-    };
-    drop(transforms);
-    runs.insert(0, head);
-    conclude_all(runs, stopped, started)
-}
-
-/// Builds the transform of every run; the first that fails, with why.
-fn build_transforms<'run>(
-    runs: &mut [NodeRun<'run>],
-) -> Result<Vec<Box<dyn Transform + 'run>>, (usize, ComponentError)> {
-    let mut transforms = Vec::with_capacity(runs.len());
-    for (index, run) in runs.iter_mut().enumerate() {
+    for run in &mut runs {
+        run.output.worked = Some(std::time::Duration::ZERO);
+    }
+    let mut transforms: Vec<Box<dyn Transform + '_>> = Vec::with_capacity(runs.len());
+    let mut failure: Option<(usize, ComponentError)> = None;
+    for (index, run) in runs.iter().enumerate() {
         let Component::Transform(config) = run.component else {
             unreachable!("only transforms are fused")
         };
-        run.output.worked = Some(std::time::Duration::ZERO);
-        transforms.push(guarded(|| config.build(&run.context)).map_err(|error| (index, error))?);
+        match guarded(|| config.build(&run.context)) {
+            Ok(transform) => transforms.push(transform),
+            Err(error) => {
+                failure = Some((index, error));
+                break;
+            }
+        }
     }
-    Ok(transforms)
-}
-
-/// Ends every node of a chain: the one that stopped it first, so the others see the run
-/// stopping; then the rest, halted if the chain stopped.
-fn conclude_all(
-    runs: Vec<NodeRun<'_>>,
-    stopped: Option<(usize, ComponentError)>,
-    started: Instant,
-) -> Vec<NodeOutcome> {
-    let halted = stopped.is_some();
+    if failure.is_none() {
+        let mut outputs: Vec<&mut Output> = runs.iter_mut().map(|run| &mut run.output).collect();
+        failure = guarded(|| Ok(drive(&mut transforms, &mut outputs, input)))
+            .unwrap_or_else(|panic| Some((0, panic)));
+    }
+    drop(transforms);
+    // The node that failed concludes first, so the others see the run stopping.
+    let stopped = failure.is_some();
     let mut outcomes: Vec<Option<NodeOutcome>> = runs.iter().map(|_| None).collect();
     let mut runs: Vec<Option<NodeRun<'_>>> = runs.into_iter().map(Some).collect();
-    if let Some((index, error)) = stopped {
+    if let Some((index, error)) = failure {
         let run = runs[index].take().expect("present");
         outcomes[index] = Some(conclude(run, Err(error), started, None));
     }
     for (index, run) in runs.into_iter().enumerate() {
         if let Some(run) = run {
-            let result = if halted {
+            let result = if stopped {
                 Err(ComponentError::Halted)
             } else {
                 Ok(())
@@ -223,19 +125,10 @@ fn drive(
             }
         }
     }
-    finish_from(transforms, outputs, 0)
-}
-
-/// Finishes each node from `first` on, in order, handing what each holds back to the next.
-fn finish_from(
-    transforms: &mut [Box<dyn Transform + '_>],
-    outputs: &mut [&mut Output],
-    first: usize,
-) -> Option<(usize, ComponentError)> {
-    if outputs[first].should_stop() {
-        return Some((first, ComponentError::Halted));
+    if outputs[0].should_stop() {
+        return Some((0, ComponentError::Halted));
     }
-    for index in first..transforms.len() {
+    for index in 0..transforms.len() {
         let finishing = Instant::now();
         let finished = guarded(|| transforms[index].finish(outputs[index]));
         add_work(outputs[index], finishing.elapsed());

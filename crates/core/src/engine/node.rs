@@ -47,7 +47,7 @@ pub(super) struct NodeRun<'run> {
     pub(super) node_id: &'run str,
     pub(super) component: &'run Component,
     pub(super) context: BuildContext<'run>,
-    pub(super) output: Output<'run>,
+    pub(super) output: Output,
     pub(super) input: Option<Receiver<Batch>>,
     pub(super) settled: Settle,
     pub(super) decision: Option<Receiver<bool>>,

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use crate::component::ComponentError;
 use crate::engine::control::RunControl;
 use crate::engine::events::{EventCallback, LogLevel, NodeStats, RunEvent};
-use crate::engine::fused::Chain;
 use crate::flow::OnError;
 use crate::record::{Batch, Record, describe_value};
 
@@ -47,7 +46,7 @@ struct Port {
 }
 
 /// Where a component sends its records. Given to every source, transform and sink.
-pub struct Output<'run> {
+pub struct Output {
     node: String,
     ports: Vec<Port>,
     error_port: Port,
@@ -71,9 +70,6 @@ pub struct Output<'run> {
     pub(crate) waited: Duration,
     /// For a node in a fused chain, the time spent in it (its thread is shared).
     pub(crate) worked: Option<Duration>,
-    /// For a source with a fused chain after it: the chain, handed each full batch in this
-    /// thread (its time counts as waiting for downstream).
-    pub(crate) chain: Option<Box<Chain<'run>>>,
 }
 
 pub(crate) struct OutputSettings {
@@ -88,8 +84,8 @@ pub(crate) struct OutputSettings {
     pub sample_size: usize,
 }
 
-impl<'run> Output<'run> {
-    pub(crate) fn new(settings: OutputSettings) -> Output<'run> {
+impl Output {
+    pub(crate) fn new(settings: OutputSettings) -> Output {
         let had_downstream = settings
             .ports
             .iter()
@@ -128,12 +124,11 @@ impl<'run> Output<'run> {
             last_progress: Instant::now(),
             waited: Duration::ZERO,
             worked: None,
-            chain: None,
         }
     }
 
     /// An output that keeps everything it is given, for testing a component on its own.
-    pub fn for_test(ports: &[&str], on_error: OnError) -> Output<'static> {
+    pub fn for_test(ports: &[&str], on_error: OnError) -> Output {
         let mut output = Output::new(OutputSettings {
             node: "test".into(),
             ports: ports
@@ -199,9 +194,6 @@ impl<'run> Output<'run> {
         let port = &mut self.ports[index];
         if port.fused {
             port.buffer.push(record);
-            if self.chain.is_some() && port.buffer.len() >= self.batch_size {
-                self.hand_down()?;
-            }
         } else if !port.senders.is_empty() || self.keep_unsent {
             port.buffer.push(record);
             if port.buffer.len() >= self.batch_size {
@@ -263,11 +255,6 @@ impl<'run> Output<'run> {
         self.stats.bytes += bytes;
     }
 
-    /// The run's control, for a component's worker threads to see when to stop.
-    pub fn control(&self) -> &RunControl {
-        &self.control
-    }
-
     /// True when the component should stop at the next chance (cancelled or another node failed).
     pub fn should_stop(&self) -> bool {
         self.control.is_stopping()
@@ -302,28 +289,9 @@ impl<'run> Output<'run> {
             .unwrap_or_default()
     }
 
-    /// Hands the fused port's records to the chain that runs in this thread.
-    fn hand_down(&mut self) -> Result<(), ComponentError> {
-        let batch = self.take_fused();
-        let Some(chain) = self.chain.as_mut() else {
-            return Ok(());
-        };
-        let started = Instant::now();
-        let taken = if batch.is_empty() {
-            chain.check()
-        } else {
-            chain.take(batch)
-        };
-        self.waited += started.elapsed();
-        taken
-    }
-
     /// Sends whatever is buffered now. Sources call it when records arrive slowly (after each
     /// page of an API); the engine calls it after every batch a transform handles.
     pub fn flush(&mut self) -> Result<(), ComponentError> {
-        if self.chain.is_some() {
-            self.hand_down()?;
-        }
         for index in 0..self.ports.len() {
             let port = &self.ports[index];
             if !port.buffer.is_empty() && !port.fused && !self.keep_unsent {

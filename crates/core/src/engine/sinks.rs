@@ -115,7 +115,7 @@ pub(super) fn get_ready<'run>(
 pub(super) struct SinkRun<'a, 'run> {
     pub config: &'a dyn SinkConfig,
     pub context: &'a BuildContext<'run>,
-    pub output: &'a mut Output<'run>,
+    pub output: &'a mut Output,
     pub input: Option<Receiver<Batch>>,
     pub settled: &'a mut Settle,
     pub decision: Option<Receiver<bool>>,

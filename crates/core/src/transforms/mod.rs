@@ -70,11 +70,7 @@ pub(crate) mod testing {
     use crate::record::Record;
 
     /// Runs `config` over `records` in batches of two and gives back the output.
-    pub fn run(
-        config: &dyn TransformConfig,
-        records: Vec<Record>,
-        on_error: OnError,
-    ) -> Output<'static> {
+    pub fn run(config: &dyn TransformConfig, records: Vec<Record>, on_error: OnError) -> Output {
         let ports = config.output_ports();
         let port_names: Vec<&str> = ports.iter().map(String::as_str).collect();
         let mut output = Output::for_test(&port_names, on_error);
