@@ -311,37 +311,46 @@ impl SqliteWrite {
         Ok(())
     }
 
-    /// Inserts `rows` into the staging table, many rows per statement.
+    /// Inserts `rows` into the staging table, many rows per statement; the full statements of a
+    /// batch share one prepared statement.
     fn insert(&mut self, rows: &[Record]) -> Result<(), ComponentError> {
         let width = self.columns.len().max(1);
         let per_statement = ROWS_PER_INSERT.min(MAX_PARAMETERS / width).max(1);
-        for chunk in rows.chunks(per_statement) {
-            // Plans are forgotten between statements only, so the indexes below stay valid.
-            if self.plans.len() >= MAX_PLANS {
-                self.plans.clear();
-            }
-            let plans: Vec<usize> = chunk
-                .iter()
-                .map(|record| self.plan_index(record.schema()))
-                .collect();
-            let sql = self.insert_sql(chunk.len()).to_string();
-            let mut statement = self
-                .connection
-                .prepare_cached(&sql)
-                .map_err(|error| self.staged.error(error))?;
+        // Plans are forgotten between batches only, so the indexes below stay valid.
+        if self.plans.len() >= MAX_PLANS {
+            self.plans.clear();
+        }
+        let plans: Vec<usize> = rows
+            .iter()
+            .map(|record| self.plan_index(record.schema()))
+            .collect();
+        let full_sql = self.insert_sql(per_statement).to_string();
+        let last = rows.len() % per_statement;
+        let last_sql = (last > 0).then(|| self.insert_sql(last).to_string());
+        let fail = |error| self.staged.error(error);
+        let mut full = None;
+        for (chunk, chunk_plans) in rows.chunks(per_statement).zip(plans.chunks(per_statement)) {
+            let mut shorter = None;
+            let statement = match (chunk.len() == per_statement, &last_sql) {
+                (false, Some(sql)) => {
+                    shorter.insert(self.connection.prepare_cached(sql).map_err(fail)?)
+                }
+                _ => match &mut full {
+                    Some(statement) => statement,
+                    None => full.insert(self.connection.prepare_cached(&full_sql).map_err(fail)?),
+                },
+            };
             let mut parameter = 1;
-            for (record, plan) in chunk.iter().zip(plans) {
-                for position in &self.plans[plan].positions {
+            for (record, plan) in chunk.iter().zip(chunk_plans) {
+                for position in &self.plans[*plan].positions {
                     let value = position.map(|position| &record.values()[position]);
                     statement
                         .raw_bind_parameter(parameter, Bind(value))
-                        .map_err(|error| self.staged.error(error))?;
+                        .map_err(fail)?;
                     parameter += 1;
                 }
             }
-            statement
-                .raw_execute()
-                .map_err(|error| self.staged.error(error))?;
+            statement.raw_execute().map_err(fail)?;
         }
         Ok(())
     }

@@ -222,6 +222,7 @@ fn the_compiled_form_agrees_with_minijinja() {
         "a / b",
         "-a",
         "s ~ ' ' ~ t",
+        "a ~ s ~ ' ' ~ b ~ t",
         "s ~ a",
         "x ~ y",
         "x == y",

@@ -141,7 +141,9 @@ impl Program {
             Val::Int(integer) => Value::Int(integer),
             Val::Float(float) if float.is_finite() => Value::Float(float),
             Val::Float(_) => return None,
-            Val::Str(text) => Value::String(Text::from(text.as_ref())),
+            // Text the expression made keeps its buffer (no copy beyond the inline size).
+            Val::Str(Cow::Owned(text)) => Value::String(Text::from(text)),
+            Val::Str(Cow::Borrowed(text)) => Value::String(Text::from(text)),
             Val::Json(_) => return None,
         })
     }
@@ -230,17 +232,18 @@ fn from_json_text(json: &str) -> Option<Val<'_>> {
     })
 }
 
-fn literal(literal: &Literal) -> Val<'static> {
+/// A literal's value, its text borrowed from the program (no copy per evaluation).
+fn literal(literal: &Literal) -> Val<'_> {
     match literal {
         Literal::Null => Val::Null,
         Literal::Bool(flag) => Val::Bool(*flag),
         Literal::Int(integer) => Val::Int(*integer),
         Literal::Float(float) => Val::Float(*float),
-        Literal::Str(text) => Val::Str(Cow::Owned(text.clone())),
+        Literal::Str(text) => Val::Str(Cow::Borrowed(text)),
     }
 }
 
-fn eval<'a>(node: &Node, positions: &Positions, record: &'a Record) -> Option<Val<'a>> {
+fn eval<'a>(node: &'a Node, positions: &Positions, record: &'a Record) -> Option<Val<'a>> {
     Some(match node {
         Node::Literal(value) => literal(value),
         Node::Field(slot) => match &record.values()[(*positions.slots.get(*slot)?)?] {
@@ -369,18 +372,21 @@ fn binary<'a>(op: Op, left: Val<'a>, right: Val<'a>) -> Option<Val<'a>> {
             Val::Float(a / b)
         }
         Op::Concat => {
-            let mut text = String::new();
-            if text_length(&left) + text_length(&right) > MAX_TEXT_BYTES {
+            let length = text_length(&left) + text_length(&right);
+            if length > MAX_TEXT_BYTES {
                 // MiniJinja refuses it, saying why (its fuel counts bytes made).
                 return None;
             }
-            for side in [&left, &right] {
-                match side {
-                    Val::Str(part) => text.push_str(part),
-                    Val::Int(integer) => text.push_str(itoa::Buffer::new().format(*integer)),
-                    _ => return None,
+            // `a ~ b ~ c` grows the text `a ~ b` made instead of copying it.
+            let mut text = match left {
+                Val::Str(Cow::Owned(text)) => text,
+                other => {
+                    let mut text = String::with_capacity(length);
+                    push_text(&mut text, &other)?;
+                    text
                 }
-            }
+            };
+            push_text(&mut text, &right)?;
             Val::Str(Cow::Owned(text))
         }
     })
@@ -390,6 +396,16 @@ fn binary<'a>(op: Op, left: Val<'a>, right: Val<'a>) -> Option<Val<'a>> {
 /// it (about 16 MiB).
 const MAX_TEXT_BYTES: usize = 16 << 20;
 
+/// Adds text or an integer's digits to `text`; `None` for anything else.
+fn push_text(text: &mut String, value: &Val<'_>) -> Option<()> {
+    match value {
+        Val::Str(part) => text.push_str(part),
+        Val::Int(integer) => text.push_str(itoa::Buffer::new().format(*integer)),
+        _ => return None,
+    }
+    Some(())
+}
+
 fn text_length(value: &Val<'_>) -> usize {
     match value {
         Val::Str(text) => text.len(),
@@ -397,8 +413,8 @@ fn text_length(value: &Val<'_>) -> usize {
     }
 }
 
-fn apply<'a>(filter: &Filter, value: Val<'a>) -> Option<Val<'a>> {
-    let or_default = |converted: Option<Val<'a>>, default: &Option<Literal>| match converted {
+fn apply<'a>(filter: &'a Filter, value: Val<'a>) -> Option<Val<'a>> {
+    let or_default = |converted: Option<Val<'a>>, default: &'a Option<Literal>| match converted {
         Some(converted) => Some(converted),
         None => default.as_ref().map(literal),
     };
