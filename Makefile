@@ -13,7 +13,7 @@ STUDIO_FEATURES := --features sluice-studio/custom-protocol
 BUILD_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev \
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev
 TEST_PACKAGES := xvfb xauth imagemagick webkit2gtk-driver dbus-x11 dbus-daemon fonts-dejavu-core python3 python3-xlib \
-  gnome-keyring libsecret-tools xdg-utils curl
+  gnome-keyring libsecret-tools xdg-utils curl postgresql
 
 .PHONY: soak fuzz run test bench bench-engine bench-webhooks bench-studio bench-tray bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
 
@@ -55,10 +55,11 @@ lint: deps ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets $(STUDIO_FEATURES) -- -D warnings
 
-# The keychain tests run apart, against a real Secret Service (tests/keyring.sh).
+# Beside a throwaway PostgreSQL server (tests/postgres.sh); the keychain tests run apart, against a
+# real Secret Service (tests/keyring.sh).
 rust-tests: deps ui
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
-	$(CARGO) nextest run --locked --workspace $(STUDIO_FEATURES) --no-fail-fast -E 'not binary(keychain)'
+	tests/postgres.sh $(CARGO) nextest run --locked --workspace $(STUDIO_FEATURES) --no-fail-fast -E 'not binary(keychain)'
 	tests/keyring.sh $(CARGO) nextest run --locked -p sluice-tests --test keychain
 
 ui-tests: node-packages

@@ -6,6 +6,7 @@ mod csv;
 mod file;
 mod http;
 mod json;
+mod postgres;
 mod records;
 mod registry;
 mod sqlite;

@@ -11,6 +11,7 @@ pub fn registry() -> Registry {
         crate::json::descriptors(),
         crate::records::descriptors(),
         crate::sqlite::descriptors(),
+        crate::postgres::descriptors(),
         crate::http::descriptors(),
         crate::webhook::descriptors(),
     ]
@@ -24,5 +25,6 @@ pub fn registry() -> Registry {
     for credential_type in crate::http::credential_types() {
         registry.register_credential_type(credential_type);
     }
+    registry.register_credential_type(crate::postgres::credential_type());
     registry
 }

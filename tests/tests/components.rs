@@ -21,6 +21,10 @@ fn sample_config(component: &str) -> serde_json::Value {
         "json.read" => json!({"path": "in.json", "record_path": "data.items"}),
         "json.write" => json!({"path": "out.ndjson"}),
         "sqlite.read" => json!({"path": "in.db", "table": "orders", "cursor": "id"}),
+        "postgres.read" => json!({
+            "table": "orders", "schema": "shop", "columns": ["id", "total"],
+            "where": "status = 'paid'", "cursor": "id"
+        }),
         "sqlite.write" => {
             json!({"path": "out.db", "table": "orders", "mode": "upsert", "key": ["id"]})
         }

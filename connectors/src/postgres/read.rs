@@ -1,0 +1,301 @@
+//! `postgres.read`: streams the rows of a table or a query through a server-side cursor, in one
+//! read-only snapshot; with a cursor column, only the rows the last successful run did not
+//! deliver — rows that share the last cursor value included.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use postgres::types::{ToSql, Type};
+use postgres::{IsolationLevel, Row};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
+use sluice_core::credential::CredentialAccess;
+use sluice_core::engine::Output;
+use sluice_core::{ComponentError, Record, Schema};
+
+use super::connect::{connect, describe};
+use super::quote;
+use super::types::{reading, select_item, value};
+
+/// Rows fetched from the server at a time: memory stays bounded whatever the table's size.
+const FETCH_ROWS: i32 = 1000;
+
+/// The rows sharing the last cursor value that the sync state remembers (beyond, the rest are
+/// read again next time rather than skipped).
+const MAX_TIES: usize = 100_000;
+
+/// Reads rows from a PostgreSQL table or query, with a PostgreSQL credential. With `cursor`, the
+/// read is incremental: rows come in cursor order, and the next run reads the rows past the last
+/// cursor value this run delivered — and the rows with that same value it did not deliver yet —
+/// once every destination has committed them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresReadConfig {
+    /// The table to read. Give either `table` or `query`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// The table's schema; the user's search path (usually `public`) when empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Only these columns of the table, in this order; every column when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    /// A condition the table's rows must meet, in SQL, e.g. `status = 'active'`.
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// A SELECT query to read instead of a table. Its columns need distinct names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// A column that only grows (an id, an `updated_at`): each run reads the rows past the last
+    /// value delivered, and the rows with that same value that were not delivered yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+impl ComponentConfig for PostgresReadConfig {}
+
+impl PostgresReadConfig {
+    /// The SELECT that reads what the node names, before columns are typed.
+    fn select(&self) -> Result<String, ComponentError> {
+        match (&self.table, &self.query) {
+            (Some(table), None) => {
+                let columns = if self.columns.is_empty() {
+                    "*".to_string()
+                } else {
+                    let quoted: Vec<String> =
+                        self.columns.iter().map(|column| quote(column)).collect();
+                    quoted.join(", ")
+                };
+                let table = match &self.schema {
+                    Some(schema) if !schema.is_empty() => {
+                        format!("{}.{}", quote(schema), quote(table))
+                    }
+                    _ => quote(table),
+                };
+                let condition = match &self.condition {
+                    Some(condition) if !condition.trim().is_empty() => {
+                        format!(" WHERE ({condition})")
+                    }
+                    _ => String::new(),
+                };
+                Ok(format!("SELECT {columns} FROM {table}{condition}"))
+            }
+            (None, Some(query)) => Ok(query.trim().trim_end_matches(';').to_string()),
+            _ => Err(ComponentError::failed(
+                "give either `table` or `query`, not both or neither",
+            )),
+        }
+    }
+}
+
+impl SourceConfig for PostgresReadConfig {
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Source + 'run>, ComponentError> {
+        let select = self.select()?;
+        let credential = context.credential.clone().ok_or_else(|| {
+            ComponentError::failed("choose a PostgreSQL credential for this node")
+        })?;
+        let client = connect(credential.as_ref()).map_err(ComponentError::failed)?;
+        let (last, ties) = match (&self.cursor, context.state) {
+            (Some(_), Some(state)) => (
+                state["cursor"].as_str().map(str::to_string),
+                state["ties"]
+                    .as_array()
+                    .map(|ties| ties.iter().filter_map(|tie| tie.as_u64()).collect())
+                    .unwrap_or_default(),
+            ),
+            _ => (None, HashSet::new()),
+        };
+        Ok(Box::new(PostgresRead {
+            client,
+            credential,
+            select,
+            cursor: self.cursor.clone(),
+            last,
+            ties,
+        }))
+    }
+}
+
+struct PostgresRead {
+    client: postgres::Client,
+    credential: Arc<dyn CredentialAccess>,
+    select: String,
+    cursor: Option<String>,
+    /// The last cursor value delivered (as text), and the fingerprints of the rows with it.
+    last: Option<String>,
+    ties: HashSet<u64>,
+}
+
+/// Where a run of the cursor stands: the last value delivered and the rows delivered with it.
+struct Progress {
+    index: usize,
+    last: Option<String>,
+    ties: Vec<u64>,
+    skipped: HashSet<u64>,
+}
+
+impl Source for PostgresRead {
+    fn read(&mut self, out: &mut Output) -> Result<(), ComponentError> {
+        let credential = self.credential.clone();
+        let failed = |error: postgres::Error| {
+            ComponentError::failed(format!(
+                "reading: {}",
+                describe(&error, credential.as_ref())
+            ))
+        };
+        let mut transaction = self
+            .client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(failed)?;
+        let described = transaction.prepare(&self.select).map_err(failed)?;
+        let columns: Vec<(String, Type)> = described
+            .columns()
+            .iter()
+            .map(|column| (column.name().to_string(), column.type_().clone()))
+            .collect();
+        let names: Vec<&str> = columns.iter().map(|(name, _)| name.as_str()).collect();
+        if let Some(repeated) =
+            (names.iter()).find(|name| names.iter().filter(|other| other == name).count() > 1)
+        {
+            return Err(ComponentError::failed(format!(
+                "the query returns more than one column named `{repeated}`: name them apart with AS"
+            )));
+        }
+        let cursor = match &self.cursor {
+            Some(cursor) => Some(
+                columns
+                    .iter()
+                    .position(|(name, _)| name == cursor)
+                    .ok_or_else(|| {
+                        ComponentError::failed(format!(
+                            "the cursor column `{cursor}` is not among the columns ({})",
+                            names.join(", ")
+                        ))
+                    })?,
+            ),
+            None => None,
+        };
+        let items: Vec<String> = (columns.iter())
+            .map(|(name, column_type)| select_item(name, reading(column_type)))
+            .collect();
+        let mut sql = format!(
+            "SELECT {} FROM ({}) AS source",
+            items.join(", "),
+            self.select
+        );
+        let mut parameters: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        if let (Some(index), Some(last)) = (cursor, &self.last) {
+            let (name, column_type) = &columns[index];
+            sql.push_str(&format!(
+                " WHERE {} >= ($1::text)::{}.{}",
+                quote(name),
+                quote(column_type.schema()),
+                quote(column_type.name())
+            ));
+            parameters.push(last);
+        }
+        if let Some(index) = cursor {
+            sql.push_str(&format!(" ORDER BY {}", quote(&columns[index].0)));
+        }
+        let statement = transaction.prepare(&sql).map_err(failed)?;
+        let types: Vec<Type> = (statement.columns().iter())
+            .map(|column| column.type_().clone())
+            .collect();
+        let portal = transaction.bind(&statement, &parameters).map_err(failed)?;
+        let schema = Arc::new(Schema::new(&names));
+        let mut progress = Progress {
+            index: cursor.unwrap_or(0),
+            last: self.last.clone(),
+            ties: self.ties.iter().copied().collect(),
+            skipped: std::mem::take(&mut self.ties),
+        };
+        let result = loop {
+            let rows = transaction
+                .query_portal(&portal, FETCH_ROWS)
+                .map_err(failed)?;
+            if rows.is_empty() {
+                break Ok(());
+            }
+            if let Err(error) = deliver(&rows, &schema, &types, cursor.map(|_| &mut progress), out)
+            {
+                break Err(error);
+            }
+        };
+        // Also on an early stop: everything up to the last row emitted has been handed on.
+        if cursor.is_some()
+            && let Some(last) = &progress.last
+        {
+            if progress.ties.len() >= MAX_TIES {
+                out.log(
+                    sluice_core::engine::LogLevel::Warn,
+                    format!("more than {MAX_TIES} rows share the cursor value {last}: those beyond are read again next run"),
+                );
+            }
+            out.checkpoint(json!({ "cursor": last, "ties": progress.ties }));
+        }
+        result
+    }
+}
+
+/// Emits a fetch of rows; with a cursor, skips the rows already delivered with the last value and
+/// keeps track of the new last value.
+fn deliver(
+    rows: &[Row],
+    schema: &Arc<Schema>,
+    types: &[Type],
+    mut progress: Option<&mut Progress>,
+    out: &mut Output,
+) -> Result<(), ComponentError> {
+    for row in rows {
+        let mut values = Vec::with_capacity(types.len());
+        for (index, column_type) in types.iter().enumerate() {
+            values.push(value(row, index, column_type).map_err(|error| {
+                ComponentError::failed(format!("column `{}`: {error}", schema.names()[index]))
+            })?);
+        }
+        out.add_bytes(
+            values
+                .iter()
+                .map(|value| value.size_in_bytes() as u64)
+                .sum(),
+        );
+        let record = Record::from_parts(schema.clone(), values);
+        // A row without a cursor value is read, but moves nothing: incremental runs skip it.
+        if let Some(progress) = progress.as_deref_mut()
+            && !record.values()[progress.index].is_null()
+        {
+            let text = record.values()[progress.index].to_text().into_owned();
+            let fingerprint = fingerprint(&record);
+            if progress.last.as_deref() == Some(text.as_str()) {
+                if progress.skipped.contains(&fingerprint) {
+                    continue;
+                }
+                if progress.ties.len() < MAX_TIES {
+                    progress.ties.push(fingerprint);
+                }
+            } else {
+                progress.last = Some(text);
+                progress.ties = vec![fingerprint];
+                progress.skipped.clear();
+            }
+        }
+        out.emit(record)?;
+    }
+    Ok(())
+}
+
+/// A row's fingerprint, the same from run to run (FNV-1a over its JSON).
+fn fingerprint(record: &Record) -> u64 {
+    let text = serde_json::to_string(record).unwrap_or_default();
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
