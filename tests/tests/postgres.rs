@@ -1,0 +1,173 @@
+//! PostgreSQL through the runtime, against the throwaway server `tests/postgres.sh` starts (as
+//! `make test` does): a stored `postgres` credential (its password a secret), a flow reading a
+//! table incrementally into SQLite, a wrong password, and that the password reaches nowhere.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use sluice_runtime::{CredentialInput, RunStatus, RunTarget, Trigger};
+
+/// The test server's settings, from `SLUICE_TEST_POSTGRES` ("host=… port=… user=…").
+fn server(key: &str) -> String {
+    let settings = std::env::var("SLUICE_TEST_POSTGRES").expect(
+        "SLUICE_TEST_POSTGRES is not set: run the tests through tests/postgres.sh (make test does)",
+    );
+    settings
+        .split_whitespace()
+        .find_map(|pair| pair.strip_prefix(&format!("{key}=")))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Runs SQL on the test server (in a thread of its own: the synchronous client cannot block a
+/// thread that drives async tasks).
+fn setup(sql: &str) {
+    let (settings, sql) = (
+        std::env::var("SLUICE_TEST_POSTGRES").unwrap(),
+        sql.to_string(),
+    );
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&settings, postgres::NoTls).unwrap();
+        client.batch_execute(&sql).unwrap();
+    })
+    .join()
+    .expect("setup SQL");
+}
+
+fn warehouse(password: &str) -> CredentialInput {
+    let fields = json!({
+        "host": server("host"), "port": server("port"), "database": server("dbname"),
+        "user": server("user"), "tls": "disable"
+    });
+    CredentialInput {
+        name: "warehouse".into(),
+        kind: "postgres".into(),
+        fields: fields.as_object().unwrap().clone(),
+        secrets: BTreeMap::from([("password".to_string(), password.to_string())]),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_table_reaches_sqlite_incrementally_and_the_password_reaches_nowhere() {
+    let (home, sluice) = sluice_tests::installation_with_memory_secrets();
+    setup(
+        "DROP TABLE IF EXISTS runtime_signups;
+         CREATE TABLE runtime_signups (id int PRIMARY KEY, email text, signed_up timestamptz);
+         INSERT INTO runtime_signups VALUES
+           (1, 'ada@example.org', '2026-12-01 09:00+00'), (2, 'alan@example.org', '2026-12-01 10:00+00');",
+    );
+    let data = tempfile::tempdir().unwrap();
+    let flow = sluice_tests::flow_json(
+        json!([
+            {"id": "signups", "type": "postgres.read", "credential": "warehouse",
+             "config": {"table": "runtime_signups", "cursor": "signed_up"}},
+            {"id": "save", "type": "sqlite.write",
+             "config": {"path": "out.db", "table": "signups", "mode": "upsert", "key": ["id"]}}
+        ]),
+        json!([{"from": "signups", "to": "save"}]),
+    );
+    let file = data.path().join("signups.sluice.json");
+    std::fs::write(&file, flow.to_string()).unwrap();
+    let flow_id = sluice_tests::store_own_flow(&sluice, &file);
+    let database = data.path().join("out.db");
+
+    // A wrong password: the run fails saying so, and writes nothing.
+    let wrong_password = "not-the-r1ght-password";
+    sluice
+        .save_credential(warehouse(wrong_password), None)
+        .unwrap();
+    let failed = sluice
+        .run(RunTarget::Stored(flow_id.clone()), Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(failed.report.status, RunStatus::Failed);
+    let failure = failed.report.failure.as_ref().unwrap().to_string();
+    assert!(
+        failure.contains("refused the password of user"),
+        "{failure}"
+    );
+    assert!(!database.exists(), "a failed run leaves no database behind");
+
+    // The right one: every row, then only the new ones (one sharing the last timestamp).
+    let password = server("password");
+    sluice
+        .save_credential(warehouse(&password), Some("warehouse"))
+        .unwrap();
+    let tester = sluice.clone();
+    let tested = std::thread::spawn(move || tester.test_credential("warehouse"))
+        .join()
+        .unwrap()
+        .unwrap();
+    assert!(tested.contains("the credential works"), "{tested}");
+    let first = sluice
+        .run(RunTarget::Stored(flow_id.clone()), Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(
+        first.report.status,
+        RunStatus::Succeeded,
+        "{:?}",
+        first.report.failure
+    );
+    setup(
+        "INSERT INTO runtime_signups VALUES
+           (3, 'grace@example.org', '2026-12-01 10:00+00'), (4, 'linus@example.org', '2026-12-02 08:00+00');",
+    );
+    let second = sluice
+        .run(RunTarget::Stored(flow_id.clone()), Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(second.report.status, RunStatus::Succeeded);
+    let read = (second.report.nodes.iter())
+        .find(|node| node.node == "signups")
+        .unwrap();
+    assert_eq!(read.stats.records_out, 2, "only the new rows are read");
+    assert_eq!(
+        sluice_tests::sqlite_rows(
+            &database,
+            "SELECT id, email, signed_up FROM signups ORDER BY id"
+        ),
+        [
+            json!([1, "ada@example.org", "2026-12-01T09:00:00Z"]),
+            json!([2, "alan@example.org", "2026-12-01T10:00:00Z"]),
+            json!([3, "grace@example.org", "2026-12-01T10:00:00Z"]),
+            json!([4, "linus@example.org", "2026-12-02T08:00:00Z"]),
+        ]
+    );
+
+    // The password is in none of what Sluice writes or shows.
+    let mut places: Vec<(String, String)> = Vec::new();
+    let mut folders = vec![home.path().to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+                places.push((path.display().to_string(), text));
+            }
+        }
+    }
+    for run in sluice.runs(None, 10).unwrap() {
+        let detail = sluice.run_detail(&run.id).unwrap();
+        places.push((
+            format!("run {}", run.id),
+            serde_json::to_string(&detail).unwrap(),
+        ));
+    }
+    places.push((
+        "exported flow".into(),
+        sluice.export_flow(&flow_id).unwrap().document,
+    ));
+    places.push((
+        "credential list".into(),
+        serde_json::to_string(&sluice.credentials().unwrap()).unwrap(),
+    ));
+    places.push(("failure".into(), failure));
+    for (place, text) in &places {
+        for secret in [password.as_str(), wrong_password] {
+            assert!(!text.contains(secret), "the password is in {place}");
+        }
+    }
+}
