@@ -349,6 +349,14 @@ pub async fn test_credential(sluice: State<'_, Sluice>, name: String) -> Answer<
     blocking(&sluice, move |sluice| sluice.test_credential(&name)).await
 }
 
+#[tauri::command]
+pub async fn credential_tables(
+    sluice: State<'_, Sluice>,
+    name: String,
+) -> Answer<Vec<sluice_core::credential::DatabaseTable>> {
+    blocking(&sluice, move |sluice| sluice.credential_tables(&name)).await
+}
+
 /// How long Connect waits for the person to sign in in the browser.
 const SIGN_IN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 

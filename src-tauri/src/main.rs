@@ -133,6 +133,7 @@ fn main() {
             commands::save_credential,
             commands::remove_credential,
             commands::test_credential,
+            commands::credential_tables,
             commands::connect_oauth2,
             commands::disconnect_oauth2,
             commands::webhook_url,

@@ -18,6 +18,7 @@ fn export_all(folder: &Path) {
     sluice_core::expression::vocabulary::Word::export_all(&config).unwrap();
     sluice_core::expression::vocabulary::Trial::export_all(&config).unwrap();
     sluice_core::engine::RunReport::export_all(&config).unwrap();
+    sluice_core::credential::DatabaseTable::export_all(&config).unwrap();
     sluice_runtime::FlowDocument::export_all(&config).unwrap();
     sluice_runtime::FlowListing::export_all(&config).unwrap();
     sluice_runtime::TemplateInfo::export_all(&config).unwrap();

@@ -99,6 +99,27 @@ async fn a_postgres_table_reaches_sqlite_incrementally_and_the_password_reaches_
         .unwrap()
         .unwrap();
     assert!(tested.contains("the credential works"), "{tested}");
+    // The node form's pickers: the tables it can read, with their columns and types.
+    let browser = sluice.clone();
+    let tables = std::thread::spawn(move || browser.credential_tables("warehouse"))
+        .join()
+        .unwrap()
+        .unwrap();
+    let signups = (tables.iter())
+        .find(|table| table.name == "runtime_signups")
+        .expect("the table is listed");
+    assert_eq!(signups.schema, "public");
+    let columns: Vec<(&str, &str)> = (signups.columns.iter())
+        .map(|column| (column.name.as_str(), column.data_type.as_str()))
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            ("id", "integer"),
+            ("email", "text"),
+            ("signed_up", "timestamp with time zone")
+        ]
+    );
     let first = sluice
         .run(RunTarget::Stored(flow_id.clone()), Trigger::Manual)
         .await

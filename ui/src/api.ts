@@ -6,6 +6,7 @@ import type { ComponentInfo } from "./bindings/ComponentInfo";
 import type { CredentialInfo } from "./bindings/CredentialInfo";
 import type { CredentialInput } from "./bindings/CredentialInput";
 import type { CredentialTypeInfo } from "./bindings/CredentialTypeInfo";
+import type { DatabaseTable } from "./bindings/DatabaseTable";
 import type { Flow } from "./bindings/Flow";
 import type { FlowDiff } from "./bindings/FlowDiff";
 import type { FlowDocument } from "./bindings/FlowDocument";
@@ -84,6 +85,8 @@ export const api = {
     invoke<CredentialInfo>("save_credential", { input, editing }),
   removeCredential: (name: string) => invoke<string[]>("remove_credential", { name }),
   testCredential: (name: string) => invoke<string>("test_credential", { name }),
+  /** The tables a database credential can read, with their columns. */
+  credentialTables: (name: string) => invoke<DatabaseTable[]>("credential_tables", { name }),
   connectOAuth2: (name: string) => invoke<CredentialInfo>("connect_oauth2", { name }),
   webhookUrl: (flow: string) => invoke<string>("webhook_url", { flow }),
   disconnectOAuth2: (name: string) => invoke<void>("disconnect_oauth2", { name }),

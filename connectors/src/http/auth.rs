@@ -53,6 +53,7 @@ pub fn credential_types() -> Vec<CredentialType> {
                 })
             },
             test: Some(test_with_request),
+            browse: None,
         },
         CredentialType {
             kind: BEARER,
@@ -70,6 +71,7 @@ pub fn credential_types() -> Vec<CredentialType> {
                 })
             },
             test: Some(test_with_request),
+            browse: None,
         },
         CredentialType {
             kind: BASIC,
@@ -88,6 +90,7 @@ pub fn credential_types() -> Vec<CredentialType> {
                 })
             },
             test: Some(test_with_request),
+            browse: None,
         },
         CredentialType {
             kind: OAUTH2,
@@ -115,6 +118,7 @@ pub fn credential_types() -> Vec<CredentialType> {
                 })
             },
             test: Some(test_with_request),
+            browse: None,
         },
     ]
 }

@@ -41,6 +41,7 @@ pub fn credential_type() -> CredentialType {
             })
         },
         test: Some(test_connection),
+        browse: Some(super::catalog::tables),
     }
 }
 

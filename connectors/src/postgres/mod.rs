@@ -2,6 +2,7 @@
 //! optionally incremental by a cursor column) and the `postgres` credential (host, database,
 //! user, a password kept in the keychain, TLS through rustls).
 
+mod catalog;
 mod connect;
 mod read;
 #[cfg(test)]

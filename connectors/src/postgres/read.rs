@@ -35,22 +35,28 @@ const MAX_TIES: usize = 100_000;
 pub struct PostgresReadConfig {
     /// The table to read. Give either `table` or `query`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-sluice-widget" = "table"))]
     pub table: Option<String>,
     /// The table's schema; the user's search path (usually `public`) when empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-sluice-widget" = "schema"))]
     pub schema: Option<String>,
     /// Only these columns of the table, in this order; every column when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("x-sluice-widget" = "column"))]
     pub columns: Vec<String>,
     /// A condition the table's rows must meet, in SQL, e.g. `status = 'active'`.
     #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-sluice-widget" = "sql"))]
     pub condition: Option<String>,
     /// A SELECT query to read instead of a table. Its columns need distinct names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-sluice-widget" = "sql"))]
     pub query: Option<String>,
     /// A column that only grows (an id, an `updated_at`): each run reads the rows past the last
     /// value delivered, and the rows with that same value that were not delivered yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-sluice-widget" = "column"))]
     pub cursor: Option<String>,
 }
 

@@ -7,6 +7,26 @@ use std::fmt;
 /// "Test connection": proves a credential works (a line saying how), or says why it does not.
 pub type CredentialTest = fn(std::sync::Arc<dyn CredentialAccess>) -> Result<String, String>;
 
+/// For a database credential: the tables it can read, with their columns (for the node form's
+/// table and column pickers), or why they cannot be listed.
+pub type CredentialBrowse =
+    fn(std::sync::Arc<dyn CredentialAccess>) -> Result<Vec<DatabaseTable>, String>;
+
+/// A table (or view) a database credential can read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct DatabaseTable {
+    pub schema: String,
+    pub name: String,
+    pub columns: Vec<DatabaseColumn>,
+}
+
+/// A column of a [`DatabaseTable`], with the database's name for its type.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct DatabaseColumn {
+    pub name: String,
+    pub data_type: String,
+}
+
 /// A kind of credential a connector can use, e.g. a bearer token.
 #[derive(Clone)]
 pub struct CredentialType {
@@ -20,6 +40,8 @@ pub struct CredentialType {
     pub schema: fn() -> serde_json::Value,
     /// "Test connection": proves the credential works, or says why it does not.
     pub test: Option<CredentialTest>,
+    /// For a database: the tables it can read.
+    pub browse: Option<CredentialBrowse>,
 }
 
 impl fmt::Debug for CredentialType {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use sluice_core::Flow;
-use sluice_core::credential::{CredentialAccess, CredentialType};
+use sluice_core::credential::{CredentialAccess, CredentialType, DatabaseTable};
 use sluice_store::StoredCredential;
 
 use crate::secrets::SecretKey;
@@ -423,6 +423,21 @@ impl Sluice {
         };
         let access = self.resolve_credential(stored)?;
         test(access).map_err(Error::Credential)
+    }
+
+    /// The tables a database credential can read, with their columns (the node form's pickers).
+    /// Blocking (it talks to the database); call it off the async runtime.
+    pub fn credential_tables(&self, name: &str) -> Result<Vec<DatabaseTable>> {
+        let stored = self.stored_credential(name)?;
+        let credential_type = self.credential_type(&stored.kind)?;
+        let Some(browse) = credential_type.browse else {
+            return Err(Error::Credential(format!(
+                "a {} credential has no tables to list",
+                credential_type.title
+            )));
+        };
+        let access = self.resolve_credential(stored)?;
+        browse(access).map_err(Error::Credential)
     }
 
     /// The credential with its secrets, for a run.

@@ -22,7 +22,9 @@ import { fieldWords } from "../text/problemWords";
 import { closestType } from "./nodeTypes";
 import { problemsThatMatter } from "../store/runReadiness";
 import { Markdown } from "../text/Markdown";
+import { ColumnChoices, DatabaseInput, type DatabaseContext } from "./DatabaseInput";
 import { fieldsOf, setField, type FieldSpec } from "./schemaForm";
+import { useDatabaseTables } from "./useDatabaseTables";
 
 export function NodePanel() {
   const flow = useEditor((state) => state.flow)!;
@@ -48,6 +50,9 @@ export function NodePanel() {
     [nodeId, previews, flow.edges, flow.vars],
   );
   const expressions = useMemo(() => expressionSupport(upstream, words), [upstream, words]);
+  // A form whose fields name tables or columns offers what the node's credential can read.
+  const picks = fields.some((field) => (field.kind.type === "text" || field.kind.type === "list") && field.kind.widget);
+  const catalog = useDatabaseTables(picks ? node?.credential ?? null : null);
 
   if (!node) {
     const flowProblems = problemsThatMatter(problems, flow.schedule).filter((problem) => !problem.node);
@@ -67,6 +72,8 @@ export function NodePanel() {
   const general = nodeProblems.filter((problem) => !problem.field || !fields.some((field) => problemFor(field.name).includes(problem)));
   const change = (field: FieldSpec, value: unknown) =>
     useEditor.getState().edit((current) => updateNode(current, node.id, { config: setField(config, field, value) as never }));
+  const text = (name: string) => (typeof config[name] === "string" ? (config[name] as string) : "");
+  const database: DatabaseContext | null = picks ? { catalog, table: text("table"), schema: text("schema") } : null;
 
   return (
     <aside className="node-panel" data-testid="node-panel">
@@ -99,7 +106,7 @@ export function NodePanel() {
       )}
       {general.map((problem, index) => <div key={index} className="field-problem" data-testid="node-problem">{problem.field ? `${fieldWords(problem.field, settingLabels)}: ` : ""}<Markdown text={problem.message} /></div>)}
       {fields.map((field) => (
-        <Field key={field.name} field={field} value={config[field.name]} problems={problemFor(field.name)} advice={adviceFor(field.name)} expressions={expressions} writes={info?.kind === "sink"} onChange={(value) => change(field, value)} />
+        <Field key={field.name} field={field} value={config[field.name]} problems={problemFor(field.name)} advice={adviceFor(field.name)} expressions={expressions} writes={info?.kind === "sink"} database={database} onChange={(value) => change(field, value)} />
       ))}
       {settingLabels && (
         <label className="field">
@@ -188,12 +195,14 @@ type FieldProps = {
   advice: Problem[];
   /** What expression fields need: upstream samples, fields, vars and the vocabulary. */
   expressions: ExpressionSupport;
+  /** For fields that name tables and columns: what the node's credential can read. */
+  database?: DatabaseContext | null;
   /** The node writes its file (a save dialog) rather than reads it (an open dialog). */
   writes: boolean;
   onChange: (value: unknown) => void;
 };
 
-function Field({ field, value, problems, advice, expressions, writes, onChange }: FieldProps) {
+function Field({ field, value, problems, advice, expressions, writes, database, onChange }: FieldProps) {
   const shown = value ?? field.defaultValue;
   const kind = field.kind;
   let input;
@@ -215,15 +224,21 @@ function Field({ field, value, problems, advice, expressions, writes, onChange }
         </select>
       );
       break;
-    case "list":
+    case "list": {
+      const items = Array.isArray(shown) ? (shown as string[]) : [];
       input = (
-        <input
-          value={Array.isArray(shown) ? shown.join(", ") : ""}
-          placeholder="comma-separated"
-          onChange={(event) => onChange(event.target.value.split(",").map((item) => item.trim()).filter(Boolean))}
-        />
+        <>
+          <input
+            data-testid={`field-${field.name}`}
+            value={items.join(", ")}
+            placeholder="comma-separated"
+            onChange={(event) => onChange(event.target.value.split(",").map((item) => item.trim()).filter(Boolean))}
+          />
+          {kind.widget === "column" && database && <ColumnChoices value={items} database={database} onChange={onChange} />}
+        </>
       );
       break;
+    }
     case "map":
       input = <MapEditor value={(shown ?? {}) as Record<string, string>} choices={kind.valueChoices} expressions={kind.expression ? expressions : null} onChange={onChange} name={field.name} />;
       break;
@@ -277,6 +292,10 @@ function Field({ field, value, problems, advice, expressions, writes, onChange }
             <ExpressionResult expressions={[{ expression }]} upstream={expressions.upstream} />
           </>
         );
+        break;
+      }
+      if (kind.widget && database) {
+        input = <DatabaseInput name={field.name} widget={kind.widget} value={typeof shown === "string" ? shown : ""} database={database} onChange={onChange} />;
         break;
       }
       input = (

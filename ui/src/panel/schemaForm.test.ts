@@ -55,7 +55,7 @@ describe("schema form", () => {
       ["path", "text", true], ["delimiter", "text", false], ["has_header", "boolean", false], ["columns", "list", false],
     ]);
     expect(fields[0].help).toBe("The CSV file.");
-    expect(fields[0].kind).toEqual({ type: "text", path: true, expression: false });
+    expect(fields[0].kind).toEqual({ type: "text", path: true, expression: false, widget: null });
     expect(fields[1].defaultValue).toBe(",");
   });
 
@@ -71,7 +71,7 @@ describe("schema form", () => {
 
   it("edits maps of expressions and of choices, falls back to JSON for the rest", () => {
     expect(fieldsOf(map)[0].kind).toEqual({ type: "map", valueChoices: null, expression: true });
-    expect(fieldsOf(map)[1].kind).toEqual({ type: "list" });
+    expect(fieldsOf(map)[1].kind).toEqual({ type: "list", widget: null });
     const [fields, limit] = fieldsOf(cast);
     expect(fields.kind).toMatchObject({ type: "map", valueChoices: [{ value: "integer" }] });
     expect(limit.kind).toEqual({ type: "number", integer: true });
@@ -128,4 +128,25 @@ it("a tagged oneOf becomes a variant field and an optional struct a group of fie
     ["param", "text", true],
     ["initial", "text", false],
   ]);
+});
+
+describe("database fields", () => {
+  it("reads which fields name database tables, columns or SQL", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        table: { type: ["string", "null"], "x-sluice-widget": "table" },
+        columns: { type: "array", items: { type: "string" }, "x-sluice-widget": "column" },
+        query: { type: "string", "x-sluice-widget": "sql" },
+        other: { type: "string", "x-sluice-widget": "something else" },
+      },
+    };
+    const kinds = fieldsOf(schema).map((field) => field.kind);
+    expect(kinds).toEqual([
+      { type: "text", path: false, expression: false, widget: "table" },
+      { type: "list", widget: "column" },
+      { type: "text", path: false, expression: false, widget: "sql" },
+      { type: "text", path: false, expression: false, widget: null },
+    ]);
+  });
 });

@@ -14,11 +14,11 @@ export type FieldSpec = {
   required: boolean;
   defaultValue: unknown;
   kind:
-    | { type: "text"; path: boolean; expression: boolean }
+    | { type: "text"; path: boolean; expression: boolean; widget: Widget | null }
     | { type: "number"; integer: boolean }
     | { type: "boolean" }
     | { type: "select"; choices: Choice[] }
-    | { type: "list" }
+    | { type: "list"; widget: Widget | null }
     | { type: "map"; valueChoices: Choice[] | null; expression: boolean }
     /** One of several shapes told apart by `tag` (e.g. `pagination` by its `type`). */
     | { type: "variant"; tag: string; variants: Variant[] }
@@ -26,6 +26,17 @@ export type FieldSpec = {
     | { type: "object"; fields: FieldSpec[] }
     | { type: "json" };
 };
+
+/** What a field names, as its schema says (`x-sluice-widget`): a database table, schema or
+ *  column (picked from what the node's credential can read), or SQL (edited as code). */
+export type Widget = "table" | "schema" | "column" | "sql";
+
+const WIDGETS: Widget[] = ["table", "schema", "column", "sql"];
+
+function widgetOf(schema: Schema): Widget | null {
+  const widget = schema["x-sluice-widget"];
+  return WIDGETS.find((known) => known === widget) ?? null;
+}
 
 /** One shape of a variant field: its tag value and its other fields. */
 export type Variant = { value: string; label: string; fields: FieldSpec[] };
@@ -117,11 +128,11 @@ export function fieldsOf(root: Schema): FieldSpec[] {
       return { ...base, kind: { type: "number", integer: kinds.includes("integer") } };
     }
     if (kinds.includes("string")) {
-      return { ...base, kind: { type: "text", path: name === "path" || name.endsWith("_path") && name !== "record_path", expression: EXPRESSION_FIELDS.has(name) } };
+      return { ...base, kind: { type: "text", path: name === "path" || name.endsWith("_path") && name !== "record_path", expression: EXPRESSION_FIELDS.has(name), widget: widgetOf(schema) } };
     }
     if (kinds.includes("array")) {
       const items = resolve((schema["items"] ?? {}) as Schema, root);
-      if (types(items).includes("string")) return { ...base, kind: { type: "list" } };
+      if (types(items).includes("string")) return { ...base, kind: { type: "list", widget: widgetOf(schema) } };
       return { ...base, kind: { type: "json" } };
     }
     const variants = variantsOf(schema, root);
