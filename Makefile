@@ -70,7 +70,7 @@ tauri-driver:
 
 e2e: studio tauri-driver
 	$(CARGO) build --locked -p sluice-tests --bin sluice-demo-api
-	bash tests/e2e/run.sh
+	tests/postgres.sh bash tests/e2e/run.sh
 
 # The cargo-fuzz targets (fuzz/), coverage-guided, 10 s each; `make soak` runs them 10 minutes each.
 fuzz: deps

@@ -2,7 +2,7 @@
 # Runs a command beside a throwaway PostgreSQL server from Debian's `postgresql` package: a new
 # cluster in a temporary folder (as the `postgres` user when run as root: initdb refuses root),
 # on a free port of 127.0.0.1, stopped and deleted on every exit. The command finds it in
-# SLUICE_TEST_POSTGRES ("host=… port=… user=… password=… dbname=…").
+# SLUICE_TEST_POSTGRES ("host=… port=… user=… password=… dbname=…"), and psql in SLUICE_TEST_PSQL.
 #   tests/postgres.sh cargo nextest run …
 set -euo pipefail
 bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
@@ -31,4 +31,5 @@ PGPASSWORD="$password" "$bin/psql" -q -h 127.0.0.1 -p "$port" -U sluice -d postg
   -c "CREATE DATABASE sluice_test" >/dev/null
 
 export SLUICE_TEST_POSTGRES="host=127.0.0.1 port=$port user=sluice password=$password dbname=sluice_test"
+export SLUICE_TEST_PSQL="$bin/psql"
 "$@"
