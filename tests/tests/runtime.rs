@@ -448,7 +448,7 @@ async fn the_scheduler_fires_many_flows_by_a_controllable_clock_and_can_be_pause
         .scheduler_pass("2026-11-26T10:00:01Z".parse().unwrap(), None)
         .unwrap();
     assert_eq!(next, Some("2026-11-26T10:30:00Z".parse().unwrap()));
-    wait_until_idle(&sluice).await;
+    wait_for_runs(&sluice, 2).await;
     let mut fired: Vec<String> = sluice
         .runs(None, 10)
         .unwrap()
@@ -479,15 +479,16 @@ async fn the_scheduler_fires_many_flows_by_a_controllable_clock_and_can_be_pause
     sluice
         .scheduler_pass("2026-11-26T12:00:02Z".parse().unwrap(), None)
         .unwrap();
-    wait_until_idle(&sluice).await;
-    assert_eq!(sluice.runs(None, 10).unwrap().len(), 2);
+    // Nothing starts: given the time a run would take to be recorded, still two.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    wait_for_runs(&sluice, 2).await;
 
     // Asleep from 12:00 to 15:10: the half-hourly flow catches up once, with its trigger saying
     // so; the daily ones owe nothing (their fires were before the resume).
     sluice
         .scheduler_pass("2026-11-26T15:10:00Z".parse().unwrap(), None)
         .unwrap();
-    wait_until_idle(&sluice).await;
+    wait_for_runs(&sluice, 3).await;
     let runs = sluice.runs(None, 10).unwrap();
     assert_eq!(runs.len(), 3);
     assert_eq!(runs[0].flow_id, ids[1]);
@@ -499,17 +500,25 @@ async fn the_scheduler_fires_many_flows_by_a_controllable_clock_and_can_be_pause
     );
 }
 
-async fn wait_until_idle(sluice: &sluice_runtime::Sluice) {
-    for _ in 0..500 {
-        if sluice
-            .runs(None, 100)
-            .unwrap()
-            .iter()
-            .all(|run| run.status != sluice_store::RunStatus::Running)
+/// Waits until `expected` runs are recorded and none is running (a run the scheduler starts is
+/// recorded a moment after the pass returns).
+async fn wait_for_runs(sluice: &sluice_runtime::Sluice, expected: usize) {
+    let mut runs = Vec::new();
+    for _ in 0..1000 {
+        runs = sluice.runs(None, 100).unwrap();
+        if runs.len() >= expected
+            && runs
+                .iter()
+                .all(|run| run.status != sluice_store::RunStatus::Running)
         {
-            return;
+            break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    panic!("runs did not finish");
+    assert_eq!(runs.len(), expected, "runs: {runs:?}");
+    assert!(
+        runs.iter()
+            .all(|run| run.status != sluice_store::RunStatus::Running),
+        "runs did not finish: {runs:?}"
+    );
 }
