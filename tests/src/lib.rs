@@ -115,3 +115,49 @@ pub fn sqlite_rows(path: &Path, sql: &str) -> Vec<serde_json::Value> {
         .collect::<Result<_, _>>()
         .expect("rows read")
 }
+
+/// Everything an installation keeps or shows, as text by place — every file under its home, each
+/// run's detail, a flow as exported, the credential and flow lists — for checking that a secret
+/// is in none of it.
+pub fn everything_kept(
+    sluice: &sluice_runtime::Sluice,
+    home: &Path,
+    flow_id: &str,
+) -> Vec<(String, String)> {
+    let mut places = Vec::new();
+    let mut folders = vec![home.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).expect("read the home folder") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let bytes = std::fs::read(&path).expect("read a file");
+                places.push((
+                    path.display().to_string(),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                ));
+            }
+        }
+    }
+    for run in sluice.runs(None, 100).expect("runs") {
+        let detail = sluice.run_detail(&run.id).expect("a run's detail");
+        places.push((
+            format!("run {}", run.id),
+            serde_json::to_string(&detail).unwrap(),
+        ));
+    }
+    places.push((
+        "exported flow".into(),
+        sluice.export_flow(flow_id).expect("export").document,
+    ));
+    places.push((
+        "credential list".into(),
+        serde_json::to_string(&sluice.credentials().expect("credentials")).unwrap(),
+    ));
+    places.push((
+        "flow list".into(),
+        serde_json::to_string(&sluice.list_flows().expect("flows")).unwrap(),
+    ));
+    places
+}

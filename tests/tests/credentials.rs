@@ -232,44 +232,7 @@ async fn the_api_example_runs_incrementally_and_its_token_stays_in_the_secret_st
 
     // The leak check: the token appears in none of what Sluice writes or shows.
     let secrets = [DEMO_TOKEN, "wrong-t0ken-value"];
-    let mut places: Vec<(String, String)> = Vec::new();
-    let mut files: Vec<std::path::PathBuf> = Vec::new();
-    let mut folders = vec![home.path().to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    for path in files {
-        places.push((
-            path.display().to_string(),
-            String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned(),
-        ));
-    }
-    for run in sluice.runs(None, 50).unwrap() {
-        let detail = sluice.run_detail(&run.id).unwrap();
-        places.push((
-            format!("run {}", run.id),
-            serde_json::to_string(&detail).unwrap(),
-        ));
-    }
-    places.push((
-        "exported flow".into(),
-        sluice.export_flow(&flow_id).unwrap().document,
-    ));
-    places.push((
-        "credential list".into(),
-        serde_json::to_string(&sluice.credentials().unwrap()).unwrap(),
-    ));
-    places.push((
-        "flow list".into(),
-        serde_json::to_string(&sluice.list_flows().unwrap()).unwrap(),
-    ));
+    let mut places = sluice_tests::everything_kept(&sluice, home.path(), &flow_id);
     places.push(("failure".into(), failure));
     assert!(places.len() >= 6);
     for (place, text) in &places {

@@ -157,34 +157,7 @@ async fn a_postgres_table_reaches_sqlite_incrementally_and_the_password_reaches_
     );
 
     // The password is in none of what Sluice writes or shows.
-    let mut places: Vec<(String, String)> = Vec::new();
-    let mut folders = vec![home.path().to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
-                places.push((path.display().to_string(), text));
-            }
-        }
-    }
-    for run in sluice.runs(None, 10).unwrap() {
-        let detail = sluice.run_detail(&run.id).unwrap();
-        places.push((
-            format!("run {}", run.id),
-            serde_json::to_string(&detail).unwrap(),
-        ));
-    }
-    places.push((
-        "exported flow".into(),
-        sluice.export_flow(&flow_id).unwrap().document,
-    ));
-    places.push((
-        "credential list".into(),
-        serde_json::to_string(&sluice.credentials().unwrap()).unwrap(),
-    ));
+    let mut places = sluice_tests::everything_kept(&sluice, home.path(), &flow_id);
     places.push(("failure".into(), failure));
     for (place, text) in &places {
         for secret in [password.as_str(), wrong_password] {

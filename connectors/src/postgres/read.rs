@@ -10,7 +10,7 @@ use postgres::{IsolationLevel, Row};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
+use sluice_core::component::{BuildContext, ComponentConfig, Reach, Source, SourceConfig};
 use sluice_core::credential::CredentialAccess;
 use sluice_core::engine::Output;
 use sluice_core::{ComponentError, Record, Schema};
@@ -60,7 +60,30 @@ pub struct PostgresReadConfig {
     pub cursor: Option<String>,
 }
 
-impl ComponentConfig for PostgresReadConfig {}
+impl ComponentConfig for PostgresReadConfig {
+    fn reaches(&self) -> Vec<Reach> {
+        let what = match (&self.table, &self.query) {
+            (_, Some(query)) => format!("runs the query {}", query.trim()),
+            (Some(table), None) => {
+                let schema = self.schema.as_deref().filter(|schema| !schema.is_empty());
+                let mut what = match schema {
+                    Some(schema) => format!("reads the table {schema}.{table}"),
+                    None => format!("reads the table {table}"),
+                };
+                if let Some(condition) = self
+                    .condition
+                    .as_deref()
+                    .filter(|text| !text.trim().is_empty())
+                {
+                    what.push_str(&format!(" where {}", condition.trim()));
+                }
+                what
+            }
+            (None, None) => return Vec::new(),
+        };
+        vec![Reach::Queries { what }]
+    }
+}
 
 impl PostgresReadConfig {
     /// The SELECT that reads what the node names, before columns are typed.

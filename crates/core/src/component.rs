@@ -93,6 +93,8 @@ pub enum Reach {
     Contacts { url: String, sends_records: bool },
     /// It takes requests from outside (a webhook).
     Listens,
+    /// It reads a database through its credential: the table, or the SQL it runs, as written.
+    Queries { what: String },
 }
 
 /// What a component can use when it is built for a run.

@@ -36,7 +36,7 @@ pub use export::ExportedFlow;
 pub use flows::{FlowDocument, FlowListing, ImportOutcome, LoadedFlow};
 pub use home::default_home;
 pub use preview::{Pinned, PreviewRequest};
-pub use review::{FileReach, FlowReview, HostReach};
+pub use review::{DatabaseReach, FileReach, FlowReview, HostReach};
 pub use runs::{RunDetail, RunHandle, RunNotice, RunOutcome, RunTarget, Trigger};
 pub use scheduler::{RunObserver, ScheduleInfo, SchedulerHandle};
 pub use sluice_core::engine::{NodeReport, NodeStats, RunEvent, RunOptions, RunReport, RunStatus};

@@ -24,11 +24,23 @@ pub struct FlowReview {
     pub hosts: Vec<HostReach>,
     /// Credentials its nodes name.
     pub credentials: Vec<String>,
+    /// What it reads from databases, through which credential.
+    pub databases: Vec<DatabaseReach>,
     /// Nodes that take requests from outside (webhooks).
     pub listens: Vec<String>,
     /// The schedule in words, when the flow has one.
     pub schedule: Option<String>,
     pub schedule_enabled: bool,
+}
+
+/// A table or query a node reads from a database.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct DatabaseReach {
+    pub node: String,
+    /// The credential that says which database (and holds the password).
+    pub credential: Option<String>,
+    /// What it reads: the table (and condition) or the SQL, as written.
+    pub what: String,
 }
 
 /// A file a node reads or writes.
@@ -72,6 +84,7 @@ impl Sluice {
             files: Vec::new(),
             hosts: Vec::new(),
             credentials: Vec::new(),
+            databases: Vec::new(),
             listens: Vec::new(),
             schedule: flow.schedule.as_ref().map(sluice_core::schedule::describe),
             schedule_enabled: flow.schedule.as_ref().is_some_and(|s| s.enabled),
@@ -94,6 +107,11 @@ impl Sluice {
                         credential: node.credential.clone(),
                     }),
                     Reach::Listens => review.listens.push(node.id.clone()),
+                    Reach::Queries { what } => review.databases.push(DatabaseReach {
+                        node: node.id.clone(),
+                        credential: node.credential.clone(),
+                        what,
+                    }),
                 }
             }
         }
@@ -318,6 +336,17 @@ impl fmt::Display for FlowReview {
                 if !notes.is_empty() {
                     writeln!(out, "    ! {}", notes.join(", "))?;
                 }
+            }
+        }
+        if !self.databases.is_empty() {
+            writeln!(out, "Databases it reads:")?;
+            for database in &self.databases {
+                let credential = database.credential.as_deref().unwrap_or("no credential");
+                writeln!(
+                    out,
+                    "  {}  (node {}, credential '{credential}')",
+                    database.what, database.node
+                )?;
             }
         }
         if !self.credentials.is_empty() {

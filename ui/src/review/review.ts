@@ -1,5 +1,6 @@
 // The trust review of a flow from elsewhere, as the dialog lists it: one section per kind of
-// reach, each line with what deserves a look. Pure, beside its tests.
+// reach (files, hosts, databases, credentials, webhooks, schedule), each line with what deserves
+// a look. Pure, beside its tests.
 import type { FlowReview } from "../bindings/FlowReview";
 
 export type ReviewLine = { text: string; detail: string; warnings: string[]; forbidden: boolean };
@@ -24,6 +25,15 @@ export function reviewSections(review: FlowReview): ReviewSection[] {
     { title: "Files it reads", lines: files(false) },
     { title: "Files it writes", lines: files(true) },
     { title: "Hosts it contacts", lines: hosts },
+    {
+      title: "Databases it reads",
+      lines: review.databases.map((database) => ({
+        text: database.what,
+        detail: `node ${database.node}${database.credential ? ` — credential “${database.credential}”` : ""}`,
+        warnings: [],
+        forbidden: false,
+      })),
+    },
     {
       title: "Credentials it uses",
       lines: review.credentials.map((name) => ({ text: name, detail: "", warnings: [], forbidden: false })),
