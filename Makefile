@@ -15,7 +15,7 @@ BUILD_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-d
 TEST_PACKAGES := xvfb xauth imagemagick webkit2gtk-driver dbus-x11 dbus-daemon fonts-dejavu-core python3 python3-xlib \
   gnome-keyring libsecret-tools xdg-utils curl postgresql
 
-.PHONY: soak fuzz run test bench bench-engine bench-webhooks bench-studio bench-tray bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
+.PHONY: soak fuzz run test bench bench-engine bench-webhooks bench-postgres bench-studio bench-tray bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
 
 # Installs only what is missing: apt packages where apt exists (as root or through sudo), npm
 # packages from package-lock.json, and tauri-driver from crates.io.
@@ -78,7 +78,7 @@ fuzz: deps
 
 test: lint rust-tests ui-tests e2e fuzz
 
-bench: bench-engine bench-webhooks bench-studio bench-tray
+bench: bench-engine bench-webhooks bench-postgres bench-studio bench-tray
 
 # The kill tests at length: 4 × 1,250 SIGKILLs of `sluice run` (make test does 4 × 50); the fuzz
 # run at 100 times its size in make test (3.7M cases); the cargo-fuzz targets 10 minutes each.
@@ -99,6 +99,11 @@ bench-engine: deps
 bench-webhooks: deps
 	$(CARGO) build --locked --release -p sluice-cli
 	python3 tests/bench_webhooks.py target/release/sluice
+
+# A 1M-row PostgreSQL table into SQLite (tests/bench_postgres.sh).
+bench-postgres: deps
+	$(CARGO) build --locked --release -p sluice-cli
+	bash tests/bench_postgres.sh
 
 bench-studio: studio tauri-driver
 	bash tests/e2e/run.sh tests/e2e/bench.mjs
