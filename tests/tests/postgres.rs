@@ -165,3 +165,55 @@ async fn a_postgres_table_reaches_sqlite_incrementally_and_the_password_reaches_
         }
     }
 }
+
+/// The example runs as its README says, against the test server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postgres_example_runs_incrementally() {
+    let (_home, sluice) = sluice_tests::installation_with_memory_secrets();
+    setup(
+        "DROP TABLE IF EXISTS signups;
+         CREATE TABLE signups (id int PRIMARY KEY, email text, signed_up timestamptz);
+         INSERT INTO signups VALUES (1, 'ada@example.org', '2026-12-03 08:00+00'), (2, 'alan@example.org', '2026-12-03 08:00+00');",
+    );
+    sluice
+        .save_credential(warehouse(&server("password")), None)
+        .unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let example = sluice_tests::repository_root().join("examples/postgres-to-sqlite-incremental");
+    std::fs::copy(
+        example.join("flow.sluice.json"),
+        folder.path().join("flow.sluice.json"),
+    )
+    .unwrap();
+    let flow_id = sluice_tests::store_own_flow(&sluice, &folder.path().join("flow.sluice.json"));
+    let mut read = Vec::new();
+    for added in [
+        "",
+        "INSERT INTO signups VALUES (3, 'grace@example.org', '2026-12-03 08:00+00');",
+    ] {
+        if !added.is_empty() {
+            setup(added);
+        }
+        let outcome = sluice
+            .run(RunTarget::Stored(flow_id.clone()), Trigger::Manual)
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome.report.status,
+            RunStatus::Succeeded,
+            "{:?}",
+            outcome.report.failure
+        );
+        read.push(outcome.report.nodes[0].stats.records_out);
+    }
+    assert_eq!(
+        read,
+        [2, 1],
+        "the second run reads only the row added with the same timestamp"
+    );
+    let database = folder.path().join("out/signups.db");
+    assert_eq!(
+        sluice_tests::sqlite_rows(&database, "SELECT COUNT(*) FROM signups"),
+        [json!([3])]
+    );
+}
