@@ -13,7 +13,7 @@ const MAX_TABLES: i64 = 2000;
 /// The tables and views the credential's user may read, outside the system schemas, by schema
 /// and name, each with its columns in order.
 pub(super) fn tables(credential: Arc<dyn CredentialAccess>) -> Result<Vec<DatabaseTable>, String> {
-    let mut client = connect(credential.as_ref())?;
+    let (mut client, place) = connect(credential.as_ref())?;
     let rows = client
         .query(
             "SELECT n.nspname, c.relname,
@@ -30,7 +30,7 @@ pub(super) fn tables(credential: Arc<dyn CredentialAccess>) -> Result<Vec<Databa
              LIMIT $1",
             &[&MAX_TABLES],
         )
-        .map_err(|error| describe(&error, credential.as_ref()))?;
+        .map_err(|error| describe(&error, &place))?;
     Ok(rows
         .iter()
         .map(|row| {

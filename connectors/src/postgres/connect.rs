@@ -27,8 +27,9 @@ pub fn credential_type() -> CredentialType {
         schema: || {
             json!({
                 "type": "object",
-                "required": ["host", "database", "user"],
                 "properties": {
+                    "url": { "type": "string", "title": "Connection URL", "writeOnly": true,
+                             "description": "Instead of the fields below: `postgres://user:password@host:5432/database?sslmode=require`. Kept in the keychain, as it may hold the password." },
                     "host": { "type": "string", "title": "Host", "description": "The server's name or address, e.g. db.example.com or 127.0.0.1." },
                     "port": { "type": "integer", "title": "Port", "default": 5432, "minimum": 1, "maximum": 65535 },
                     "database": { "type": "string", "title": "Database" },
@@ -47,10 +48,10 @@ pub fn credential_type() -> CredentialType {
 
 /// "Test connection": connects and asks the server who it is.
 fn test_connection(credential: Arc<dyn CredentialAccess>) -> Result<String, String> {
-    let mut client = connect(credential.as_ref())?;
+    let (mut client, place) = connect(credential.as_ref())?;
     let row = client
         .query_one("SELECT current_database(), current_user, version()", &[])
-        .map_err(|error| describe(&error, credential.as_ref()))?;
+        .map_err(|error| describe(&error, &place))?;
     let (database, user, version): (String, String, String) = (row.get(0), row.get(1), row.get(2));
     let version = version.split(" on ").next().unwrap_or(&version).to_string();
     Ok(format!(
@@ -58,36 +59,56 @@ fn test_connection(credential: Arc<dyn CredentialAccess>) -> Result<String, Stri
     ))
 }
 
-/// A connection with the credential's settings.
-pub(super) fn connect(credential: &dyn CredentialAccess) -> Result<postgres::Client, String> {
+/// Where a connection goes, for messages (never the password).
+#[derive(Debug, Clone)]
+pub(super) struct Place {
+    host: String,
+    port: u16,
+    database: String,
+    user: String,
+    credential: String,
+}
+
+/// A connection with the credential's settings (its connection URL, or its fields), and where it
+/// goes.
+pub(super) fn connect(
+    credential: &dyn CredentialAccess,
+) -> Result<(postgres::Client, Place), String> {
     let field = |name: &str| credential.field(name).filter(|value| !value.is_empty());
-    let required = |name: &str| {
-        field(name).ok_or_else(|| {
+    let mut config = match field("url") {
+        // The URL may hold the password: a message never repeats it.
+        Some(url) => url.parse::<postgres::Config>().map_err(|_| {
             format!(
-                "the credential '{}' has no {name}: add it in Credentials",
+                "the connection URL of the credential '{}' is not one PostgreSQL reads: write it as postgres://user:password@host:5432/database",
                 credential.name()
             )
-        })
+        })?,
+        None => config_of_fields(credential)?,
     };
-    let host = required("host")?;
-    let port = match field("port") {
-        Some(port) => port
-            .parse::<u16>()
-            .map_err(|_| format!("the port {port} is not a port number (1–65535)"))?,
-        None => 5432,
-    };
-    let mut config = postgres::Config::new();
     config
-        .host(&host)
-        .port(port)
-        .dbname(&required("database")?)
-        .user(&required("user")?)
         .application_name("Sluice")
         .connect_timeout(CONNECT_TIMEOUT);
-    if let Some(password) = field("password") {
-        config.password(password);
-    }
-    let tls = field("tls").unwrap_or_else(|| "prefer".into());
+    let place = Place {
+        host: match config.get_hosts().first() {
+            Some(postgres::config::Host::Tcp(host)) => host.clone(),
+            _ => {
+                return Err(format!(
+                    "the credential '{}' names no host: add one",
+                    credential.name()
+                ));
+            }
+        },
+        port: config.get_ports().first().copied().unwrap_or(5432),
+        database: config.get_dbname().unwrap_or_default().to_string(),
+        user: config.get_user().unwrap_or_default().to_string(),
+        credential: credential.name().to_string(),
+    };
+    let tls = match (field("tls"), config.get_ssl_mode()) {
+        (Some(tls), _) => tls,
+        (None, SslMode::Disable) => "disable".into(),
+        (None, SslMode::Require) => "require".into(),
+        (None, _) => "prefer".into(),
+    };
     let connected = match tls.as_str() {
         "disable" => config.ssl_mode(SslMode::Disable).connect(postgres::NoTls),
         "prefer" | "require" | "verify-full" => {
@@ -108,21 +129,55 @@ pub(super) fn connect(credential: &dyn CredentialAccess) -> Result<postgres::Cli
             ));
         }
     };
-    connected.map_err(|error| describe(&error, credential))
+    match connected {
+        Ok(client) => Ok((client, place)),
+        Err(error) => Err(describe(&error, &place)),
+    }
+}
+
+/// The connection settings of a credential's fields.
+fn config_of_fields(credential: &dyn CredentialAccess) -> Result<postgres::Config, String> {
+    let field = |name: &str| credential.field(name).filter(|value| !value.is_empty());
+    let required = |name: &str| {
+        field(name).ok_or_else(|| {
+            format!(
+                "the credential '{}' has no {name}: add it (or a connection URL) in Credentials",
+                credential.name()
+            )
+        })
+    };
+    let port = match field("port") {
+        Some(port) => port
+            .parse::<u16>()
+            .map_err(|_| format!("the port {port} is not a port number (1–65535)"))?,
+        None => 5432,
+    };
+    let mut config = postgres::Config::new();
+    config
+        .host(&required("host")?)
+        .port(port)
+        .dbname(&required("database")?)
+        .user(&required("user")?);
+    if let Some(password) = field("password") {
+        config.password(password);
+    }
+    Ok(config)
 }
 
 /// What went wrong, in words a person can act on; the server's own message when it sent one.
-pub(super) fn describe(error: &postgres::Error, credential: &dyn CredentialAccess) -> String {
-    let host = credential.field("host").unwrap_or_default();
-    let port = credential.field("port").unwrap_or_else(|| "5432".into());
-    let database = credential.field("database").unwrap_or_default();
-    let user = credential.field("user").unwrap_or_default();
+pub(super) fn describe(error: &postgres::Error, place: &Place) -> String {
+    let Place {
+        host,
+        port,
+        database,
+        user,
+        credential,
+    } = place;
     if let Some(server) = error.as_db_error() {
         let code = server.code().code();
         return match code {
             "28P01" => format!(
-                "the server at {host}:{port} refused the password of user {user} (check the credential '{}')",
-                credential.name()
+                "the server at {host}:{port} refused the password of user {user} (check the credential '{credential}')"
             ),
             "28000" => format!(
                 "the server at {host}:{port} does not let user {user} in: {}",

@@ -11,11 +11,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sluice_core::component::{BuildContext, ComponentConfig, Reach, Source, SourceConfig};
-use sluice_core::credential::CredentialAccess;
 use sluice_core::engine::Output;
 use sluice_core::{ComponentError, Record, Schema};
 
-use super::connect::{connect, describe};
+use super::connect::{Place, connect, describe};
 use super::quote;
 use super::types::{reading, select_item, value};
 
@@ -128,7 +127,7 @@ impl SourceConfig for PostgresReadConfig {
         let credential = context.credential.clone().ok_or_else(|| {
             ComponentError::failed("choose a PostgreSQL credential for this node")
         })?;
-        let client = connect(credential.as_ref()).map_err(ComponentError::failed)?;
+        let (client, place) = connect(credential.as_ref()).map_err(ComponentError::failed)?;
         let (last, ties) = match (&self.cursor, context.state) {
             (Some(_), Some(state)) => (
                 state["cursor"].as_str().map(str::to_string),
@@ -141,7 +140,7 @@ impl SourceConfig for PostgresReadConfig {
         };
         Ok(Box::new(PostgresRead {
             client,
-            credential,
+            place,
             select,
             cursor: self.cursor.clone(),
             last,
@@ -152,7 +151,7 @@ impl SourceConfig for PostgresReadConfig {
 
 struct PostgresRead {
     client: postgres::Client,
-    credential: Arc<dyn CredentialAccess>,
+    place: Place,
     select: String,
     cursor: Option<String>,
     /// The last cursor value delivered (as text), and the fingerprints of the rows with it.
@@ -170,12 +169,9 @@ struct Progress {
 
 impl Source for PostgresRead {
     fn read(&mut self, out: &mut Output) -> Result<(), ComponentError> {
-        let credential = self.credential.clone();
+        let place = self.place.clone();
         let failed = |error: postgres::Error| {
-            ComponentError::failed(format!(
-                "reading: {}",
-                describe(&error, credential.as_ref())
-            ))
+            ComponentError::failed(format!("reading: {}", describe(&error, &place)))
         };
         let mut transaction = self
             .client

@@ -46,7 +46,8 @@ fn credential(changes: &[(&'static str, &str)]) -> Arc<dyn CredentialAccess> {
 
 /// Runs SQL on the test server.
 fn setup(sql: &str) {
-    let mut client = super::connect::connect(credential(&[]).as_ref()).expect("the test server");
+    let (mut client, _) =
+        super::connect::connect(credential(&[]).as_ref()).expect("the test server");
     client.batch_execute(sql).expect("setup SQL");
 }
 
@@ -240,6 +241,58 @@ fn connection_failures_say_what_failed_and_never_show_the_password() {
         .err()
         .expect("refused");
     assert!(error.contains("TLS") || error.contains("tls"), "{error}");
+}
+
+#[test]
+fn a_connection_url_stands_for_the_fields_and_never_shows_its_password() {
+    let value = |name: &str| {
+        (server().into_iter())
+            .find(|(field, _)| *field == name)
+            .unwrap()
+            .1
+    };
+    let url = |password: &str| {
+        format!(
+            "postgres://{}:{password}@{}:{}/{}?sslmode=disable",
+            value("user"),
+            value("host"),
+            value("port"),
+            value("database")
+        )
+    };
+    // The URL alone: the fields are left empty.
+    let only_url = |url: String| -> Arc<dyn CredentialAccess> {
+        Arc::new(FixedCredential {
+            kind: super::CREDENTIAL,
+            values: vec![("url", url)],
+        })
+    };
+    let right = only_url(url(&value("password")));
+    assert!(super::connect::connect(right.as_ref()).is_ok());
+    let wrong = super::connect::connect(only_url(url("wr0ng-secret")).as_ref())
+        .err()
+        .expect("refused");
+    assert!(
+        wrong.contains("refused the password of user sluice"),
+        "{wrong}"
+    );
+    assert!(!wrong.contains("wr0ng-secret"), "{wrong}");
+    let unreadable =
+        super::connect::connect(only_url("postgres://sluice:s3cret@[::1".into()).as_ref())
+            .err()
+            .expect("refused");
+    assert!(
+        unreadable.contains("is not one PostgreSQL reads"),
+        "{unreadable}"
+    );
+    assert!(!unreadable.contains("s3cret"), "{unreadable}");
+    let nothing = super::connect::connect(only_url(String::new()).as_ref())
+        .err()
+        .expect("refused");
+    assert!(
+        nothing.contains("has no host: add it (or a connection URL)"),
+        "{nothing}"
+    );
 }
 
 #[test]
