@@ -1,9 +1,13 @@
 //! Shared helpers for Sluice's cross-crate integration tests: fixture paths, flows built in code,
-//! and a runtime in a throwaway home folder.
+//! engine runs of them, and a runtime in a throwaway home folder.
 
 pub mod demo_api;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+use sluice_core::engine::{RunControl, RunOptions, RunReport, RunRequest, execute};
+use sluice_core::{Flow, Registry};
 
 /// The `tests/fixtures` folder.
 pub fn fixtures() -> PathBuf {
@@ -160,4 +164,63 @@ pub fn everything_kept(
         serde_json::to_string(&sluice.list_flows().expect("flows")).unwrap(),
     ));
     places
+}
+
+/// Runs a flow (validated first) through the engine with `registry`, `options` and `control`.
+pub fn run_engine_with(
+    registry: &Registry,
+    flow: serde_json::Value,
+    base_dir: &Path,
+    options: &RunOptions,
+    control: RunControl,
+) -> RunReport {
+    let flow = Flow::from_json(&flow.to_string()).expect("parses");
+    sluice_core::validate::validate(&flow, registry).expect("valid");
+    execute(
+        RunRequest {
+            flow: &flow,
+            run_id: "0193f0c2-0000-7000-8000-000000000001",
+            registry,
+            base_dir,
+            states: &HashMap::new(),
+            credentials: &HashMap::new(),
+            inbox: None,
+            started_at: run_start_time(),
+            control,
+            events: None,
+            journal: None,
+        },
+        options,
+    )
+}
+
+/// The fixed start time engine test runs are given.
+pub fn run_start_time() -> chrono::DateTime<chrono::Utc> {
+    "2026-11-26T12:00:00Z".parse().unwrap()
+}
+
+/// Runs a flow through the engine with every connector and the default options.
+pub fn run_engine(flow: serde_json::Value, base_dir: &Path) -> RunReport {
+    run_engine_with(
+        &sluice_connectors::registry(),
+        flow,
+        base_dir,
+        &RunOptions::default(),
+        RunControl::new(),
+    )
+}
+
+/// A CSV of `rows` customers; every 10th has a non-numeric amount.
+pub fn write_customers(path: &Path, rows: usize) {
+    let mut text = String::from("id,name,amount,status\n");
+    for id in 1..=rows {
+        let amount = if id % 10 == 0 {
+            "n/a".to_string()
+        } else {
+            format!("{}.5", id % 100)
+        };
+        let status = if id % 2 == 0 { "active" } else { "inactive" };
+        text.push_str(&format!("{id},Name {id},{amount},{status}\n"));
+    }
+    std::fs::write(path, text).unwrap();
 }

@@ -7,67 +7,13 @@ use std::path::Path;
 use serde_json::json;
 use sluice_core::component::{BuildContext, ComponentConfig, Source, SourceConfig};
 use sluice_core::engine::{
-    Output, RunControl, RunEvent, RunOptions, RunReport, RunRequest, RunStatus, execute,
+    Output, RunControl, RunEvent, RunOptions, RunRequest, RunStatus, execute,
 };
 use sluice_core::registry::ComponentDescriptor;
-use sluice_core::{ComponentError, Flow, Registry};
-use sluice_tests::{flow_json, ndjson_records, sqlite_rows};
-
-fn run_with(
-    registry: &Registry,
-    flow: serde_json::Value,
-    base_dir: &Path,
-    options: &RunOptions,
-    control: RunControl,
-) -> RunReport {
-    let flow = Flow::from_json(&flow.to_string()).expect("parses");
-    sluice_core::validate::validate(&flow, registry).expect("valid");
-    execute(
-        RunRequest {
-            flow: &flow,
-            run_id: "0193f0c2-0000-7000-8000-000000000001",
-            registry,
-            base_dir,
-            states: &HashMap::new(),
-            credentials: &HashMap::new(),
-            inbox: None,
-            started_at: chrono_now(),
-            control,
-            events: None,
-            journal: None,
-        },
-        options,
-    )
-}
-
-fn chrono_now() -> chrono::DateTime<chrono::Utc> {
-    "2026-11-26T12:00:00Z".parse().unwrap()
-}
-
-fn run(flow: serde_json::Value, base_dir: &Path) -> RunReport {
-    run_with(
-        &sluice_connectors::registry(),
-        flow,
-        base_dir,
-        &RunOptions::default(),
-        RunControl::new(),
-    )
-}
-
-/// A CSV of `rows` customers; every 10th has a non-numeric amount.
-fn write_customers(path: &Path, rows: usize) {
-    let mut text = String::from("id,name,amount,status\n");
-    for id in 1..=rows {
-        let amount = if id % 10 == 0 {
-            "n/a".to_string()
-        } else {
-            format!("{}.5", id % 100)
-        };
-        let status = if id % 2 == 0 { "active" } else { "inactive" };
-        text.push_str(&format!("{id},Name {id},{amount},{status}\n"));
-    }
-    std::fs::write(path, text).unwrap();
-}
+use sluice_core::{ComponentError, Flow};
+use sluice_tests::{
+    flow_json, ndjson_records, run_engine, run_engine_with, sqlite_rows, write_customers,
+};
 
 fn shaping_flow(on_error: &str, mode: &str) -> serde_json::Value {
     flow_json(
@@ -105,7 +51,7 @@ fn on_error_fail_stops_the_run_and_leaves_the_destination_untouched() {
         seed_people(&folder.path().join("out.db"));
         let mut flow = shaping_flow("fail", mode);
         flow["nodes"].as_array_mut().unwrap().pop();
-        let report = run(flow, folder.path());
+        let report = run_engine(flow, folder.path());
         assert_eq!(report.status, RunStatus::Failed, "mode {mode}");
         let failure = report.failure.unwrap();
         assert_eq!(failure.node.as_deref(), Some("shape"));
@@ -136,7 +82,7 @@ fn on_error_skip_counts_and_goes_on() {
     write_customers(&folder.path().join("customers.csv"), 100);
     let mut flow = shaping_flow("skip", "append");
     flow["nodes"].as_array_mut().unwrap().pop();
-    let report = run(flow, folder.path());
+    let report = run_engine(flow, folder.path());
     assert_eq!(report.status, RunStatus::Succeeded);
     let shape = report.node("shape").unwrap();
     assert_eq!(
@@ -160,7 +106,7 @@ fn on_error_route_sends_bad_records_with_their_error_to_the_error_port() {
         .as_array_mut()
         .unwrap()
         .push(json!({"from": "shape", "from_port": "error", "to": "bad"}));
-    let report = run(flow, folder.path());
+    let report = run_engine(flow, folder.path());
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
     let bad = ndjson_records(&folder.path().join("bad.ndjson"));
     assert_eq!(bad.len(), 3);
@@ -203,7 +149,7 @@ fn fan_out_and_fan_in() {
             {"from": "tag_active", "to": "copy"}, {"from": "tag_other", "to": "copy"}
         ]),
     );
-    let report = run(flow, folder.path());
+    let report = run_engine(flow, folder.path());
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
     assert_eq!(
         sqlite_rows(
@@ -232,7 +178,7 @@ fn preview_returns_samples_per_node_and_writes_nothing() {
         ]),
         json!([{"from": "read", "to": "active"}, {"from": "active", "to": "save"}]),
     );
-    let report = run_with(
+    let report = run_engine_with(
         &sluice_connectors::registry(),
         flow,
         folder.path(),
@@ -263,7 +209,7 @@ fn preview_returns_samples_per_node_and_writes_nothing() {
     );
 }
 
-/// A finished `limit` stops its source, directly or through a chain fused after the source.
+/// A finished `limit` stops its source, directly or through a filter.
 #[test]
 fn a_finished_limit_stops_the_source_early() {
     let folder = tempfile::tempdir().unwrap();
@@ -286,7 +232,7 @@ fn a_finished_limit_stops_the_source_early() {
             .unwrap()
             .retain(|node| used.contains(&format!("\"{}\"", node["id"].as_str().unwrap())));
         let flow = flow_json(nodes, edges);
-        let report = run(flow, folder.path());
+        let report = run_engine(flow, folder.path());
         assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
         assert!(
             report
@@ -383,7 +329,7 @@ fn cancellation_stops_every_node_and_discards_the_writes() {
                 states: &HashMap::new(),
                 credentials: &HashMap::new(),
                 inbox: None,
-                started_at: chrono_now(),
+                started_at: sluice_tests::run_start_time(),
                 control,
                 events: Some(std::sync::Arc::new(move |event| {
                     if let RunEvent::NodeProgress { node, stats } = event
@@ -421,7 +367,7 @@ fn a_destination_can_route_refused_records_to_another_destination() {
         ]),
         json!([{"from": "read", "to": "save"}, {"from": "save", "from_port": "error", "to": "refused"}]),
     );
-    let report = run(flow, folder.path());
+    let report = run_engine(flow, folder.path());
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
     assert_eq!(
         sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM t"),
@@ -479,7 +425,7 @@ fn a_panicking_component_fails_the_run_instead_of_hanging_or_crashing() {
         ]),
         json!([{"from": "read", "to": "bug"}, {"from": "bug", "to": "save"}]),
     );
-    let report = run_with(
+    let report = run_engine_with(
         &registry,
         flow,
         folder.path(),
@@ -497,96 +443,4 @@ fn a_panicking_component_fails_the_run_instead_of_hanging_or_crashing() {
         sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM people"),
         vec![json!([1])]
     );
-}
-
-/// filter → map → select run fused in one thread: each node still counts its own records, a
-/// record the map rejects is routed from the middle of the chain, and the results are those of
-/// nodes on their own threads.
-#[test]
-fn a_fused_chain_keeps_each_nodes_counts_and_error_routing() {
-    let folder = tempfile::tempdir().unwrap();
-    write_customers(&folder.path().join("customers.csv"), 100);
-    let flow = flow_json(
-        json!([
-            {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
-            {"id": "active", "type": "filter", "config": {"when": "status == 'active'"}},
-            {"id": "shape", "type": "map", "on_error": "route",
-             "config": {"set": {"cents": "(amount | float * 100) | round | int", "label": "name ~ ' #' ~ id"}}},
-            {"id": "pick", "type": "select", "config": {"fields": ["id", "label", "cents"]}},
-            {"id": "save", "type": "json.write", "config": {"path": "out.ndjson"}},
-            {"id": "bad", "type": "json.write", "config": {"path": "bad.ndjson"}}
-        ]),
-        json!([
-            {"from": "read", "to": "active"}, {"from": "active", "to": "shape"},
-            {"from": "shape", "to": "pick"}, {"from": "pick", "to": "save"},
-            {"from": "shape", "from_port": "error", "to": "bad"}
-        ]),
-    );
-    let report = run(flow, folder.path());
-    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
-    let stats = |node: &str| report.node(node).unwrap().stats.clone();
-    assert_eq!(
-        (stats("active").records_in, stats("active").records_out),
-        (100, 50)
-    );
-    assert_eq!(
-        (
-            stats("shape").records_in,
-            stats("shape").records_out,
-            stats("shape").records_errored
-        ),
-        (50, 40, 10)
-    );
-    assert_eq!(
-        (stats("pick").records_in, stats("pick").records_out),
-        (40, 40)
-    );
-    let lines = |name: &str| ndjson_records(&folder.path().join(name));
-    let saved = lines("out.ndjson");
-    assert_eq!(saved.len(), 40);
-    assert_eq!(
-        saved[0],
-        json!({"id": "2", "label": "Name 2 #2", "cents": 250})
-    );
-    let bad = lines("bad.ndjson");
-    assert_eq!(bad.len(), 10);
-    assert_eq!(bad[0]["id"], json!("10"));
-}
-
-/// A route ends a fused chain: filter → map → route run in one thread and the route's ports
-/// still reach their own destinations.
-#[test]
-fn a_route_at_the_end_of_a_fused_chain_sends_each_port_its_records() {
-    let folder = tempfile::tempdir().unwrap();
-    write_customers(&folder.path().join("customers.csv"), 100);
-    let flow = flow_json(
-        json!([
-            {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
-            {"id": "active", "type": "filter", "config": {"when": "status == 'active'"}},
-            {"id": "shape", "type": "map", "on_error": "skip",
-             "config": {"set": {"cents": "(amount | float * 100) | round | int"}}},
-            {"id": "split", "type": "route", "config": {"routes": [{"port": "big", "when": "cents >= 5000"}]}},
-            {"id": "big", "type": "json.write", "config": {"path": "big.ndjson"}},
-            {"id": "small", "type": "json.write", "config": {"path": "small.ndjson"}}
-        ]),
-        json!([
-            {"from": "read", "to": "active"}, {"from": "active", "to": "shape"},
-            {"from": "shape", "to": "split"},
-            {"from": "split", "from_port": "big", "to": "big"},
-            {"from": "split", "from_port": "else", "to": "small"}
-        ]),
-    );
-    let report = run(flow, folder.path());
-    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
-    let count = |name: &str| ndjson_records(&folder.path().join(name)).len() as u64;
-    // Active ids are even; amounts are `id % 100 + 0.5` except every tenth id ("n/a", skipped).
-    let big = (1..=100u64)
-        .filter(|id| id % 2 == 0 && id % 10 != 0 && id % 100 >= 50)
-        .count() as u64;
-    assert_eq!(
-        (count("big.ndjson"), count("small.ndjson")),
-        (big, 40 - big)
-    );
-    let split = &report.node("split").unwrap().stats;
-    assert_eq!((split.records_in, split.records_out), (40, 40));
 }

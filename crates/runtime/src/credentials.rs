@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use sluice_core::Flow;
-use sluice_core::credential::{CredentialAccess, CredentialType, DatabaseTable};
+use sluice_core::credential::{CredentialAccess, CredentialType};
 use sluice_store::StoredCredential;
 
 use crate::secrets::SecretKey;
@@ -111,7 +111,7 @@ impl Sluice {
             .collect()
     }
 
-    fn credential_type(&self, kind: &str) -> Result<&CredentialType> {
+    pub(crate) fn credential_type(&self, kind: &str) -> Result<&CredentialType> {
         self.registry().credential_type(kind).ok_or_else(|| {
             let known: Vec<&str> = self
                 .registry()
@@ -142,7 +142,7 @@ impl Sluice {
         Ok(self.info(stored, &self.credential_usage()?))
     }
 
-    fn stored_credential(&self, name: &str) -> Result<StoredCredential> {
+    pub(crate) fn stored_credential(&self, name: &str) -> Result<StoredCredential> {
         self.store().credential_by_name(name)?.ok_or_else(|| {
             Error::NotFound(format!(
                 "there is no credential named '{name}'; `sluice credentials list` shows them"
@@ -410,38 +410,11 @@ impl Sluice {
         Ok(self.credential_usage()?.remove(name).unwrap_or_default())
     }
 
-    /// "Test connection": what the credential's type can prove about it. Blocking (it talks to
-    /// the service); call it off the async runtime.
-    pub fn test_credential(&self, name: &str) -> Result<String> {
-        let stored = self.stored_credential(name)?;
-        let credential_type = self.credential_type(&stored.kind)?;
-        let Some(test) = credential_type.test else {
-            return Err(Error::Credential(format!(
-                "a {} credential cannot be tested on its own",
-                credential_type.title
-            )));
-        };
-        let access = self.resolve_credential(stored)?;
-        test(access).map_err(Error::Credential)
-    }
-
-    /// The tables a database credential can read, with their columns (the node form's pickers).
-    /// Blocking (it talks to the database); call it off the async runtime.
-    pub fn credential_tables(&self, name: &str) -> Result<Vec<DatabaseTable>> {
-        let stored = self.stored_credential(name)?;
-        let credential_type = self.credential_type(&stored.kind)?;
-        let Some(browse) = credential_type.browse else {
-            return Err(Error::Credential(format!(
-                "a {} credential has no tables to list",
-                credential_type.title
-            )));
-        };
-        let access = self.resolve_credential(stored)?;
-        browse(access).map_err(Error::Credential)
-    }
-
     /// The credential with its secrets, for a run.
-    fn resolve_credential(&self, stored: StoredCredential) -> Result<Arc<dyn CredentialAccess>> {
+    pub(crate) fn resolve_credential(
+        &self,
+        stored: StoredCredential,
+    ) -> Result<Arc<dyn CredentialAccess>> {
         let mut values: BTreeMap<String, String> = stored
             .fields
             .iter()

@@ -4,6 +4,7 @@
 mod commits;
 mod components;
 mod credential_hosts;
+mod credential_services;
 mod credentials;
 mod error;
 mod export;

@@ -157,6 +157,39 @@ pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+impl Store {
+    /// A flow's JSON values by node: `sql` selects `node_id` and a JSON text for flow `?1`;
+    /// `what` names the values in the error when one does not parse.
+    pub(crate) fn json_by_node<T, C>(
+        &self,
+        sql: &str,
+        flow_id: &str,
+        what: &'static str,
+    ) -> Result<C>
+    where
+        T: serde::de::DeserializeOwned,
+        C: FromIterator<(String, T)>,
+    {
+        let connection = self.connection();
+        let mut statement = connection.prepare(sql)?;
+        let rows = statement
+            .query_map([flow_id], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(node, text)| {
+                serde_json::from_str(&text)
+                    .map(|value| (node, value))
+                    .map_err(|error| Error::Corrupt {
+                        what,
+                        message: error.to_string(),
+                    })
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

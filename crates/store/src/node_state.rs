@@ -4,29 +4,16 @@ use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::params;
 
-use crate::{Error, Result, Store, timestamp};
+use crate::{Result, Store, timestamp};
 
 impl Store {
     /// The committed sync state of every node of a flow.
     pub fn node_states(&self, flow_id: &str) -> Result<HashMap<String, serde_json::Value>> {
-        let connection = self.connection();
-        let mut statement =
-            connection.prepare("SELECT node_id, state FROM node_state WHERE flow_id = ?1")?;
-        let rows = statement
-            .query_map([flow_id], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(node, text)| {
-                serde_json::from_str(&text)
-                    .map(|state| (node, state))
-                    .map_err(|error| Error::Corrupt {
-                        what: "sync state",
-                        message: error.to_string(),
-                    })
-            })
-            .collect()
+        self.json_by_node(
+            "SELECT node_id, state FROM node_state WHERE flow_id = ?1",
+            flow_id,
+            "sync state",
+        )
     }
 
     /// Stores the states a successful run reached, all at once.

@@ -12,24 +12,11 @@ pub type Sample = Vec<serde_json::Map<String, serde_json::Value>>;
 impl Store {
     /// Every sample pinned in a flow, by node.
     pub fn pinned_samples(&self, flow_id: &str) -> Result<BTreeMap<String, Sample>> {
-        let connection = self.connection();
-        let mut statement =
-            connection.prepare("SELECT node_id, records FROM pinned_samples WHERE flow_id = ?1")?;
-        let rows = statement
-            .query_map([flow_id], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(node, text)| {
-                serde_json::from_str(&text)
-                    .map(|records| (node, records))
-                    .map_err(|error| Error::Corrupt {
-                        what: "pinned sample",
-                        message: error.to_string(),
-                    })
-            })
-            .collect()
+        self.json_by_node(
+            "SELECT node_id, records FROM pinned_samples WHERE flow_id = ?1",
+            flow_id,
+            "pinned sample",
+        )
     }
 
     /// Pins `records` as `node`'s test input, replacing what was pinned there; `None` unpins.

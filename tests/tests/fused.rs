@@ -1,0 +1,98 @@
+//! Fused chains: stateless transforms that follow one another run in one thread, and still count,
+//! route errors and send to each port as nodes on their own threads do.
+
+use serde_json::json;
+use sluice_core::engine::RunStatus;
+use sluice_tests::{flow_json, ndjson_records, run_engine, write_customers};
+
+/// filter → map → select run fused in one thread: each node still counts its own records, a
+/// record the map rejects is routed from the middle of the chain, and the results are those of
+/// nodes on their own threads.
+#[test]
+fn a_fused_chain_keeps_each_nodes_counts_and_error_routing() {
+    let folder = tempfile::tempdir().unwrap();
+    write_customers(&folder.path().join("customers.csv"), 100);
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
+            {"id": "active", "type": "filter", "config": {"when": "status == 'active'"}},
+            {"id": "shape", "type": "map", "on_error": "route",
+             "config": {"set": {"cents": "(amount | float * 100) | round | int", "label": "name ~ ' #' ~ id"}}},
+            {"id": "pick", "type": "select", "config": {"fields": ["id", "label", "cents"]}},
+            {"id": "save", "type": "json.write", "config": {"path": "out.ndjson"}},
+            {"id": "bad", "type": "json.write", "config": {"path": "bad.ndjson"}}
+        ]),
+        json!([
+            {"from": "read", "to": "active"}, {"from": "active", "to": "shape"},
+            {"from": "shape", "to": "pick"}, {"from": "pick", "to": "save"},
+            {"from": "shape", "from_port": "error", "to": "bad"}
+        ]),
+    );
+    let report = run_engine(flow, folder.path());
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+    let stats = |node: &str| report.node(node).unwrap().stats.clone();
+    assert_eq!(
+        (stats("active").records_in, stats("active").records_out),
+        (100, 50)
+    );
+    assert_eq!(
+        (
+            stats("shape").records_in,
+            stats("shape").records_out,
+            stats("shape").records_errored
+        ),
+        (50, 40, 10)
+    );
+    assert_eq!(
+        (stats("pick").records_in, stats("pick").records_out),
+        (40, 40)
+    );
+    let lines = |name: &str| ndjson_records(&folder.path().join(name));
+    let saved = lines("out.ndjson");
+    assert_eq!(saved.len(), 40);
+    assert_eq!(
+        saved[0],
+        json!({"id": "2", "label": "Name 2 #2", "cents": 250})
+    );
+    let bad = lines("bad.ndjson");
+    assert_eq!(bad.len(), 10);
+    assert_eq!(bad[0]["id"], json!("10"));
+}
+
+/// A route ends a fused chain: filter → map → route run in one thread and the route's ports
+/// still reach their own destinations.
+#[test]
+fn a_route_at_the_end_of_a_fused_chain_sends_each_port_its_records() {
+    let folder = tempfile::tempdir().unwrap();
+    write_customers(&folder.path().join("customers.csv"), 100);
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
+            {"id": "active", "type": "filter", "config": {"when": "status == 'active'"}},
+            {"id": "shape", "type": "map", "on_error": "skip",
+             "config": {"set": {"cents": "(amount | float * 100) | round | int"}}},
+            {"id": "split", "type": "route", "config": {"routes": [{"port": "big", "when": "cents >= 5000"}]}},
+            {"id": "big", "type": "json.write", "config": {"path": "big.ndjson"}},
+            {"id": "small", "type": "json.write", "config": {"path": "small.ndjson"}}
+        ]),
+        json!([
+            {"from": "read", "to": "active"}, {"from": "active", "to": "shape"},
+            {"from": "shape", "to": "split"},
+            {"from": "split", "from_port": "big", "to": "big"},
+            {"from": "split", "from_port": "else", "to": "small"}
+        ]),
+    );
+    let report = run_engine(flow, folder.path());
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+    let count = |name: &str| ndjson_records(&folder.path().join(name)).len() as u64;
+    // Active ids are even; amounts are `id % 100 + 0.5` except every tenth id ("n/a", skipped).
+    let big = (1..=100u64)
+        .filter(|id| id % 2 == 0 && id % 10 != 0 && id % 100 >= 50)
+        .count() as u64;
+    assert_eq!(
+        (count("big.ndjson"), count("small.ndjson")),
+        (big, 40 - big)
+    );
+    let split = &report.node("split").unwrap().stats;
+    assert_eq!((split.records_in, split.records_out), (40, 40));
+}
