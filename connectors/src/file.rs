@@ -19,8 +19,8 @@ use sluice_core::commit::{Staging, StagingKind, staging_suffix};
 pub fn staging_kind() -> StagingKind {
     StagingKind {
         kind: "file",
-        publish: |detail| StagedFileDetail::from_json(detail)?.publish().map(|()| 0),
-        discard: |detail| StagedFileDetail::from_json(detail)?.discard(),
+        publish: |detail, _| StagedFileDetail::from_json(detail)?.publish().map(|()| 0),
+        discard: |detail, _| StagedFileDetail::from_json(detail)?.discard(),
     }
 }
 
@@ -388,7 +388,7 @@ mod tests {
             .write_all(b"\n{\"n\":2}\n{\"n")
             .unwrap();
         for _ in 0..2 {
-            (staging_kind().publish)(&staging.detail).unwrap();
+            (staging_kind().publish)(&staging.detail, &sluice_core::commit::NoCredentials).unwrap();
         }
         assert_eq!(
             std::fs::read_to_string(&target).unwrap(),
@@ -406,7 +406,7 @@ mod tests {
         let (staged, mut writer) = StagedFile::create(&staging).unwrap();
         writer.write_all(b"3,4\n").unwrap();
         drop(writer);
-        (staging_kind().discard)(&staging.detail).unwrap();
+        (staging_kind().discard)(&staging.detail, &sluice_core::commit::NoCredentials).unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "a,b\n1,2\n");
         assert!(!staged.staging_path().exists());
     }

@@ -10,6 +10,7 @@ mod postgres;
 mod records;
 mod registry;
 mod sqlite;
+mod table_write;
 #[cfg(test)]
 mod testing;
 pub mod webhook;

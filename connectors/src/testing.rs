@@ -75,7 +75,18 @@ pub fn write_sink(
     records: Vec<Record>,
     commit: bool,
 ) -> Result<Vec<Record>, String> {
-    with_context(base_dir, None, None, |context| {
+    write_sink_with(config, base_dir, records, commit, None)
+}
+
+/// Writes records through a sink with a credential, as [`write_sink`] does.
+pub fn write_sink_with(
+    config: &dyn SinkConfig,
+    base_dir: &Path,
+    records: Vec<Record>,
+    commit: bool,
+    credential: Option<std::sync::Arc<dyn sluice_core::credential::CredentialAccess>>,
+) -> Result<Vec<Record>, String> {
+    with_context(base_dir, None, credential, |context| {
         let mut output = Output::for_test(&[], OnError::Route);
         let staging = config.staging(context).map_err(|error| error.to_string())?;
         let mut sink = config

@@ -325,9 +325,15 @@ fn staging_left_by_a_stopped_run_is_published_or_discarded_by_the_next_process()
         // Twice: the second finds the work done.
         for _ in 0..2 {
             if publish {
-                assert_eq!((kind.publish)(&staging.detail), Ok(0));
+                assert_eq!(
+                    (kind.publish)(&staging.detail, &sluice_core::commit::NoCredentials),
+                    Ok(0)
+                );
             } else {
-                assert_eq!((kind.discard)(&staging.detail), Ok(()));
+                assert_eq!(
+                    (kind.discard)(&staging.detail, &sluice_core::commit::NoCredentials),
+                    Ok(())
+                );
             }
         }
         let expected = if publish { "a\nnew\n" } else { "a\nold\n" };

@@ -69,40 +69,20 @@ pub(super) struct Place {
     credential: String,
 }
 
+impl Place {
+    /// The server and database, as `postgres://host:port/database` (no user, no password).
+    pub(super) fn database_url(&self) -> String {
+        format!("postgres://{}:{}/{}", self.host, self.port, self.database)
+    }
+}
+
 /// A connection with the credential's settings (its connection URL, or its fields), and where it
 /// goes.
 pub(super) fn connect(
     credential: &dyn CredentialAccess,
 ) -> Result<(postgres::Client, Place), String> {
+    let (mut config, place) = settings(credential)?;
     let field = |name: &str| credential.field(name).filter(|value| !value.is_empty());
-    let mut config = match field("url") {
-        // The URL may hold the password: a message never repeats it.
-        Some(url) => url.parse::<postgres::Config>().map_err(|_| {
-            format!(
-                "the connection URL of the credential '{}' is not one PostgreSQL reads: write it as postgres://user:password@host:5432/database",
-                credential.name()
-            )
-        })?,
-        None => config_of_fields(credential)?,
-    };
-    config
-        .application_name("Sluice")
-        .connect_timeout(CONNECT_TIMEOUT);
-    let place = Place {
-        host: match config.get_hosts().first() {
-            Some(postgres::config::Host::Tcp(host)) => host.clone(),
-            _ => {
-                return Err(format!(
-                    "the credential '{}' names no host: add one",
-                    credential.name()
-                ));
-            }
-        },
-        port: config.get_ports().first().copied().unwrap_or(5432),
-        database: config.get_dbname().unwrap_or_default().to_string(),
-        user: config.get_user().unwrap_or_default().to_string(),
-        credential: credential.name().to_string(),
-    };
     let tls = match (field("tls"), config.get_ssl_mode()) {
         (Some(tls), _) => tls,
         (None, SslMode::Disable) => "disable".into(),
@@ -133,6 +113,43 @@ pub(super) fn connect(
         Ok(client) => Ok((client, place)),
         Err(error) => Err(describe(&error, &place)),
     }
+}
+
+/// The connection settings of a credential (its connection URL, or its fields) and where they
+/// go, without connecting.
+pub(super) fn settings(
+    credential: &dyn CredentialAccess,
+) -> Result<(postgres::Config, Place), String> {
+    let field = |name: &str| credential.field(name).filter(|value| !value.is_empty());
+    let mut config = match field("url") {
+        // The URL may hold the password: a message never repeats it.
+        Some(url) => url.parse::<postgres::Config>().map_err(|_| {
+            format!(
+                "the connection URL of the credential '{}' is not one PostgreSQL reads: write it as postgres://user:password@host:5432/database",
+                credential.name()
+            )
+        })?,
+        None => config_of_fields(credential)?,
+    };
+    config
+        .application_name("Sluice")
+        .connect_timeout(CONNECT_TIMEOUT);
+    let place = Place {
+        host: match config.get_hosts().first() {
+            Some(postgres::config::Host::Tcp(host)) => host.clone(),
+            _ => {
+                return Err(format!(
+                    "the credential '{}' names no host: add one",
+                    credential.name()
+                ));
+            }
+        },
+        port: config.get_ports().first().copied().unwrap_or(5432),
+        database: config.get_dbname().unwrap_or_default().to_string(),
+        user: config.get_user().unwrap_or_default().to_string(),
+        credential: credential.name().to_string(),
+    };
+    Ok((config, place))
 }
 
 /// The connection settings of a credential's fields.

@@ -80,7 +80,7 @@ impl ComponentConfig for PostgresReadConfig {
             }
             (None, None) => return Vec::new(),
         };
-        vec![Reach::Queries { what }]
+        vec![Reach::Database { what }]
     }
 }
 

@@ -10,7 +10,7 @@ use super::PostgresReadConfig;
 use crate::testing::{FixedCredential, read_source_with};
 
 /// The test server's settings, from `SLUICE_TEST_POSTGRES` ("host=… port=… user=…").
-fn server() -> Vec<(&'static str, String)> {
+pub(super) fn server() -> Vec<(&'static str, String)> {
     let settings = std::env::var("SLUICE_TEST_POSTGRES").expect(
         "SLUICE_TEST_POSTGRES is not set: run the tests through tests/postgres.sh (make test does)",
     );
@@ -32,7 +32,7 @@ fn server() -> Vec<(&'static str, String)> {
 }
 
 /// The test server's credential, with some fields changed.
-fn credential(changes: &[(&'static str, &str)]) -> Arc<dyn CredentialAccess> {
+pub(super) fn credential(changes: &[(&'static str, &str)]) -> Arc<dyn CredentialAccess> {
     let mut values = server();
     for (field, value) in changes {
         values.retain(|(name, _)| name != field);
@@ -45,7 +45,7 @@ fn credential(changes: &[(&'static str, &str)]) -> Arc<dyn CredentialAccess> {
 }
 
 /// Runs SQL on the test server.
-fn setup(sql: &str) {
+pub(super) fn setup(sql: &str) {
     let (mut client, _) =
         super::connect::connect(credential(&[]).as_ref()).expect("the test server");
     client.batch_execute(sql).expect("setup SQL");
@@ -56,7 +56,7 @@ fn config(value: serde_json::Value) -> PostgresReadConfig {
 }
 
 /// Reads with the test credential, as JSON objects, and the checkpoint.
-fn read(
+pub(super) fn read(
     config: &PostgresReadConfig,
     state: Option<&serde_json::Value>,
 ) -> Result<(Vec<serde_json::Value>, Option<serde_json::Value>), String> {

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use sluice_core::commit::StagingKind;
 use sluice_core::{ComponentError, Record};
 
-use super::write::WriteMode;
 use super::{quote, to_value};
+use crate::table_write::WriteMode;
 
 /// Column names in table order, with fast membership checks (every record's fields are checked).
 pub(super) type Columns = indexmap::IndexSet<String, foldhash::fast::RandomState>;
@@ -46,8 +46,10 @@ impl StagedTable {
 pub fn staging_kind() -> StagingKind {
     StagingKind {
         kind: "sqlite",
-        publish: |detail| publish_again(&read_detail(detail)?).map_err(|error| error.to_string()),
-        discard: |detail| discard(&read_detail(detail)?).map_err(|error| error.to_string()),
+        publish: |detail, _| {
+            publish_again(&read_detail(detail)?).map_err(|error| error.to_string())
+        },
+        discard: |detail, _| discard(&read_detail(detail)?).map_err(|error| error.to_string()),
     }
 }
 

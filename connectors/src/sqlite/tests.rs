@@ -355,7 +355,11 @@ fn staged_rows_left_by_a_stopped_run_are_published_once_by_the_next_process() {
         );
         let before = rows(&db, "SELECT COUNT(*) FROM t");
         for _ in 0..2 {
-            assert_eq!((kind.publish)(&staging.detail), Ok(0), "mode {mode}");
+            assert_eq!(
+                (kind.publish)(&staging.detail, &sluice_core::commit::NoCredentials),
+                Ok(0),
+                "mode {mode}"
+            );
         }
         let after = rows(&db, "SELECT id, v FROM t WHERE id = 2");
         assert_eq!(

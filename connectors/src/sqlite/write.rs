@@ -12,6 +12,9 @@ use sluice_core::component::{BuildContext, ComponentConfig, Reach, Sink, SinkCon
 use sluice_core::engine::{LogLevel, Output};
 use sluice_core::{Batch, ComponentError, Record, Schema, Value};
 
+use crate::table_write::WriteMode;
+use crate::table_write::{append_advice, check_target};
+
 use super::publish::{Columns, StagedTable, begin_publishing, publish_staged};
 use super::{Bind, column_type, quote};
 
@@ -34,21 +37,6 @@ pub struct SqliteWriteConfig {
     pub key: Vec<String>,
 }
 
-/// How records meet the rows already in the table.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WriteMode {
-    /// Add the records as new rows (running a flow twice adds them twice; `upsert` does not).
-    #[default]
-    Append,
-    /// Replace the table's contents with the run's records. The new rows are staged in a side
-    /// table and swapped in when the run succeeds; a run that delivers no records leaves the
-    /// table as it was.
-    Replace,
-    /// Insert new rows and update the rows whose `key` matches, so running twice never duplicates.
-    Upsert,
-}
-
 impl ComponentConfig for SqliteWriteConfig {
     fn reaches(&self) -> Vec<Reach> {
         vec![Reach::Writes {
@@ -57,36 +45,13 @@ impl ComponentConfig for SqliteWriteConfig {
     }
 
     fn advice(&self) -> Vec<(String, String)> {
-        if self.mode != WriteMode::Append {
-            return Vec::new();
-        }
-        let upsert = if self.key.is_empty() {
-            "choose upsert with a key (e.g. `id`)".to_string()
-        } else {
-            format!("you named a key ({}): choose upsert", self.key.join(", "))
-        };
-        vec![(
-            "mode".into(),
-            format!(
-                "each run adds its records as new rows, so running the flow again adds them again; to update rows instead, {upsert}"
-            ),
-        )]
+        append_advice(self.mode, &self.key)
     }
 }
 
 impl SqliteWriteConfig {
     fn check(&self) -> Result<(), ComponentError> {
-        if self.table.trim().is_empty() {
-            return Err(ComponentError::failed(
-                "`table` is empty; name the table to write to",
-            ));
-        }
-        if self.mode == WriteMode::Upsert && self.key.is_empty() {
-            return Err(ComponentError::failed(
-                "mode 'upsert' needs `key`: the fields that identify a row, e.g. [\"id\"]",
-            ));
-        }
-        Ok(())
+        check_target(&self.table, self.mode, &self.key).map_err(ComponentError::Failed)
     }
 }
 

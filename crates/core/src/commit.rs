@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::credential::CredentialAccess;
 use crate::engine::RunControl;
 
 /// A sink's staged output, described well enough for any Sluice process to publish it (roll
@@ -32,6 +34,22 @@ pub fn staging_suffix(run_id: &str) -> String {
     digits[digits.len().saturating_sub(12)..].to_string()
 }
 
+/// The credentials a later process finishes a staging with: a database sink's staging names the
+/// credential it connects with, never its secrets.
+pub trait CredentialLookup {
+    /// The credential called `name`, with its secrets, or why there is none.
+    fn credential(&self, name: &str) -> Result<Arc<dyn CredentialAccess>, String>;
+}
+
+/// A lookup that has no credentials (for stagings that need none, and tests).
+pub struct NoCredentials;
+
+impl CredentialLookup for NoCredentials {
+    fn credential(&self, name: &str) -> Result<Arc<dyn CredentialAccess>, String> {
+        Err(format!("the credential '{name}' is not available here"))
+    }
+}
+
 /// How a process that did not stage an output publishes it or throws it away. Both must be
 /// idempotent: either may be repeated after a crash, or find the work already done.
 #[derive(Clone, Copy)]
@@ -40,9 +58,9 @@ pub struct StagingKind {
     pub kind: &'static str,
     /// Makes the staged output visible; returns how many staged records the destination refused
     /// (they were reported to the error port when the run prepared).
-    pub publish: fn(&serde_json::Value) -> Result<u64, String>,
+    pub publish: fn(&serde_json::Value, &dyn CredentialLookup) -> Result<u64, String>,
     /// Removes the staged output; the destination stays as it was.
-    pub discard: fn(&serde_json::Value) -> Result<(), String>,
+    pub discard: fn(&serde_json::Value, &dyn CredentialLookup) -> Result<(), String>,
 }
 
 impl fmt::Debug for StagingKind {

@@ -93,8 +93,9 @@ pub enum Reach {
     Contacts { url: String, sends_records: bool },
     /// It takes requests from outside (a webhook).
     Listens,
-    /// It reads a database through its credential: the table, or the SQL it runs, as written.
-    Queries { what: String },
+    /// It reads or writes a database through its credential: what it does there, in words
+    /// ("reads the table orders where …", "runs the query …", "replaces the rows of the table …").
+    Database { what: String },
 }
 
 /// What a component can use when it is built for a run.

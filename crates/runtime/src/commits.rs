@@ -267,7 +267,7 @@ impl Sluice {
             self.store()
                 .append_log(&staging.run_id, level, Some(&staging.node_id), line)
         };
-        match (kind.publish)(&staging.detail) {
+        match (kind.publish)(&staging.detail, self) {
             Ok(refused) => {
                 self.store().set_staging_state(
                     &staging.run_id,
@@ -307,7 +307,7 @@ impl Sluice {
         let Some(_lock) = try_lock(self.home(), LockScope::Destination, &staging.lock_key)? else {
             return Ok(());
         };
-        match (kind.discard)(&staging.detail) {
+        match (kind.discard)(&staging.detail, self) {
             Ok(()) => self.store().set_staging_state(
                 &staging.run_id,
                 &staging.node_id,

@@ -482,3 +482,17 @@ impl Sluice {
         Ok(resolved)
     }
 }
+
+impl sluice_core::commit::CredentialLookup for Sluice {
+    fn credential(&self, name: &str) -> std::result::Result<Arc<dyn CredentialAccess>, String> {
+        let stored = self
+            .store()
+            .credential_by_name(name)
+            .map_err(|error| error.to_string())?
+            .ok_or_else(|| {
+                format!("the credential '{name}' it was written with no longer exists: add it again under that name")
+            })?;
+        self.resolve_credential(stored)
+            .map_err(|error| error.to_string())
+    }
+}

@@ -33,13 +33,14 @@ pub struct FlowReview {
     pub schedule_enabled: bool,
 }
 
-/// A table or query a node reads from a database.
+/// A table or query a node reads from a database, or a table it writes.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct DatabaseReach {
     pub node: String,
     /// The credential that says which database (and holds the password).
     pub credential: Option<String>,
-    /// What it reads: the table (and condition) or the SQL, as written.
+    /// What it does: the table it reads (and condition) or the SQL it runs, as written; or the
+    /// table it writes, and how.
     pub what: String,
 }
 
@@ -107,7 +108,7 @@ impl Sluice {
                         credential: node.credential.clone(),
                     }),
                     Reach::Listens => review.listens.push(node.id.clone()),
-                    Reach::Queries { what } => review.databases.push(DatabaseReach {
+                    Reach::Database { what } => review.databases.push(DatabaseReach {
                         node: node.id.clone(),
                         credential: node.credential.clone(),
                         what,
@@ -339,7 +340,7 @@ impl fmt::Display for FlowReview {
             }
         }
         if !self.databases.is_empty() {
-            writeln!(out, "Databases it reads:")?;
+            writeln!(out, "Databases it reads or writes:")?;
             for database in &self.databases {
                 let credential = database.credential.as_deref().unwrap_or("no credential");
                 writeln!(

@@ -26,7 +26,7 @@ describe("trust review", () => {
       "Files it reads",
       "Files it writes",
       "Hosts it contacts",
-      "Databases it reads",
+      "Databases it reads or writes",
       "Credentials it uses",
       "Schedule",
     ]);

@@ -26,7 +26,7 @@ export function reviewSections(review: FlowReview): ReviewSection[] {
     { title: "Files it writes", lines: files(true) },
     { title: "Hosts it contacts", lines: hosts },
     {
-      title: "Databases it reads",
+      title: "Databases it reads or writes",
       lines: review.databases.map((database) => ({
         text: database.what,
         detail: `node ${database.node}${database.credential ? ` — credential “${database.credential}”` : ""}`,

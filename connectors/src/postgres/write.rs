@@ -1,0 +1,475 @@
+//! `postgres.write`: streams a run's records into a staging table with binary COPY, then
+//! publishes them into the table in one transaction — append, replace or upsert by key.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sluice_core::commit::{Staging, staging_suffix};
+use sluice_core::component::{BuildContext, ComponentConfig, Reach, Sink, SinkConfig};
+use sluice_core::engine::Output;
+use sluice_core::{Batch, ComponentError, Record, Schema, Value};
+
+use super::connect::{Place, connect, describe, settings};
+use super::encode::{COPY_HEADER, COPY_TRAILER, ColumnKind, Staged, field};
+use super::publish::{
+    StagedTable, TableColumn, has_unique_key, no_unique_key, publish_staged, resolve_schema,
+    table_columns,
+};
+use super::quote;
+use crate::table_write::{WriteMode, append_advice, check_target};
+
+/// Writes records into a PostgreSQL table, with a PostgreSQL credential. A missing table is
+/// created from the records' fields and types, and columns that appear later are added. The
+/// run's records are copied into a staging table beside it and published in one transaction when
+/// the run commits: a failed or cancelled run leaves the table exactly as it was, and readers
+/// never see it half written or empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresWriteConfig {
+    /// The table to write to (created if missing).
+    #[schemars(extend("x-sluice-widget" = "table"))]
+    pub table: String,
+    /// The table's schema; the user's current schema (usually `public`) when empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-sluice-widget" = "schema"))]
+    pub schema: Option<String>,
+    /// Create the schema when it does not exist.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_schema: bool,
+    /// How the records meet the rows already in the table.
+    #[serde(default)]
+    pub mode: WriteMode,
+    /// The fields that identify a row, for `upsert`, e.g. `["id"]`. The table needs a primary
+    /// key or unique index on them (a table Sluice creates gets one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("x-sluice-widget" = "column"))]
+    pub key: Vec<String>,
+}
+
+/// PostgreSQL's longest name, in bytes.
+const MAX_NAME: usize = 63;
+
+/// Encoded rows sent to the server at a time.
+const COPY_CHUNK: usize = 4 << 20;
+
+impl ComponentConfig for PostgresWriteConfig {
+    fn reaches(&self) -> Vec<Reach> {
+        let table = match self.schema.as_deref().filter(|schema| !schema.is_empty()) {
+            Some(schema) => format!("{schema}.{}", self.table),
+            None => self.table.clone(),
+        };
+        let what = match self.mode {
+            WriteMode::Append => format!("adds rows to the table {table}"),
+            WriteMode::Replace => format!("replaces every row of the table {table}"),
+            WriteMode::Upsert => format!(
+                "inserts and updates rows of the table {table} by {}",
+                self.key.join(", ")
+            ),
+        };
+        vec![Reach::Database { what }]
+    }
+
+    fn advice(&self) -> Vec<(String, String)> {
+        append_advice(self.mode, &self.key)
+    }
+}
+
+impl PostgresWriteConfig {
+    fn check(&self) -> Result<(), ComponentError> {
+        check_target(&self.table, self.mode, &self.key).map_err(ComponentError::Failed)?;
+        let names = [Some(&self.table), self.schema.as_ref()];
+        if let Some(long) = names
+            .into_iter()
+            .flatten()
+            .find(|name| name.len() > MAX_NAME)
+        {
+            return Err(ComponentError::failed(format!(
+                "the name “{long}” is longer than PostgreSQL's {MAX_NAME} bytes: shorten it"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl SinkConfig for PostgresWriteConfig {
+    fn staging(&self, context: &BuildContext<'_>) -> Result<Staging, ComponentError> {
+        self.check()?;
+        let credential = context.credential.as_ref().ok_or_else(|| {
+            ComponentError::failed("choose a PostgreSQL credential for this node")
+        })?;
+        let (_, place) = settings(credential.as_ref()).map_err(ComponentError::Failed)?;
+        let node = fnv(context.node_id.as_bytes());
+        let staged = StagedTable {
+            credential: credential.name().to_string(),
+            schema: self.schema.clone().filter(|schema| !schema.is_empty()),
+            table: self.table.clone(),
+            staging: format!(
+                "sluice_staging_{}_{node:08x}",
+                staging_suffix(context.run_id)
+            ),
+            mode: self.mode,
+            key: self.key.clone(),
+            create_schema: self.create_schema,
+        };
+        let schema = staged.schema.as_deref().unwrap_or("(current schema)");
+        let destination = format!("{}/{schema}.{}", place.database_url(), self.table);
+        Ok(Staging {
+            kind: "postgres".into(),
+            lock_key: destination.clone(),
+            destination,
+            detail: serde_json::to_value(&staged)
+                .map_err(|error| ComponentError::failed(error.to_string()))?,
+        })
+    }
+
+    fn build<'run>(
+        &self,
+        context: &BuildContext<'run>,
+        staging: &Staging,
+    ) -> Result<Box<dyn Sink + 'run>, ComponentError> {
+        let staged: StagedTable = serde_json::from_value(staging.detail.clone())
+            .map_err(|error| ComponentError::failed(format!("unreadable staging: {error}")))?;
+        let credential = context.credential.clone().ok_or_else(|| {
+            ComponentError::failed("choose a PostgreSQL credential for this node")
+        })?;
+        let (mut client, place) = connect(credential.as_ref()).map_err(ComponentError::failed)?;
+        let fail = |error: postgres::Error| ComponentError::failed(describe(&error, &place));
+        client.batch_execute("BEGIN").map_err(fail)?;
+        if let Some(schema) = staged.schema.as_deref().filter(|_| staged.create_schema) {
+            client
+                .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", quote(schema)))
+                .map_err(fail)?;
+        }
+        let schema =
+            resolve_schema(&mut client, &staged, &place).map_err(ComponentError::Failed)?;
+        let schema_exists = client
+            .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[&schema])
+            .map_err(fail)?
+            .is_some();
+        if !schema_exists {
+            return Err(ComponentError::failed(format!(
+                "the schema {schema} does not exist in {}: create it, or turn on “create schema”",
+                place.database_url()
+            )));
+        }
+        let target = table_columns(&mut client, &schema, &staged.table).map_err(fail)?;
+        if staged.mode == WriteMode::Upsert
+            && target.is_some()
+            && !has_unique_key(&mut client, &schema, &staged.table, &staged.key).map_err(fail)?
+        {
+            return Err(no_unique_key(&schema, &staged.table, &staged.key));
+        }
+        Ok(Box::new(PostgresWrite {
+            client,
+            place,
+            schema,
+            staged,
+            target: target.unwrap_or_default(),
+            columns: Vec::new(),
+            plans: Vec::new(),
+            buffer: Vec::with_capacity(COPY_CHUNK + (64 << 10)),
+            phase: Phase::Staging,
+        }))
+    }
+}
+
+/// FNV-1a: a short, stable name part.
+fn fnv(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5, |hash, byte| {
+        (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// Where a sink is in its run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Copying records into the staging table (created with the first batch), in a transaction.
+    Staging,
+    /// The staging table is committed; its rows are applied to the table in an open transaction.
+    Publishing,
+    /// Prepared with no records: there is nothing to publish.
+    Empty,
+}
+
+/// A column of the staging table.
+struct StagingColumn {
+    name: String,
+    staged: Staged,
+}
+
+/// For one schema: the position of each staging column's field in it.
+struct BindPlan {
+    schema: Arc<Schema>,
+    positions: Vec<Option<usize>>,
+}
+
+/// How many schemas' plans are kept (records of many shapes make a plan each).
+const MAX_PLANS: usize = 64;
+
+struct PostgresWrite {
+    client: postgres::Client,
+    place: Place,
+    /// The schema, resolved.
+    schema: String,
+    staged: StagedTable,
+    /// The table's columns, when it exists.
+    target: Vec<TableColumn>,
+    columns: Vec<StagingColumn>,
+    plans: Vec<BindPlan>,
+    /// Rows encoded for COPY, not yet sent.
+    buffer: Vec<u8>,
+    phase: Phase,
+}
+
+impl PostgresWrite {
+    fn fail(&self, error: &postgres::Error) -> ComponentError {
+        ComponentError::failed(format!(
+            "writing {}.{}: {}",
+            self.schema,
+            self.staged.table,
+            describe(error, &self.place)
+        ))
+    }
+
+    fn staging_name(&self) -> String {
+        format!("{}.{}", quote(&self.schema), quote(&self.staged.staging))
+    }
+
+    /// How a new column holds field `name`: as the table's column of that name does, or as the
+    /// values of this batch suggest.
+    fn staged_for(&self, name: &str, batch: &Batch) -> Staged {
+        if let Some(column) = self.target.iter().find(|column| column.name == name) {
+            return Staged::for_column(&column.column_type);
+        }
+        let mut kind: Option<ColumnKind> = None;
+        for value in batch.iter().filter_map(|record| record.get(name)) {
+            let Some(next) = ColumnKind::for_value(value) else {
+                continue;
+            };
+            kind = match kind {
+                None => Some(next),
+                Some(kind) => match kind.widen(next) {
+                    Some(wider) => Some(wider),
+                    None => return Staged::Binary(ColumnKind::Text),
+                },
+            };
+        }
+        Staged::Binary(kind.unwrap_or(ColumnKind::Text))
+    }
+
+    /// Adds the staging columns that this batch's fields (and the key) need: creates the staging
+    /// table with the first batch.
+    fn add_columns(&mut self, batch: &Batch) -> Result<(), ComponentError> {
+        let mut new: Vec<String> = Vec::new();
+        let mut checked: Option<&Arc<Schema>> = None;
+        for record in batch {
+            if checked.is_some_and(|schema| Arc::ptr_eq(schema, record.schema())) {
+                continue;
+            }
+            checked = Some(record.schema());
+            for name in record.keys() {
+                let known = self.columns.iter().any(|column| column.name == name);
+                if !known && !new.iter().any(|added| added == name) {
+                    new.push(name.to_string());
+                }
+            }
+        }
+        if self.columns.is_empty() {
+            for name in &self.staged.key {
+                if !new.contains(name) {
+                    new.push(name.clone());
+                }
+            }
+        }
+        if new.is_empty() {
+            return Ok(());
+        }
+        if let Some(long) = new.iter().find(|name| name.len() > MAX_NAME) {
+            return Err(ComponentError::failed(format!(
+                "the field “{long}” is longer than PostgreSQL's {MAX_NAME}-byte column names: rename it (e.g. with a map)"
+            )));
+        }
+        self.flush()?;
+        let added: Vec<StagingColumn> = new
+            .into_iter()
+            .map(|name| StagingColumn {
+                staged: self.staged_for(&name, batch),
+                name,
+            })
+            .collect();
+        let definitions: Vec<String> = added
+            .iter()
+            .map(|column| format!("{} {}", quote(&column.name), column.staged.sql_type()))
+            .collect();
+        let sql = if self.columns.is_empty() {
+            format!(
+                "CREATE TABLE {} ({})",
+                self.staging_name(),
+                definitions.join(", ")
+            )
+        } else {
+            let adds: Vec<String> = definitions
+                .iter()
+                .map(|definition| format!("ADD COLUMN {definition}"))
+                .collect();
+            format!("ALTER TABLE {} {}", self.staging_name(), adds.join(", "))
+        };
+        self.client
+            .batch_execute(&sql)
+            .map_err(|error| self.fail(&error))?;
+        self.columns.extend(added);
+        self.plans.clear();
+        Ok(())
+    }
+
+    /// The plan for `schema`, made once per schema.
+    fn plan_index(&mut self, schema: &Arc<Schema>) -> usize {
+        if let Some(index) = self
+            .plans
+            .iter()
+            .position(|plan| Arc::ptr_eq(&plan.schema, schema))
+        {
+            return index;
+        }
+        if self.plans.len() >= MAX_PLANS {
+            self.plans.clear();
+        }
+        self.plans.push(BindPlan {
+            schema: schema.clone(),
+            positions: (self.columns.iter())
+                .map(|column| schema.position(&column.name))
+                .collect(),
+        });
+        self.plans.len() - 1
+    }
+
+    /// Encodes one record as a COPY row; why not, when a field does not fit its column.
+    fn encode(&mut self, record: &Record) -> Result<(), String> {
+        if let Some(problem) = self.key_problem(record) {
+            return Err(problem);
+        }
+        let plan = self.plan_index(record.schema());
+        let start = self.buffer.len();
+        let count = i16::try_from(self.columns.len()).unwrap_or(i16::MAX);
+        self.buffer.extend_from_slice(&count.to_be_bytes());
+        let values = record.values();
+        for (column, position) in self.columns.iter().zip(&self.plans[plan].positions) {
+            let value: Option<&Value> = position.map(|position| &values[position]);
+            if let Err(problem) = field(value, column.staged, &mut self.buffer) {
+                self.buffer.truncate(start);
+                return Err(format!("field `{}`: {problem}", column.name));
+            }
+        }
+        Ok(())
+    }
+
+    fn key_problem(&self, record: &Record) -> Option<String> {
+        self.staged
+            .key
+            .iter()
+            .find_map(|name| match record.get(name) {
+                None => Some(format!(
+                    "the record has no key field `{name}`; upsert needs it"
+                )),
+                Some(Value::Null) => Some(format!(
+                    "the key field `{name}` is empty; upsert needs a value"
+                )),
+                Some(_) => None,
+            })
+    }
+
+    /// Sends the encoded rows to the staging table in one COPY.
+    fn flush(&mut self) -> Result<(), ComponentError> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = self.columns.iter().map(|c| quote(&c.name)).collect();
+        let copy = format!(
+            "COPY {} ({}) FROM STDIN (FORMAT binary)",
+            self.staging_name(),
+            names.join(", ")
+        );
+        let sent = (|| -> Result<std::io::Result<()>, postgres::Error> {
+            let mut writer = self.client.copy_in(&copy)?;
+            let written = writer
+                .write_all(COPY_HEADER)
+                .and_then(|()| writer.write_all(&self.buffer))
+                .and_then(|()| writer.write_all(COPY_TRAILER));
+            match written {
+                Ok(()) => writer.finish().map(|_| Ok(())),
+                Err(error) => Ok(Err(error)),
+            }
+        })();
+        self.buffer.clear();
+        match sent {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(ComponentError::failed(format!(
+                "writing {}.{}: the connection to {} failed: {error}",
+                self.schema,
+                self.staged.table,
+                self.place.database_url()
+            ))),
+            Err(error) => Err(self.fail(&error)),
+        }
+    }
+}
+
+impl Sink for PostgresWrite {
+    fn write(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.add_columns(&batch)?;
+        for record in batch {
+            if let Err(problem) = self.encode(&record) {
+                out.reject(record, problem)?;
+            }
+        }
+        if self.buffer.len() >= COPY_CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn prepare(&mut self, out: &mut Output) -> Result<(), ComponentError> {
+        self.flush()?;
+        // The staging table becomes durable; then the table takes its rows in a transaction that
+        // stays open until the run's decision.
+        self.client
+            .batch_execute("COMMIT")
+            .map_err(|error| self.fail(&error))?;
+        if self.columns.is_empty() {
+            self.phase = Phase::Empty;
+            return Ok(());
+        }
+        self.client
+            .batch_execute("BEGIN")
+            .map_err(|error| self.fail(&error))?;
+        self.phase = Phase::Publishing;
+        publish_staged(
+            &mut self.client,
+            &self.staged,
+            &self.schema,
+            &self.place,
+            &mut |record, message| out.reject(record, message),
+        )?;
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<(), ComponentError> {
+        if self.phase != Phase::Publishing {
+            return Ok(());
+        }
+        self.client
+            .batch_execute("COMMIT")
+            .map_err(|error| self.fail(&error))
+    }
+
+    fn abort(mut self: Box<Self>) {
+        let _ = self.client.batch_execute("ROLLBACK");
+        let drop = format!("DROP TABLE IF EXISTS {}", self.staging_name());
+        let _ = self.client.batch_execute(&drop);
+    }
+}
