@@ -25,6 +25,9 @@ fn sample_config(component: &str) -> serde_json::Value {
             "table": "orders", "schema": "shop", "columns": ["id", "total"],
             "where": "status = 'paid'", "cursor": "id"
         }),
+        "postgres.write" => json!({
+            "table": "orders", "schema": "shop", "mode": "upsert", "key": ["id"]
+        }),
         "sqlite.write" => {
             json!({"path": "out.db", "table": "orders", "mode": "upsert", "key": ["id"]})
         }

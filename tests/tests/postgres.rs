@@ -217,3 +217,105 @@ async fn the_postgres_example_runs_incrementally() {
         [json!([3])]
     );
 }
+
+/// The rows of a query on the test server, each column as text (NULL as "null").
+fn query(sql: &str) -> Vec<Vec<String>> {
+    let (settings, sql) = (
+        std::env::var("SLUICE_TEST_POSTGRES").unwrap(),
+        sql.to_string(),
+    );
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&settings, postgres::NoTls).unwrap();
+        let rows = client.simple_query(&sql).unwrap();
+        rows.iter()
+            .filter_map(|message| match message {
+                postgres::SimpleQueryMessage::Row(row) => Some(
+                    (0..row.len())
+                        .map(|index| row.get(index).unwrap_or("null").to_string())
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect()
+    })
+    .join()
+    .expect("query")
+}
+
+/// The CSV example loads its orders typed and by key, as its README says; a failing run leaves
+/// the table as it was; the password reaches nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_csv_to_postgres_example_upserts_typed_rows_and_a_failed_run_changes_nothing() {
+    let (home, sluice) = sluice_tests::installation_with_memory_secrets();
+    setup("DROP TABLE IF EXISTS orders");
+    let password = server("password");
+    sluice.save_credential(warehouse(&password), None).unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let example = sluice_tests::repository_root().join("examples/csv-to-postgres");
+    for file in ["flow.sluice.json", "orders.csv"] {
+        std::fs::copy(example.join(file), folder.path().join(file)).unwrap();
+    }
+    let flow_file = folder.path().join("flow.sluice.json");
+    let flow_id = sluice_tests::store_own_flow(&sluice, &flow_file);
+    let run = || sluice.run(RunTarget::Stored(flow_id.clone()), Trigger::Manual);
+    let table = "SELECT order_id, total, placed_at, paid FROM orders ORDER BY order_id";
+    for _ in 0..2 {
+        let outcome = run().await.unwrap();
+        assert_eq!(
+            outcome.report.status,
+            RunStatus::Succeeded,
+            "{:?}",
+            outcome.report.failure
+        );
+        assert_eq!(
+            query("SELECT count(*) FROM orders"),
+            [["5"]],
+            "upserted, not added"
+        );
+    }
+    assert_eq!(
+        query(table)[..2],
+        [
+            ["1001", "120.50", "2026-11-30 09:15:00+00", "t"],
+            ["1002", "80.00", "2026-11-30 10:02:00+00", "f"],
+        ]
+    );
+    let types = query(
+        "SELECT data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'orders' AND column_name IN ('order_id', 'total', 'placed_at') ORDER BY column_name",
+    );
+    assert_eq!(
+        types,
+        [["bigint"], ["timestamp with time zone"], ["numeric"]]
+    );
+    let primary_key =
+        "SELECT count(*) FROM pg_index WHERE indrelid = 'orders'::regclass AND indisprimary";
+    assert_eq!(query(primary_key), [["1"]]);
+    let rejected = std::fs::read_to_string(folder.path().join("out/rejected.csv")).unwrap();
+    assert!(
+        rejected.contains("1005") && rejected.contains("not a number"),
+        "{rejected}"
+    );
+
+    // A changed order, and the bad one now fails the run: the table stays as the last run left
+    // it.
+    let before = query(table);
+    let mut flow: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&flow_file).unwrap()).unwrap();
+    flow["nodes"][1]["on_error"] = json!("fail");
+    flow["nodes"].as_array_mut().unwrap().pop();
+    flow["edges"].as_array_mut().unwrap().pop();
+    std::fs::write(&flow_file, flow.to_string()).unwrap();
+    let csv = std::fs::read_to_string(folder.path().join("orders.csv")).unwrap();
+    std::fs::write(folder.path().join("orders.csv"), csv.replace("120.50", "999.99")).unwrap();
+    assert_eq!(sluice_tests::store_own_flow(&sluice, &flow_file), flow_id);
+    let failed = run().await.unwrap();
+    assert_eq!(failed.report.status, RunStatus::Failed);
+    assert_eq!(query(table), before);
+    let staging = "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'sluice_staging_%' AND schemaname = 'public'";
+    assert_eq!(query(staging), [["0"]]);
+
+    let places = sluice_tests::everything_kept(&sluice, home.path(), &flow_id);
+    for (place, text) in &places {
+        assert!(!text.contains(&password), "the password is in {place}");
+    }
+}

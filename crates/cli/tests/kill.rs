@@ -6,6 +6,7 @@
 #![cfg(all(unix, debug_assertions))]
 
 mod common;
+mod pg;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -15,7 +16,10 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
-/// Kills per flow in `make test`; four flows, so 200 in all.
+/// The schema the PostgreSQL destination writes in.
+const PG_SCHEMA: &str = "kill_harness";
+
+/// Kills per flow in `make test`; five flows, so 250 in all.
 const DEFAULT_KILLS: usize = 50;
 
 fn kills() -> usize {
@@ -48,11 +52,15 @@ impl Harness {
     fn new(flow: Value, sinks: Vec<&'static str>) -> Harness {
         let folder = tempfile::tempdir().unwrap();
         std::fs::write(folder.path().join("flow.sluice.json"), flow.to_string()).unwrap();
-        Harness {
+        let harness = Harness {
             folder,
             flow,
             sinks,
+        };
+        if harness.sinks.contains(&"pg") {
+            pg::prepare(PG_SCHEMA, harness.sluice());
         }
+        harness
     }
 
     fn path(&self, name: &str) -> std::path::PathBuf {
@@ -60,7 +68,9 @@ impl Harness {
     }
 
     fn sluice(&self) -> Command {
-        common::sluice(&self.path("home"))
+        let mut command = common::sluice(&self.path("home"));
+        command.env("SLUICE_SECRETS", "file");
+        command
     }
 
     /// Runs the flow and kills it: at the named point, or after `delay`. Returns whether it was
@@ -132,6 +142,10 @@ impl Harness {
 
     /// Nothing staged is left: no staging files beside the outputs, no staging tables.
     fn assert_nothing_staged(&self) {
+        if self.sinks.contains(&"pg") {
+            let left = pg::staging_tables(PG_SCHEMA);
+            assert!(left.is_empty(), "staging tables left: {left:?}");
+        }
         for entry in std::fs::read_dir(self.folder.path()).unwrap() {
             let name = entry.unwrap().file_name().to_string_lossy().into_owned();
             assert!(!name.contains(".sluice-"), "staging file left: {name}");
@@ -161,6 +175,7 @@ impl Harness {
                 .skip(1)
                 .map(|line| line.split(',').next().unwrap().to_string())
                 .collect(),
+            "pg" => pg::ids(PG_SCHEMA),
             other => panic!("no sink {other}"),
         }
     }
@@ -340,6 +355,21 @@ fn killed_incremental_upserts_never_lose_or_duplicate() {
         "edges": [{"from": "read", "to": "db"}]
     });
     incremental_kills(flow, vec!["db"], 0x5eed_0003);
+}
+
+#[test]
+fn killed_incremental_runs_into_sqlite_and_postgres_never_lose_or_duplicate() {
+    let flow = json!({
+        "format": "sluice.flow/1", "id": "01930000-0000-7000-8000-00000000c005", "name": "kill postgres",
+        "nodes": [
+            {"id": "read", "type": "sqlite.read", "config": {"path": "source.db", "table": "events", "cursor": "id"}},
+            {"id": "db", "type": "sqlite.write", "config": {"path": "out.db", "table": "t"}},
+            {"id": "pg", "type": "postgres.write", "credential": "warehouse",
+             "config": {"schema": PG_SCHEMA, "table": "t"}}
+        ],
+        "edges": [{"from": "read", "to": "db"}, {"from": "read", "to": "pg"}]
+    });
+    incremental_kills(flow, vec!["db", "pg"], 0x5eed_0005);
 }
 
 #[test]
