@@ -100,9 +100,11 @@ bench-webhooks: deps
 	$(CARGO) build --locked --release -p sluice-cli
 	python3 tests/bench_webhooks.py target/release/sluice
 
-# A 1M-row PostgreSQL table into SQLite (tests/bench_postgres.sh).
+# The standard job into PostgreSQL against hand-written binary COPY, and a 1M-row PostgreSQL
+# table into SQLite and into PostgreSQL (tests/bench_postgres.sh).
 bench-postgres: deps
 	$(CARGO) build --locked --release -p sluice-cli
+	tests/postgres.sh $(CARGO) bench --locked -p sluice-tests --bench postgres
 	bash tests/bench_postgres.sh
 
 bench-studio: studio tauri-driver

@@ -306,7 +306,11 @@ async fn the_csv_to_postgres_example_upserts_typed_rows_and_a_failed_run_changes
     flow["edges"].as_array_mut().unwrap().pop();
     std::fs::write(&flow_file, flow.to_string()).unwrap();
     let csv = std::fs::read_to_string(folder.path().join("orders.csv")).unwrap();
-    std::fs::write(folder.path().join("orders.csv"), csv.replace("120.50", "999.99")).unwrap();
+    std::fs::write(
+        folder.path().join("orders.csv"),
+        csv.replace("120.50", "999.99"),
+    )
+    .unwrap();
     assert_eq!(sluice_tests::store_own_flow(&sluice, &flow_file), flow_id);
     let failed = run().await.unwrap();
     assert_eq!(failed.report.status, RunStatus::Failed);
