@@ -5,6 +5,7 @@
 
 mod catalog;
 mod connect;
+mod copy;
 mod encode;
 mod publish;
 mod read;

@@ -1,7 +1,6 @@
 //! `postgres.write`: streams a run's records into a staging table with binary COPY, then
 //! publishes them into the table in one transaction — append, replace or upsert by key.
 
-use std::io::Write;
 use std::sync::Arc;
 
 use schemars::JsonSchema;
@@ -12,7 +11,8 @@ use sluice_core::engine::Output;
 use sluice_core::{Batch, ComponentError, Record, Schema, Value};
 
 use super::connect::{Place, connect, describe, settings};
-use super::encode::{COPY_HEADER, COPY_TRAILER, ColumnKind, Staged, field};
+use super::copy::{CopyFailure, OpenCopy};
+use super::encode::{ColumnKind, Staged, field};
 use super::publish::{
     StagedTable, TableColumn, has_unique_key, no_unique_key, publish_staged, resolve_schema,
     table_columns,
@@ -51,8 +51,8 @@ pub struct PostgresWriteConfig {
 /// PostgreSQL's longest name, in bytes.
 const MAX_NAME: usize = 63;
 
-/// Encoded rows sent to the server at a time.
-const COPY_CHUNK: usize = 4 << 20;
+/// Encoded rows handed to the COPY at a time.
+const COPY_CHUNK: usize = 1 << 20;
 
 impl ComponentConfig for PostgresWriteConfig {
     fn reaches(&self) -> Vec<Reach> {
@@ -162,7 +162,8 @@ impl SinkConfig for PostgresWriteConfig {
             return Err(no_unique_key(&schema, &staged.table, &staged.key));
         }
         Ok(Box::new(PostgresWrite {
-            client,
+            client: Some(client),
+            copy: None,
             place,
             schema,
             staged,
@@ -209,7 +210,10 @@ struct BindPlan {
 const MAX_PLANS: usize = 64;
 
 struct PostgresWrite {
-    client: postgres::Client,
+    /// The connection, while no COPY holds it.
+    client: Option<postgres::Client>,
+    /// The COPY into the staging table, while one is open.
+    copy: Option<OpenCopy>,
     place: Place,
     /// The schema, resolved.
     schema: String,
@@ -218,7 +222,7 @@ struct PostgresWrite {
     target: Vec<TableColumn>,
     columns: Vec<StagingColumn>,
     plans: Vec<BindPlan>,
-    /// Rows encoded for COPY, not yet sent.
+    /// Rows encoded for COPY, not yet handed to it.
     buffer: Vec<u8>,
     phase: Phase,
 }
@@ -291,7 +295,6 @@ impl PostgresWrite {
                 "the field “{long}” is longer than PostgreSQL's {MAX_NAME}-byte column names: rename it (e.g. with a map)"
             )));
         }
-        self.flush()?;
         let added: Vec<StagingColumn> = new
             .into_iter()
             .map(|name| StagingColumn {
@@ -316,9 +319,7 @@ impl PostgresWrite {
                 .collect();
             format!("ALTER TABLE {} {}", self.staging_name(), adds.join(", "))
         };
-        self.client
-            .batch_execute(&sql)
-            .map_err(|error| self.fail(&error))?;
+        self.execute(&sql)?;
         self.columns.extend(added);
         self.plans.clear();
         Ok(())
@@ -380,38 +381,66 @@ impl PostgresWrite {
             })
     }
 
-    /// Sends the encoded rows to the staging table in one COPY.
+    /// Runs `sql` once any open COPY has ended.
+    fn execute(&mut self, sql: &str) -> Result<(), ComponentError> {
+        let result = self.client()?.batch_execute(sql);
+        result.map_err(|error| self.fail(&error))
+    }
+
+    /// The connection, once any open COPY has ended (its failure, when it failed).
+    fn client(&mut self) -> Result<&mut postgres::Client, ComponentError> {
+        self.flush()?;
+        if let Some(copy) = self.copy.take() {
+            let (client, result) = copy.close();
+            self.client = Some(client);
+            if let Err(failure) = result {
+                return Err(self.copy_failed(failure));
+            }
+        }
+        self.client
+            .as_mut()
+            .ok_or_else(|| ComponentError::failed("the connection to PostgreSQL was lost"))
+    }
+
+    /// Hands the encoded rows to the COPY (opened with the first rows).
     fn flush(&mut self) -> Result<(), ComponentError> {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let names: Vec<String> = self.columns.iter().map(|c| quote(&c.name)).collect();
-        let copy = format!(
-            "COPY {} ({}) FROM STDIN (FORMAT binary)",
-            self.staging_name(),
-            names.join(", ")
+        let rows = std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(COPY_CHUNK + (64 << 10)),
         );
-        let sent = (|| -> Result<std::io::Result<()>, postgres::Error> {
-            let mut writer = self.client.copy_in(&copy)?;
-            let written = writer
-                .write_all(COPY_HEADER)
-                .and_then(|()| writer.write_all(&self.buffer))
-                .and_then(|()| writer.write_all(COPY_TRAILER));
-            match written {
-                Ok(()) => writer.finish().map(|_| Ok(())),
-                Err(error) => Ok(Err(error)),
-            }
-        })();
-        self.buffer.clear();
-        match sent {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(ComponentError::failed(format!(
+        if self.copy.is_none() {
+            let names: Vec<String> = self.columns.iter().map(|c| quote(&c.name)).collect();
+            let sql = format!(
+                "COPY {} ({}) FROM STDIN (FORMAT binary)",
+                self.staging_name(),
+                names.join(", ")
+            );
+            let client = self
+                .client
+                .take()
+                .ok_or_else(|| ComponentError::failed("the connection to PostgreSQL was lost"))?;
+            self.copy = Some(OpenCopy::start(client, sql));
+        }
+        let sent = self.copy.as_ref().is_some_and(|copy| copy.send(rows));
+        if !sent {
+            // The COPY stopped: closing it says why.
+            self.client()?;
+        }
+        Ok(())
+    }
+
+    fn copy_failed(&self, failure: CopyFailure) -> ComponentError {
+        match failure {
+            CopyFailure::Server(error) => self.fail(&error),
+            CopyFailure::Connection(error) => ComponentError::failed(format!(
                 "writing {}.{}: the connection to {} failed: {error}",
                 self.schema,
                 self.staged.table,
                 self.place.database_url()
-            ))),
-            Err(error) => Err(self.fail(&error)),
+            )),
         }
     }
 }
@@ -434,27 +463,23 @@ impl Sink for PostgresWrite {
     }
 
     fn prepare(&mut self, out: &mut Output) -> Result<(), ComponentError> {
-        self.flush()?;
         // The staging table becomes durable; then the table takes its rows in a transaction that
         // stays open until the run's decision.
-        self.client
-            .batch_execute("COMMIT")
-            .map_err(|error| self.fail(&error))?;
+        self.execute("COMMIT")?;
         if self.columns.is_empty() {
             self.phase = Phase::Empty;
             return Ok(());
         }
-        self.client
-            .batch_execute("BEGIN")
-            .map_err(|error| self.fail(&error))?;
+        self.execute("BEGIN")?;
         self.phase = Phase::Publishing;
-        publish_staged(
-            &mut self.client,
-            &self.staged,
-            &self.schema,
-            &self.place,
-            &mut |record, message| out.reject(record, message),
-        )?;
+        let (staged, schema, place) = (&self.staged, &self.schema, &self.place);
+        let client = self
+            .client
+            .as_mut()
+            .ok_or_else(|| ComponentError::failed("the connection to PostgreSQL was lost"))?;
+        publish_staged(client, staged, schema, place, &mut |record, message| {
+            out.reject(record, message)
+        })?;
         Ok(())
     }
 
@@ -462,14 +487,14 @@ impl Sink for PostgresWrite {
         if self.phase != Phase::Publishing {
             return Ok(());
         }
-        self.client
-            .batch_execute("COMMIT")
-            .map_err(|error| self.fail(&error))
+        self.execute("COMMIT")
     }
 
     fn abort(mut self: Box<Self>) {
-        let _ = self.client.batch_execute("ROLLBACK");
+        self.buffer.clear();
+        let _ = self.client();
+        let _ = self.execute("ROLLBACK");
         let drop = format!("DROP TABLE IF EXISTS {}", self.staging_name());
-        let _ = self.client.batch_execute(&drop);
+        let _ = self.execute(&drop);
     }
 }
