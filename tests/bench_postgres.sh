@@ -14,7 +14,7 @@ sluice="$root/target/release/sluice"
 [ -x "$sluice" ] || { echo "error: $sluice is missing: cargo build --release -p sluice-cli (make bench-postgres does)"; exit 1; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-export SLUICE_HOME="$work/home" SLUICE_SECRETS=file
+export SLUICE_HOME="$work/home" SLUICE_SECRETS=file PGOPTIONS="-c client_min_messages=warning"
 setting() { tr ' ' '\n' <<<"$SLUICE_TEST_POSTGRES" | sed -n "s/^$1=//p"; }
 
 "$SLUICE_TEST_PSQL" -q -v ON_ERROR_STOP=1 "$SLUICE_TEST_POSTGRES" -c "
