@@ -3,6 +3,7 @@
 
 mod bounded;
 mod csv;
+mod cursor;
 mod file;
 mod http;
 mod json;

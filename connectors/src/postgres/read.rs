@@ -2,14 +2,12 @@
 //! read-only snapshot; with a cursor column, only the rows the last successful run did not
 //! deliver — rows that share the last cursor value included.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use postgres::types::{ToSql, Type};
 use postgres::{IsolationLevel, Row};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sluice_core::component::{BuildContext, ComponentConfig, Reach, Source, SourceConfig};
 use sluice_core::engine::Output;
 use sluice_core::{ComponentError, Record, Schema};
@@ -17,13 +15,10 @@ use sluice_core::{ComponentError, Record, Schema};
 use super::connect::{Place, connect, describe};
 use super::quote;
 use super::types::{reading, select_item, value};
+use crate::cursor::{Delivered, Progress};
 
 /// Rows fetched from the server at a time: memory stays bounded whatever the table's size.
 const FETCH_ROWS: i32 = 1000;
-
-/// The rows sharing the last cursor value that the sync state remembers (beyond, the rest are
-/// read again next time rather than skipped).
-const MAX_TIES: usize = 100_000;
 
 /// Reads rows from a PostgreSQL table or query, with a PostgreSQL credential. With `cursor`, the
 /// read is incremental: rows come in cursor order, and the next run reads the rows past the last
@@ -128,23 +123,16 @@ impl SourceConfig for PostgresReadConfig {
             ComponentError::failed("choose a PostgreSQL credential for this node")
         })?;
         let (client, place) = connect(credential.as_ref()).map_err(ComponentError::failed)?;
-        let (last, ties) = match (&self.cursor, context.state) {
-            (Some(_), Some(state)) => (
-                state["cursor"].as_str().map(str::to_string),
-                state["ties"]
-                    .as_array()
-                    .map(|ties| ties.iter().filter_map(|tie| tie.as_u64()).collect())
-                    .unwrap_or_default(),
-            ),
-            _ => (None, HashSet::new()),
+        let delivered = match &self.cursor {
+            Some(_) => Delivered::from_state(context.state),
+            None => Delivered::default(),
         };
         Ok(Box::new(PostgresRead {
             client,
             place,
             select,
             cursor: self.cursor.clone(),
-            last,
-            ties,
+            delivered,
         }))
     }
 }
@@ -154,17 +142,8 @@ struct PostgresRead {
     place: Place,
     select: String,
     cursor: Option<String>,
-    /// The last cursor value delivered (as text), and the fingerprints of the rows with it.
-    last: Option<String>,
-    ties: HashSet<u64>,
-}
-
-/// Where a run of the cursor stands: the last value delivered and the rows delivered with it.
-struct Progress {
-    index: usize,
-    last: Option<String>,
-    ties: Vec<u64>,
-    skipped: HashSet<u64>,
+    /// What the last successful run delivered.
+    delivered: Delivered,
 }
 
 impl Source for PostgresRead {
@@ -217,7 +196,7 @@ impl Source for PostgresRead {
             self.select
         );
         let mut parameters: Vec<&(dyn ToSql + Sync)> = Vec::new();
-        if let (Some(index), Some(last)) = (cursor, &self.last) {
+        if let (Some(index), Some(last)) = (cursor, &self.delivered.last) {
             let (name, column_type) = &columns[index];
             sql.push_str(&format!(
                 " WHERE {} >= ($1::text)::{}.{}",
@@ -236,12 +215,13 @@ impl Source for PostgresRead {
             .collect();
         let portal = transaction.bind(&statement, &parameters).map_err(failed)?;
         let schema = Arc::new(Schema::new(&names));
-        let mut progress = Progress {
-            index: cursor.unwrap_or(0),
-            last: self.last.clone(),
-            ties: self.ties.iter().copied().collect(),
-            skipped: std::mem::take(&mut self.ties),
-        };
+        let mut progress = cursor.map(|index| {
+            Progress::new(
+                index,
+                |value| value.to_text().into_owned(),
+                std::mem::take(&mut self.delivered),
+            )
+        });
         let result = loop {
             let rows = transaction
                 .query_portal(&portal, FETCH_ROWS)
@@ -249,22 +229,12 @@ impl Source for PostgresRead {
             if rows.is_empty() {
                 break Ok(());
             }
-            if let Err(error) = deliver(&rows, &schema, &types, cursor.map(|_| &mut progress), out)
-            {
+            if let Err(error) = deliver(&rows, &schema, &types, progress.as_mut(), out) {
                 break Err(error);
             }
         };
-        // Also on an early stop: everything up to the last row emitted has been handed on.
-        if cursor.is_some()
-            && let Some(last) = &progress.last
-        {
-            if progress.ties.len() >= MAX_TIES {
-                out.log(
-                    sluice_core::engine::LogLevel::Warn,
-                    format!("more than {MAX_TIES} rows share the cursor value {last}: those beyond are read again next run"),
-                );
-            }
-            out.checkpoint(json!({ "cursor": last, "ties": progress.ties }));
+        if let Some(progress) = &progress {
+            progress.checkpoint(out);
         }
         result
     }
@@ -293,34 +263,12 @@ fn deliver(
                 .sum(),
         );
         let record = Record::from_parts(schema.clone(), values);
-        // A row without a cursor value is read, but moves nothing: incremental runs skip it.
         if let Some(progress) = progress.as_deref_mut()
-            && !record.values()[progress.index].is_null()
+            && !progress.admit(&record)
         {
-            let text = record.values()[progress.index].to_text().into_owned();
-            let fingerprint = fingerprint(&record);
-            if progress.last.as_deref() == Some(text.as_str()) {
-                if progress.skipped.contains(&fingerprint) {
-                    continue;
-                }
-                if progress.ties.len() < MAX_TIES {
-                    progress.ties.push(fingerprint);
-                }
-            } else {
-                progress.last = Some(text);
-                progress.ties = vec![fingerprint];
-                progress.skipped.clear();
-            }
+            continue;
         }
         out.emit(record)?;
     }
     Ok(())
-}
-
-/// A row's fingerprint, the same from run to run (FNV-1a over its JSON).
-fn fingerprint(record: &Record) -> u64 {
-    let text = serde_json::to_string(record).unwrap_or_default();
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
