@@ -7,6 +7,7 @@ mod cursor;
 mod file;
 mod http;
 mod json;
+mod mysql;
 mod postgres;
 mod records;
 mod registry;

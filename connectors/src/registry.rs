@@ -12,6 +12,7 @@ pub fn registry() -> Registry {
         crate::records::descriptors(),
         crate::sqlite::descriptors(),
         crate::postgres::descriptors(),
+        crate::mysql::descriptors(),
         crate::http::descriptors(),
         crate::webhook::descriptors(),
     ]
@@ -27,5 +28,6 @@ pub fn registry() -> Registry {
         registry.register_credential_type(credential_type);
     }
     registry.register_credential_type(crate::postgres::credential_type());
+    registry.register_credential_type(crate::mysql::credential_type());
     registry
 }

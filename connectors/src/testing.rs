@@ -25,6 +25,7 @@ pub fn with_context<T>(
         credential,
         inbox: None,
         preview: false,
+        record_limit: None,
         live: true,
     };
     body(&context)

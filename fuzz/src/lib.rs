@@ -29,6 +29,7 @@ pub fn read_as_file(component: &str, mut config: serde_json::Value, input: &[u8]
         credential: None,
         inbox: None,
         preview: false,
+        record_limit: None,
         live: false,
     };
     let Ok(mut reader) = source.build(&context) else {

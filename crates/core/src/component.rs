@@ -119,6 +119,9 @@ pub struct BuildContext<'run> {
     pub inbox: Option<std::sync::Arc<dyn Inbox>>,
     /// Whether this is a preview: sinks are not built, sources may take shortcuts.
     pub preview: bool,
+    /// The most records each source is asked for (a preview's limit): a source may stop reading
+    /// there, e.g. a database adds `LIMIT`.
+    pub record_limit: Option<u64>,
     /// Whether the node may change the outside world (send a request that is not a plain GET):
     /// always in a run; in a preview only when the person asked for a live preview of it.
     pub live: bool,

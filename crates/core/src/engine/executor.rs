@@ -293,6 +293,7 @@ fn context_of<'run>(
         credential: request.credentials.get(&node.id).cloned(),
         inbox: request.inbox.clone(),
         preview: options.dry_run,
+        record_limit: options.record_limit,
         live: !options.dry_run || options.live_nodes.contains(&node.id),
     }
 }

@@ -85,6 +85,7 @@ pub(crate) mod testing {
             credential: None,
             inbox: None,
             preview: false,
+            record_limit: None,
             live: true,
         };
         let mut transform = config.build(&context).expect("transform builds");
