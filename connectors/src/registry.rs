@@ -24,6 +24,7 @@ pub fn registry() -> Registry {
     registry.register_staging_kind(crate::file::staging_kind());
     registry.register_staging_kind(crate::sqlite::staging_kind());
     registry.register_staging_kind(crate::postgres::staging_kind());
+    registry.register_staging_kind(crate::mysql::staging_kind());
     for credential_type in crate::http::credential_types() {
         registry.register_credential_type(credential_type);
     }

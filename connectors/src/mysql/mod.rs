@@ -5,13 +5,20 @@
 
 mod catalog;
 mod connect;
+mod publish;
 mod read;
 #[cfg(test)]
 mod tests;
 mod types;
+mod values;
+mod write;
+#[cfg(test)]
+mod write_tests;
 
 pub use connect::credential_type;
+pub use publish::staging_kind;
 pub use read::MysqlReadConfig;
+pub use write::MysqlWriteConfig;
 
 use sluice_core::registry::ComponentDescriptor;
 
@@ -25,6 +32,13 @@ pub fn descriptors() -> Vec<ComponentDescriptor> {
             "Read MySQL",
             "Databases",
             "Reads rows from a MySQL or MariaDB table or query, all at once or only the new ones since the last run.",
+        )
+        .with_credentials(&[CREDENTIAL]),
+        ComponentDescriptor::sink::<MysqlWriteConfig>(
+            "mysql.write",
+            "Write MySQL",
+            "Databases",
+            "Writes records to a MySQL or MariaDB table (created as needed), published when the run succeeds.",
         )
         .with_credentials(&[CREDENTIAL]),
     ]

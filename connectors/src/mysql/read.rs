@@ -182,12 +182,26 @@ impl Source for MysqlRead {
         let mut progress = cursor
             .map(|index| Progress::new(index, cursor_text, std::mem::take(&mut self.delivered)));
         let schema = Arc::new(Schema::new(&names));
+        // Where each column comes from, as the query itself says (the wrapping below hides it).
+        let json: Vec<bool> = (described.columns().iter())
+            .map(|column| {
+                let origin = (
+                    column.org_table_str().into_owned(),
+                    column.org_name_str().into_owned(),
+                );
+                let own = (
+                    self.table.clone().unwrap_or_default(),
+                    column.name_str().into_owned(),
+                );
+                json_columns.contains(&origin)
+                    || (self.table.is_some() && json_columns.contains(&own))
+            })
+            .collect();
         let result = stream(
             &mut self.connection,
             &sql,
             parameters,
-            &json_columns,
-            self.table.as_deref(),
+            &json,
             &schema,
             progress.as_mut(),
             out,
@@ -209,13 +223,12 @@ enum Streamed {
     Stopped(ComponentError),
 }
 
-/// Runs `sql` and emits its rows as they arrive (`table`: the table it reads, when it reads one).
+/// Runs `sql` and emits its rows as they arrive (`json`: which columns hold JSON).
 fn stream(
     connection: &mut Conn,
     sql: &str,
     parameters: Vec<mysql::Value>,
-    json_columns: &HashSet<(String, String)>,
-    table: Option<&str>,
+    json: &[bool],
     schema: &Arc<Schema>,
     mut progress: Option<&mut Progress>,
     out: &mut Output,
@@ -224,17 +237,8 @@ fn stream(
         .exec_iter(sql, Params::Positional(parameters))
         .map_err(Streamed::Server)?;
     let columns: Vec<mysql::Column> = rows.columns().as_ref().to_vec();
-    let readings: Vec<Reading> = (columns.iter())
-        .map(|column| {
-            let name = column.name_str().into_owned();
-            let origin = (
-                column.org_table_str().into_owned(),
-                column.org_name_str().into_owned(),
-            );
-            let json = json_columns.contains(&origin)
-                || table.is_some_and(|table| json_columns.contains(&(table.to_string(), name)));
-            Reading::of(column, json)
-        })
+    let readings: Vec<Reading> = (columns.iter().zip(json))
+        .map(|(column, json)| Reading::of(column, *json))
         .collect();
     for row in rows.by_ref() {
         let row = row.map_err(Streamed::Server)?;

@@ -1,0 +1,380 @@
+//! Publishing a run's staged rows into their MySQL table — by the run itself, or by the next
+//! Sluice process after a crash (the `mysql` staging kind). MySQL commits every change of a
+//! table's shape at once, so a new table is the staging table renamed (atomically) when the run
+//! commits, and rows for an existing one move in a transaction that also empties the staging
+//! table: an empty or missing staging table means done.
+
+use mysql::prelude::Queryable;
+use mysql::{Conn, Value as SqlValue};
+use serde::{Deserialize, Serialize};
+use sluice_core::commit::{CredentialLookup, StagingKind};
+use sluice_core::{ComponentError, Record};
+
+use super::connect::{Place, connect, describe};
+use super::quote;
+use super::types::{Reading, value};
+use crate::table_write::WriteMode;
+
+/// What a run stages for one `mysql.write` node, and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct StagedTable {
+    /// The credential it connects with (by name: its secrets stay in the keychain).
+    pub credential: String,
+    pub table: String,
+    /// The side table (in the same database) holding the run's rows until they are published.
+    pub staging: String,
+    pub mode: WriteMode,
+    pub key: Vec<String>,
+}
+
+/// The staging table's column numbering its rows in the order they came (when the table existed:
+/// a new table is the staging table itself, without it).
+pub(super) const SEQUENCE: &str = "__sluice_seq";
+
+/// A column of a table: its name, and its types as `information_schema.COLUMNS` says.
+#[derive(Debug, Clone)]
+pub(super) struct TableColumn {
+    pub name: String,
+    pub data_type: String,
+    pub column_type: String,
+    pub precision: u32,
+    pub scale: u32,
+}
+
+/// The staging kind of MySQL tables.
+pub fn staging_kind() -> StagingKind {
+    StagingKind {
+        kind: "mysql",
+        publish: |detail, credentials| finish(detail, credentials, true),
+        discard: |detail, credentials| finish(detail, credentials, false).map(|_| ()),
+    }
+}
+
+/// Publishes (or discards) what a stopped run staged.
+fn finish(
+    detail: &serde_json::Value,
+    credentials: &dyn CredentialLookup,
+    publish: bool,
+) -> Result<u64, String> {
+    let staged: StagedTable = serde_json::from_value(detail.clone())
+        .map_err(|error| format!("unreadable MySQL staging record: {error}"))?;
+    let credential = credentials.credential(&staged.credential)?;
+    let (mut connection, place) = connect(credential.as_ref())?;
+    let fail = |error: mysql::Error| describe(&error, &place);
+    if !publish {
+        let drop = format!("DROP TABLE IF EXISTS {}", quote(&staged.staging));
+        connection.query_drop(drop).map_err(fail)?;
+        return Ok(0);
+    }
+    let staging = table_columns(&mut connection, &staged.staging).map_err(fail)?;
+    let Some(staging) = staging else {
+        return Ok(0);
+    };
+    let refused = match table_columns(&mut connection, &staged.table).map_err(fail)? {
+        None => {
+            rename_into_place(&mut connection, &staged, &staging).map_err(fail)?;
+            0
+        }
+        Some(existing) => {
+            connection.query_drop("START TRANSACTION").map_err(fail)?;
+            let refused = publish_rows(
+                &mut connection,
+                &staged,
+                &staging,
+                &existing,
+                &place,
+                &mut |_, _| Ok(()),
+            )
+            .map_err(|error| error.to_string())?;
+            connection.query_drop("COMMIT").map_err(fail)?;
+            refused
+        }
+    };
+    drop_staging(&mut connection, &staged);
+    Ok(refused)
+}
+
+/// The columns of `table` in the credential's database, in order; `None` when there is none.
+pub(super) fn table_columns(
+    connection: &mut Conn,
+    table: &str,
+) -> Result<Option<Vec<TableColumn>>, mysql::Error> {
+    let rows: Vec<(String, String, String, Option<u64>, Option<u64>)> = connection.exec(
+        "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE \
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? \
+         ORDER BY ORDINAL_POSITION",
+        (table,),
+    )?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.into_iter()
+            .map(
+                |(name, data_type, column_type, precision, scale)| TableColumn {
+                    name,
+                    data_type: data_type.to_ascii_lowercase(),
+                    column_type: column_type.to_ascii_lowercase(),
+                    precision: precision.unwrap_or(0) as u32,
+                    scale: scale.unwrap_or(0) as u32,
+                },
+            )
+            .collect(),
+    ))
+}
+
+/// Whether `table` has a primary key or unique index on exactly the `key` columns.
+pub(super) fn has_unique_key(
+    connection: &mut Conn,
+    table: &str,
+    key: &[String],
+) -> Result<bool, mysql::Error> {
+    let rows: Vec<(String, String)> = connection.exec(
+        "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0",
+        (table,),
+    )?;
+    let mut wanted = key.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    let mut indexes: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (index, column) in rows {
+        indexes.entry(index).or_default().push(column);
+    }
+    Ok(indexes.into_values().any(|mut columns| {
+        columns.sort();
+        columns == wanted
+    }))
+}
+
+/// The refusal of an upsert into a table without a unique key on `key`.
+pub(super) fn no_unique_key(table: &str, key: &[String]) -> ComponentError {
+    let columns: Vec<String> = key.iter().map(|name| quote(name)).collect();
+    ComponentError::failed(format!(
+        "cannot upsert into {table}: it has no primary key or unique index on ({}), so rows cannot be matched by key. Add one (CREATE UNIQUE INDEX sluice_key ON {} ({})) or choose another key",
+        key.join(", "),
+        quote(table),
+        columns.join(", ")
+    ))
+}
+
+/// Makes the staging table the new table (one atomic rename), without its sequence column.
+pub(super) fn rename_into_place(
+    connection: &mut Conn,
+    staged: &StagedTable,
+    staging: &[TableColumn],
+) -> Result<(), mysql::Error> {
+    if staging.iter().any(|column| column.name == SEQUENCE) {
+        connection.query_drop(format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            quote(&staged.staging),
+            quote(SEQUENCE)
+        ))?;
+    }
+    connection.query_drop(format!(
+        "RENAME TABLE {} TO {}",
+        quote(&staged.staging),
+        quote(&staged.table)
+    ))
+}
+
+/// Drops the staging table once its rows are published or the run is abandoned; whether it is
+/// gone (an empty one left behind is harmless: the next recovery drops it).
+pub(super) fn drop_staging(connection: &mut Conn, staged: &StagedTable) -> bool {
+    let drop = format!("DROP TABLE IF EXISTS {}", quote(&staged.staging));
+    connection.query_drop(drop).is_ok()
+}
+
+/// What to do with a staged row the table refuses: report it, or count it.
+pub(super) type Refusal<'a> = dyn FnMut(Record, String) -> Result<(), ComponentError> + 'a;
+
+/// Moves the staged rows into the existing table inside the caller's transaction, and empties
+/// the staging table in it: adds the columns the table lacks (MySQL commits that at once), then
+/// (for `replace`) deletes the old rows, inserts all rows at once — one by one only when the
+/// table refuses some, to tell which. Returns how many were refused.
+pub(super) fn publish_rows(
+    connection: &mut Conn,
+    staged: &StagedTable,
+    staging: &[TableColumn],
+    existing: &[TableColumn],
+    place: &Place,
+    refused: &mut Refusal<'_>,
+) -> Result<u64, ComponentError> {
+    let fail = |error: mysql::Error| {
+        ComponentError::failed(format!(
+            "publishing into {}: {}",
+            staged.table,
+            describe(&error, place)
+        ))
+    };
+    let (table, staging_table) = (quote(&staged.table), quote(&staged.staging));
+    let columns: Vec<&TableColumn> = staging.iter().filter(|c| c.name != SEQUENCE).collect();
+    let has_rows: Option<u8> = connection
+        .query_first(format!("SELECT 1 FROM {staging_table} LIMIT 1"))
+        .map_err(fail)?;
+    if has_rows.is_none() {
+        return Ok(0);
+    }
+    for column in &columns {
+        if !existing.iter().any(|existing| existing.name == column.name) {
+            connection
+                .query_drop(format!(
+                    "ALTER TABLE {table} ADD COLUMN {} {}",
+                    quote(&column.name),
+                    column.column_type
+                ))
+                .map_err(fail)?;
+        }
+    }
+    if staged.mode == WriteMode::Upsert
+        && !has_unique_key(connection, &staged.table, &staged.key).map_err(fail)?
+    {
+        return Err(no_unique_key(&staged.table, &staged.key));
+    }
+    if staged.mode == WriteMode::Replace {
+        connection
+            .query_drop(format!("DELETE FROM {table}"))
+            .map_err(fail)?;
+    }
+    let names: Vec<String> = columns.iter().map(|column| quote(&column.name)).collect();
+    let conflict = upsert_clause(staged, &columns);
+    let ordered = staging.iter().any(|column| column.name == SEQUENCE);
+    let order = if ordered {
+        format!(" ORDER BY {}", quote(SEQUENCE))
+    } else {
+        String::new()
+    };
+    let insert = format!(
+        "INSERT INTO {table} ({0}) SELECT {0} FROM {staging_table}{order}{conflict}",
+        names.join(", ")
+    );
+    connection
+        .query_drop("SAVEPOINT sluice_bulk")
+        .map_err(fail)?;
+    let refusals = match connection.query_drop(&insert) {
+        Ok(()) => 0,
+        Err(error) if ordered && is_refusal(&error) => {
+            connection
+                .query_drop("ROLLBACK TO SAVEPOINT sluice_bulk")
+                .map_err(fail)?;
+            let one = format!(
+                "INSERT INTO {table} ({0}) SELECT {0} FROM {staging_table} WHERE {1} = ?{conflict}",
+                names.join(", "),
+                quote(SEQUENCE)
+            );
+            row_by_row(connection, staged, &columns, &one, place, refused)?
+        }
+        Err(error) => return Err(fail(error)),
+    };
+    connection
+        .query_drop(format!("DELETE FROM {staging_table}"))
+        .map_err(fail)?;
+    Ok(refusals)
+}
+
+/// Inserts the staged rows one at a time (`insert` takes a row's sequence number), each under a
+/// savepoint, sending the ones the table refuses to `refused`.
+fn row_by_row(
+    connection: &mut Conn,
+    staged: &StagedTable,
+    columns: &[&TableColumn],
+    insert: &str,
+    place: &Place,
+    refused: &mut Refusal<'_>,
+) -> Result<u64, ComponentError> {
+    let fail = |error: mysql::Error| ComponentError::failed(describe(&error, place));
+    let staging_table = quote(&staged.staging);
+    let names: Vec<String> = columns.iter().map(|column| quote(&column.name)).collect();
+    let insert = connection.prep(insert).map_err(fail)?;
+    let select = connection
+        .prep(format!(
+            "SELECT {} FROM {staging_table} WHERE {} = ?",
+            names.join(", "),
+            quote(SEQUENCE)
+        ))
+        .map_err(fail)?;
+    let page = connection
+        .prep(format!(
+            "SELECT {0} FROM {staging_table} WHERE {0} > ? ORDER BY {0} LIMIT 10000",
+            quote(SEQUENCE)
+        ))
+        .map_err(fail)?;
+    let (mut last, mut refusals) = (0u64, 0);
+    loop {
+        let sequence: Vec<u64> = connection.exec(&page, (last,)).map_err(fail)?;
+        let Some(end) = sequence.last() else {
+            return Ok(refusals);
+        };
+        last = *end;
+        for number in sequence {
+            connection
+                .query_drop("SAVEPOINT sluice_row")
+                .map_err(fail)?;
+            match connection.exec_drop(&insert, (number,)) {
+                Ok(()) => {}
+                Err(error) if is_refusal(&error) => {
+                    connection
+                        .query_drop("ROLLBACK TO SAVEPOINT sluice_row")
+                        .map_err(fail)?;
+                    refusals += 1;
+                    let row: Option<mysql::Row> =
+                        connection.exec_first(&select, (number,)).map_err(fail)?;
+                    let record = row
+                        .map(|row| staged_record(row, columns))
+                        .unwrap_or_default();
+                    let reason = match &error {
+                        mysql::Error::MySqlError(server) => server.message.clone(),
+                        other => other.to_string(),
+                    };
+                    refused(record, format!("the table refused the record: {reason}"))?;
+                }
+                Err(error) => return Err(fail(error)),
+            }
+        }
+    }
+}
+
+/// A staged row as the record it was.
+fn staged_record(row: mysql::Row, columns: &[&TableColumn]) -> Record {
+    let described: Vec<mysql::Column> = row.columns_ref().to_vec();
+    let values: Vec<SqlValue> = row.unwrap();
+    columns
+        .iter()
+        .zip(values.into_iter().zip(&described))
+        .map(|(column, (raw, described))| {
+            let json = column.data_type == "json";
+            (
+                column.name.as_str(),
+                value(raw, Reading::of(described, json), described),
+            )
+        })
+        .collect()
+}
+
+/// Whether the server refused the data itself (a duplicate key, a value out of range or too
+/// long, a NULL where none may be, a failed check or reference), rather than failing.
+fn is_refusal(error: &mysql::Error) -> bool {
+    const REFUSALS: [u16; 12] = [
+        1048, 1062, 1264, 1265, 1292, 1366, 1406, 1451, 1452, 3819, 4025, 1690,
+    ];
+    matches!(error, mysql::Error::MySqlError(server) if REFUSALS.contains(&server.code))
+}
+
+/// ` ON DUPLICATE KEY UPDATE …` for upsert; empty otherwise.
+fn upsert_clause(staged: &StagedTable, columns: &[&TableColumn]) -> String {
+    if staged.mode != WriteMode::Upsert {
+        return String::new();
+    }
+    let updates: Vec<String> = columns
+        .iter()
+        .filter(|column| !staged.key.contains(&column.name))
+        .map(|column| format!("{0} = VALUES({0})", quote(&column.name)))
+        .collect();
+    if updates.is_empty() {
+        // Nothing to update: assigning the key its own value keeps the row as it is.
+        let key = quote(&staged.key[0]);
+        format!(" ON DUPLICATE KEY UPDATE {key} = VALUES({key})")
+    } else {
+        format!(" ON DUPLICATE KEY UPDATE {}", updates.join(", "))
+    }
+}
