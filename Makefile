@@ -13,9 +13,9 @@ STUDIO_FEATURES := --features sluice-studio/custom-protocol
 BUILD_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev \
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev
 TEST_PACKAGES := xvfb xauth imagemagick webkit2gtk-driver dbus-x11 dbus-daemon fonts-dejavu-core python3 python3-xlib \
-  gnome-keyring libsecret-tools xdg-utils curl postgresql
+  gnome-keyring libsecret-tools xdg-utils curl postgresql mariadb-server
 
-.PHONY: soak fuzz run test bench bench-engine bench-webhooks bench-postgres bench-studio bench-tray bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
+.PHONY: soak fuzz run test bench bench-engine bench-webhooks bench-databases bench-studio bench-tray bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
 
 # Installs only what is missing: apt packages where apt exists (as root or through sudo), npm
 # packages from package-lock.json, and tauri-driver from crates.io.
@@ -55,11 +55,11 @@ lint: deps ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets $(STUDIO_FEATURES) -- -D warnings
 
-# Beside a throwaway PostgreSQL server (tests/postgres.sh); the keychain tests run apart, against a
-# real Secret Service (tests/keyring.sh).
+# Beside throwaway PostgreSQL and MariaDB servers (tests/postgres.sh, tests/mariadb.sh); the
+# keychain tests run apart, against a real Secret Service (tests/keyring.sh).
 rust-tests: deps ui
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
-	tests/postgres.sh $(CARGO) nextest run --locked --workspace $(STUDIO_FEATURES) --no-fail-fast -E 'not binary(keychain)'
+	tests/postgres.sh tests/mariadb.sh $(CARGO) nextest run --locked --workspace $(STUDIO_FEATURES) --no-fail-fast -E 'not binary(keychain)'
 	tests/keyring.sh $(CARGO) nextest run --locked -p sluice-tests --test keychain
 
 ui-tests: node-packages
@@ -78,7 +78,7 @@ fuzz: deps
 
 test: lint rust-tests ui-tests e2e fuzz
 
-bench: bench-engine bench-webhooks bench-postgres bench-studio bench-tray
+bench: bench-engine bench-webhooks bench-databases bench-studio bench-tray
 
 # The kill tests at length: 4 × 1,250 SIGKILLs of `sluice run` (make test does 4 × 50); the fuzz
 # run at 100 times its size in make test (3.7M cases); the cargo-fuzz targets 10 minutes each.
@@ -100,11 +100,12 @@ bench-webhooks: deps
 	$(CARGO) build --locked --release -p sluice-cli
 	python3 tests/bench_webhooks.py target/release/sluice
 
-# The standard job into PostgreSQL against hand-written binary COPY, and a 1M-row PostgreSQL
-# table into SQLite and into PostgreSQL (tests/bench_postgres.sh).
-bench-postgres: deps
+# The standard job into PostgreSQL against hand-written binary COPY and into MariaDB against
+# hand-written multi-row INSERTs, and a 1M-row PostgreSQL table into SQLite and into PostgreSQL
+# (tests/bench_postgres.sh).
+bench-databases: deps
 	$(CARGO) build --locked --release -p sluice-cli
-	tests/postgres.sh $(CARGO) bench --locked -p sluice-tests --bench postgres
+	tests/postgres.sh tests/mariadb.sh $(CARGO) bench --locked -p sluice-tests --bench databases
 	bash tests/bench_postgres.sh
 
 bench-studio: studio tauri-driver

@@ -6,7 +6,7 @@
 #![cfg(all(unix, debug_assertions))]
 
 mod common;
-mod pg;
+mod databases;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
-/// The schema the PostgreSQL destination writes in.
-const PG_SCHEMA: &str = "kill_harness";
+/// The PostgreSQL schema and the MariaDB database the database destinations write in.
+const DATABASE: &str = "kill_harness";
 
 /// Kills per flow in `make test`; five flows, so 250 in all.
 const DEFAULT_KILLS: usize = 50;
@@ -58,7 +58,8 @@ impl Harness {
             sinks,
         };
         if harness.sinks.contains(&"pg") {
-            pg::prepare(PG_SCHEMA, harness.sluice());
+            databases::prepare_postgres(DATABASE, harness.sluice());
+            databases::prepare_mysql(DATABASE, harness.sluice());
         }
         harness
     }
@@ -143,7 +144,7 @@ impl Harness {
     /// Nothing staged is left: no staging files beside the outputs, no staging tables.
     fn assert_nothing_staged(&self) {
         if self.sinks.contains(&"pg") {
-            let left = pg::staging_tables(PG_SCHEMA);
+            let left = databases::staging_tables(DATABASE, DATABASE);
             assert!(left.is_empty(), "staging tables left: {left:?}");
         }
         for entry in std::fs::read_dir(self.folder.path()).unwrap() {
@@ -175,7 +176,8 @@ impl Harness {
                 .skip(1)
                 .map(|line| line.split(',').next().unwrap().to_string())
                 .collect(),
-            "pg" => pg::ids(PG_SCHEMA),
+            "pg" => databases::postgres_ids(DATABASE),
+            "my" => databases::mysql_ids(DATABASE),
             other => panic!("no sink {other}"),
         }
     }
@@ -358,18 +360,19 @@ fn killed_incremental_upserts_never_lose_or_duplicate() {
 }
 
 #[test]
-fn killed_incremental_runs_into_sqlite_and_postgres_never_lose_or_duplicate() {
+fn killed_incremental_runs_into_sqlite_postgres_and_mariadb_never_lose_or_duplicate() {
     let flow = json!({
         "format": "sluice.flow/1", "id": "01930000-0000-7000-8000-00000000c005", "name": "kill postgres",
         "nodes": [
             {"id": "read", "type": "sqlite.read", "config": {"path": "source.db", "table": "events", "cursor": "id"}},
             {"id": "db", "type": "sqlite.write", "config": {"path": "out.db", "table": "t"}},
             {"id": "pg", "type": "postgres.write", "credential": "warehouse",
-             "config": {"schema": PG_SCHEMA, "table": "t"}}
+             "config": {"schema": DATABASE, "table": "t"}},
+            {"id": "my", "type": "mysql.write", "credential": "shop", "config": {"table": "t"}}
         ],
-        "edges": [{"from": "read", "to": "db"}, {"from": "read", "to": "pg"}]
+        "edges": [{"from": "read", "to": "db"}, {"from": "read", "to": "pg"}, {"from": "read", "to": "my"}]
     });
-    incremental_kills(flow, vec!["db", "pg"], 0x5eed_0005);
+    incremental_kills(flow, vec!["db", "pg", "my"], 0x5eed_0005);
 }
 
 #[test]

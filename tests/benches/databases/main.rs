@@ -1,8 +1,9 @@
-//! The PostgreSQL benchmark, run as a person runs Sluice (see `../engine/measure.rs`), beside the
-//! throwaway server `tests/postgres.sh` starts: the standard job (CSV → filter → map) into a new
-//! PostgreSQL table, `sluice run` against a hand-written program doing the same with binary COPY
-//! in one transaction. At `SLUICE_BENCH_SIZES` rows (default 1000000). Reading a table:
-//! `tests/bench_postgres.sh`. `make bench-postgres` runs both.
+//! The database benchmarks, run as a person runs Sluice (see `../engine/measure.rs`), beside the
+//! throwaway servers `tests/postgres.sh` and `tests/mariadb.sh` start: the standard job (CSV →
+//! filter → map) into a new table, `sluice run` against a hand-written program doing the same —
+//! into PostgreSQL with binary COPY in one transaction, into MariaDB with multi-row prepared
+//! INSERTs in one transaction. At `SLUICE_BENCH_SIZES` rows (default 1000000). Reading a table:
+//! `tests/bench_postgres.sh`. `make bench-databases` runs both.
 
 #[path = "../engine/jobs.rs"]
 #[allow(dead_code)]
@@ -10,6 +11,7 @@ mod jobs;
 #[path = "../engine/measure.rs"]
 #[allow(dead_code)]
 mod measure;
+mod mysql_job;
 
 use std::io::Write;
 use std::path::Path;
@@ -27,6 +29,9 @@ fn main() {
     match arguments.first().map(String::as_str) {
         Some("measure") => return measure(&arguments[1..]),
         Some("handwritten") => return println!("{}", handwritten(Path::new(&arguments[1]))),
+        Some("handwritten-mysql") => {
+            return println!("{}", mysql_job::handwritten(Path::new(&arguments[1])));
+        }
         _ => {}
     }
     let sluice = sluice_binary();
@@ -42,7 +47,14 @@ fn main() {
     let data = data_dir();
     let home = data.join("sluice-postgres-home");
     let _ = std::fs::remove_dir_all(&home);
-    add_credential(&sluice, &home);
+    add_credential(
+        &sluice,
+        &home,
+        "warehouse",
+        "postgres",
+        "SLUICE_TEST_POSTGRES",
+    );
+    add_credential(&sluice, &home, "shop", "mysql", "SLUICE_TEST_MYSQL");
     println!("medians of {runs} runs, alternating; CPU = user + system (of the client programs)");
     for rows in sizes {
         let csv = data.join(format!("standard-{rows}.csv"));
@@ -71,6 +83,7 @@ fn main() {
             },
             || count(HANDWRITTEN_TABLE) == count(ENGINE_TABLE),
         );
+        mysql_job::compare_at(rows, runs, &csv, &sluice, &home, &data);
     }
 }
 
@@ -80,8 +93,9 @@ fn client() -> postgres::Client {
     postgres::Client::connect(&settings, postgres::NoTls).expect("the test server")
 }
 
-fn server(key: &str) -> String {
-    let settings = std::env::var("SLUICE_TEST_POSTGRES").unwrap_or_default();
+/// A test server's setting `key`, from `variable` ("host=… port=… user=…").
+fn server(variable: &str, key: &str) -> String {
+    let settings = std::env::var(variable).unwrap_or_default();
     settings
         .split_whitespace()
         .find_map(|pair| pair.strip_prefix(&format!("{key}=")))
@@ -89,14 +103,18 @@ fn server(key: &str) -> String {
         .to_string()
 }
 
-/// The `warehouse` credential in the bench's Sluice home, its password in the secrets file.
-fn add_credential(sluice: &Path, home: &Path) {
+/// Credential `name` of type `kind` for the server `variable` describes, in the bench's Sluice
+/// home, its password in the secrets file.
+fn add_credential(sluice: &Path, home: &Path, name: &str, kind: &str, variable: &str) {
     let mut child = Command::new(sluice)
-        .args(["credentials", "add", "warehouse", "--type", "postgres"])
-        .args(["--field", &format!("host={}", server("host"))])
-        .args(["--field", &format!("port={}", server("port"))])
-        .args(["--field", &format!("database={}", server("dbname"))])
-        .args(["--field", &format!("user={}", server("user"))])
+        .args(["credentials", "add", name, "--type", kind])
+        .args(["--field", &format!("host={}", server(variable, "host"))])
+        .args(["--field", &format!("port={}", server(variable, "port"))])
+        .args([
+            "--field",
+            &format!("database={}", server(variable, "dbname")),
+        ])
+        .args(["--field", &format!("user={}", server(variable, "user"))])
         .args(["--field", "tls=disable"])
         .env("SLUICE_HOME", home)
         .env("SLUICE_SECRETS", "file")
@@ -105,7 +123,7 @@ fn add_credential(sluice: &Path, home: &Path) {
         .spawn()
         .expect("sluice starts");
     // The secret fields in order: the connection URL (none), then the password.
-    let secrets = format!("\n{}\n", server("password"));
+    let secrets = format!("\n{}\n", server(variable, "password"));
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(secrets.as_bytes()).unwrap();
     drop(stdin);
