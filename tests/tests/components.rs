@@ -25,6 +25,10 @@ fn sample_config(component: &str) -> serde_json::Value {
             "table": "orders", "schema": "shop", "columns": ["id", "total"],
             "where": "status = 'paid'", "cursor": "id"
         }),
+        "mysql.read" => json!({
+            "table": "orders", "columns": ["id", "total"], "where": "status = 'paid'", "cursor": "id"
+        }),
+        "mysql.write" => json!({"table": "orders", "mode": "upsert", "key": ["id"]}),
         "postgres.write" => json!({
             "table": "orders", "schema": "shop", "mode": "upsert", "key": ["id"]
         }),
