@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Flow } from "../bindings/Flow";
 import type { NodeReport } from "../bindings/NodeReport";
 import type { Previews } from "../preview/previewResults";
-import { upstreamOf } from "./upstream";
+import { tableFields, upstreamOf, upstreamTable, withFields } from "./upstream";
 
 const report = (node: string, samples: NodeReport["samples"]): Previews[string] => ({
   report: { node, status: "succeeded", error: null, samples, stats: { records_in: 0, records_out: 0, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0 } },
@@ -38,5 +38,40 @@ describe("upstreamOf", () => {
 
   it("has nothing to show before the nodes feeding it were previewed", () => {
     expect(upstreamOf({ ...flow, vars: undefined }, "out", {})).toEqual({ fields: [], records: [], vars: {} });
+  });
+});
+
+describe("upstreamTable", () => {
+  const orders = { columns: [{ name: "id", data_type: "integer" }, { name: "total", data_type: "numeric" }] };
+  const tables = [
+    { schema: "shop", name: "orders", ...orders },
+    { schema: "public", name: "orders", columns: [{ name: "legacy", data_type: "text" }] },
+  ];
+  const reading = (config: Record<string, unknown>, credential: string | null = "warehouse") =>
+    ({
+      ...flow,
+      nodes: [{ id: "orders", type: "postgres.read", credential, config }],
+      edges: [{ from: "orders", to: "paid" }],
+    }) as unknown as Flow;
+
+  it("completes a database table's columns before any preview, in the schema the node names", () => {
+    const source = upstreamTable(reading({ table: "orders", schema: "shop" }), "paid")!;
+    expect(source).toEqual({ credential: "warehouse", table: "orders", schema: "shop", columns: [] });
+    expect(tableFields(source, tables)).toEqual(["id", "total"]);
+    const upstream = withFields({ fields: [], records: [], vars: {} }, tableFields(source, tables));
+    expect(upstream.fields).toEqual(["id", "total"]);
+  });
+
+  it("takes the columns the node lists, and leaves a previewed upstream as it is", () => {
+    const source = upstreamTable(reading({ table: "orders", columns: ["total"] }), "paid")!;
+    expect(tableFields(source, [])).toEqual(["total"]);
+    const previewed = { fields: ["total", "added"], records: [], vars: {} };
+    expect(withFields(previewed, ["total"])).toBe(previewed);
+  });
+
+  it("knows no table for a query, a node without a credential, or two nodes feeding one", () => {
+    expect(upstreamTable(reading({ query: "SELECT 1", table: "orders" }), "paid")).toBeNull();
+    expect(upstreamTable(reading({ table: "orders" }, null), "paid")).toBeNull();
+    expect(upstreamTable(flow, "merge")).toBeNull();
   });
 });

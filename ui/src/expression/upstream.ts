@@ -1,6 +1,9 @@
 // What an expression in a node can see while it is being written: the fields and sample records
-// that the nodes feeding it sent in their last previews, and the flow's variables.
+// that the nodes feeding it sent in their last previews (or, before one, the columns of the
+// database table it reads), and the flow's variables.
+import type { DatabaseTable } from "../bindings/DatabaseTable";
 import type { Flow } from "../bindings/Flow";
+import { chosenTable } from "../panel/databasePicker";
 import type { Word } from "../bindings/Word";
 import type { Previews } from "../preview/previewResults";
 import type { CompletionData } from "./completions";
@@ -31,4 +34,28 @@ export type ExpressionSupport = { upstream: Upstream; completion: CompletionData
 
 export function expressionSupport(upstream: Upstream, words: Word[]): ExpressionSupport {
   return { upstream, completion: { fields: upstream.fields, words, vars: upstream.vars, sample: upstream.records[0] } };
+}
+
+/** A database table the node reads straight from, when the node feeding it is the only one and
+ *  names a credential and a `table`: its columns complete expressions before any preview. */
+export type UpstreamTable = { credential: string; table: string; schema: string; columns: string[] };
+
+export function upstreamTable(flow: Flow, nodeId: string): UpstreamTable | null {
+  const sources = [...new Set(flow.edges.filter((edge) => edge.to === nodeId).map((edge) => edge.from))];
+  const source = sources.length === 1 ? flow.nodes.find((node) => node.id === sources[0]) : undefined;
+  const config = (source?.config ?? {}) as Record<string, unknown>;
+  if (!source?.credential || typeof config.table !== "string" || !config.table || config.query) return null;
+  const columns = Array.isArray(config.columns) ? config.columns.filter((name): name is string => typeof name === "string") : [];
+  return { credential: source.credential, table: config.table, schema: typeof config.schema === "string" ? config.schema : "", columns };
+}
+
+/** The fields an upstream table sends: the columns the node lists, else all the table's. */
+export function tableFields(source: UpstreamTable, tables: DatabaseTable[]): string[] {
+  if (source.columns.length > 0) return source.columns;
+  return chosenTable(tables, source.table, source.schema)?.columns.map((column) => column.name) ?? [];
+}
+
+/** The upstream, with `fields` standing in for a preview not made yet. */
+export function withFields(upstream: Upstream, fields: string[]): Upstream {
+  return upstream.fields.length > 0 || fields.length === 0 ? upstream : { ...upstream, fields };
 }

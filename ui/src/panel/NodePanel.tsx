@@ -12,7 +12,7 @@ import { ExpressionResult } from "../expression/ExpressionResult";
 import { FieldChips } from "../expression/FieldChips";
 import { carriesField, droppedField, withDroppedField, type DropTarget } from "../expression/fieldDrop";
 import { fieldReference } from "../expression/fieldReference";
-import { expressionSupport, noUpstream, upstreamOf, type ExpressionSupport } from "../expression/upstream";
+import { expressionSupport, noUpstream, tableFields, upstreamOf, upstreamTable, withFields, type ExpressionSupport } from "../expression/upstream";
 import { useExpressionVocabulary } from "../expression/useExpressionVocabulary";
 import type { OnError } from "../bindings/OnError";
 import type { Problem } from "../bindings/Problem";
@@ -43,11 +43,18 @@ export function NodePanel() {
   // engine's filters and functions.
   const words = useExpressionVocabulary();
   const nodeId = node?.id;
-  const upstream = useMemo(
+  const previewed = useMemo(
     () => (nodeId ? upstreamOf(flow, nodeId, previews) : noUpstream),
     // Only the edges and vars matter, not the edits to nodes' settings.
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [nodeId, previews, flow.edges, flow.vars],
+  );
+  // Before a preview, the columns of the database table the node reads from.
+  const table = useMemo(() => (nodeId ? upstreamTable(flow, nodeId) : null), [nodeId, flow]);
+  const tableCatalog = useDatabaseTables(table && previewed.fields.length === 0 && table.columns.length === 0 ? table.credential : null);
+  const upstream = useMemo(
+    () => (table ? withFields(previewed, tableFields(table, tableCatalog.tables)) : previewed),
+    [previewed, table, tableCatalog],
   );
   const expressions = useMemo(() => expressionSupport(upstream, words), [upstream, words]);
   // A form whose fields name tables or columns offers what the node's credential can read.
