@@ -367,3 +367,21 @@ fn a_staging_left_by_a_stopped_process_is_published_once_or_discarded() {
         assert!(leftovers("wt_recover").is_empty());
     }
 }
+
+#[test]
+fn a_replace_whose_records_are_all_refused_leaves_the_table_as_it_was() {
+    fresh(
+        "wt_all_refused",
+        "CREATE TABLE kept (id int, name text);
+         INSERT INTO kept VALUES (1, 'kept')",
+    );
+    let config = json!({"table": "kept", "mode": "replace"});
+    let batch = records(json!([{"id": "one"}, {"id": "two"}]));
+    let rejected = write("wt_all_refused", config, batch, true).unwrap();
+    assert_eq!(rejected.len(), 2);
+    assert_eq!(
+        rows("wt_all_refused", "SELECT * FROM kept"),
+        [json!({"id": 1, "name": "kept"})]
+    );
+    assert!(leftovers("wt_all_refused").is_empty());
+}

@@ -232,14 +232,24 @@ pub(super) fn publish_staged(
         return apply(
             client,
             staged,
-            &table,
-            &staging,
+            schema,
             &staging_columns,
             &[],
             place,
             refused,
         );
     };
+    let has_rows: bool = client
+        .query_one(&format!("SELECT EXISTS (SELECT 1 FROM {staging})"), &[])
+        .map_err(fail)?
+        .get(0);
+    if !has_rows {
+        // Every record was refused: the table stays as it was, even for `replace`.
+        client
+            .batch_execute(&format!("DROP TABLE {staging}"))
+            .map_err(fail)?;
+        return Ok(0);
+    }
     for column in &staging_columns {
         if !existing.iter().any(|existing| existing.name == column.name) {
             let add = format!(
@@ -264,8 +274,7 @@ pub(super) fn publish_staged(
     apply(
         client,
         staged,
-        &table,
-        &staging,
+        schema,
         &staging_columns,
         &existing,
         place,
@@ -294,17 +303,19 @@ fn create_like(
 
 /// Inserts the staged rows into the table (all at once; one by one only when the table refuses
 /// some, to tell which), then drops the staging table.
-#[allow(clippy::too_many_arguments)]
 fn apply(
     client: &mut impl GenericClient,
     staged: &StagedTable,
-    table: &str,
-    staging: &str,
+    schema: &str,
     staging_columns: &[TableColumn],
     existing: &[TableColumn],
     place: &Place,
     refused: &mut Refusal<'_>,
 ) -> Result<u64, ComponentError> {
+    let (table, staging) = (
+        &format!("{}.{}", quote(schema), quote(&staged.table)),
+        &format!("{}.{}", quote(schema), quote(&staged.staging)),
+    );
     let fail = |error: postgres::Error| {
         ComponentError::failed(format!(
             "publishing into {table}: {}",

@@ -353,3 +353,20 @@ fn a_staging_left_by_a_stopped_process_is_published_once_or_discarded() {
         assert!(leftovers("wt_recover").is_empty());
     }
 }
+
+#[test]
+fn a_replace_whose_records_are_all_refused_leaves_the_table_as_it_was() {
+    fresh(
+        "wt_all_refused",
+        "CREATE TABLE kept (id int, name text); INSERT INTO kept VALUES (1, 'kept');",
+    );
+    let config = json!({"schema": "wt_all_refused", "table": "kept", "mode": "replace"});
+    let batch = records(json!([{"id": "one"}, {"id": "two"}]));
+    let rejected = write(&write_config(config), batch, true).unwrap();
+    assert_eq!(rejected.len(), 2);
+    assert_eq!(
+        rows("wt_all_refused.kept", "id"),
+        [json!({"id": 1, "name": "kept"})]
+    );
+    assert!(leftovers("wt_all_refused").is_empty());
+}
