@@ -94,12 +94,16 @@ fn finish(
     Ok(refused)
 }
 
+/// A column as `information_schema.COLUMNS` lists it: name, data type, column type, numeric
+/// precision and scale.
+type ColumnRow = (String, String, String, Option<u64>, Option<u64>);
+
 /// The columns of `table` in the credential's database, in order; `None` when there is none.
 pub(super) fn table_columns(
     connection: &mut Conn,
     table: &str,
 ) -> Result<Option<Vec<TableColumn>>, mysql::Error> {
-    let rows: Vec<(String, String, String, Option<u64>, Option<u64>)> = connection.exec(
+    let rows: Vec<ColumnRow> = connection.exec(
         "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE \
          FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? \
          ORDER BY ORDINAL_POSITION",

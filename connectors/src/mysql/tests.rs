@@ -227,9 +227,7 @@ fn connection_failures_say_what_failed_and_never_show_the_password() {
         (&[("tls", "sometimes")], "“sometimes” is not a TLS choice"),
     ];
     for (changes, expected) in cases {
-        let error = super::connect::connect(credential(changes).as_ref())
-            .err()
-            .expect("refused");
+        let error = super::connect::connect(credential(changes).as_ref()).expect_err("refused");
         assert!(error.contains(expected), "{changes:?}: {error}");
         assert!(
             !error.contains(&password) && !error.contains("wrong-password"),
@@ -238,9 +236,8 @@ fn connection_failures_say_what_failed_and_never_show_the_password() {
     }
     // The test server has no TLS: `prefer` falls back to plain, `require` says why it cannot.
     assert!(super::connect::connect(credential(&[("tls", "prefer")]).as_ref()).is_ok());
-    let error = super::connect::connect(credential(&[("tls", "require")]).as_ref())
-        .err()
-        .expect("refused");
+    let error =
+        super::connect::connect(credential(&[("tls", "require")]).as_ref()).expect_err("refused");
     assert!(error.contains("does not offer TLS"), "{error}");
 }
 
@@ -268,9 +265,8 @@ fn a_connection_url_stands_for_the_fields_and_never_shows_its_password() {
         })
     };
     assert!(super::connect::connect(only_url(url(&value("password"))).as_ref()).is_ok());
-    let wrong = super::connect::connect(only_url(url("wr0ng-secret")).as_ref())
-        .err()
-        .expect("refused");
+    let wrong =
+        super::connect::connect(only_url(url("wr0ng-secret")).as_ref()).expect_err("refused");
     assert!(
         wrong.contains("refused the password of user sluice"),
         "{wrong}"
@@ -278,8 +274,7 @@ fn a_connection_url_stands_for_the_fields_and_never_shows_its_password() {
     assert!(!wrong.contains("wr0ng-secret"), "{wrong}");
     let unreadable =
         super::connect::connect(only_url("mysql://sluice:s3cret@[::1".into()).as_ref())
-            .err()
-            .expect("refused");
+            .expect_err("refused");
     assert!(
         unreadable.contains("is not one MySQL reads"),
         "{unreadable}"

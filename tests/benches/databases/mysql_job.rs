@@ -83,7 +83,7 @@ pub fn handwritten(csv: &Path) -> u64 {
              full_name LONGTEXT, amount_cents BIGINT) DEFAULT CHARSET = utf8mb4"
         ))
         .unwrap();
-    let row = format!("({})", vec!["?"; 9].join(", "));
+    let row = format!("({})", ["?"; 9].join(", "));
     let insert = |rows: usize| {
         format!(
             "INSERT INTO {HANDWRITTEN_TABLE} VALUES {}",
