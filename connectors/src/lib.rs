@@ -5,6 +5,7 @@ mod bounded;
 mod coerce;
 mod csv;
 mod cursor;
+mod database;
 mod file;
 mod http;
 mod json;

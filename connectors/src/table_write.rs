@@ -1,8 +1,12 @@
-//! What every table destination shares: how records meet the rows already in the table, and the
-//! advice a form shows for appending.
+//! What every table destination shares: how records meet the rows already in the table, the
+//! advice a form shows for appending, the fields a table lacks, the upsert key's checks, and
+//! where each column sits in the records.
+
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use sluice_core::{Batch, Record, Schema, Value};
 
 /// How records meet the rows already in the table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -48,4 +52,79 @@ pub fn check_target(table: &str, mode: WriteMode, key: &[String]) -> Result<(), 
         );
     }
     Ok(())
+}
+
+/// The fields of `batch` a table does not have yet (`known` says which it has), in the order
+/// first seen; with `key` (the upsert key) added when the table has no columns yet.
+pub fn new_fields(batch: &Batch, key: &[String], known: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut new: Vec<String> = Vec::new();
+    let mut checked: Option<&Arc<Schema>> = None;
+    for record in batch {
+        // Records of one schema have the same fields.
+        if checked.is_some_and(|schema| Arc::ptr_eq(schema, record.schema())) {
+            continue;
+        }
+        checked = Some(record.schema());
+        for name in record.keys() {
+            if !known(name) && !new.iter().any(|added| added == name) {
+                new.push(name.to_string());
+            }
+        }
+    }
+    for name in key {
+        if !known(name) && !new.contains(name) {
+            new.push(name.clone());
+        }
+    }
+    new
+}
+
+/// Why `record` cannot be upserted by `key`: a key field missing or empty.
+pub fn key_problem(record: &Record, key: &[String]) -> Option<String> {
+    key.iter().find_map(|name| match record.get(name) {
+        None => Some(format!(
+            "the record has no key field `{name}`; upsert needs it"
+        )),
+        Some(Value::Null) => Some(format!(
+            "the key field `{name}` is empty; upsert needs a value"
+        )),
+        Some(_) => None,
+    })
+}
+
+/// Where a table's columns sit in the schemas records come in (`None`: the records lack that
+/// field), worked out once per schema.
+#[derive(Default)]
+pub struct BindPlans {
+    plans: Vec<(Arc<Schema>, Vec<Option<usize>>)>,
+}
+
+/// How many schemas' plans are kept (records of many shapes make a plan each).
+const MAX_PLANS: usize = 64;
+
+impl BindPlans {
+    /// Forgets every plan (the table's columns changed).
+    pub fn clear(&mut self) {
+        self.plans.clear();
+    }
+
+    /// The position in `schema` of each of `columns`.
+    pub fn positions<'a>(
+        &mut self,
+        schema: &Arc<Schema>,
+        columns: impl Iterator<Item = &'a str>,
+    ) -> &[Option<usize>] {
+        let index = match (self.plans.iter()).position(|(known, _)| Arc::ptr_eq(known, schema)) {
+            Some(index) => index,
+            None => {
+                if self.plans.len() >= MAX_PLANS {
+                    self.plans.clear();
+                }
+                let positions = columns.map(|column| schema.position(column)).collect();
+                self.plans.push((schema.clone(), positions));
+                self.plans.len() - 1
+            }
+        };
+        &self.plans[index].1
+    }
 }

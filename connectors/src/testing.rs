@@ -144,3 +144,26 @@ impl sluice_core::credential::CredentialAccess for FixedCredential {
         given.or_else(|| (name == "hosts").then(|| "127.0.0.1".to_string()))
     }
 }
+
+/// A throwaway test server's credential fields, from `variable` ("host=… port=… user=…
+/// password=… dbname=…", as `tests/postgres.sh` and `tests/mariadb.sh` set it), without TLS.
+pub fn server_fields(variable: &str) -> Vec<(&'static str, String)> {
+    let settings = std::env::var(variable).unwrap_or_else(|_| {
+        panic!("{variable} is not set: run the tests through tests/postgres.sh and tests/mariadb.sh (make test does)")
+    });
+    let value = |key: &str| {
+        settings
+            .split_whitespace()
+            .find_map(|pair| pair.strip_prefix(&format!("{key}=")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    vec![
+        ("host", value("host")),
+        ("port", value("port")),
+        ("database", value("dbname")),
+        ("user", value("user")),
+        ("password", value("password")),
+        ("tls", "disable".to_string()),
+    ]
+}

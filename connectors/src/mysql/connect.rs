@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder, SslOpts};
-use serde_json::json;
 use sluice_core::credential::{CredentialAccess, CredentialType};
 
 use super::CREDENTIAL;
@@ -30,21 +29,11 @@ pub fn credential_type() -> CredentialType {
         title: "MySQL / MariaDB",
         description: "A MySQL or MariaDB server, database and user. The password stays in the system keychain.",
         schema: || {
-            json!({
-                "type": "object",
-                "properties": {
-                    "url": { "type": "string", "title": "Connection URL", "writeOnly": true,
-                             "description": "Instead of the fields below: `mysql://user:password@host:3306/database`. Kept in the keychain, as it may hold the password." },
-                    "host": { "type": "string", "title": "Host", "description": "The server's name or address, e.g. db.example.com or 127.0.0.1." },
-                    "port": { "type": "integer", "title": "Port", "default": 3306, "minimum": 1, "maximum": 65535 },
-                    "database": { "type": "string", "title": "Database" },
-                    "user": { "type": "string", "title": "User" },
-                    "password": { "type": "string", "title": "Password", "writeOnly": true },
-                    "tls": { "type": "string", "title": "Encryption (TLS)", "enum": ["disable", "prefer", "require", "verify-full"], "default": "prefer",
-                             "description": "disable: never. prefer: when the server offers it. require: always, trusting the server's certificate unless a CA file is given. verify-full: always, and the certificate must be valid for the host (public CAs, or the CA file)." },
-                    "ca_file": { "type": "string", "title": "CA certificate file", "description": "A PEM file with the certificate authority that signed the server's certificate, for a private CA." },
-                }
-            })
+            crate::database::credential_fields(
+                "mysql://user:password@host:3306/database",
+                3306,
+                "public CAs",
+            )
         },
         test: Some(test_connection),
         browse: Some(super::catalog::tables),

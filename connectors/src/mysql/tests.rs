@@ -12,24 +12,7 @@ use crate::testing::{FixedCredential, read_source_with};
 
 /// The test server's settings, from `SLUICE_TEST_MYSQL` ("host=… port=… user=…").
 pub(super) fn server() -> Vec<(&'static str, String)> {
-    let settings = std::env::var("SLUICE_TEST_MYSQL").expect(
-        "SLUICE_TEST_MYSQL is not set: run the tests through tests/mariadb.sh (make test does)",
-    );
-    let value = |key: &str| {
-        settings
-            .split_whitespace()
-            .find_map(|pair| pair.strip_prefix(&format!("{key}=")))
-            .unwrap_or_default()
-            .to_string()
-    };
-    vec![
-        ("host", value("host")),
-        ("port", value("port")),
-        ("database", value("dbname")),
-        ("user", value("user")),
-        ("password", value("password")),
-        ("tls", "disable".to_string()),
-    ]
+    crate::testing::server_fields("SLUICE_TEST_MYSQL")
 }
 
 /// The test server's credential, with some fields changed.

@@ -11,7 +11,7 @@ use sluice_core::commit::{Staging, staging_suffix};
 use sluice_core::component::{BuildContext, ComponentConfig, Reach, Sink, SinkConfig};
 use sluice_core::credential::CredentialAccess;
 use sluice_core::engine::Output;
-use sluice_core::{Batch, ComponentError, Record, Schema, Value};
+use sluice_core::{Batch, ComponentError, Record};
 
 use super::connect::{Place, connect, describe, settings};
 use super::publish::{
@@ -20,7 +20,9 @@ use super::publish::{
 };
 use super::quote;
 use super::values::{Staged, fit};
-use crate::table_write::{WriteMode, append_advice, check_target};
+use crate::table_write::{
+    BindPlans, WriteMode, append_advice, check_target, key_problem, new_fields,
+};
 
 /// Writes records into a MySQL or MariaDB table, with a MySQL credential. A missing table is
 /// created from the records' fields and types, and columns that appear later are added (MySQL
@@ -133,7 +135,7 @@ impl SinkConfig for MysqlWriteConfig {
             staged,
             target,
             columns: Vec::new(),
-            plans: Vec::new(),
+            plans: BindPlans::default(),
             statements: Vec::new(),
             rows: Vec::new(),
             phase: Phase::Staging,
@@ -160,15 +162,6 @@ struct StagingColumn {
     staged: Staged,
 }
 
-/// For one schema: the position of each staging column's field in it.
-struct BindPlan {
-    schema: Arc<Schema>,
-    positions: Vec<Option<usize>>,
-}
-
-/// How many schemas' plans are kept (records of many shapes make a plan each).
-const MAX_PLANS: usize = 64;
-
 struct MysqlWrite {
     connection: Conn,
     /// To connect again when the connection is lost and the staging table must go.
@@ -178,7 +171,7 @@ struct MysqlWrite {
     /// The table's columns, when it existed as the run started.
     target: Option<Vec<TableColumn>>,
     columns: Vec<StagingColumn>,
-    plans: Vec<BindPlan>,
+    plans: BindPlans,
     /// Prepared INSERTs by rows per statement.
     statements: Vec<(usize, Statement)>,
     /// Rows bound, waiting for a full INSERT.
@@ -222,27 +215,14 @@ impl MysqlWrite {
     /// Adds the staging columns this batch's fields (and the key) need: creates the staging
     /// table with the first batch.
     fn add_columns(&mut self, batch: &Batch) -> Result<(), ComponentError> {
-        let mut new: Vec<String> = Vec::new();
-        let mut checked: Option<&Arc<Schema>> = None;
-        for record in batch {
-            if checked.is_some_and(|schema| Arc::ptr_eq(schema, record.schema())) {
-                continue;
-            }
-            checked = Some(record.schema());
-            for name in record.keys() {
-                let known = self.columns.iter().any(|column| column.name == name);
-                if !known && !new.iter().any(|added| added == name) {
-                    new.push(name.to_string());
-                }
-            }
-        }
-        if self.columns.is_empty() {
-            for name in &self.staged.key {
-                if !new.contains(name) {
-                    new.push(name.clone());
-                }
-            }
-        }
+        let key: &[String] = if self.columns.is_empty() {
+            &self.staged.key
+        } else {
+            &[]
+        };
+        let new = new_fields(batch, key, |name| {
+            self.columns.iter().any(|c| c.name == name)
+        });
         if new.is_empty() {
             return Ok(());
         }
@@ -295,44 +275,15 @@ impl MysqlWrite {
         Ok(())
     }
 
-    /// The plan for `schema`, made once per schema.
-    fn plan_index(&mut self, schema: &Arc<Schema>) -> usize {
-        if let Some(index) = (self.plans.iter()).position(|plan| Arc::ptr_eq(&plan.schema, schema))
-        {
-            return index;
-        }
-        if self.plans.len() >= MAX_PLANS {
-            self.plans.clear();
-        }
-        self.plans.push(BindPlan {
-            schema: schema.clone(),
-            positions: (self.columns.iter())
-                .map(|column| schema.position(&column.name))
-                .collect(),
-        });
-        self.plans.len() - 1
-    }
-
     /// One record's values bound for the staging table's columns; why not, when one does not fit.
     fn bind(&mut self, record: &Record) -> Result<Vec<SqlValue>, String> {
-        for name in &self.staged.key {
-            match record.get(name) {
-                None => {
-                    return Err(format!(
-                        "the record has no key field `{name}`; upsert needs it"
-                    ));
-                }
-                Some(Value::Null) => {
-                    return Err(format!(
-                        "the key field `{name}` is empty; upsert needs a value"
-                    ));
-                }
-                Some(_) => {}
-            }
+        if let Some(problem) = key_problem(record, &self.staged.key) {
+            return Err(problem);
         }
-        let plan = self.plan_index(record.schema());
+        let names = self.columns.iter().map(|column| column.name.as_str());
+        let positions = self.plans.positions(record.schema(), names);
         let values = record.values();
-        (self.columns.iter().zip(&self.plans[plan].positions))
+        (self.columns.iter().zip(positions))
             .map(|(column, position)| {
                 let value = position.map(|position| &values[position]);
                 fit(value, &column.staged)

@@ -9,7 +9,6 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
-use serde_json::json;
 use sluice_core::credential::{CredentialAccess, CredentialType};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -25,21 +24,11 @@ pub fn credential_type() -> CredentialType {
         title: "PostgreSQL",
         description: "A PostgreSQL server, database and user. The password stays in the system keychain.",
         schema: || {
-            json!({
-                "type": "object",
-                "properties": {
-                    "url": { "type": "string", "title": "Connection URL", "writeOnly": true,
-                             "description": "Instead of the fields below: `postgres://user:password@host:5432/database?sslmode=require`. Kept in the keychain, as it may hold the password." },
-                    "host": { "type": "string", "title": "Host", "description": "The server's name or address, e.g. db.example.com or 127.0.0.1." },
-                    "port": { "type": "integer", "title": "Port", "default": 5432, "minimum": 1, "maximum": 65535 },
-                    "database": { "type": "string", "title": "Database" },
-                    "user": { "type": "string", "title": "User" },
-                    "password": { "type": "string", "title": "Password", "writeOnly": true },
-                    "tls": { "type": "string", "title": "Encryption (TLS)", "enum": ["disable", "prefer", "require", "verify-full"], "default": "prefer",
-                             "description": "disable: never. prefer: when the server offers it. require: always, trusting the server's certificate unless a CA file is given. verify-full: always, and the certificate must be valid for the host (the system's CAs, or the CA file)." },
-                    "ca_file": { "type": "string", "title": "CA certificate file", "description": "A PEM file with the certificate authority that signed the server's certificate, for a private CA." },
-                }
-            })
+            crate::database::credential_fields(
+                "postgres://user:password@host:5432/database?sslmode=require",
+                5432,
+                "the system's CAs",
+            )
         },
         test: Some(test_connection),
         browse: Some(super::catalog::tables),

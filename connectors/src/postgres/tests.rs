@@ -11,24 +11,7 @@ use crate::testing::{FixedCredential, read_source_with};
 
 /// The test server's settings, from `SLUICE_TEST_POSTGRES` ("host=… port=… user=…").
 pub(super) fn server() -> Vec<(&'static str, String)> {
-    let settings = std::env::var("SLUICE_TEST_POSTGRES").expect(
-        "SLUICE_TEST_POSTGRES is not set: run the tests through tests/postgres.sh (make test does)",
-    );
-    let value = |key: &str| {
-        settings
-            .split_whitespace()
-            .find_map(|pair| pair.strip_prefix(&format!("{key}=")))
-            .unwrap_or_default()
-            .to_string()
-    };
-    vec![
-        ("host", value("host")),
-        ("port", value("port")),
-        ("database", value("dbname")),
-        ("user", value("user")),
-        ("password", value("password")),
-        ("tls", "disable".to_string()),
-    ]
+    crate::testing::server_fields("SLUICE_TEST_POSTGRES")
 }
 
 /// The test server's credential, with some fields changed.

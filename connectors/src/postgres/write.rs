@@ -1,14 +1,12 @@
 //! `postgres.write`: streams a run's records into a staging table with binary COPY, then
 //! publishes them into the table in one transaction — append, replace or upsert by key.
 
-use std::sync::Arc;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sluice_core::commit::{Staging, staging_suffix};
 use sluice_core::component::{BuildContext, ComponentConfig, Reach, Sink, SinkConfig};
 use sluice_core::engine::Output;
-use sluice_core::{Batch, ComponentError, Record, Schema, Value};
+use sluice_core::{Batch, ComponentError, Record, Value};
 
 use super::connect::{Place, connect, describe, settings};
 use super::copy::{CopyFailure, OpenCopy};
@@ -18,7 +16,9 @@ use super::publish::{
     table_columns,
 };
 use super::quote;
-use crate::table_write::{WriteMode, append_advice, check_target};
+use crate::table_write::{
+    BindPlans, WriteMode, append_advice, check_target, key_problem, new_fields,
+};
 
 /// Writes records into a PostgreSQL table, with a PostgreSQL credential. A missing table is
 /// created from the records' fields and types, and columns that appear later are added. The
@@ -169,7 +169,7 @@ impl SinkConfig for PostgresWriteConfig {
             staged,
             target: target.unwrap_or_default(),
             columns: Vec::new(),
-            plans: Vec::new(),
+            plans: BindPlans::default(),
             buffer: Vec::with_capacity(COPY_CHUNK + (64 << 10)),
             phase: Phase::Staging,
         }))
@@ -200,15 +200,6 @@ struct StagingColumn {
     staged: Staged,
 }
 
-/// For one schema: the position of each staging column's field in it.
-struct BindPlan {
-    schema: Arc<Schema>,
-    positions: Vec<Option<usize>>,
-}
-
-/// How many schemas' plans are kept (records of many shapes make a plan each).
-const MAX_PLANS: usize = 64;
-
 struct PostgresWrite {
     /// The connection, while no COPY holds it.
     client: Option<postgres::Client>,
@@ -221,7 +212,7 @@ struct PostgresWrite {
     /// The table's columns, when it exists.
     target: Vec<TableColumn>,
     columns: Vec<StagingColumn>,
-    plans: Vec<BindPlan>,
+    plans: BindPlans,
     /// Rows encoded for COPY, not yet handed to it.
     buffer: Vec<u8>,
     phase: Phase,
@@ -266,27 +257,14 @@ impl PostgresWrite {
     /// Adds the staging columns that this batch's fields (and the key) need: creates the staging
     /// table with the first batch.
     fn add_columns(&mut self, batch: &Batch) -> Result<(), ComponentError> {
-        let mut new: Vec<String> = Vec::new();
-        let mut checked: Option<&Arc<Schema>> = None;
-        for record in batch {
-            if checked.is_some_and(|schema| Arc::ptr_eq(schema, record.schema())) {
-                continue;
-            }
-            checked = Some(record.schema());
-            for name in record.keys() {
-                let known = self.columns.iter().any(|column| column.name == name);
-                if !known && !new.iter().any(|added| added == name) {
-                    new.push(name.to_string());
-                }
-            }
-        }
-        if self.columns.is_empty() {
-            for name in &self.staged.key {
-                if !new.contains(name) {
-                    new.push(name.clone());
-                }
-            }
-        }
+        let key: &[String] = if self.columns.is_empty() {
+            &self.staged.key
+        } else {
+            &[]
+        };
+        let new = new_fields(batch, key, |name| {
+            self.columns.iter().any(|c| c.name == name)
+        });
         if new.is_empty() {
             return Ok(());
         }
@@ -325,38 +303,18 @@ impl PostgresWrite {
         Ok(())
     }
 
-    /// The plan for `schema`, made once per schema.
-    fn plan_index(&mut self, schema: &Arc<Schema>) -> usize {
-        if let Some(index) = self
-            .plans
-            .iter()
-            .position(|plan| Arc::ptr_eq(&plan.schema, schema))
-        {
-            return index;
-        }
-        if self.plans.len() >= MAX_PLANS {
-            self.plans.clear();
-        }
-        self.plans.push(BindPlan {
-            schema: schema.clone(),
-            positions: (self.columns.iter())
-                .map(|column| schema.position(&column.name))
-                .collect(),
-        });
-        self.plans.len() - 1
-    }
-
     /// Encodes one record as a COPY row; why not, when a field does not fit its column.
     fn encode(&mut self, record: &Record) -> Result<(), String> {
-        if let Some(problem) = self.key_problem(record) {
+        if let Some(problem) = key_problem(record, &self.staged.key) {
             return Err(problem);
         }
-        let plan = self.plan_index(record.schema());
+        let names = self.columns.iter().map(|column| column.name.as_str());
+        let positions = self.plans.positions(record.schema(), names);
         let start = self.buffer.len();
         let count = i16::try_from(self.columns.len()).unwrap_or(i16::MAX);
         self.buffer.extend_from_slice(&count.to_be_bytes());
         let values = record.values();
-        for (column, position) in self.columns.iter().zip(&self.plans[plan].positions) {
+        for (column, position) in self.columns.iter().zip(positions) {
             let value: Option<&Value> = position.map(|position| &values[position]);
             if let Err(problem) = field(value, column.staged, &mut self.buffer) {
                 self.buffer.truncate(start);
@@ -364,21 +322,6 @@ impl PostgresWrite {
             }
         }
         Ok(())
-    }
-
-    fn key_problem(&self, record: &Record) -> Option<String> {
-        self.staged
-            .key
-            .iter()
-            .find_map(|name| match record.get(name) {
-                None => Some(format!(
-                    "the record has no key field `{name}`; upsert needs it"
-                )),
-                Some(Value::Null) => Some(format!(
-                    "the key field `{name}` is empty; upsert needs a value"
-                )),
-                Some(_) => None,
-            })
     }
 
     /// Runs `sql` once any open COPY has ended.

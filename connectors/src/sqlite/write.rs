@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use sluice_core::commit::{Staging, staging_suffix};
 use sluice_core::component::{BuildContext, ComponentConfig, Reach, Sink, SinkConfig};
 use sluice_core::engine::{LogLevel, Output};
-use sluice_core::{Batch, ComponentError, Record, Schema, Value};
+use sluice_core::{Batch, ComponentError, Record, Schema};
 
 use crate::table_write::WriteMode;
-use crate::table_write::{append_advice, check_target};
+use crate::table_write::{append_advice, check_target, key_problem, new_fields};
 
 use super::publish::{Columns, StagedTable, begin_publishing, publish_staged};
 use super::{Bind, column_type, quote};
@@ -257,19 +257,7 @@ impl SqliteWrite {
 
     /// Adds the columns that records of this batch bring and the table lacks.
     fn add_new_columns(&mut self, batch: &Batch) -> Result<(), ComponentError> {
-        let mut new_columns: Vec<String> = Vec::new();
-        let mut checked: Option<&Arc<Schema>> = None;
-        for record in batch {
-            if checked.is_some_and(|schema| Arc::ptr_eq(schema, record.schema())) {
-                continue;
-            }
-            checked = Some(record.schema());
-            for name in record.keys() {
-                if !self.columns.contains(name) && !new_columns.iter().any(|new| new == name) {
-                    new_columns.push(name.to_string());
-                }
-            }
-        }
+        let new_columns = new_fields(batch, &[], |name| self.columns.contains(name));
         if !new_columns.is_empty() {
             self.add_columns(&new_columns, batch)?;
         }
@@ -319,21 +307,6 @@ impl SqliteWrite {
         }
         Ok(())
     }
-
-    fn key_problem(&self, record: &Record) -> Option<String> {
-        self.staged
-            .key
-            .iter()
-            .find_map(|name| match record.get(name) {
-                None => Some(format!(
-                    "the record has no key field `{name}`; upsert needs it"
-                )),
-                Some(Value::Null) => Some(format!(
-                    "the key field `{name}` is empty; upsert needs a value"
-                )),
-                Some(_) => None,
-            })
-    }
 }
 
 fn first_type(batch: &Batch, name: &str) -> Option<&'static str> {
@@ -354,7 +327,7 @@ impl Sink for SqliteWrite {
         self.add_new_columns(&batch)?;
         let mut rows = Vec::with_capacity(batch.len());
         for record in batch {
-            match self.key_problem(&record) {
+            match key_problem(&record, &self.staged.key) {
                 Some(problem) => out.reject(record, problem)?,
                 None => rows.push(record),
             }
