@@ -27,6 +27,7 @@ const BUFFER_BYTES: usize = 1 << 16;
 #[serde(deny_unknown_fields)]
 pub struct CsvReadConfig {
     /// The CSV file. A relative path is resolved against the flow file's folder.
+    #[schemars(extend("x-sluice-widget" = "path"))]
     pub path: PathBuf,
     /// The character between fields: `,` (default), `;`, `\t` for a tab, `|`, …
     #[serde(default = "super::default_delimiter")]

@@ -20,6 +20,7 @@ use crate::file::StagedFile;
 #[serde(deny_unknown_fields)]
 pub struct CsvWriteConfig {
     /// The CSV file to write. A relative path is resolved against the flow file's folder.
+    #[schemars(extend("x-sluice-widget" = "path"))]
     pub path: PathBuf,
     /// The columns, in order. Default: the fields of the first record. A record with a field
     /// that is not a column is an error (see `on_error`); a missing field is left empty.

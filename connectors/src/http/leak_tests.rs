@@ -123,7 +123,7 @@ fn echoed_secrets_are_hidden_in_records_and_in_errors_in_every_form() {
             "url": format!("{base}/fail/{{{{ id }}}}"), "method": "POST", "attempts": 1
         }))
         .unwrap();
-        let (_, rejected) = super::tests::run_request(
+        let (_, rejected) = super::request_tests::run_request(
             &request,
             Some(credential.clone()),
             crate::testing::records(json!([{"id": 1}])),

@@ -8,8 +8,11 @@ mod client;
 mod leak_tests;
 #[cfg(test)]
 mod limit_tests;
+mod pagination;
 mod read;
 mod request;
+#[cfg(test)]
+mod request_tests;
 #[cfg(test)]
 mod tests;
 

@@ -24,6 +24,7 @@ use super::JsonLayout;
 #[serde(deny_unknown_fields)]
 pub struct JsonReadConfig {
     /// The JSON file. A relative path is resolved against the flow file's folder.
+    #[schemars(extend("x-sluice-widget" = "path"))]
     pub path: PathBuf,
     /// `array`, `ndjson`, or `auto` (default: decided by the file's first character).
     #[serde(default)]

@@ -20,6 +20,7 @@ use crate::file::StagedFile;
 #[serde(deny_unknown_fields)]
 pub struct JsonWriteConfig {
     /// The file to write. A relative path is resolved against the flow file's folder.
+    #[schemars(extend("x-sluice-widget" = "path"))]
     pub path: PathBuf,
     /// `ndjson` (default) or `array`.
     #[serde(default = "default_layout")]

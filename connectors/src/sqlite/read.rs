@@ -21,6 +21,7 @@ use super::{quote, to_sql, to_value};
 #[serde(deny_unknown_fields)]
 pub struct SqliteReadConfig {
     /// The database file. A relative path is resolved against the flow file's folder.
+    #[schemars(extend("x-sluice-widget" = "path"))]
     pub path: PathBuf,
     /// The table to read. Give either `table` or `query`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

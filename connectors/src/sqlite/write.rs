@@ -26,6 +26,7 @@ use super::{Bind, column_type, quote};
 #[serde(deny_unknown_fields)]
 pub struct SqliteWriteConfig {
     /// The database file (created if missing). A relative path is resolved against the flow file's folder.
+    #[schemars(extend("x-sluice-widget" = "path"))]
     pub path: PathBuf,
     /// The table to write to (created if missing).
     pub table: String,

@@ -6,7 +6,7 @@ const csvRead = {
   description: "Reads a CSV file.",
   required: ["path"],
   properties: {
-    path: { description: "The CSV file.", type: "string" },
+    path: { description: "The CSV file.", type: "string", "x-sluice-widget": "path" },
     delimiter: { description: "The character between fields.", type: "string", default: "," },
     has_header: { description: "Whether the first row holds the field names.", type: "boolean", default: true },
     columns: { description: "Field names.", type: ["array", "null"], items: { type: "string" } },
@@ -28,7 +28,7 @@ const jsonWrite = {
 const map = {
   type: "object",
   properties: {
-    set: { type: "object", additionalProperties: { type: "string" } },
+    set: { type: "object", additionalProperties: { type: "string" }, "x-sluice-widget": "expression" },
     drop: { type: "array", items: { type: "string" } },
   },
 };

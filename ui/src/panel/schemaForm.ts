@@ -28,10 +28,16 @@ export type FieldSpec = {
 };
 
 /** What a field names, as its schema says (`x-sluice-widget`): a database table, schema or
- *  column (picked from what the node's credential can read), or SQL (edited as code). */
+ *  column (picked from what the node's credential can read), or SQL (edited as code). The same
+ *  mark says a field is a file `path` or an `expression` (see `marked`). */
 export type Widget = "table" | "schema" | "column" | "sql";
 
 const WIDGETS: Widget[] = ["table", "schema", "column", "sql"];
+
+/** Whether the config marks a field as a file path or an expression (`x-sluice-widget`). */
+function marked(schema: Schema, as: "path" | "expression"): boolean {
+  return schema["x-sluice-widget"] === as;
+}
 
 function widgetOf(schema: Schema): Widget | null {
   const widget = schema["x-sluice-widget"];
@@ -69,10 +75,6 @@ function withoutNull(schema: Schema, root: Schema): Schema {
   const { anyOf: _, ...rest } = schema;
   return { ...resolve(present[0], root), ...rest };
 }
-
-/** Fields whose text is an expression (they get field-name completion). */
-const EXPRESSION_FIELDS = new Set(["when"]);
-const EXPRESSION_MAPS = new Set(["set"]);
 
 function resolve(schema: Schema, root: Schema): Schema {
   const reference = schema["$ref"];
@@ -128,7 +130,7 @@ export function fieldsOf(root: Schema): FieldSpec[] {
       return { ...base, kind: { type: "number", integer: kinds.includes("integer") } };
     }
     if (kinds.includes("string")) {
-      return { ...base, kind: { type: "text", path: name === "path" || name.endsWith("_path") && name !== "record_path", expression: EXPRESSION_FIELDS.has(name), widget: widgetOf(schema) } };
+      return { ...base, kind: { type: "text", path: marked(schema, "path"), expression: marked(schema, "expression"), widget: widgetOf(schema) } };
     }
     if (kinds.includes("array")) {
       const items = resolve((schema["items"] ?? {}) as Schema, root);
@@ -144,7 +146,7 @@ export function fieldsOf(root: Schema): FieldSpec[] {
       const values = resolve(schema["additionalProperties"] as Schema, root);
       const valueChoices = choicesOf(values);
       if (valueChoices || types(values).includes("string")) {
-        return { ...base, kind: { type: "map", valueChoices, expression: EXPRESSION_MAPS.has(name) } };
+        return { ...base, kind: { type: "map", valueChoices, expression: marked(schema, "expression") } };
       }
     }
     return { ...base, kind: { type: "json" } };

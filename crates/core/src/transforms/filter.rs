@@ -16,6 +16,7 @@ use crate::record::Batch;
 pub struct FilterConfig {
     /// The condition, e.g. `status == 'active' and amount | float > 10`. A record is kept when it
     /// is true.
+    #[schemars(extend("x-sluice-widget" = "expression"))]
     pub when: String,
 }
 

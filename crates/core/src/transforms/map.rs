@@ -20,6 +20,7 @@ pub struct MapConfig {
     /// Fields to compute: field name → expression, e.g. `"full_name": "first_name ~ ' ' ~ last_name"`.
     /// An existing field is replaced in place; a new one is added at the end.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(extend("x-sluice-widget" = "expression"))]
     pub set: IndexMap<String, String>,
     /// Fields to rename: old name → new name. A field the record does not have is left alone.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]

@@ -32,6 +32,7 @@ pub struct RouteRule {
     /// The port name; connect edges from it with `"from_port"`.
     pub port: String,
     /// The condition, e.g. `country in ['DE', 'FR']`.
+    #[schemars(extend("x-sluice-widget" = "expression"))]
     pub when: String,
 }
 
