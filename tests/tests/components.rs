@@ -86,3 +86,22 @@ fn every_component_documents_every_config_field() {
         }
     }
 }
+
+#[test]
+fn the_port_rule_the_canvas_reads_gives_the_ports_the_runtime_uses() {
+    let registry = sluice_connectors::registry();
+    for descriptor in registry.descriptors() {
+        let config = sample_config(descriptor.component);
+        let component = (descriptor.parse)(config.clone()).unwrap();
+        let expected = match component.kind() {
+            sluice_core::ComponentKind::Sink => Vec::new(),
+            _ => component.config().output_ports(),
+        };
+        assert_eq!(
+            descriptor.ports.ports_of(&config),
+            expected,
+            "{}",
+            descriptor.component
+        );
+    }
+}

@@ -38,6 +38,53 @@ pub struct ComponentDescriptor {
     pub may_end_flow: bool,
     /// A source fed by requests to the flow's private URL (the studio shows the URL).
     pub takes_requests: bool,
+    /// How its output ports follow from its config.
+    pub ports: PortRule,
+}
+
+/// How a node's output ports (besides `error`) follow from its config, so the canvas draws them
+/// without asking; the parsed config answers the same (`ComponentConfig::output_ports`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PortRule {
+    /// These ports, whatever the config (a sink has none).
+    Fixed { ports: Vec<String> },
+    /// One port per item of the config's list `list`, named by the item's field `name`, then the
+    /// ports `then`.
+    PerItem {
+        list: String,
+        name: String,
+        then: Vec<String>,
+    },
+}
+
+impl PortRule {
+    /// The ports of a node with `config` (items without a name make no port).
+    pub fn ports_of(&self, config: &serde_json::Value) -> Vec<String> {
+        match self {
+            PortRule::Fixed { ports } => ports.clone(),
+            PortRule::PerItem { list, name, then } => {
+                let items = config[list.as_str()]
+                    .as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let named = items
+                    .iter()
+                    .filter_map(|item| item[name.as_str()].as_str())
+                    .filter(|port| !port.is_empty())
+                    .map(str::to_string);
+                named.chain(then.iter().cloned()).collect()
+            }
+        }
+    }
+
+    fn default_for(kind: ComponentKind) -> PortRule {
+        let ports = match kind {
+            ComponentKind::Sink => Vec::new(),
+            _ => vec![crate::flow::DEFAULT_PORT.to_string()],
+        };
+        PortRule::Fixed { ports }
+    }
 }
 
 impl std::fmt::Debug for ComponentDescriptor {
@@ -58,6 +105,17 @@ impl ComponentDescriptor {
     /// The same source, fed by requests to the flow's private URL.
     pub fn taking_requests(mut self) -> Self {
         self.takes_requests = true;
+        self
+    }
+
+    /// The same node type, with one output port per item of its config's list `list` (named by
+    /// the item's field `name`), then the ports `then`.
+    pub fn with_ports_per_item(mut self, list: &str, name: &str, then: &[&str]) -> Self {
+        self.ports = PortRule::PerItem {
+            list: list.into(),
+            name: name.into(),
+            then: then.iter().map(|port| port.to_string()).collect(),
+        };
         self
     }
 
@@ -82,6 +140,7 @@ impl ComponentDescriptor {
         ComponentDescriptor {
             component,
             kind: ComponentKind::Source,
+            ports: PortRule::default_for(ComponentKind::Source),
             title,
             category,
             description,
@@ -110,6 +169,7 @@ impl ComponentDescriptor {
         ComponentDescriptor {
             component,
             kind: ComponentKind::Transform,
+            ports: PortRule::default_for(ComponentKind::Transform),
             title,
             category: "Transform",
             description,
@@ -137,6 +197,7 @@ impl ComponentDescriptor {
         ComponentDescriptor {
             component,
             kind: ComponentKind::Sink,
+            ports: PortRule::default_for(ComponentKind::Sink),
             title,
             category,
             description,

@@ -27,6 +27,8 @@ pub struct ComponentInfo {
     pub acts_outside: bool,
     /// Its node is fed by requests to the flow's private URL, which the studio shows.
     pub takes_requests: bool,
+    /// How its output ports follow from its config.
+    pub ports: sluice_core::registry::PortRule,
 }
 
 impl Sluice {
@@ -52,7 +54,15 @@ impl Sluice {
                     .collect(),
                 acts_outside: descriptor.may_end_flow,
                 takes_requests: descriptor.takes_requests,
+                ports: descriptor.ports.clone(),
             })
             .collect()
+    }
+
+    /// Whether `node` is fed by requests to its flow's private URL (a webhook), as its type says.
+    pub(crate) fn takes_requests(&self, node: &sluice_core::flow::Node) -> bool {
+        self.registry()
+            .get(&node.component)
+            .is_some_and(|descriptor| descriptor.takes_requests)
     }
 }

@@ -186,7 +186,7 @@ impl Sluice {
             .flow
             .nodes
             .iter()
-            .any(|node| node.component == "webhook")
+            .any(|node| self.takes_requests(node))
             .then(|| {
                 Arc::new(RunInbox {
                     inbox: self.webhook_inbox(&flow_id),

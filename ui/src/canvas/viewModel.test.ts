@@ -2,12 +2,17 @@ import { describe, expect, it } from "vitest";
 import type { ComponentInfo } from "../bindings/ComponentInfo";
 import type { Flow } from "../bindings/Flow";
 import type { LiveRun } from "../store/flowStore";
+import type { PortRule } from "../bindings/PortRule";
 import { nodeViews, outputPorts } from "./viewModel";
 
 const info = (type: string, kind: ComponentInfo["kind"], title: string): ComponentInfo => ({
   type, kind, title, category: "x", description: "", config_schema: {}, default_config: null, credential_kinds: [], acts_outside: false, takes_requests: false,
+  ports: { kind: "fixed", ports: kind === "sink" ? [] : ["out"] },
 });
-const components = [info("csv.read", "source", "Read CSV"), info("filter", "transform", "Filter"), info("sqlite.write", "sink", "Write SQLite")];
+const components = [
+  info("csv.read", "source", "Read CSV"), info("filter", "transform", "Filter"), info("sqlite.write", "sink", "Write SQLite"),
+  { ...info("route", "transform", "Route"), ports: { kind: "per_item", list: "routes", name: "port", then: ["else"] } as PortRule },
+];
 const flow: Flow = {
   format: "sluice.flow/1", id: "f", name: "n",
   nodes: [
@@ -19,10 +24,13 @@ const flow: Flow = {
 };
 
 describe("canvas view model", () => {
-  it("names ports by component", () => {
-    expect(outputPorts("sink", "sqlite.write", {})).toEqual([]);
-    expect(outputPorts("transform", "route", { routes: [{ port: "eu", when: "x" }, { port: "" }] })).toEqual(["eu", "else"]);
-    expect(outputPorts("source", "csv.read", {})).toEqual(["out"]);
+  it("names ports as the type's port rule says", () => {
+    expect(outputPorts({ kind: "fixed", ports: [] }, {})).toEqual([]);
+    const perRule: PortRule = { kind: "per_item", list: "routes", name: "port", then: ["else"] };
+    expect(outputPorts(perRule, { routes: [{ port: "eu", when: "x" }, { port: "" }] })).toEqual(["eu", "else"]);
+    expect(outputPorts(perRule, { routes: "not a list" })).toEqual(["else"]);
+    expect(outputPorts({ kind: "fixed", ports: ["out"] }, {})).toEqual(["out"]);
+    expect(outputPorts(undefined, {})).toEqual(["out"]);
   });
 
   it("puts problems, live counts and the failure on the right nodes", () => {

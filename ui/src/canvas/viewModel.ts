@@ -3,6 +3,7 @@
 // not the raw flow.
 import type { ComponentInfo } from "../bindings/ComponentInfo";
 import type { ComponentKind } from "../bindings/ComponentKind";
+import type { PortRule } from "../bindings/PortRule";
 import type { Flow } from "../bindings/Flow";
 import type { NodeReport } from "../bindings/NodeReport";
 import type { Problem } from "../bindings/Problem";
@@ -23,15 +24,16 @@ export type NodeView = {
   problems: Problem[];
 };
 
-/** Output ports of a node: `route` has one per rule plus `else`; sinks have none. */
-export function outputPorts(kind: ComponentKind | "unknown", component: string, config: unknown): string[] {
-  if (kind === "sink") return [];
-  if (component === "route") {
-    const routes = (config as { routes?: { port?: unknown }[] } | null)?.routes ?? [];
-    const named = routes.map((rule) => rule?.port).filter((port): port is string => typeof port === "string" && port !== "");
-    return [...named, "else"];
-  }
-  return ["out"];
+/** Output ports of a node besides `error`, as its type's port rule says (the registry's): fixed
+ *  ones, or one per item of a config list (a route's rules) and then fixed ones. */
+export function outputPorts(rule: PortRule | undefined, config: unknown): string[] {
+  if (!rule) return ["out"];
+  if (rule.kind === "fixed") return rule.ports;
+  const items = (config as Record<string, unknown> | null)?.[rule.list];
+  const named = (Array.isArray(items) ? items : [])
+    .map((item) => (item as Record<string, unknown> | null)?.[rule.name])
+    .filter((port): port is string => typeof port === "string" && port !== "");
+  return [...named, ...rule.then];
 }
 
 /** What one node's view was computed from; the view is reused while every part is the same
@@ -118,7 +120,7 @@ function viewOf({ node, info, live, previewed, failedHere, problems }: ViewParts
     component: node.type,
     title: info?.title ?? node.type,
     kind,
-    ports: outputPorts(kind, node.type, node.config),
+    ports: outputPorts(info?.ports, node.config),
     status: live ? live.status : "idle",
     counts: stats ? { in: stats.records_in, out: stats.records_out, errored: stats.records_errored } : null,
     error: live?.error ?? failedHere,

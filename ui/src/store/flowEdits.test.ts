@@ -8,6 +8,7 @@ const empty: Flow = { format: "sluice.flow/1", id: "f", name: "test", nodes: [],
 const filterInfo: ComponentInfo = {
   type: "filter", kind: "transform", title: "Filter", category: "Transform", description: "",
   config_schema: {}, default_config: null, credential_kinds: [], acts_outside: false, takes_requests: false,
+  ports: { kind: "fixed", ports: ["out"] },
 };
 const csvInfo: ComponentInfo = { ...filterInfo, type: "csv.read", kind: "source", default_config: null, credential_kinds: [] };
 
@@ -59,7 +60,7 @@ describe("flow edits", () => {
 
 describe("adding from the palette", () => {
   const sinkInfo: ComponentInfo = { ...filterInfo, type: "sqlite.write", kind: "sink" };
-  const routeInfo: ComponentInfo = { ...filterInfo, type: "route" };
+  const routeInfo: ComponentInfo = { ...filterInfo, type: "route", ports: { kind: "per_item", list: "routes", name: "port", then: ["else"] } };
   const components = [csvInfo, filterInfo, sinkInfo, routeInfo];
   const view = { centre: { x: 400, y: 300 }, measured: {} };
   const size = ASSUMED_NODE_SIZE;

@@ -51,13 +51,14 @@ export function addFromPalette(
   if (!info) return null;
   const occupied = nodeRects(flow, view.measured);
   const anchor = selected.length === 1 ? flow.nodes.find((node) => node.id === selected[0]) : undefined;
-  const anchorKind = components.find((candidate) => candidate.type === anchor?.type)?.kind;
+  const anchorInfo = components.find((candidate) => candidate.type === anchor?.type);
+  const anchorKind = anchorInfo?.kind;
   if (!anchor || !canFeed(anchorKind, info.kind)) {
     return addNode(flow, info, freeSpot(occupied, centredOn(view.centre), ASSUMED_NODE_SIZE, "around"));
   }
   const anchorRect = occupied.find((rect) => rect.id === anchor.id)!;
   const [next, id] = addNode(flow, info, freeSpot(occupied, rightOf(anchorRect), ASSUMED_NODE_SIZE, "rightward"));
-  const ports = outputPorts(anchorKind!, anchor.type, anchor.config);
+  const ports = outputPorts(anchorInfo?.ports, anchor.config);
   const port = ports.find((candidate) => !flow.edges.some((edge) => edge.from === anchor.id && (edge.from_port ?? "out") === candidate)) ?? ports[0];
   return [connect(next, anchor.id, port, id), id];
 }

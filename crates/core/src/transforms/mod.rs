@@ -55,7 +55,8 @@ pub fn descriptors() -> Vec<ComponentDescriptor> {
             "route",
             "Route",
             "Sends each record to the port of the first condition it matches, or to `else`.",
-        ),
+        )
+        .with_ports_per_item("routes", "port", &[route::ELSE_PORT]),
     ]
 }
 

@@ -140,7 +140,7 @@ impl Sluice {
             .flow
             .nodes
             .iter()
-            .find(|node| node.component == "webhook")
+            .find(|node| self.takes_requests(node))
         else {
             return Ok(None);
         };
