@@ -48,9 +48,23 @@ pub fn integer(value: &Value) -> Option<i64> {
     }
 }
 
+/// A float that is not a number, as databases write it: `NaN`, `Infinity`, `-Infinity`.
+pub fn float_text(float: f64) -> String {
+    match float {
+        float if float.is_nan() => "NaN".into(),
+        float if float > 0.0 => "Infinity".into(),
+        _ => "-Infinity".into(),
+    }
+}
+
+/// A floating-point number, from a number or its text; a whole number only when the float holds
+/// it exactly.
 pub fn float(value: &Value) -> Option<f64> {
     match value {
-        Value::Int(integer) => Some(*integer as f64),
+        Value::Int(integer) => {
+            let float = *integer as f64;
+            (float as i64 == *integer && float.abs() < 9.2e18).then_some(float)
+        }
         Value::Float(float) => Some(*float),
         Value::Decimal(decimal) => decimal.to_string().parse().ok(),
         Value::String(text) => text.trim().parse().ok(),

@@ -76,7 +76,6 @@ fn finish(
             0
         }
         Some(existing) => {
-            connection.query_drop("START TRANSACTION").map_err(fail)?;
             let refused = publish_rows(
                 &mut connection,
                 &staged,
@@ -192,10 +191,13 @@ pub(super) fn drop_staging(connection: &mut Conn, staged: &StagedTable) -> bool 
 /// What to do with a staged row the table refuses: report it, or count it.
 pub(super) type Refusal<'a> = dyn FnMut(Record, String) -> Result<(), ComponentError> + 'a;
 
-/// Moves the staged rows into the existing table inside the caller's transaction, and empties
-/// the staging table in it: adds the columns the table lacks (MySQL commits that at once), then
-/// (for `replace`) deletes the old rows, inserts all rows at once — one by one only when the
-/// table refuses some, to tell which. Returns how many were refused.
+/// Moves the staged rows into the existing table and empties the staging table, in a
+/// transaction it starts and leaves open for the caller to commit. What MySQL cannot do inside a
+/// transaction comes first: the columns the table lacks are added (committed at once). Then (for
+/// `replace`) the old rows are deleted, and the rows go in all at once — one by one only when the
+/// table refuses some, to tell which. An upsert updates the rows whose key matches and inserts
+/// the rest (the last record of a key wins); it never touches a row through another unique
+/// index. Returns how many records were refused.
 pub(super) fn publish_rows(
     connection: &mut Conn,
     staged: &StagedTable,
@@ -216,57 +218,62 @@ pub(super) fn publish_rows(
     let has_rows: Option<u8> = connection
         .query_first(format!("SELECT 1 FROM {staging_table} LIMIT 1"))
         .map_err(fail)?;
-    if has_rows.is_none() {
-        return Ok(0);
-    }
-    for column in &columns {
-        if !existing.iter().any(|existing| existing.name == column.name) {
-            connection
-                .query_drop(format!(
+    if has_rows.is_some() {
+        for column in &columns {
+            if !existing.iter().any(|existing| existing.name == column.name) {
+                let add = format!(
                     "ALTER TABLE {table} ADD COLUMN {} {}",
                     quote(&column.name),
                     column.column_type
-                ))
-                .map_err(fail)?;
+                );
+                connection.query_drop(add).map_err(fail)?;
+            }
+        }
+        if staged.mode == WriteMode::Upsert
+            && !has_unique_key(connection, &staged.table, &staged.key).map_err(fail)?
+        {
+            return Err(no_unique_key(&staged.table, &staged.key));
         }
     }
-    if staged.mode == WriteMode::Upsert
-        && !has_unique_key(connection, &staged.table, &staged.key).map_err(fail)?
-    {
-        return Err(no_unique_key(&staged.table, &staged.key));
+    connection.query_drop("START TRANSACTION").map_err(fail)?;
+    if has_rows.is_none() {
+        // Every record was refused: the table stays as it was, even for `replace`.
+        return Ok(0);
     }
+    let ordered = staging.iter().any(|column| column.name == SEQUENCE);
+    let statements = Moves::new(staged, &columns, ordered);
     if staged.mode == WriteMode::Replace {
         connection
             .query_drop(format!("DELETE FROM {table}"))
             .map_err(fail)?;
     }
-    let names: Vec<String> = columns.iter().map(|column| quote(&column.name)).collect();
-    let conflict = upsert_clause(staged, &columns);
-    let ordered = staging.iter().any(|column| column.name == SEQUENCE);
-    let order = if ordered {
-        format!(" ORDER BY {}", quote(SEQUENCE))
-    } else {
-        String::new()
-    };
-    let insert = format!(
-        "INSERT INTO {table} ({0}) SELECT {0} FROM {staging_table}{order}{conflict}",
-        names.join(", ")
-    );
+    if let Some(dedupe) = &statements.dedupe {
+        connection.query_drop(dedupe).map_err(fail)?;
+    }
     connection
         .query_drop("SAVEPOINT sluice_bulk")
         .map_err(fail)?;
-    let refusals = match connection.query_drop(&insert) {
+    let mut all = Ok(());
+    for statement in &statements.all {
+        all = connection.query_drop(statement);
+        if all.is_err() {
+            break;
+        }
+    }
+    let refusals = match all {
         Ok(()) => 0,
         Err(error) if ordered && is_refusal(&error) => {
             connection
                 .query_drop("ROLLBACK TO SAVEPOINT sluice_bulk")
                 .map_err(fail)?;
-            let one = format!(
-                "INSERT INTO {table} ({0}) SELECT {0} FROM {staging_table} WHERE {1} = ?{conflict}",
-                names.join(", "),
-                quote(SEQUENCE)
-            );
-            row_by_row(connection, staged, &columns, &one, place, refused)?
+            row_by_row(
+                connection,
+                staged,
+                &columns,
+                &statements.one,
+                place,
+                refused,
+            )?
         }
         Err(error) => return Err(fail(error)),
     };
@@ -276,20 +283,99 @@ pub(super) fn publish_rows(
     Ok(refusals)
 }
 
-/// Inserts the staged rows one at a time (`insert` takes a row's sequence number), each under a
+/// The statements that move staged rows into the table: for all rows, and for the one row whose
+/// sequence number is bound (`?`); and, for an upsert, the one that keeps the last record of each
+/// key.
+struct Moves {
+    dedupe: Option<String>,
+    all: Vec<String>,
+    one: Vec<String>,
+}
+
+impl Moves {
+    fn new(staged: &StagedTable, columns: &[&TableColumn], ordered: bool) -> Moves {
+        let (table, staging) = (quote(&staged.table), quote(&staged.staging));
+        let names: Vec<String> = columns.iter().map(|column| quote(&column.name)).collect();
+        let listed: Vec<String> = names.iter().map(|name| format!("s.{name}")).collect();
+        let sequence = quote(SEQUENCE);
+        let order = if ordered {
+            format!(" ORDER BY s.{sequence}")
+        } else {
+            String::new()
+        };
+        let insert = |only: &str, new_keys: &str| {
+            format!(
+                "INSERT INTO {table} ({}) SELECT {} FROM {staging} s WHERE TRUE{only}{new_keys}{order}",
+                names.join(", "),
+                listed.join(", ")
+            )
+        };
+        let one_row = format!(" AND s.{sequence} = ?");
+        if staged.mode != WriteMode::Upsert {
+            return Moves {
+                dedupe: None,
+                all: vec![insert("", "")],
+                one: vec![insert(&one_row, "")],
+            };
+        }
+        let same_key = |left: &str, right: &str| -> String {
+            let pairs: Vec<String> = (staged.key.iter())
+                .map(|key| format!("{left}.{0} = {right}.{0}", quote(key)))
+                .collect();
+            pairs.join(" AND ")
+        };
+        let new_keys = format!(
+            " AND NOT EXISTS (SELECT 1 FROM {table} t WHERE {})",
+            same_key("t", "s")
+        );
+        let updates: Vec<String> = (columns.iter())
+            .filter(|column| !staged.key.contains(&column.name))
+            .map(|column| format!("t.{0} = s.{0}", quote(&column.name)))
+            .collect();
+        let update = |only: &str| {
+            format!(
+                "UPDATE {table} t JOIN {staging} s ON {} SET {} WHERE TRUE{only}",
+                same_key("t", "s"),
+                updates.join(", ")
+            )
+        };
+        let (mut all, mut one) = (Vec::new(), Vec::new());
+        if !updates.is_empty() {
+            all.push(update(""));
+            one.push(update(&one_row));
+        }
+        all.push(insert("", &new_keys));
+        one.push(insert(&one_row, &new_keys));
+        Moves {
+            dedupe: ordered.then(|| {
+                format!(
+                    "DELETE s FROM {staging} s JOIN {staging} later ON {} AND s.{sequence} < later.{sequence}",
+                    same_key("s", "later")
+                )
+            }),
+            all,
+            one,
+        }
+    }
+}
+
+/// Moves the staged rows one at a time (`moves` take a row's sequence number), each under a
 /// savepoint, sending the ones the table refuses to `refused`.
 fn row_by_row(
     connection: &mut Conn,
     staged: &StagedTable,
     columns: &[&TableColumn],
-    insert: &str,
+    moves: &[String],
     place: &Place,
     refused: &mut Refusal<'_>,
 ) -> Result<u64, ComponentError> {
     let fail = |error: mysql::Error| ComponentError::failed(describe(&error, place));
     let staging_table = quote(&staged.staging);
     let names: Vec<String> = columns.iter().map(|column| quote(&column.name)).collect();
-    let insert = connection.prep(insert).map_err(fail)?;
+    let moves: Vec<mysql::Statement> = (moves.iter())
+        .map(|sql| connection.prep(sql))
+        .collect::<Result<_, _>>()
+        .map_err(fail)?;
     let select = connection
         .prep(format!(
             "SELECT {} FROM {staging_table} WHERE {} = ?",
@@ -314,7 +400,9 @@ fn row_by_row(
             connection
                 .query_drop("SAVEPOINT sluice_row")
                 .map_err(fail)?;
-            match connection.exec_drop(&insert, (number,)) {
+            let moved =
+                (moves.iter()).try_for_each(|statement| connection.exec_drop(statement, (number,)));
+            match moved {
                 Ok(()) => {}
                 Err(error) if is_refusal(&error) => {
                     connection
@@ -362,23 +450,4 @@ fn is_refusal(error: &mysql::Error) -> bool {
         1048, 1062, 1264, 1265, 1292, 1366, 1406, 1451, 1452, 3819, 4025, 1690,
     ];
     matches!(error, mysql::Error::MySqlError(server) if REFUSALS.contains(&server.code))
-}
-
-/// ` ON DUPLICATE KEY UPDATE …` for upsert; empty otherwise.
-fn upsert_clause(staged: &StagedTable, columns: &[&TableColumn]) -> String {
-    if staged.mode != WriteMode::Upsert {
-        return String::new();
-    }
-    let updates: Vec<String> = columns
-        .iter()
-        .filter(|column| !staged.key.contains(&column.name))
-        .map(|column| format!("{0} = VALUES({0})", quote(&column.name)))
-        .collect();
-    if updates.is_empty() {
-        // Nothing to update: assigning the key its own value keeps the row as it is.
-        let key = quote(&staged.key[0]);
-        format!(" ON DUPLICATE KEY UPDATE {key} = VALUES({key})")
-    } else {
-        format!(" ON DUPLICATE KEY UPDATE {}", updates.join(", "))
-    }
 }

@@ -59,7 +59,8 @@ impl Reading {
 pub(super) fn value(raw: SqlValue, reading: Reading, column: &Column) -> Value {
     match (raw, reading) {
         (SqlValue::NULL, _) => Value::Null,
-        (SqlValue::Int(integer), Reading::Boolean) => Value::Bool(integer != 0),
+        // A tinyint(1) holding something else than 0 or 1 keeps its number.
+        (SqlValue::Int(integer @ (0 | 1)), Reading::Boolean) => Value::Bool(integer == 1),
         (SqlValue::Bytes(bits), Reading::Boolean) => Value::Bool(bits.iter().any(|bit| *bit != 0)),
         (SqlValue::Int(integer), _) => Value::Int(integer),
         (SqlValue::UInt(integer), _) => match i64::try_from(integer) {

@@ -120,8 +120,10 @@ impl Staged {
             },
             (Text { key: k1 }, Text { key: k2 }) => Text { key: k1 || k2 },
             (Binary { key: k1 }, Binary { key: k2 }) => Binary { key: k1 || k2 },
-            (a, _) => Text {
-                key: matches!(a, Text { key: true } | Binary { key: true }),
+            (a, b) => Text {
+                key: [a, b]
+                    .iter()
+                    .any(|side| matches!(side, Text { key: true } | Binary { key: true })),
             },
         }
     }
@@ -135,7 +137,8 @@ impl Staged {
             Staged::Decimal { precision, scale } => {
                 format!("DECIMAL({}, {scale})", (*precision).max(1))
             }
-            Staged::Text { key: true } => format!("VARCHAR({KEY_CHARACTERS})"),
+            // Keys compare exactly: "a" and "A" are two keys.
+            Staged::Text { key: true } => format!("VARCHAR({KEY_CHARACTERS}) COLLATE utf8mb4_bin"),
             Staged::Text { key: false } => "LONGTEXT".into(),
             Staged::Binary { key: true } => "VARBINARY(3072)".into(),
             Staged::Binary { key: false } => "LONGBLOB".into(),
@@ -220,6 +223,7 @@ pub(super) fn fit(value: Option<&Value>, staged: &Staged) -> Result<SqlValue, St
         }
         Staged::Text { .. } => match value {
             Value::Json(json) => text(&json.tree().to_string()),
+            Value::Float(float) if !float.is_finite() => text(&crate::coerce::float_text(*float)),
             other => text(&other.to_text()),
         },
         Staged::Binary { key } => {
@@ -232,7 +236,7 @@ pub(super) fn fit(value: Option<&Value>, staged: &Staged) -> Result<SqlValue, St
             }
             Ok(SqlValue::Bytes(bytes))
         }
-        Staged::Date => match date(value) {
+        Staged::Date => match date(value).filter(|day| in_range(*day)) {
             Some(day) => Ok(date_time(day, chrono::NaiveTime::MIN)),
             None => refuse(),
         },
@@ -240,7 +244,7 @@ pub(super) fn fit(value: Option<&Value>, staged: &Staged) -> Result<SqlValue, St
             Some(time) => Ok(time_of_day(time)),
             None => refuse(),
         },
-        Staged::DateTime => match moment(value) {
+        Staged::DateTime => match moment(value).filter(|moment| in_range(moment.date_naive())) {
             Some(moment) => Ok(date_time(moment.date_naive(), moment.time())),
             None => refuse(),
         },
@@ -252,6 +256,12 @@ pub(super) fn fit(value: Option<&Value>, staged: &Staged) -> Result<SqlValue, St
             Ok(SqlValue::Bytes(json.into_bytes()))
         }
     }
+}
+
+/// MySQL's dates run from year 1 to 9999.
+fn in_range(day: chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    (1..=9999).contains(&day.year())
 }
 
 fn date_time(day: chrono::NaiveDate, time: chrono::NaiveTime) -> SqlValue {

@@ -122,6 +122,19 @@ impl SinkConfig for MysqlWriteConfig {
             connect(credential.as_ref()).map_err(ComponentError::failed)?;
         let fail = |error: mysql::Error| ComponentError::failed(describe(&error, &place));
         let target = table_columns(&mut connection, &staged.table).map_err(fail)?;
+        let engine: Option<String> = connection
+            .exec_first(
+                "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+                (&staged.table,),
+            )
+            .map_err(fail)?;
+        if let Some(engine) = engine.filter(|engine| !engine.eq_ignore_ascii_case("InnoDB")) {
+            return Err(ComponentError::failed(format!(
+                "the table {} uses the {engine} engine, which has no transactions, so a failed run could leave it half written: convert it (ALTER TABLE {} ENGINE = InnoDB) or write to another table",
+                staged.table,
+                quote(&staged.table)
+            )));
+        }
         if staged.mode == WriteMode::Upsert
             && target.is_some()
             && !has_unique_key(&mut connection, &staged.table, &staged.key).map_err(fail)?
@@ -269,6 +282,9 @@ impl MysqlWrite {
             format!("ALTER TABLE {staging} {}", adds.join(", "))
         };
         self.execute(&sql)?;
+        // MySQL commits around every CREATE and ALTER: the rows that follow go in one
+        // transaction again.
+        self.execute("START TRANSACTION")?;
         self.columns.extend(added);
         self.plans.clear();
         self.statements.clear();
@@ -344,10 +360,14 @@ impl Sink for MysqlWrite {
         if batch.is_empty() {
             return Ok(());
         }
-        if self.columns.is_empty() {
-            self.execute("START TRANSACTION")?;
-        }
         self.add_columns(&batch)?;
+        if self.columns.is_empty() {
+            // No field in any record yet: a row needs at least one column.
+            for record in batch {
+                out.reject(record, "the record has no fields to write".to_string())?;
+            }
+            return Ok(());
+        }
         for record in batch {
             match self.bind(&record) {
                 Ok(values) => self.rows.push(values),
@@ -375,7 +395,6 @@ impl Sink for MysqlWrite {
             self.phase = Phase::Renaming;
             return Ok(());
         };
-        self.execute("START TRANSACTION")?;
         self.phase = Phase::Publishing;
         publish_rows(
             &mut self.connection,

@@ -385,3 +385,77 @@ fn a_replace_whose_records_are_all_refused_leaves_the_table_as_it_was() {
     );
     assert!(leftovers("wt_all_refused").is_empty());
 }
+
+#[test]
+fn a_run_that_prepared_then_failed_leaves_the_rows_as_they_were_even_after_adding_a_column() {
+    fresh(
+        "wt_prepared",
+        "CREATE TABLE kept (id int PRIMARY KEY, name text);
+         INSERT INTO kept VALUES (1, 'kept')",
+    );
+    let config = write_config(json!({"table": "kept", "mode": "replace"}));
+    let folder = tempfile::tempdir().unwrap();
+    with_context(
+        folder.path(),
+        None,
+        Some(in_database("wt_prepared")),
+        |context| {
+            let mut output = Output::for_test(&[], OnError::Route);
+            let staging = config.staging(context).unwrap();
+            let mut sink = config.build(context, &staging).unwrap();
+            let batch = records(json!([{"id": 2, "name": "new", "added": "x"}]));
+            sink.write(batch, &mut output).unwrap();
+            sink.prepare(&mut output).unwrap();
+            // Another sink of the run failed: this one aborts after preparing.
+            sink.abort();
+        },
+    );
+    // MySQL added the column at once (it cannot inside a transaction); the rows are untouched.
+    assert_eq!(
+        rows("wt_prepared", "SELECT * FROM kept"),
+        [json!({"id": 1, "name": "kept", "added": null})]
+    );
+    assert!(leftovers("wt_prepared").is_empty());
+}
+
+#[test]
+fn upsert_matches_by_its_key_only_and_a_table_without_transactions_is_refused() {
+    fresh(
+        "wt_keys",
+        "CREATE TABLE people (id int PRIMARY KEY, email varchar(40) UNIQUE, flag tinyint(1));
+         INSERT INTO people VALUES (1, 'ada@example.org', 5), (2, 'alan@example.org', 1);
+         CREATE TABLE old_style (id int PRIMARY KEY) ENGINE = MyISAM",
+    );
+    // Record 3 takes Ada's e-mail: it must not update Ada's row through the e-mail's index.
+    let batch = records(json!([
+        {"id": 2, "email": "alan@example.com"},
+        {"id": 3, "email": "ada@example.org"},
+    ]));
+    let config = json!({"table": "people", "mode": "upsert", "key": ["id"]});
+    let rejected = write("wt_keys", config, batch, true).unwrap();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert!(
+        rejected[0]
+            .get("_error")
+            .unwrap()
+            .to_text()
+            .contains("Duplicate entry"),
+        "{rejected:?}"
+    );
+    assert_eq!(
+        rows("wt_keys", "SELECT * FROM people ORDER BY id"),
+        [
+            // A tinyint(1) holding 5 reads as 5, not as true.
+            json!({"id": 1, "email": "ada@example.org", "flag": 5}),
+            json!({"id": 2, "email": "alan@example.com", "flag": true}),
+        ]
+    );
+    let error = write(
+        "wt_keys",
+        json!({"table": "old_style"}),
+        records(json!([{"id": 1}])),
+        true,
+    )
+    .unwrap_err();
+    assert!(error.contains("uses the MyISAM engine"), "{error}");
+}

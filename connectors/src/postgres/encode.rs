@@ -33,12 +33,24 @@ pub(super) enum ColumnKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Staged {
     Binary(ColumnKind),
-    Text { array: bool },
+    /// An exact decimal for a `numeric(precision, scale)` column: more decimals would be
+    /// rounded, more digits refused, so such values are refused here, each with its reason.
+    Decimal {
+        precision: u32,
+        scale: u32,
+    },
+    Text {
+        array: bool,
+    },
 }
 
 impl Staged {
-    /// How a field is staged for a table column of type `column_type`.
-    pub fn for_column(column_type: &Type) -> Staged {
+    /// How a field is staged for a table column of type `column_type` (`numeric`: its precision
+    /// and scale, when it has them).
+    pub fn for_column(column_type: &Type, numeric: Option<(u32, u32)>) -> Staged {
+        if let Some((precision, scale)) = numeric {
+            return Staged::Decimal { precision, scale };
+        }
         match ColumnKind::of(column_type) {
             Some(kind) => Staged::Binary(kind),
             None => Staged::Text {
@@ -51,6 +63,7 @@ impl Staged {
     pub fn sql_type(self) -> &'static str {
         match self {
             Staged::Binary(kind) => kind.sql_type(),
+            Staged::Decimal { .. } => "numeric",
             Staged::Text { .. } => "text",
         }
     }
@@ -156,7 +169,11 @@ pub(super) fn field(
     out.extend_from_slice(&[0; 4]);
     match staged {
         Staged::Binary(kind) => binary(value, kind, out)?,
-        Staged::Text { array: false } => text(&value.to_text(), out)?,
+        Staged::Decimal { precision, scale } => {
+            fits_decimal(value, precision, scale)?;
+            binary(value, ColumnKind::Numeric, out)?;
+        }
+        Staged::Text { array: false } => text(&text_of(value), out)?,
         Staged::Text { array: true } => text(&array_text(value), out)?,
     }
     let length = i32::try_from(out.len() - start - 4)
@@ -199,7 +216,11 @@ fn binary(value: &Value, kind: ColumnKind, out: &mut Vec<u8>) -> Result<(), Stri
                 return refuse();
             };
             if kind == ColumnKind::Float4 {
-                out.extend_from_slice(&(float as f32).to_be_bytes());
+                let single = float as f32;
+                if float.is_finite() && !single.is_finite() {
+                    return refuse();
+                }
+                out.extend_from_slice(&single.to_be_bytes());
             } else {
                 out.extend_from_slice(&float.to_be_bytes());
             }
@@ -220,13 +241,13 @@ fn binary(value: &Value, kind: ColumnKind, out: &mut Vec<u8>) -> Result<(), Stri
                 return refuse();
             }
         }
-        ColumnKind::Text => text(&value.to_text(), out)?,
+        ColumnKind::Text => text(&text_of(value), out)?,
         ColumnKind::Bytea => match value {
             Value::Bytes(bytes) => out.extend_from_slice(bytes),
             Value::String(text) => out.extend_from_slice(text.as_bytes()),
             _ => return refuse(),
         },
-        ColumnKind::Date => match date(value) {
+        ColumnKind::Date => match date(value).filter(|day| in_range(*day)) {
             Some(day) => out.extend_from_slice(&days_since_2000(day).to_be_bytes()),
             None => return refuse(),
         },
@@ -262,6 +283,49 @@ fn binary(value: &Value, kind: ColumnKind, out: &mut Vec<u8>) -> Result<(), Stri
             }
             out.extend_from_slice(json.as_bytes());
         }
+    }
+    Ok(())
+}
+
+/// A value as text; a float that is not a number as `NaN`, `Infinity` or `-Infinity`.
+fn text_of(value: &Value) -> std::borrow::Cow<'_, str> {
+    match value {
+        Value::Float(float) if !float.is_finite() => crate::coerce::float_text(*float).into(),
+        other => other.to_text(),
+    }
+}
+
+/// Whether a date is one PostgreSQL stores (from 4713 BC; timestamps up to 294276 AD).
+fn in_range(day: NaiveDate) -> bool {
+    use chrono::Datelike;
+    (-4712..=294_275).contains(&day.year())
+}
+
+/// Refuses a number with more decimals than `scale` (it would be rounded) or more digits before
+/// the point than `precision - scale`.
+fn fits_decimal(value: &Value, precision: u32, scale: u32) -> Result<(), String> {
+    let text = match value {
+        Value::Decimal(decimal) => decimal.normalize().to_string(),
+        Value::Int(integer) => integer.to_string(),
+        Value::Float(float) if float.is_finite() => float.to_string(),
+        Value::String(text) => text.trim().to_string(),
+        _ => return Ok(()),
+    };
+    let unsigned = text.trim_start_matches(['-', '+']);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let fraction = fraction.trim_end_matches('0');
+    let whole = whole.trim_start_matches('0');
+    if fraction.len() > scale as usize {
+        return Err(format!(
+            "{} has more decimals than the column's {scale}: it would be rounded",
+            describe(value)
+        ));
+    }
+    if whole.len() > precision.saturating_sub(scale) as usize {
+        return Err(format!(
+            "{} has more digits than the column's numeric({precision}, {scale}) holds",
+            describe(value)
+        ));
     }
     Ok(())
 }
@@ -325,9 +389,13 @@ pub(super) fn numeric(text: &str, out: &mut Vec<u8>) -> bool {
     if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction) {
         return false;
     }
+    // PostgreSQL keeps at most 16383 digits after the point.
     let Ok(scale) = u16::try_from(fraction.len()) else {
         return false;
     };
+    if scale > 16_383 {
+        return false;
+    }
     // Groups of four digits: the whole part padded on the left, the fraction on the right.
     let pad = (4 - whole.len() % 4) % 4;
     let whole_groups = (whole.len() + pad) / 4;

@@ -36,7 +36,13 @@ pub(super) struct StagedTable {
 pub(super) struct TableColumn {
     pub name: String,
     pub column_type: Type,
+    /// The type as SQL, with its modifier: `numeric(10,2)`, `varchar(3)[]`.
     pub sql_type: String,
+    /// The type without its modifier (what text-staged values are cast to: assigning the cast
+    /// value to the column then applies the modifier, refusing what does not fit).
+    pub base_type: String,
+    /// For `numeric(p,s)`: its precision and scale.
+    pub numeric: Option<(u32, u32)>,
 }
 
 /// The staging kind of PostgreSQL tables.
@@ -133,7 +139,8 @@ pub(super) fn table_columns(
         return Ok(None);
     }
     let rows = client.query(
-        "SELECT a.attname::text, a.atttypid, format_type(a.atttypid, a.atttypmod) \
+        "SELECT a.attname::text, a.atttypid, format_type(a.atttypid, a.atttypmod), \
+                format_type(a.atttypid, NULL), a.atttypmod \
          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped \
@@ -142,10 +149,21 @@ pub(super) fn table_columns(
     )?;
     Ok(Some(
         rows.iter()
-            .map(|row| TableColumn {
-                name: row.get(0),
-                column_type: Type::from_oid(row.get(1)).unwrap_or(Type::UNKNOWN),
-                sql_type: row.get(2),
+            .map(|row| {
+                let column_type = Type::from_oid(row.get(1)).unwrap_or(Type::UNKNOWN);
+                let modifier: i32 = row.get(4);
+                // A numeric's modifier is ((precision << 16) | scale) + 4; -1 without one.
+                let numeric = (column_type == Type::NUMERIC && modifier >= 4).then(|| {
+                    let packed = (modifier - 4) as u32;
+                    (packed >> 16, packed & 0xffff)
+                });
+                TableColumn {
+                    name: row.get(0),
+                    column_type,
+                    sql_type: row.get(2),
+                    base_type: row.get(3),
+                    numeric,
+                }
             })
             .collect(),
     ))
@@ -330,11 +348,11 @@ fn apply(
             let target = existing
                 .iter()
                 .find(|existing| existing.name == column.name);
-            // Not for `varchar(n)`: an explicit cast would cut a long text short, where
-            // assigning it is refused.
+            // Not to `varchar(n)` or `varchar(n)[]`: an explicit cast would cut a long text
+            // short, where assigning it is refused.
             match target {
                 Some(target) if ColumnKind::of(&target.column_type).is_none() => {
-                    format!("CAST({} AS {})", quote(&column.name), target.sql_type)
+                    format!("CAST({} AS {})", quote(&column.name), target.base_type)
                 }
                 _ => quote(&column.name),
             }

@@ -236,7 +236,7 @@ impl PostgresWrite {
     /// values of this batch suggest.
     fn staged_for(&self, name: &str, batch: &Batch) -> Staged {
         if let Some(column) = self.target.iter().find(|column| column.name == name) {
-            return Staged::for_column(&column.column_type);
+            return Staged::for_column(&column.column_type, column.numeric);
         }
         let mut kind: Option<ColumnKind> = None;
         for value in batch.iter().filter_map(|record| record.get(name)) {
@@ -394,6 +394,13 @@ impl Sink for PostgresWrite {
             return Ok(());
         }
         self.add_columns(&batch)?;
+        if self.columns.is_empty() {
+            // No field in any record yet: a row needs at least one column.
+            for record in batch {
+                out.reject(record, "the record has no fields to write".to_string())?;
+            }
+            return Ok(());
+        }
         for record in batch {
             if let Err(problem) = self.encode(&record) {
                 out.reject(record, problem)?;

@@ -370,3 +370,45 @@ fn a_replace_whose_records_are_all_refused_leaves_the_table_as_it_was() {
     );
     assert!(leftovers("wt_all_refused").is_empty());
 }
+
+#[test]
+fn values_a_typed_column_would_round_or_cut_are_refused_not_changed() {
+    fresh(
+        "wt_typmods",
+        "CREATE TABLE typed (id int, price numeric(6, 2), codes varchar(3)[], ratio real);",
+    );
+    let config = json!({"schema": "wt_typmods", "table": "typed"});
+    let batch = records(json!([
+        {"id": 1, "price": "12.5", "codes": ["abc"], "ratio": 0.5},
+        {"id": 2, "price": "1.005"},
+        {"id": 3, "price": "123456"},
+        {"id": 4, "codes": ["abcd"]},
+        {"id": 5, "ratio": 1e300},
+    ]));
+    let rejected = write(&write_config(config), batch, true).unwrap();
+    let reasons: Vec<String> = rejected
+        .iter()
+        .map(|record| record.get("_error").unwrap().to_text().into_owned())
+        .collect();
+    assert_eq!(reasons.len(), 4, "{reasons:#?}");
+    assert!(
+        reasons[0].contains("more decimals than the column's 2"),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons[1].contains("more digits than the column's numeric(6, 2)"),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons[2].contains("does not fit a column of type real"),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons[3].contains("value too long for type character varying(3)"),
+        "{reasons:#?}"
+    );
+    assert_eq!(
+        rows("wt_typmods.typed", "id"),
+        [json!({"id": 1, "price": "12.5", "codes": ["abc"], "ratio": 0.5})]
+    );
+}
