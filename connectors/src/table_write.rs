@@ -128,3 +128,15 @@ impl BindPlans {
         &self.plans[index].1
     }
 }
+
+/// The name of the side table a database node stages a run's rows in: the run's and the node's
+/// (two nodes of one run, or two runs, never share one), short enough for any database.
+pub fn staging_table_name(context: &sluice_core::component::BuildContext<'_>) -> String {
+    let node = (context.node_id.bytes()).fold(0x811c_9dc5u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    format!(
+        "sluice_staging_{}_{node:08x}",
+        sluice_core::commit::staging_suffix(context.run_id)
+    )
+}

@@ -7,7 +7,7 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, Statement, Value as SqlValue};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sluice_core::commit::{Staging, staging_suffix};
+use sluice_core::commit::Staging;
 use sluice_core::component::{BuildContext, ComponentConfig, Reach, Sink, SinkConfig};
 use sluice_core::credential::CredentialAccess;
 use sluice_core::engine::Output;
@@ -21,7 +21,7 @@ use super::publish::{
 use super::quote;
 use super::values::{Staged, fit};
 use crate::table_write::{
-    BindPlans, WriteMode, append_advice, check_target, key_problem, new_fields,
+    BindPlans, WriteMode, append_advice, check_target, key_problem, new_fields, staging_table_name,
 };
 
 /// Writes records into a MySQL or MariaDB table, with a MySQL credential. A missing table is
@@ -84,16 +84,10 @@ impl SinkConfig for MysqlWriteConfig {
             .as_ref()
             .ok_or_else(|| ComponentError::failed("choose a MySQL credential for this node"))?;
         let (_, place) = settings(credential.as_ref()).map_err(ComponentError::Failed)?;
-        let node = context.node_id.bytes().fold(0x811c_9dc5u32, |hash, byte| {
-            (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-        });
         let staged = StagedTable {
             credential: credential.name().to_string(),
             table: self.table.clone(),
-            staging: format!(
-                "sluice_staging_{}_{node:08x}",
-                staging_suffix(context.run_id)
-            ),
+            staging: staging_table_name(context),
             mode: self.mode,
             key: self.key.clone(),
         };

@@ -3,7 +3,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sluice_core::commit::{Staging, staging_suffix};
+use sluice_core::commit::Staging;
 use sluice_core::component::{BuildContext, ComponentConfig, Reach, Sink, SinkConfig};
 use sluice_core::engine::Output;
 use sluice_core::{Batch, ComponentError, Record, Value};
@@ -17,7 +17,7 @@ use super::publish::{
 };
 use super::quote;
 use crate::table_write::{
-    BindPlans, WriteMode, append_advice, check_target, key_problem, new_fields,
+    BindPlans, WriteMode, append_advice, check_target, key_problem, new_fields, staging_table_name,
 };
 
 /// Writes records into a PostgreSQL table, with a PostgreSQL credential. A missing table is
@@ -100,15 +100,11 @@ impl SinkConfig for PostgresWriteConfig {
             ComponentError::failed("choose a PostgreSQL credential for this node")
         })?;
         let (_, place) = settings(credential.as_ref()).map_err(ComponentError::Failed)?;
-        let node = fnv(context.node_id.as_bytes());
         let staged = StagedTable {
             credential: credential.name().to_string(),
             schema: self.schema.clone().filter(|schema| !schema.is_empty()),
             table: self.table.clone(),
-            staging: format!(
-                "sluice_staging_{}_{node:08x}",
-                staging_suffix(context.run_id)
-            ),
+            staging: staging_table_name(context),
             mode: self.mode,
             key: self.key.clone(),
             create_schema: self.create_schema,
@@ -174,13 +170,6 @@ impl SinkConfig for PostgresWriteConfig {
             phase: Phase::Staging,
         }))
     }
-}
-
-/// FNV-1a: a short, stable name part.
-fn fnv(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5, |hash, byte| {
-        (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
-    })
 }
 
 /// Where a sink is in its run.
