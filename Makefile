@@ -84,7 +84,7 @@ bench: bench-engine bench-webhooks bench-databases bench-studio bench-tray
 # run at 100 times its size in make test (3.7M cases); the cargo-fuzz targets 10 minutes each.
 soak: deps
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
-	SLUICE_KILLS=1250 $(CARGO) nextest run --locked --profile soak --no-fail-fast -p sluice-cli --test kill --no-capture
+	SLUICE_KILLS=1250 tests/postgres.sh tests/mariadb.sh $(CARGO) nextest run --locked --profile soak --no-fail-fast -p sluice-cli --test kill --no-capture
 	SLUICE_FUZZ_SCALE=100 $(CARGO) nextest run --locked --profile soak --no-fail-fast -p sluice-tests --test fuzz_smoke
 	bash tests/fuzz.sh 600
 
