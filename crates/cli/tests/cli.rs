@@ -220,6 +220,11 @@ fn flows_and_runs_are_managed_from_the_command_line() {
     let shown = text(&sluice(home.path(), &["runs", "show", &run_id[..13]]).stdout);
     assert!(shown.contains("status   succeeded (cli)"), "{shown}");
     assert!(shown.contains("run started (cli)"), "{shown}");
+    // The first run's sample records, node by node.
+    let first_run = runs[1]["id"].as_str().unwrap();
+    let shown = text(&sluice(home.path(), &["runs", "show", first_run]).stdout);
+    assert!(shown.contains("sample records)"), "{shown}");
+    assert!(shown.contains("ada@example.org"), "{shown}");
 
     let exported = folder.path().join("shared.sluice.json");
     let output = sluice(

@@ -202,46 +202,51 @@ pub fn preview(report: &RunReport, json: bool) {
         if let Some(error) = &node.error {
             say!("   error: {error}");
         }
-        let mut columns: Vec<String> = Vec::new();
-        for record in &node.samples {
-            for key in record.keys() {
-                if !columns.iter().any(|column| column == key) {
-                    columns.push(key.to_string());
-                }
-            }
-        }
-        if columns.is_empty() {
-            say!("   (no records)");
-            continue;
-        }
-        let rows = node
-            .samples
-            .iter()
-            .map(|record| {
-                columns
-                    .iter()
-                    .map(|column| match record.get(column) {
-                        Some(sluice_core::Value::Null) => "null".to_string(),
-                        Some(value) => value.to_text().into_owned(),
-                        None => String::new(),
-                    })
-                    .map(|cell| {
-                        if cell.chars().count() > 30 {
-                            format!("{}…", cell.chars().take(29).collect::<String>())
-                        } else {
-                            cell
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let header: Vec<&str> = columns.iter().map(String::as_str).collect();
-        table(&header, rows);
-        say!("");
+        sample_table(&node.samples);
     }
     if let Some(failure) = &report.failure {
         eprintln!("error: {failure}");
     }
+}
+
+/// Sample records as a table (long values cut at 30 characters), then a blank line; or says there
+/// were none.
+fn sample_table(samples: &[sluice_core::Record]) {
+    let mut columns: Vec<String> = Vec::new();
+    for record in samples {
+        for key in record.keys() {
+            if !columns.iter().any(|column| column == key) {
+                columns.push(key.to_string());
+            }
+        }
+    }
+    if columns.is_empty() {
+        say!("   (no records)");
+        return;
+    }
+    let rows = samples
+        .iter()
+        .map(|record| {
+            columns
+                .iter()
+                .map(|column| match record.get(column) {
+                    Some(sluice_core::Value::Null) => "null".to_string(),
+                    Some(value) => value.to_text().into_owned(),
+                    None => String::new(),
+                })
+                .map(|cell| {
+                    if cell.chars().count() > 30 {
+                        format!("{}…", cell.chars().take(29).collect::<String>())
+                    } else {
+                        cell
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let header: Vec<&str> = columns.iter().map(String::as_str).collect();
+    table(&header, rows);
+    say!("");
 }
 
 pub fn runs(runs: &[RunRecord], json: bool) {
@@ -323,6 +328,14 @@ pub fn run_detail(detail: &RunDetail, json: bool) {
         rows,
     );
     say!("");
+    // What each node sent, as the run kept it (the studio's runs pane shows the same).
+    for node in detail.nodes.iter().filter(|node| !node.samples.is_empty()) {
+        let samples: Vec<sluice_core::Record> = (node.samples.iter())
+            .filter_map(|sample| sample.as_object().cloned().map(sluice_core::Record::from))
+            .collect();
+        say!("── {} ({} sample records)", node.node_id, samples.len());
+        sample_table(&samples);
+    }
     for line in &detail.logs {
         let node = line
             .node_id
