@@ -6,6 +6,7 @@ mod coerce;
 mod csv;
 mod cursor;
 mod database;
+pub mod declarative;
 mod file;
 mod http;
 mod json;

@@ -167,3 +167,21 @@ pub fn server_fields(variable: &str) -> Vec<(&'static str, String)> {
         ("tls", "disable".to_string()),
     ]
 }
+
+/// Starts `router` on 127.0.0.1 on a port of its own; the server lives as long as the test.
+pub fn serve(router: axum::Router) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, router).await.unwrap();
+        });
+    });
+    format!("http://{address}")
+}

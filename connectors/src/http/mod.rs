@@ -17,6 +17,8 @@ mod request_tests;
 mod tests;
 
 pub use auth::credential_types;
+pub(crate) use auth::{AllowedHosts, Redactor};
+pub(crate) use client::{build_client, excerpt};
 pub use read::HttpReadConfig;
 pub use request::HttpRequestConfig;
 

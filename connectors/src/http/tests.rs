@@ -14,6 +14,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::HttpReadConfig;
+pub(super) use crate::testing::serve;
 use crate::testing::{FixedCredential, read_source_with};
 
 /// What a test server saw and how it should misbehave.
@@ -33,24 +34,6 @@ fn items(count: usize) -> Vec<Value> {
     (1..=count)
         .map(|id| json!({"id": id, "name": format!("item {id}"), "updated_at": format!("2026-11-{:02}T10:00:00Z", id)}))
         .collect()
-}
-
-/// Starts `router` on 127.0.0.1 on a port of its own; the server lives as long as the test.
-pub(super) fn serve(router: Router) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, router).await.unwrap();
-        });
-    });
-    format!("http://{address}")
 }
 
 /// Pops the next failure to answer with, recording the request either way.

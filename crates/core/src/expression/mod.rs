@@ -81,6 +81,16 @@ impl ExpressionError {
     }
 }
 
+/// Refuses a template another engine renders (a connector manifest's) when it nests too deeply
+/// or repeats a written list, the shapes that make MiniJinja use unbounded time or memory.
+pub fn check_template(template: &str) -> Result<(), ExpressionError> {
+    ExpressionError::check_nesting(nesting::template_nesting(template))?;
+    for tag in nesting::template_tags(template) {
+        ExpressionError::check_repetition(tag)?;
+    }
+    Ok(())
+}
+
 /// The expression environment of one run: Sluice's filters and functions, the flow variables as
 /// `vars`, and `now()` fixed to the run's start so every record of a run sees the same time.
 pub struct Expressions {

@@ -1,0 +1,293 @@
+//! One request of a stream, assembled as Airbyte's `HttpRequester` does: the URL from `url` or
+//! `url_base` + `path` (or a `RequestPath` page token), then parameters, headers and a JSON or
+//! form body from the requester and from what the paginator, partition router and cursor inject.
+
+use reqwest::{Method, Url};
+use serde_json::{Map, Value};
+
+use super::interpolate::{Context, Interpolator};
+use super::model::{HttpRequester, InjectInto, RequestOption};
+
+/// What the paginator, partitions and cursor add to a request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Injected {
+    pub params: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body_json: Map<String, Value>,
+    pub body_data: Vec<(String, String)>,
+}
+
+impl Injected {
+    /// Adds `value` where `option` says.
+    pub fn add(
+        &mut self,
+        option: &RequestOption,
+        value: &Value,
+        interpolator: &Interpolator,
+        context: &Context,
+    ) -> Result<(), String> {
+        let text = text_of(value);
+        if option.inject_into == InjectInto::BodyJson
+            && let Some(path) = option.field_path.as_ref().filter(|path| !path.is_empty())
+        {
+            let mut at = &mut self.body_json;
+            for (index, key) in path.iter().enumerate() {
+                let key = interpolator.text(key, context)?;
+                if index + 1 == path.len() {
+                    at.insert(key, value.clone());
+                    break;
+                }
+                let entry = at.entry(key).or_insert_with(|| Value::Object(Map::new()));
+                if !entry.is_object() {
+                    *entry = Value::Object(Map::new());
+                }
+                at = entry.as_object_mut().expect("just made an object");
+            }
+            return Ok(());
+        }
+        let name = interpolator.text(option.field_name.as_deref().unwrap_or_default(), context)?;
+        if name.is_empty() {
+            return Err("a RequestOption has no `field_name`".into());
+        }
+        match option.inject_into {
+            InjectInto::RequestParameter => set(&mut self.params, name, text),
+            InjectInto::Header => set(&mut self.headers, name, text),
+            InjectInto::BodyData => set(&mut self.body_data, name, text),
+            InjectInto::BodyJson => {
+                self.body_json.insert(name, value.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Both sets, `other` winning where both set the same name.
+    pub fn merge(&mut self, other: Injected) {
+        for (name, value) in other.params {
+            set(&mut self.params, name, value);
+        }
+        for (name, value) in other.headers {
+            set(&mut self.headers, name, value);
+        }
+        self.body_json.extend(other.body_json);
+        for (name, value) in other.body_data {
+            set(&mut self.body_data, name, value);
+        }
+    }
+}
+
+fn set(pairs: &mut Vec<(String, String)>, name: String, value: String) {
+    pairs.retain(|(existing, _)| *existing != name);
+    pairs.push((name, value));
+}
+
+/// A value as it goes into a URL or header: text as is, numbers and booleans as Python writes them.
+pub fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// A request ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub method: Method,
+    pub url: Url,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    None,
+    Json(Value),
+    Form(Vec<(String, String)>),
+    Text(String),
+}
+
+/// Assembles one request. `path_override` is a `RequestPath` page token; `base_override` the
+/// node's `base_url` setting, which replaces the manifest's `url_base`.
+pub fn prepare(
+    requester: &HttpRequester,
+    interpolator: &Interpolator,
+    context: &Context,
+    injected: Injected,
+    path_override: Option<&str>,
+    base_override: Option<&str>,
+) -> Result<Prepared, String> {
+    let base = match (base_override, &requester.url_base) {
+        (Some(base), _) => base.to_string(),
+        (None, Some(base)) => interpolator.text(base, context)?,
+        (None, None) => String::new(),
+    };
+    let address = match (path_override, &requester.url) {
+        (Some(path), _) => join_url(&base, &path.replacen(&base, "", 1)),
+        (None, Some(url)) if requester.url_base.is_none() || base_override.is_none() => {
+            interpolator.text(url, context)?
+        }
+        (None, _) => join_url(
+            &base,
+            &interpolator.text(requester.path.as_deref().unwrap_or_default(), context)?,
+        ),
+    };
+    let url = Url::parse(&address)
+        .map_err(|error| format!("the request URL '{address}' is not a URL: {error}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("the request URL '{address}' is not http or https"));
+    }
+    let method = match requester
+        .http_method
+        .as_deref()
+        .unwrap_or("GET")
+        .to_ascii_uppercase()
+        .as_str()
+    {
+        "GET" => Method::GET,
+        "POST" => Method::POST,
+        other => {
+            return Err(format!(
+                "http_method {other} is not supported (GET or POST)"
+            ));
+        }
+    };
+    let provider = requester
+        .request_options_provider
+        .clone()
+        .unwrap_or_default();
+    let mut query = pairs(
+        interpolator,
+        context,
+        requester
+            .request_parameters
+            .as_ref()
+            .or(provider.request_parameters.as_ref()),
+    )?;
+    let mut headers = pairs(
+        interpolator,
+        context,
+        requester
+            .request_headers
+            .as_ref()
+            .or(provider.request_headers.as_ref()),
+    )?;
+    for (name, value) in injected.params {
+        set(&mut query, name, value);
+    }
+    for (name, value) in injected.headers {
+        set(&mut headers, name, value);
+    }
+    // Parameters whose value is empty are left out, as requests leaves out None.
+    query.retain(|(_, value)| !value.is_empty());
+    let json = requester
+        .request_body_json
+        .as_ref()
+        .or(provider.request_body_json.as_ref());
+    let data = requester
+        .request_body_data
+        .as_ref()
+        .or(provider.request_body_data.as_ref());
+    let body = if let Some(template) = json.filter(|_| true) {
+        let mut body = match interpolator.value(template, context)? {
+            Value::Object(fields) => fields,
+            other => return Err(format!("request_body_json must be a mapping, not {other}")),
+        };
+        body.extend(injected.body_json);
+        Body::Json(Value::Object(body))
+    } else if !injected.body_json.is_empty() {
+        Body::Json(Value::Object(injected.body_json))
+    } else if let Some(Value::String(template)) = data {
+        Body::Text(interpolator.text(template, context)?)
+    } else if data.is_some() || !injected.body_data.is_empty() {
+        let mut form = pairs(interpolator, context, data)?;
+        for (name, value) in injected.body_data {
+            set(&mut form, name, value);
+        }
+        Body::Form(form)
+    } else {
+        Body::None
+    };
+    Ok(Prepared {
+        method,
+        url,
+        query,
+        headers,
+        body,
+    })
+}
+
+/// A mapping of templates (or a template giving one) evaluated to name–text pairs.
+fn pairs(
+    interpolator: &Interpolator,
+    context: &Context,
+    templates: Option<&Value>,
+) -> Result<Vec<(String, String)>, String> {
+    let Some(templates) = templates else {
+        return Ok(Vec::new());
+    };
+    let evaluated = match templates {
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(name, template)| {
+                let value = match template {
+                    Value::String(text) => Value::String(interpolator.text(text, context)?),
+                    other => interpolator.value(other, context)?,
+                };
+                Ok((interpolator.text(name, context)?, value))
+            })
+            .collect::<Result<Vec<_>, String>>()?,
+        other => match interpolator.value(other, context)? {
+            Value::Object(fields) => fields.into_iter().collect(),
+            Value::Null => Vec::new(),
+            Value::String(text) if text.is_empty() => Vec::new(),
+            other => return Err(format!("request options must be a mapping, not {other}")),
+        },
+    };
+    Ok(evaluated
+        .into_iter()
+        .map(|(name, value)| (name, text_of(&value)))
+        .collect())
+}
+
+/// `url_base` and `path` joined with one slash; an absolute `path` stands alone.
+pub fn join_url(base: &str, path: &str) -> String {
+    if path.starts_with("http://") || path.starts_with("https://") {
+        return path.to_string();
+    }
+    if path.is_empty() {
+        return base.to_string();
+    }
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_and_path_join_with_one_slash() {
+        assert_eq!(
+            join_url("https://api.example.com/v1/", "/users"),
+            "https://api.example.com/v1/users"
+        );
+        assert_eq!(
+            join_url("https://api.example.com/v1", "users"),
+            "https://api.example.com/v1/users"
+        );
+        assert_eq!(
+            join_url("https://api.example.com", ""),
+            "https://api.example.com"
+        );
+        assert_eq!(
+            join_url("https://api.example.com", "https://other.example.com/next"),
+            "https://other.example.com/next"
+        );
+    }
+}

@@ -1,0 +1,916 @@
+//! Manifests exercising each supported component against local servers that behave as the
+//! documented APIs do: cursor, offset, page and link pagination; 429 with `Retry-After` and 5xx
+//! bursts; an OAuth2 token that expires (401, refreshed once); incremental windows across runs;
+//! substreams and list partitions; record filters and added fields. Every record exactly once,
+//! state only after a complete window, and refusals that name the path.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
+use sluice_core::ComponentError;
+
+use super::{Delivery, Manifest, ReadSettings};
+use crate::testing::serve;
+
+/// What a read delivered.
+#[derive(Default)]
+struct Collected {
+    records: Vec<Map<String, Value>>,
+    refused: Vec<String>,
+    states: Vec<Value>,
+}
+
+impl Delivery for Collected {
+    fn record(&mut self, record: Map<String, Value>) -> Result<(), ComponentError> {
+        self.records.push(record);
+        Ok(())
+    }
+    fn refuse(&mut self, _found: Value, why: String) -> Result<(), ComponentError> {
+        self.refused.push(why);
+        Ok(())
+    }
+    fn checkpoint(&mut self, state: Value) {
+        self.states.push(state);
+    }
+    fn should_stop(&self) -> bool {
+        false
+    }
+}
+
+fn settings(config: Value) -> ReadSettings {
+    ReadSettings {
+        config,
+        base_url: None,
+        allowed: None,
+        secrets: Vec::new(),
+        max_response_bytes: 1 << 20,
+        timeout: Duration::from_secs(10),
+        now: "2024-03-10T12:00:00Z".parse::<DateTime<Utc>>().unwrap(),
+    }
+}
+
+fn read(
+    manifest: &str,
+    stream: &str,
+    config: Value,
+    state: Option<&Value>,
+) -> Result<Collected, String> {
+    let manifest = Manifest::parse(manifest).map_err(|error| error.to_string())?;
+    let mut collected = Collected::default();
+    manifest
+        .read(stream, &settings(config), state, &mut collected)
+        .map_err(|error| error.to_string())?;
+    Ok(collected)
+}
+
+fn ids(collected: &Collected) -> Vec<i64> {
+    collected
+        .records
+        .iter()
+        .map(|record| record["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// The API of the tests: 25 items, served by each kind of pagination, with the requests seen.
+#[derive(Default)]
+struct Api {
+    requests: Mutex<Vec<(String, HashMap<String, String>)>>,
+    failures: Mutex<Vec<StatusCode>>,
+    tokens_issued: Mutex<u32>,
+    items: Mutex<Vec<Value>>,
+}
+
+type Shared = Arc<Api>;
+
+fn item(id: i64, updated: &str) -> Value {
+    json!({ "id": id, "name": format!("item {id}"), "updated_at": updated, "secret_note": "x" })
+}
+
+fn api() -> (String, Shared) {
+    let items = (1..=25)
+        .map(|id| item(id, &format!("2024-03-{:02}T10:00:00Z", (id % 9) + 1)))
+        .collect();
+    let shared = Arc::new(Api {
+        items: Mutex::new(items),
+        ..Api::default()
+    });
+    let router = Router::new()
+        .route("/cursor", get(cursor_page))
+        .route("/offset", get(offset_page))
+        .route("/pages", get(numbered_page))
+        .route("/linked", get(linked_page))
+        .route("/flaky", get(flaky))
+        .route("/oauth/token", post(token))
+        .route("/protected", get(protected))
+        .route("/updated", get(updated))
+        .route("/projects", get(projects))
+        .route("/projects/{project}/issues", get(issues))
+        .route(
+            "/missing",
+            get(|| async { (StatusCode::NOT_FOUND, "{\"message\": \"no such thing\"}") }),
+        )
+        .with_state(shared.clone());
+    (serve(router), shared)
+}
+
+fn seen(api: &Api, path: &str, query: &HashMap<String, String>) {
+    api.requests
+        .lock()
+        .unwrap()
+        .push((path.to_string(), query.clone()));
+}
+
+fn number(query: &HashMap<String, String>, name: &str, default: usize) -> usize {
+    query
+        .get(name)
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Slack-style: `limit`, `cursor`; the next cursor in `response_metadata.next_cursor`, empty at the end.
+async fn cursor_page(
+    State(api): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    seen(&api, "/cursor", &query);
+    let items = api.items.lock().unwrap().clone();
+    let limit = number(&query, "limit", 10);
+    let start = number(&query, "cursor", 0);
+    let page: Vec<Value> = items.iter().skip(start).take(limit).cloned().collect();
+    let next = if start + limit < items.len() {
+        (start + limit).to_string()
+    } else {
+        String::new()
+    };
+    axum::Json(json!({ "ok": true, "members": page, "response_metadata": { "next_cursor": next } }))
+        .into_response()
+}
+
+async fn offset_page(
+    State(api): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    seen(&api, "/offset", &query);
+    let items = api.items.lock().unwrap().clone();
+    let (offset, limit) = (number(&query, "offset", 0), number(&query, "limit", 10));
+    axum::Json(json!({ "results": items.iter().skip(offset).take(limit).collect::<Vec<_>>() }))
+        .into_response()
+}
+
+async fn numbered_page(
+    State(api): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    seen(&api, "/pages", &query);
+    let items = api.items.lock().unwrap().clone();
+    let (page, size) = (number(&query, "page", 1), number(&query, "per_page", 10));
+    axum::Json(
+        items
+            .iter()
+            .skip((page - 1) * size)
+            .take(size)
+            .cloned()
+            .collect::<Vec<_>>(),
+    )
+    .into_response()
+}
+
+/// GitHub-style: a `Link` header with rel="next" while there are more pages.
+async fn linked_page(
+    State(api): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    seen(&api, "/linked", &query);
+    let items = api.items.lock().unwrap().clone();
+    let page = number(&query, "page", 1);
+    let host = headers.get("host").unwrap().to_str().unwrap().to_string();
+    let body: Vec<Value> = items
+        .iter()
+        .skip((page - 1) * 10)
+        .take(10)
+        .cloned()
+        .collect();
+    let mut response = axum::Json(body).into_response();
+    if page * 10 < items.len() {
+        let link = format!(
+            "<http://{host}/linked?page={}>; rel=\"next\", <http://{host}/linked?page=3>; rel=\"last\"",
+            page + 1
+        );
+        response.headers_mut().insert("link", link.parse().unwrap());
+    }
+    response
+}
+
+/// Answers the queued failures first (429 with `Retry-After: 1`, or 5xx), then ten items.
+async fn flaky(
+    State(api): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    seen(&api, "/flaky", &query);
+    let failure = {
+        let mut failures = api.failures.lock().unwrap();
+        (!failures.is_empty()).then(|| failures.remove(0))
+    };
+    if let Some(status) = failure {
+        let mut response = (status, "{\"message\": \"slow down\"}").into_response();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            response
+                .headers_mut()
+                .insert("retry-after", "1".parse().unwrap());
+        }
+        return response;
+    }
+    let items = api.items.lock().unwrap().clone();
+    axum::Json(json!({ "data": items.iter().take(10).collect::<Vec<_>>() })).into_response()
+}
+
+/// The OAuth2 token endpoint: a refresh-token grant gives `token-N`, valid for one request.
+async fn token(State(api): State<Shared>, body: String) -> Response {
+    let form: HashMap<String, String> = url_form(&body);
+    if form.get("grant_type").map(String::as_str) != Some("refresh_token")
+        || form.get("refresh_token").map(String::as_str) != Some("refresh-secret")
+    {
+        return (StatusCode::BAD_REQUEST, "{\"error\": \"invalid_grant\"}").into_response();
+    }
+    let mut issued = api.tokens_issued.lock().unwrap();
+    *issued += 1;
+    axum::Json(json!({ "access_token": format!("token-{issued}"), "expires_in": 3600 }))
+        .into_response()
+}
+
+fn url_form(body: &str) -> HashMap<String, String> {
+    reqwest::Url::parse(&format!("http://x/?{body}"))
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+/// Accepts only the newest token, as an API whose tokens are revoked when a new one is made;
+/// pages by `page`.
+async fn protected(
+    State(api): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    seen(&api, "/protected", &query);
+    let newest = format!("Bearer token-{}", api.tokens_issued.lock().unwrap());
+    if headers
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        != Some(newest.as_str())
+    {
+        return (StatusCode::UNAUTHORIZED, "{\"message\": \"token expired\"}").into_response();
+    }
+    let page = number(&query, "page", 1);
+    if page == 1 {
+        // The next request's token will be refused: a new token is issued behind the reader's back.
+        *api.tokens_issued.lock().unwrap() += 1;
+    }
+    let items = api.items.lock().unwrap().clone();
+    axum::Json(json!({ "data": items.iter().skip((page - 1) * 10).take(10).collect::<Vec<_>>() }))
+        .into_response()
+}
+
+/// Items updated within `[start, end]` (inclusive, ISO text), as an API filtering by time.
+async fn updated(
+    State(api): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    seen(&api, "/updated", &query);
+    let (start, end) = (
+        query.get("start").cloned().unwrap_or_default(),
+        query.get("end").cloned().unwrap_or_default(),
+    );
+    let items: Vec<Value> = api
+        .items
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|item| {
+            let at = item["updated_at"].as_str().unwrap();
+            at >= start.as_str() && at <= end.as_str()
+        })
+        .cloned()
+        .collect();
+    axum::Json(json!({ "data": items })).into_response()
+}
+
+async fn projects(
+    State(api): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    seen(&api, "/projects", &query);
+    axum::Json(json!({ "projects": [{ "id": "alpha" }, { "id": "beta" }, { "name": "no id" }] }))
+        .into_response()
+}
+
+async fn issues(
+    State(api): State<Shared>,
+    Path(project): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    seen(&api, &format!("/projects/{project}/issues"), &query);
+    let state = query.get("state").cloned().unwrap_or_default();
+    axum::Json(json!([{ "id": 1, "project": project, "state": state }, { "id": 2, "project": project, "state": state }])).into_response()
+}
+
+fn manifest(streams: &str) -> String {
+    format!(
+        r#"
+version: 6.0.0
+type: DeclarativeSource
+check:
+  type: CheckStream
+  stream_names: [items]
+definitions:
+  requester:
+    type: HttpRequester
+    url_base: "{{{{ config['base_url'] }}}}"
+    http_method: GET
+    authenticator:
+      type: ApiKeyAuthenticator
+      api_token: "{{{{ config['api_key'] }}}}"
+      inject_into:
+        type: RequestOption
+        inject_into: header
+        field_name: X-Api-Key
+streams:
+{streams}
+spec:
+  type: Spec
+  connection_specification:
+    type: object
+    required: [api_key]
+    properties:
+      api_key: {{ type: string, airbyte_secret: true }}
+      base_url: {{ type: string }}
+"#
+    )
+}
+
+fn config(base: &str) -> Value {
+    json!({ "base_url": base, "api_key": "key-123" })
+}
+
+#[test]
+fn cursor_offset_page_and_link_pagination_deliver_every_record_once() {
+    let (base, api) = api();
+    let streams = r##"
+  - type: DeclarativeStream
+    name: by_cursor
+    primary_key: id
+    retriever:
+      type: SimpleRetriever
+      requester:
+        $ref: "#/definitions/requester"
+        path: /cursor
+      record_selector:
+        type: RecordSelector
+        extractor: { type: DpathExtractor, field_path: [members] }
+      paginator:
+        type: DefaultPaginator
+        page_size_option: { type: RequestOption, inject_into: request_parameter, field_name: limit }
+        page_token_option: { type: RequestOption, inject_into: request_parameter, field_name: cursor }
+        pagination_strategy:
+          type: CursorPagination
+          page_size: 7
+          cursor_value: "{{ response.response_metadata.next_cursor }}"
+          stop_condition: "{{ not response.response_metadata.next_cursor }}"
+  - type: DeclarativeStream
+    $parameters: { name: by_offset, path: offset }
+    retriever:
+      type: SimpleRetriever
+      requester: "#/definitions/requester"
+      record_selector: { extractor: { field_path: [results] } }
+      paginator:
+        type: DefaultPaginator
+        page_size_option: { inject_into: request_parameter, field_name: limit }
+        page_token_option: { type: RequestOption, inject_into: request_parameter, field_name: offset }
+        pagination_strategy: { type: OffsetIncrement, page_size: 10 }
+  - type: DeclarativeStream
+    name: by_page
+    retriever:
+      requester: { $ref: "#/definitions/requester", path: "/pages" }
+      record_selector: { extractor: { field_path: [] } }
+      paginator:
+        type: DefaultPaginator
+        page_size_option: { inject_into: request_parameter, field_name: per_page }
+        page_token_option: { type: RequestOption, inject_into: request_parameter, field_name: page }
+        pagination_strategy: { type: PageIncrement, page_size: 10, start_from_page: 1, inject_on_first_request: true }
+  - type: DeclarativeStream
+    name: by_link
+    retriever:
+      requester: { $ref: "#/definitions/requester", path: "/linked" }
+      record_selector: { extractor: { field_path: [] } }
+      paginator:
+        type: DefaultPaginator
+        page_token_option: { type: RequestPath }
+        pagination_strategy:
+          type: CursorPagination
+          cursor_value: "{{ headers['link']['next']['url'] }}"
+          stop_condition: "{{ 'next' not in headers['link'] }}"
+"##;
+    let manifest = manifest(streams);
+    let all: Vec<i64> = (1..=25).collect();
+    for stream in ["by_cursor", "by_offset", "by_page", "by_link"] {
+        let collected = read(&manifest, stream, config(&base), None).unwrap();
+        assert_eq!(ids(&collected), all, "{stream}");
+    }
+    let requests = api.requests.lock().unwrap().clone();
+    let of = |path: &str| {
+        requests
+            .iter()
+            .filter(|(seen, _)| seen == path)
+            .map(|(_, query)| query.clone())
+            .collect::<Vec<_>>()
+    };
+    // Cursor: 7 per page, the token injected from the second page on, the size on every page.
+    let cursor = of("/cursor");
+    assert_eq!(cursor.len(), 4);
+    assert!(!cursor[0].contains_key("cursor") && cursor.iter().all(|query| query["limit"] == "7"));
+    assert_eq!(cursor[1]["cursor"], "7");
+    // Offset: 0 is not sent on the first page (inject_on_first_request is false); the short third page ends it.
+    let offset = of("/offset");
+    assert_eq!(
+        offset
+            .iter()
+            .map(|query| query.get("offset").cloned().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        ["", "10", "20"]
+    );
+    // Pages start at 1 and are sent from the first request.
+    assert_eq!(
+        of("/pages")
+            .iter()
+            .map(|query| query["page"].clone())
+            .collect::<Vec<_>>(),
+        ["1", "2", "3"]
+    );
+    assert_eq!(of("/linked").len(), 3);
+}
+
+#[test]
+fn retries_follow_retry_after_and_the_manifests_filters() {
+    let (base, api) = api();
+    let streams = r##"
+  - type: DeclarativeStream
+    name: flaky
+    retriever:
+      requester:
+        $ref: "#/definitions/requester"
+        path: /flaky
+        error_handler:
+          type: DefaultErrorHandler
+          max_retries: 3
+          backoff_strategies: [{ type: ConstantBackoffStrategy, backoff_time_in_seconds: 0.05 }]
+      record_selector: { extractor: { field_path: [data] } }
+  - type: DeclarativeStream
+    name: patient
+    retriever:
+      requester: { $ref: "#/definitions/requester", path: /flaky }
+      record_selector: { extractor: { field_path: [data] } }
+  - type: DeclarativeStream
+    name: ignored
+    retriever:
+      requester:
+        $ref: "#/definitions/requester"
+        path: /missing
+        error_handler:
+          response_filters: [{ type: HttpResponseFilter, action: IGNORE, http_codes: [404] }]
+      record_selector: { extractor: { field_path: [data] } }
+  - type: DeclarativeStream
+    name: failing
+    retriever:
+      requester:
+        $ref: "#/definitions/requester"
+        path: /missing
+        error_handler:
+          type: CompositeErrorHandler
+          error_handlers:
+            - response_filters:
+                - action: FAIL
+                  error_message_contains: "no such"
+                  error_message: "the account {{ config['base_url'] }} has no such list: {{ response.message }}"
+      record_selector: { extractor: { field_path: [data] } }
+"##;
+    let manifest = manifest(streams);
+    api.failures
+        .lock()
+        .unwrap()
+        .extend([StatusCode::SERVICE_UNAVAILABLE, StatusCode::BAD_GATEWAY]);
+    assert_eq!(
+        read(&manifest, "flaky", config(&base), None)
+            .unwrap()
+            .records
+            .len(),
+        10
+    );
+    // Without a strategy, a 429's Retry-After (1 s) is waited for.
+    api.failures
+        .lock()
+        .unwrap()
+        .push(StatusCode::TOO_MANY_REQUESTS);
+    let started = std::time::Instant::now();
+    assert_eq!(
+        read(&manifest, "patient", config(&base), None)
+            .unwrap()
+            .records
+            .len(),
+        10
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+    // More failures than retries: the read fails and says how it ended.
+    api.failures
+        .lock()
+        .unwrap()
+        .extend([StatusCode::SERVICE_UNAVAILABLE; 5]);
+    let error = read(&manifest, "flaky", config(&base), None).err().unwrap();
+    assert!(
+        error.contains("503") && error.contains("after 4 attempts"),
+        "{error}"
+    );
+    api.failures.lock().unwrap().clear();
+    assert!(
+        read(&manifest, "ignored", config(&base), None)
+            .unwrap()
+            .records
+            .is_empty()
+    );
+    let error = read(&manifest, "failing", config(&base), None)
+        .err()
+        .unwrap();
+    assert!(error.contains("has no such list: no such thing"), "{error}");
+    assert!(!error.contains("key-123"));
+}
+
+#[test]
+fn an_expired_oauth_token_is_refreshed_once_and_the_request_sent_again() {
+    let (base, api) = api();
+    let streams = r##"
+  - type: DeclarativeStream
+    name: protected
+    retriever:
+      requester:
+        type: HttpRequester
+        url_base: "{{ config['base_url'] }}"
+        path: /protected
+        authenticator:
+          type: OAuthAuthenticator
+          token_refresh_endpoint: "{{ config['base_url'] }}/oauth/token"
+          client_id: "{{ config['client_id'] }}"
+          client_secret: "{{ config['client_secret'] }}"
+          refresh_token: "{{ config['refresh_token'] }}"
+      record_selector: { extractor: { field_path: [data] } }
+      paginator:
+        type: DefaultPaginator
+        page_token_option: { type: RequestOption, inject_into: request_parameter, field_name: page }
+        pagination_strategy: { type: PageIncrement, page_size: 10, start_from_page: 1 }
+"##;
+    let config = json!({ "base_url": base, "client_id": "app", "client_secret": "shh", "refresh_token": "refresh-secret" });
+    let collected = read(&manifest(streams), "protected", config.clone(), None).unwrap();
+    assert_eq!(ids(&collected), (1..=25).collect::<Vec<_>>());
+    // One token at the start, one after the 401 on page 2; page 3 goes with the second.
+    assert_eq!(*api.tokens_issued.lock().unwrap(), 3);
+    let mut wrong = config;
+    wrong["refresh_token"] = json!("revoked");
+    let error = read(&manifest(streams), "protected", wrong, None)
+        .err()
+        .unwrap();
+    assert!(
+        error.contains("token endpoint")
+            && error.contains("invalid_grant")
+            && !error.contains("revoked"),
+        "{error}"
+    );
+}
+
+#[test]
+fn incremental_windows_resume_from_the_committed_state_without_losing_or_repeating() {
+    let (base, api) = api();
+    let streams = r##"
+  - type: DeclarativeStream
+    name: updated
+    primary_key: id
+    retriever:
+      requester: { $ref: "#/definitions/requester", path: /updated }
+      record_selector: { extractor: { field_path: [data] } }
+    incremental_sync:
+      type: DatetimeBasedCursor
+      cursor_field: updated_at
+      datetime_format: "%Y-%m-%dT%H:%M:%SZ"
+      start_datetime: { datetime: "{{ config['start_date'] }}", datetime_format: "%Y-%m-%d" }
+      step: P3D
+      cursor_granularity: PT1S
+      start_time_option: { type: RequestOption, inject_into: request_parameter, field_name: start }
+      end_time_option: { type: RequestOption, inject_into: request_parameter, field_name: end }
+"##;
+    let manifest = manifest(streams);
+    let mut config = config(&base);
+    config["start_date"] = json!("2024-03-01");
+    let first = read(&manifest, "updated", config.clone(), None).unwrap();
+    let mut delivered = ids(&first);
+    delivered.sort();
+    assert_eq!(delivered, (1..=25).collect::<Vec<_>>());
+    // One window per three days from March 1st to the read's now (March 10th, noon); a state after each.
+    let windows: Vec<(String, String)> = api
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, query)| (query["start"].clone(), query["end"].clone()))
+        .collect();
+    assert_eq!(
+        windows[0],
+        ("2024-03-01T00:00:00Z".into(), "2024-03-03T23:59:59Z".into())
+    );
+    assert_eq!(
+        windows.last().unwrap(),
+        &(
+            "2024-03-10T00:00:00Z".to_string(),
+            "2024-03-10T12:00:00Z".to_string()
+        )
+    );
+    assert_eq!(first.states.len(), windows.len());
+    let state = first.states.last().unwrap().clone();
+    assert_eq!(state["updated_at"], "2024-03-09T10:00:00Z");
+    // New items: one at the very time the state holds, one later; the next run delivers just those.
+    api.items.lock().unwrap().extend([
+        item(26, "2024-03-09T10:00:00Z"),
+        item(27, "2024-03-10T11:00:00Z"),
+    ]);
+    api.requests.lock().unwrap().clear();
+    let second = read(&manifest, "updated", config.clone(), Some(&state)).unwrap();
+    assert_eq!(ids(&second), vec![26, 27]);
+    assert_eq!(
+        api.requests.lock().unwrap()[0].1["start"],
+        "2024-03-09T10:00:00Z"
+    );
+    // And a third run with nothing new delivers nothing (and moves no state).
+    let third = read(&manifest, "updated", config, second.states.last()).unwrap();
+    assert!(third.records.is_empty() && third.states.is_empty());
+}
+
+#[test]
+fn substreams_and_list_partitions_make_one_request_per_partition() {
+    let (base, api) = api();
+    let streams = r##"
+  - type: DeclarativeStream
+    name: projects
+    retriever:
+      requester: { $ref: "#/definitions/requester", path: /projects }
+      record_selector: { extractor: { field_path: [projects] } }
+  - type: DeclarativeStream
+    name: issues
+    retriever:
+      requester:
+        $ref: "#/definitions/requester"
+        path: "/projects/{{ stream_partition.project_id }}/issues"
+      record_selector:
+        extractor: { field_path: [] }
+        record_filter: { condition: "{{ record['id'] != 2 or record['project'] == 'beta' }}" }
+      partition_router:
+        - type: SubstreamPartitionRouter
+          parent_stream_configs:
+            - type: ParentStreamConfig
+              stream: "#/streams/0"
+              parent_key: id
+              partition_field: project_id
+        - type: ListPartitionRouter
+          values: ["open", "closed"]
+          cursor_field: state
+          request_option: { type: RequestOption, inject_into: request_parameter, field_name: state }
+    transformations:
+      - type: AddFields
+        fields:
+          - path: [key]
+            value: "{{ stream_partition.project_id }}-{{ record['id'] }}-{{ stream_slice.state }}"
+          - path: [meta, number]
+            value: "{{ record['id'] * 10 }}"
+      - type: RemoveFields
+        field_pointers: [["project"]]
+"##;
+    let collected = read(&manifest(streams), "issues", config(&base), None).unwrap();
+    let keys: Vec<&str> = collected
+        .records
+        .iter()
+        .map(|record| record["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "alpha-1-open",
+            "alpha-1-closed",
+            "beta-1-open",
+            "beta-2-open",
+            "beta-1-closed",
+            "beta-2-closed"
+        ]
+    );
+    assert_eq!(collected.records[0]["meta"], json!({ "number": 10 }));
+    assert!(
+        collected
+            .records
+            .iter()
+            .all(|record| !record.contains_key("project"))
+    );
+    let requests = api.requests.lock().unwrap();
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|(path, _)| path == "/projects")
+            .count(),
+        1
+    );
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|(path, _)| path.ends_with("/issues"))
+            .count(),
+        4
+    );
+}
+
+#[test]
+fn unsupported_components_are_refused_with_their_path_and_bad_yaml_with_its_line() {
+    let custom = manifest(
+        r##"
+  - type: DeclarativeStream
+    name: items
+    retriever:
+      requester: "#/definitions/requester"
+      record_selector:
+        extractor:
+          type: CustomRecordExtractor
+          class_name: source_x.components.Extractor
+"##,
+    );
+    let error = Manifest::parse(&custom).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "streams[0].retriever.record_selector.extractor: the component CustomRecordExtractor is not supported: it runs Python code from the connector's package, which Sluice does not run"
+    );
+    let async_retriever = custom
+        .replace("type: CustomRecordExtractor", "type: DpathExtractor")
+        .replace("retriever:\n", "retriever:\n      type: AsyncRetriever\n");
+    assert!(
+        Manifest::parse(&async_retriever)
+            .unwrap_err()
+            .to_string()
+            .starts_with("streams[0].retriever: the component AsyncRetriever is not supported")
+    );
+    // What only the definitions hold is never run, so it is not refused.
+    let unused = manifest("  - $ref: \"#/definitions/stream\"\n").replace(
+        "definitions:\n",
+        "definitions:\n  unused: { type: CustomTransformation, class_name: x.Y }\n  stream:\n    name: items\n    retriever:\n      requester: \"#/definitions/requester\"\n      record_selector: { extractor: { field_path: [] } }\n",
+    );
+    assert_eq!(Manifest::parse(&unused).unwrap().stream_names(), ["items"]);
+    let error = Manifest::parse("version: 1\nstreams:\n  - name: [unclosed\n")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("line 3"), "{error}");
+    let error = Manifest::parse(&manifest("  - $ref: \"#/definitions/nowhere\"\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("points at nothing"), "{error}");
+    let cycle = "version: 1\ndefinitions:\n  a: { $ref: \"#/definitions/b\" }\n  b: { $ref: \"#/definitions/a\" }\nstreams: [\"#/definitions/a\"]\n";
+    assert!(
+        Manifest::parse(cycle)
+            .unwrap_err()
+            .to_string()
+            .contains("refers to itself")
+    );
+}
+
+#[test]
+fn interpolation_follows_airbytes_semantics() {
+    use super::interpolate::{Interpolator, literal};
+    let interpolator = Interpolator::new("2024-03-10T12:00:00Z".parse().unwrap());
+    let mut context = Map::new();
+    context.insert(
+        "config".into(),
+        json!({ "ids": [1, 2], "start": "2024-01-05", "name": "Ada", "count": "7" }),
+    );
+    let value = |template: &str| interpolator.value(&json!(template), &context).unwrap();
+    assert_eq!(value("{{ config['count'] }}"), json!(7));
+    assert_eq!(value("{{ config['count'] | string }}"), json!("7"));
+    assert_eq!(value("{{ config['ids'] }}"), json!([1, 2]));
+    assert_eq!(
+        value("{{ config.get('missing', 'fallback') }}"),
+        json!("fallback")
+    );
+    assert_eq!(value("{{ config['missing'] }}"), Value::Null);
+    assert_eq!(
+        value("{{ config['name'].upper() }}-{{ 1 + 1 }}"),
+        json!("ADA-2")
+    );
+    assert_eq!(
+        value("{{ now_utc().strftime('%Y-%m-%d') }}"),
+        json!("2024-03-10")
+    );
+    assert_eq!(value("{{ now_utc() }}"), json!("2024-03-10 12:00:00+00:00"));
+    assert_eq!(value("{{ today_utc() }}"), json!("2024-03-10"));
+    assert_eq!(
+        value("{{ day_delta(-1, '%Y-%m-%d') }}"),
+        json!("2024-03-09")
+    );
+    assert_eq!(
+        value("{{ format_datetime(config['start'], '%Y/%m/%d') }}"),
+        json!("2024/01/05")
+    );
+    assert_eq!(value("{{ timestamp('2024-01-05') }}"), json!(1704412800.0));
+    assert_eq!(value("{{ timestamp(1704412800.9) }}"), json!(1704412800));
+    assert_eq!(value("{{ max(3, 9, 4) }}"), json!(9));
+    assert_eq!(value("{{ duration('P1D') }}"), json!("1 day, 0:00:00"));
+    assert_eq!(
+        value("{{ now_utc().subtract(duration('P30D')).strftime('%Y-%m-%d') }}"),
+        json!("2024-02-09")
+    );
+    assert_eq!(
+        value("{{ 'user:pass' | base64encode }}"),
+        json!("dXNlcjpwYXNz")
+    );
+    assert_eq!(
+        value("{{ 'dXNlcjpwYXNz' | base64decode }}"),
+        json!("user:pass")
+    );
+    assert_eq!(
+        value("{{ 'abc' | hash('md5') }}"),
+        json!("900150983cd24fb0d6963f7d28e17f72")
+    );
+    assert_eq!(
+        value("{{ '<https://x/?page=2>; rel=next' | regex_search('page=(\\d+)') }}"),
+        json!(2)
+    );
+    assert_eq!(literal("007"), json!("007"));
+    assert_eq!(literal("true"), json!("true"));
+    assert_eq!(literal("True"), json!(true));
+    assert_eq!(literal("1e3"), json!(1000.0));
+    assert_eq!(literal("2024-01-05"), json!("2024-01-05"));
+    assert!(
+        !interpolator
+            .condition(&json!("{{ [] }}"), &context)
+            .unwrap()
+    );
+    assert!(
+        interpolator
+            .condition(&json!("{{ config['name'] == 'Ada' }}"), &context)
+            .unwrap()
+    );
+    // A template that would take forever is stopped.
+    let error = interpolator
+        .value(
+            &json!(
+                "{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}"
+            ),
+            &context,
+        )
+        .unwrap_err();
+    assert!(error.contains("too much work"), "{error}");
+}
+
+#[test]
+fn records_that_are_not_objects_are_refused_and_secrets_stay_out_of_messages() {
+    let (base, _api) = api();
+    let streams = r##"
+  - type: DeclarativeStream
+    name: names
+    retriever:
+      requester: { $ref: "#/definitions/requester", path: /cursor, request_parameters: { limit: "30" } }
+      record_selector: { extractor: { field_path: [members, "*", name] } }
+"##;
+    let collected = read(&manifest(streams), "names", config(&base), None).unwrap();
+    assert!(collected.records.is_empty());
+    assert_eq!(collected.refused.len(), 25);
+    let streams = r##"
+  - type: DeclarativeStream
+    name: leaky
+    retriever:
+      requester: { $ref: "#/definitions/requester", path: "/missing?key={{ config['api_key'] }}" }
+      record_selector: { extractor: { field_path: [] } }
+"##;
+    let manifest = Manifest::parse(&manifest(streams)).unwrap();
+    let mut settings = settings(config(&base));
+    settings.secrets = vec!["key-123".into()];
+    let error = manifest
+        .read("leaky", &settings, None, &mut Collected::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("404") && !error.contains("key-123"),
+        "{error}"
+    );
+}
