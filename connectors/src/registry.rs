@@ -1,5 +1,5 @@
 //! The one place every node type is registered: core transforms plus each connector's components,
-//! and the credential types connectors declare.
+//! the connectors built from manifests (Apps), and the credential types connectors declare.
 
 use sluice_core::Registry;
 
@@ -30,5 +30,11 @@ pub fn registry() -> Registry {
     }
     registry.register_credential_type(crate::postgres::credential_type());
     registry.register_credential_type(crate::mysql::credential_type());
+    for connector in crate::declarative::library() {
+        registry.register(connector.descriptor());
+        if let Some(credential_type) = connector.credential_type() {
+            registry.register_credential_type(credential_type);
+        }
+    }
     registry
 }

@@ -47,6 +47,15 @@ fn sample_config(component: &str) -> serde_json::Value {
             "concurrency": 2
         }),
         "webhook" => json!({"idle_seconds": 5, "max_body_bytes": 65536}),
+        "app.github" => {
+            json!({"stream": "issues", "settings": {"owner": "ada", "repository": "engine"}})
+        }
+        "app.hubspot" => json!({"stream": "deals", "settings": {"properties": "dealname,amount"}}),
+        "app.notion" => json!({"stream": "pages"}),
+        "app.slack" => json!({"stream": "messages"}),
+        "app.stripe" => {
+            json!({"stream": "charges", "settings": {"start_date": "2024-01-01T00:00:00Z"}})
+        }
         other => panic!("add a sample config for `{other}` to tests/tests/components.rs"),
     }
 }
@@ -56,7 +65,7 @@ fn every_config_round_trips_with_its_defaults() {
     let registry = sluice_connectors::registry();
     let mut normalized = serde_json::Map::new();
     for descriptor in registry.descriptors() {
-        let config = sample_config(descriptor.component);
+        let config = sample_config(&descriptor.component);
         let once = (descriptor.normalize)(config)
             .unwrap_or_else(|error| panic!("{}: {error:?}", descriptor.component));
         let twice = (descriptor.normalize)(once.clone()).unwrap();
@@ -91,7 +100,7 @@ fn every_component_documents_every_config_field() {
 fn the_port_rule_the_canvas_reads_gives_the_ports_the_runtime_uses() {
     let registry = sluice_connectors::registry();
     for descriptor in registry.descriptors() {
-        let config = sample_config(descriptor.component);
+        let config = sample_config(&descriptor.component);
         let component = (descriptor.parse)(config.clone()).unwrap();
         let expected = match component.kind() {
             sluice_core::ComponentKind::Sink => Vec::new(),

@@ -425,7 +425,7 @@ pub fn load(text: &str) -> Result<super::model::Source, ManifestError> {
         .as_object_mut()
         .expect("parse_yaml gives a mapping");
     // What references point into is not itself run.
-    for key in ["definitions", "schemas", "metadata", "description"] {
+    for key in ["definitions", "schemas", "metadata"] {
         root.remove(key);
     }
     if root

@@ -3,9 +3,13 @@
 //! handling, partitions and incremental cursor ([`read`]), each record handed to a flow.
 
 mod auth;
+mod component;
 mod datetime;
 mod incremental;
 mod interpolate;
+mod library;
+#[cfg(test)]
+mod library_tests;
 mod load;
 mod model;
 mod paginate;
@@ -14,9 +18,12 @@ mod read;
 mod request;
 mod select;
 mod send;
+mod spec;
 #[cfg(test)]
 mod tests;
 
+pub use component::{AppReadConfig, Connector};
+pub use library::library;
 pub use load::{ManifestError, SUPPORTED};
 pub use read::{Delivery, ReadSettings, Reader};
 
@@ -76,6 +83,79 @@ impl Manifest {
             .and_then(|spec| spec.documentation_url.as_deref())
     }
 
+    /// The addresses its streams send requests to, as written (templates included): what the
+    /// trust review of a flow shows.
+    pub fn urls(&self) -> Vec<String> {
+        let mut urls: Vec<String> = Vec::new();
+        for stream in &self.source.streams {
+            let model::Retriever::SimpleRetriever(retriever) = &stream.retriever;
+            let model::Requester::HttpRequester(requester) = &retriever.requester;
+            let url = requester.url_base.clone().or_else(|| requester.url.clone());
+            if let Some(url) = url.filter(|url| !urls.contains(url)) {
+                urls.push(url);
+            }
+            if let Some(model::Authenticator::OAuthAuthenticator(oauth)) = &requester.authenticator
+                && let Some(endpoint) = oauth
+                    .token_refresh_endpoint
+                    .clone()
+                    .filter(|url| !urls.contains(url))
+            {
+                urls.push(endpoint);
+            }
+        }
+        urls
+    }
+
+    /// The hosts its requests go to, for binding its credential: a label written as a template
+    /// (`{{ config['subdomain'] }}.zendesk.com`) becomes `*`; a host that is all template is left
+    /// out (the person names it).
+    pub fn hosts(&self) -> Vec<String> {
+        let mut hosts = Vec::new();
+        for url in self.urls() {
+            let marked = replace_templates(&url, "sluicetemplate");
+            let Some(host) = reqwest::Url::parse(&marked)
+                .ok()
+                .and_then(|url| url.host_str().map(str::to_string))
+            else {
+                continue;
+            };
+            let labels: Vec<&str> = host.split('.').collect();
+            if labels
+                .iter()
+                .filter(|label| !label.contains("sluicetemplate"))
+                .count()
+                < 2
+            {
+                continue;
+            }
+            let host = labels
+                .iter()
+                .map(|label| {
+                    if label.contains("sluicetemplate") {
+                        "*"
+                    } else {
+                        label
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(".");
+            let host = match host.strip_prefix("*.") {
+                Some(rest) if !rest.contains('*') => format!("*.{rest}"),
+                _ if host.contains('*') => continue,
+                _ => host,
+            };
+            if !hosts.contains(&host) {
+                hosts.push(host);
+            }
+        }
+        hosts
+    }
+
+    /// What the manifest says it reads (its top-level `description`).
+    pub fn description(&self) -> Option<&str> {
+        self.source.description.as_deref()
+    }
+
     /// The manifest's `version`.
     pub fn version(&self) -> Option<&str> {
         self.source.version.as_deref()
@@ -102,4 +182,24 @@ impl Manifest {
             })?;
         Reader::new(settings)?.read(stream, state, delivery)
     }
+}
+
+/// `text` with each `{{ … }}` replaced by `with`.
+fn replace_templates(text: &str, with: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("}}") {
+            Some(end) => {
+                out.push_str(with);
+                rest = &rest[start + end + 2..];
+            }
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }

@@ -13,6 +13,8 @@ use serde_json::{Map, Value};
 pub struct Source {
     #[serde(default)]
     pub version: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
     pub streams: Vec<Stream>,
     #[serde(default)]
     pub check: Option<Check>,

@@ -42,7 +42,7 @@ pub struct ReadSettings {
 pub trait Delivery {
     fn record(&mut self, record: Map<String, Value>) -> Result<(), ComponentError>;
     fn refuse(&mut self, found: Value, why: String) -> Result<(), ComponentError>;
-    fn checkpoint(&mut self, state: Value);
+    fn checkpoint(&mut self, state: Value) -> Result<(), ComponentError>;
     fn should_stop(&self) -> bool;
 }
 
@@ -150,7 +150,7 @@ impl<'a> Reader<'a> {
                 )?;
             }
             if let Some(state) = cursor.as_ref().and_then(Cursor::state) {
-                delivery.checkpoint(state);
+                delivery.checkpoint(state)?;
             }
         }
         Ok(())
@@ -313,7 +313,9 @@ impl Delivery for Collect<'_, '_> {
     fn refuse(&mut self, _found: Value, _why: String) -> Result<(), ComponentError> {
         Ok(())
     }
-    fn checkpoint(&mut self, _state: Value) {}
+    fn checkpoint(&mut self, _state: Value) -> Result<(), ComponentError> {
+        Ok(())
+    }
     fn should_stop(&self) -> bool {
         (self.stop)()
     }

@@ -180,8 +180,10 @@ pub fn prepare(
     for (name, value) in injected.headers {
         set(&mut headers, name, value);
     }
-    // Parameters whose value is empty are left out, as requests leaves out None.
-    query.retain(|(_, value)| !value.is_empty());
+    // Parameters whose value is empty are left out, as requests leaves out None; so are those the
+    // URL carries already (a next-page URL repeats the first request's parameters).
+    let in_url: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    query.retain(|pair| !pair.1.is_empty() && !in_url.contains(pair));
     let json = requester
         .request_body_json
         .as_ref()

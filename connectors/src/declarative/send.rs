@@ -163,10 +163,16 @@ impl Sender<'_> {
         renew: bool,
     ) -> Result<(Answer, Option<String>), Attempt> {
         let mut query = request.query.clone();
-        let builder = self
+        let mut builder = self
             .client
-            .request(request.method.clone(), request.url.clone())
-            .header("Accept", "application/json");
+            .request(request.method.clone(), request.url.clone());
+        if !request
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("accept"))
+        {
+            builder = builder.header("Accept", "application/json");
+        }
         let (mut builder, token) = self
             .auth
             .apply(&self.client, self.allowed, builder, &mut query, renew)

@@ -37,8 +37,9 @@ impl Delivery for Collected {
         self.refused.push(why);
         Ok(())
     }
-    fn checkpoint(&mut self, state: Value) {
+    fn checkpoint(&mut self, state: Value) -> Result<(), ComponentError> {
         self.states.push(state);
+        Ok(())
     }
     fn should_stop(&self) -> bool {
         false

@@ -34,10 +34,10 @@ fn hosts_property(from: &[&str]) -> serde_json::Value {
 pub fn credential_types() -> Vec<CredentialType> {
     vec![
         CredentialType {
-            kind: API_KEY,
-            title: "API key",
-            description: "A key sent with every request, in a header or the query string.",
-            schema: || {
+            kind: API_KEY.into(),
+            title: "API key".into(),
+            description: "A key sent with every request, in a header or the query string.".into(),
+            schema: std::sync::Arc::new(|| {
                 json!({
                     "type": "object",
                     "required": ["key"],
@@ -51,15 +51,15 @@ pub fn credential_types() -> Vec<CredentialType> {
                         "hosts": hosts_property(&["test_url"]),
                     }
                 })
-            },
-            test: Some(test_with_request),
+            }),
+            test: Some(std::sync::Arc::new(test_with_request)),
             browse: None,
         },
         CredentialType {
-            kind: BEARER,
-            title: "Bearer token",
-            description: "A token sent as `Authorization: Bearer …` (personal access tokens, most APIs).",
-            schema: || {
+            kind: BEARER.into(),
+            title: "Bearer token".into(),
+            description: "A token sent as `Authorization: Bearer …` (personal access tokens, most APIs).".into(),
+            schema: std::sync::Arc::new(|| {
                 json!({
                     "type": "object",
                     "required": ["token"],
@@ -69,15 +69,15 @@ pub fn credential_types() -> Vec<CredentialType> {
                         "hosts": hosts_property(&["test_url"]),
                     }
                 })
-            },
-            test: Some(test_with_request),
+            }),
+            test: Some(std::sync::Arc::new(test_with_request)),
             browse: None,
         },
         CredentialType {
-            kind: BASIC,
-            title: "Username and password",
-            description: "HTTP basic authentication.",
-            schema: || {
+            kind: BASIC.into(),
+            title: "Username and password".into(),
+            description: "HTTP basic authentication.".into(),
+            schema: std::sync::Arc::new(|| {
                 json!({
                     "type": "object",
                     "required": ["username", "password"],
@@ -88,15 +88,15 @@ pub fn credential_types() -> Vec<CredentialType> {
                         "hosts": hosts_property(&["test_url"]),
                     }
                 })
-            },
-            test: Some(test_with_request),
+            }),
+            test: Some(std::sync::Arc::new(test_with_request)),
             browse: None,
         },
         CredentialType {
-            kind: OAUTH2,
-            title: "OAuth2",
-            description: "Sign in with the provider (authorization code with PKCE in your browser), or an app's client credentials. Sluice refreshes the access token before it expires.",
-            schema: || {
+            kind: OAUTH2.into(),
+            title: "OAuth2".into(),
+            description: "Sign in with the provider (authorization code with PKCE in your browser), or an app's client credentials. Sluice refreshes the access token before it expires.".into(),
+            schema: std::sync::Arc::new(|| {
                 json!({
                     "type": "object",
                     "required": ["token_url", "client_id"],
@@ -116,8 +116,8 @@ pub fn credential_types() -> Vec<CredentialType> {
                         "expires_at": { "type": "string", "x-sluice-managed": true },
                     }
                 })
-            },
-            test: Some(test_with_request),
+            }),
+            test: Some(std::sync::Arc::new(test_with_request)),
             browse: None,
         },
     ]

@@ -18,7 +18,7 @@ mod tests;
 
 pub use auth::credential_types;
 pub(crate) use auth::{AllowedHosts, Redactor};
-pub(crate) use client::{build_client, excerpt};
+pub(crate) use client::{build_client, default_max_response_bytes, default_timeout, excerpt};
 pub use read::HttpReadConfig;
 pub use request::HttpRequestConfig;
 
@@ -39,7 +39,7 @@ pub fn descriptors() -> Vec<ComponentDescriptor> {
     vec![
         read.with_credentials(CREDENTIALS),
         ComponentDescriptor {
-            category: "APIs",
+            category: "APIs".into(),
             ..request
         }
         .with_credentials(CREDENTIALS)

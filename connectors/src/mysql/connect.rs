@@ -25,17 +25,17 @@ const SESSION: [&str; 3] = [
 /// The `mysql` credential type.
 pub fn credential_type() -> CredentialType {
     CredentialType {
-        kind: CREDENTIAL,
-        title: "MySQL / MariaDB",
-        description: "A MySQL or MariaDB server, database and user. The password stays in the system keychain.",
-        schema: || {
+        kind: CREDENTIAL.into(),
+        title: "MySQL / MariaDB".into(),
+        description: "A MySQL or MariaDB server, database and user. The password stays in the system keychain.".into(),
+        schema: std::sync::Arc::new(|| {
             crate::database::credential_fields(
                 "mysql://user:password@host:3306/database",
                 3306,
                 "public CAs",
             )
-        },
-        test: Some(test_connection),
+        }),
+        test: Some(std::sync::Arc::new(test_connection)),
         browse: Some(super::catalog::tables),
     }
 }

@@ -20,17 +20,19 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The `postgres` credential type.
 pub fn credential_type() -> CredentialType {
     CredentialType {
-        kind: CREDENTIAL,
-        title: "PostgreSQL",
-        description: "A PostgreSQL server, database and user. The password stays in the system keychain.",
-        schema: || {
+        kind: CREDENTIAL.into(),
+        title: "PostgreSQL".into(),
+        description:
+            "A PostgreSQL server, database and user. The password stays in the system keychain."
+                .into(),
+        schema: std::sync::Arc::new(|| {
             crate::database::credential_fields(
                 "postgres://user:password@host:5432/database?sslmode=require",
                 5432,
                 "the system's CAs",
             )
-        },
-        test: Some(test_connection),
+        }),
+        test: Some(std::sync::Arc::new(test_connection)),
         browse: Some(super::catalog::tables),
     }
 }

@@ -2,10 +2,13 @@
 //! fields are marked `"writeOnly": true`), and the access a component gets during a run. Where
 //! secrets are kept is the runtime's business, never the flow's.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// "Test connection": proves a credential works (a line saying how), or says why it does not.
-pub type CredentialTest = fn(std::sync::Arc<dyn CredentialAccess>) -> Result<String, String>;
+pub type CredentialTest = std::sync::Arc<
+    dyn Fn(std::sync::Arc<dyn CredentialAccess>) -> Result<String, String> + Send + Sync,
+>;
 
 /// For a database credential: the tables it can read, with their columns (for the node form's
 /// table and column pickers), or why they cannot be listed.
@@ -27,17 +30,18 @@ pub struct DatabaseColumn {
     pub data_type: String,
 }
 
-/// A kind of credential a connector can use, e.g. a bearer token.
+/// A kind of credential a connector can use, e.g. a bearer token. Built-in kinds are known at
+/// compile time; a connector manifest's is made when the manifest is registered.
 #[derive(Clone)]
 pub struct CredentialType {
     /// Its identifier, stored with each credential, e.g. `http.bearer`.
-    pub kind: &'static str,
+    pub kind: Cow<'static, str>,
     /// A short title for lists and forms.
-    pub title: &'static str,
+    pub title: Cow<'static, str>,
     /// One or two sentences for the form.
-    pub description: &'static str,
+    pub description: Cow<'static, str>,
     /// The JSON Schema of its fields; secret fields have `"writeOnly": true`.
-    pub schema: fn() -> serde_json::Value,
+    pub schema: std::sync::Arc<dyn Fn() -> serde_json::Value + Send + Sync>,
     /// "Test connection": proves the credential works, or says why it does not.
     pub test: Option<CredentialTest>,
     /// For a database: the tables it can read.

@@ -1,6 +1,9 @@
 //! The component registry: every node type Sluice knows, with its config schema, help text and
 //! parser. Core registers the transforms; the connectors crate adds sources and sinks.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
@@ -14,26 +17,35 @@ pub struct ConfigError {
     pub message: String,
 }
 
-/// One node type: what the palette shows and how its config is read.
+/// Makes a node type's config JSON Schema.
+pub type SchemaFn = Arc<dyn Fn() -> schemars::Schema + Send + Sync>;
+/// Reads a node type's config.
+pub type ParseFn = Arc<dyn Fn(serde_json::Value) -> Result<Component, ConfigError> + Send + Sync>;
+/// Reads a config and writes it back with every default filled in.
+pub type NormalizeFn =
+    Arc<dyn Fn(serde_json::Value) -> Result<serde_json::Value, ConfigError> + Send + Sync>;
+
+/// One node type: what the palette shows and how its config is read. Built-in types are known
+/// at compile time; others (a connector manifest's) are registered when Sluice starts or imports them.
 #[derive(Clone)]
 pub struct ComponentDescriptor {
     /// The node type as written in flows, e.g. `csv.read`.
-    pub component: &'static str,
+    pub component: Cow<'static, str>,
     pub kind: ComponentKind,
     /// A short name for the palette.
-    pub title: &'static str,
-    /// The palette group, e.g. `Files`, `Databases`, `Transform`.
-    pub category: &'static str,
+    pub title: Cow<'static, str>,
+    /// The palette group, e.g. `Files`, `Databases`, `Transform`, `Apps`.
+    pub category: Cow<'static, str>,
     /// One sentence on what it does.
-    pub description: &'static str,
+    pub description: Cow<'static, str>,
     /// The JSON Schema of the config.
-    pub schema: fn() -> schemars::Schema,
+    pub schema: SchemaFn,
     /// Reads a config.
-    pub parse: fn(serde_json::Value) -> Result<Component, ConfigError>,
+    pub parse: ParseFn,
     /// Reads a config and writes it back with every default filled in (what the studio shows).
-    pub normalize: fn(serde_json::Value) -> Result<serde_json::Value, ConfigError>,
+    pub normalize: NormalizeFn,
     /// The credential types its node's `credential` may name (none: it takes no credential).
-    pub credential_kinds: &'static [&'static str],
+    pub credential_kinds: Vec<Cow<'static, str>>,
     /// A transform whose effect is outside the flow (a request sent) may be the last node.
     pub may_end_flow: bool,
     /// A source fed by requests to the flow's private URL (the studio shows the URL).
@@ -121,7 +133,40 @@ impl ComponentDescriptor {
 
     /// The same node type, taking a credential of one of `kinds`.
     pub fn with_credentials(mut self, kinds: &'static [&'static str]) -> Self {
-        self.credential_kinds = kinds;
+        self.credential_kinds = kinds.iter().map(|kind| Cow::Borrowed(*kind)).collect();
+        self
+    }
+
+    /// A source known only at run time (a connector manifest's streams): its names, schema and
+    /// parser given as values.
+    pub fn dynamic_source(
+        component: String,
+        title: String,
+        category: &'static str,
+        description: String,
+        schema: SchemaFn,
+        parse: ParseFn,
+        normalize: NormalizeFn,
+    ) -> Self {
+        ComponentDescriptor {
+            component: component.into(),
+            kind: ComponentKind::Source,
+            ports: PortRule::default_for(ComponentKind::Source),
+            title: title.into(),
+            category: category.into(),
+            description: description.into(),
+            schema,
+            parse,
+            normalize,
+            credential_kinds: Vec::new(),
+            may_end_flow: false,
+            takes_requests: false,
+        }
+    }
+
+    /// The same node type, taking a credential of kind `kind` (one known at run time).
+    pub fn with_credential_kind(mut self, kind: String) -> Self {
+        self.credential_kinds = vec![Cow::Owned(kind)];
         self
     }
 
@@ -138,16 +183,16 @@ impl ComponentDescriptor {
             Ok(Component::Source(Box::new(parse_config::<C>(value)?)))
         }
         ComponentDescriptor {
-            component,
+            component: component.into(),
             kind: ComponentKind::Source,
             ports: PortRule::default_for(ComponentKind::Source),
-            title,
-            category,
-            description,
-            schema: schema_of::<C>,
-            parse: parse::<C>,
-            normalize: normalize::<C>,
-            credential_kinds: &[],
+            title: title.into(),
+            category: category.into(),
+            description: description.into(),
+            schema: Arc::new(schema_of::<C>),
+            parse: Arc::new(parse::<C>),
+            normalize: Arc::new(normalize::<C>),
+            credential_kinds: Vec::new(),
             may_end_flow: false,
             takes_requests: false,
         }
@@ -167,16 +212,16 @@ impl ComponentDescriptor {
             Ok(Component::Transform(Box::new(parse_config::<C>(value)?)))
         }
         ComponentDescriptor {
-            component,
+            component: component.into(),
             kind: ComponentKind::Transform,
             ports: PortRule::default_for(ComponentKind::Transform),
-            title,
-            category: "Transform",
-            description,
-            schema: schema_of::<C>,
-            parse: parse::<C>,
-            normalize: normalize::<C>,
-            credential_kinds: &[],
+            title: title.into(),
+            category: "Transform".into(),
+            description: description.into(),
+            schema: Arc::new(schema_of::<C>),
+            parse: Arc::new(parse::<C>),
+            normalize: Arc::new(normalize::<C>),
+            credential_kinds: Vec::new(),
             may_end_flow: false,
             takes_requests: false,
         }
@@ -195,16 +240,16 @@ impl ComponentDescriptor {
             Ok(Component::Sink(Box::new(parse_config::<C>(value)?)))
         }
         ComponentDescriptor {
-            component,
+            component: component.into(),
             kind: ComponentKind::Sink,
             ports: PortRule::default_for(ComponentKind::Sink),
-            title,
-            category,
-            description,
-            schema: schema_of::<C>,
-            parse: parse::<C>,
-            normalize: normalize::<C>,
-            credential_kinds: &[],
+            title: title.into(),
+            category: category.into(),
+            description: description.into(),
+            schema: Arc::new(schema_of::<C>),
+            parse: Arc::new(parse::<C>),
+            normalize: Arc::new(normalize::<C>),
+            credential_kinds: Vec::new(),
             may_end_flow: false,
             takes_requests: false,
         }
@@ -388,13 +433,13 @@ impl Registry {
     }
 
     /// The known type closest in spelling to `component`, for "did you mean" hints.
-    pub fn closest(&self, component: &str) -> Option<&'static str> {
+    pub fn closest(&self, component: &str) -> Option<&str> {
         self.descriptors
             .iter()
             .map(|descriptor| {
                 (
-                    edit_distance(component, descriptor.component),
-                    descriptor.component,
+                    edit_distance(component, &descriptor.component),
+                    descriptor.component.as_ref(),
                 )
             })
             .filter(|(distance, _)| *distance <= 3)

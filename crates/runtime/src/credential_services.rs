@@ -11,8 +11,11 @@ use crate::{Error, Result, Sluice};
 impl Sluice {
     /// "Test connection": what the credential's type can prove about it.
     pub fn test_credential(&self, name: &str) -> Result<String> {
-        let (test, access) =
-            self.with_service(name, |kind| kind.test, "cannot be tested on its own")?;
+        let (test, access) = self.with_service(
+            name,
+            |kind| kind.test.clone(),
+            "cannot be tested on its own",
+        )?;
         test(access).map_err(Error::Credential)
     }
 

@@ -117,7 +117,7 @@ impl Sluice {
                 .registry()
                 .credential_types()
                 .iter()
-                .map(|credential_type| credential_type.kind)
+                .map(|credential_type| credential_type.kind.as_ref())
                 .collect();
             Error::Credential(format!(
                 "'{kind}' is not a credential type; the types are: {}",
