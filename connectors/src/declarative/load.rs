@@ -129,7 +129,7 @@ pub fn parse_yaml(text: &str) -> Result<Value, ManifestError> {
         where_: None,
         message: format!(
             "the manifest is not valid YAML: {}",
-            one_line(&error.to_string())
+            first_line(&error.to_string())
         ),
     })?;
     if !value.is_object() {
@@ -141,12 +141,15 @@ pub fn parse_yaml(text: &str) -> Result<Value, ManifestError> {
     Ok(value)
 }
 
-fn one_line(text: &str) -> String {
-    text.lines()
+/// The parser's message without the source excerpt it draws under it.
+fn first_line(text: &str) -> String {
+    let line = text
+        .lines()
         .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+        .find(|line| !line.is_empty())
+        .unwrap_or_default();
+    let line = line.split(" --> ").next().unwrap_or(line);
+    line.trim_start_matches("error: ").to_string()
 }
 
 /// The manifest with every `$ref` (`{"$ref": "#/definitions/x"}`, merged under the keys beside

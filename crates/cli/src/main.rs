@@ -10,6 +10,7 @@ macro_rules! say {
     };
 }
 
+mod connectors;
 mod credentials;
 mod flows;
 mod output;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use connectors::ConnectorCommand;
 use credentials::CredentialsCommand;
 use flows::FlowsCommand;
 use sluice_runtime::{PreviewRequest, RunTarget, Sluice, Trigger};
@@ -90,7 +92,10 @@ enum Command {
     /// Manage credentials: secrets go to the OS keychain, never to flows or the database.
     #[command(subcommand)]
     Credentials(CredentialsCommand),
-    /// List the node types this build knows.
+    /// Connectors to apps: built in, or imported from Airbyte's declarative manifests.
+    #[command(subcommand)]
+    Connectors(ConnectorCommand),
+    /// List the node types this installation knows.
     Components,
     /// Print the JSON Schema of the flow file format.
     Schema,
@@ -207,11 +212,6 @@ fn main() -> ExitCode {
 async fn dispatch(cli: Cli) -> Result<u8, Failure> {
     let json = cli.json;
     match cli.command {
-        Command::Validate { file } => validate(&file, json),
-        Command::Components => {
-            output::components(&sluice_runtime::registry(), json);
-            Ok(0)
-        }
         Command::Schema => {
             let schema = sluice_core::schema::flow_schema(&sluice_runtime::registry());
             say!(
@@ -223,6 +223,12 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         command => {
             let sluice = Sluice::open(cli.home.as_deref())?;
             match command {
+                // The installation's node types: the built-in ones and its imported connectors.
+                Command::Validate { file } => validate(&sluice, &file, json),
+                Command::Components => {
+                    output::components(&sluice.registry(), json);
+                    Ok(0)
+                }
                 Command::Run { flow, wait, trust } => {
                     run(&sluice, target(&sluice, &flow, trust)?, wait, json).await
                 }
@@ -259,6 +265,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                     credentials::credentials(&sluice, command, json).await
                 }
                 Command::Webhooks(command) => webhooks::webhooks(&sluice, command, json),
+                Command::Connectors(command) => connectors::connectors(&sluice, command, json),
                 Command::Runs(RunsCommand::List { flow, limit }) => {
                     output::runs(&sluice.runs(flow.as_deref(), limit)?, json);
                     Ok(0)
@@ -276,7 +283,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                     Ok(0)
                 }
                 Command::Daemon { .. } => daemon(&sluice).await,
-                Command::Validate { .. } | Command::Components | Command::Schema => {
+                Command::Schema => {
                     unreachable!("handled above")
                 }
             }
@@ -303,12 +310,12 @@ fn target(sluice: &Sluice, reference: &str, trust: bool) -> Result<RunTarget, Fa
     }
 }
 
-fn validate(file: &Path, json: bool) -> Result<u8, Failure> {
+fn validate(sluice: &Sluice, file: &Path, json: bool) -> Result<u8, Failure> {
     let text = std::fs::read_to_string(file).map_err(|error| Failure {
         code: 2,
         message: format!("cannot read {}: {error}", file.display()),
     })?;
-    let registry = sluice_runtime::registry();
+    let registry = sluice.registry();
     let source = file.display().to_string();
     let result = sluice_core::Flow::from_json(&text)
         .map_err(|error| sluice_runtime::Error::Parse {

@@ -257,7 +257,8 @@ impl Sluice {
 
     /// Publishes one staging of a decided run; returns why it cannot be, when it cannot.
     fn publish_staging(&self, staging: &StagingRow) -> Result<Option<String>> {
-        let Some(kind) = self.registry().staging_kind(&staging.kind) else {
+        let registry = self.registry();
+        let Some(kind) = registry.staging_kind(&staging.kind) else {
             return Ok(Some(format!(
                 "this Sluice does not know staged output of kind `{}`",
                 staging.kind
@@ -301,7 +302,8 @@ impl Sluice {
     /// Removes one staging, unless another run writes its destination right now (then it is
     /// left for the next start: a staging is never in another run's way, only on the disk).
     fn discard_staging(&self, staging: &StagingRow) -> Result<()> {
-        let Some(kind) = self.registry().staging_kind(&staging.kind) else {
+        let registry = self.registry();
+        let Some(kind) = registry.staging_kind(&staging.kind) else {
             return Ok(());
         };
         let Some(_lock) = try_lock(self.home(), LockScope::Destination, &staging.lock_key)? else {

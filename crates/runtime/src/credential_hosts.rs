@@ -9,8 +9,9 @@ use crate::{Result, Sluice};
 impl Sluice {
     /// Gives the credentials saved before they named their hosts the hosts of their URLs.
     pub(crate) fn fill_missing_credential_hosts(&self) -> Result<()> {
+        let registry = self.registry();
         for mut stored in self.store().credentials()? {
-            let Some(credential_type) = self.registry().credential_type(&stored.kind) else {
+            let Some(credential_type) = registry.credential_type(&stored.kind) else {
                 continue;
             };
             let before = stored.fields.clone();

@@ -36,7 +36,7 @@ impl Sluice {
     ) -> Result<(S, Arc<dyn CredentialAccess>)> {
         let stored = self.stored_credential(name)?;
         let credential_type = self.credential_type(&stored.kind)?;
-        let Some(service) = service(credential_type) else {
+        let Some(service) = service(&credential_type) else {
             return Err(Error::Credential(format!(
                 "a {} credential {lacking}",
                 credential_type.title

@@ -111,10 +111,10 @@ impl Sluice {
             .collect()
     }
 
-    pub(crate) fn credential_type(&self, kind: &str) -> Result<&CredentialType> {
-        self.registry().credential_type(kind).ok_or_else(|| {
-            let known: Vec<&str> = self
-                .registry()
+    pub(crate) fn credential_type(&self, kind: &str) -> Result<CredentialType> {
+        let registry = self.registry();
+        registry.credential_type(kind).cloned().ok_or_else(|| {
+            let known: Vec<&str> = registry
                 .credential_types()
                 .iter()
                 .map(|credential_type| credential_type.kind.as_ref())
@@ -293,7 +293,7 @@ impl Sluice {
                 fields.insert(field, default.clone());
             }
         }
-        crate::credential_hosts::fill_hosts(credential_type, &mut fields);
+        crate::credential_hosts::fill_hosts(&credential_type, &mut fields);
         let secrets: BTreeMap<String, String> = input
             .secrets
             .into_iter()

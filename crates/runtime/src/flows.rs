@@ -77,7 +77,7 @@ impl Sluice {
             file: source.to_string(),
             error,
         })?;
-        validate(&flow, self.registry()).map_err(|report| Error::Invalid {
+        validate(&flow, &self.registry()).map_err(|report| Error::Invalid {
             file: source.to_string(),
             report,
         })?;
@@ -87,7 +87,7 @@ impl Sluice {
     /// Reads and validates a flow file; its relative paths resolve against its folder.
     pub fn load_flow_file(&self, path: &Path) -> Result<LoadedFlow> {
         let loaded = self.read_flow_file(path)?;
-        validate(&loaded.flow, self.registry()).map_err(|report| Error::Invalid {
+        validate(&loaded.flow, &self.registry()).map_err(|report| Error::Invalid {
             file: path.display().to_string(),
             report,
         })?;
@@ -319,7 +319,7 @@ impl Sluice {
     /// A loaded flow with its problems.
     pub fn document(&self, loaded: LoadedFlow) -> FlowDocument {
         let problems = self.validate_flow(&loaded.flow);
-        let advice = sluice_core::validate::advise(&loaded.flow, self.registry());
+        let advice = sluice_core::validate::advise(&loaded.flow, &self.registry());
         let trusted = self.is_trusted(&loaded).unwrap_or(false);
         FlowDocument {
             trusted,
@@ -388,7 +388,7 @@ impl Sluice {
 
     /// Every problem that keeps a flow from running (none: it can run).
     pub fn validate_flow(&self, flow: &Flow) -> Vec<sluice_core::validate::Problem> {
-        match validate(flow, self.registry()) {
+        match validate(flow, &self.registry()) {
             Ok(()) => Vec::new(),
             Err(report) => report.problems,
         }

@@ -3,6 +3,7 @@
 
 mod commits;
 mod components;
+mod connectors;
 mod credential_hosts;
 mod credential_services;
 mod credentials;
@@ -31,6 +32,7 @@ use sluice_store::Store;
 
 pub use commits::Recovery;
 pub use components::ComponentInfo;
+pub use connectors::{ConnectorInfo, id_from_path};
 pub use credentials::{CredentialInfo, CredentialInput, CredentialTypeInfo};
 pub use error::{Error, Result};
 pub use export::ExportedFlow;
@@ -56,7 +58,8 @@ pub fn registry() -> Registry {
 pub struct Sluice {
     home: PathBuf,
     store: Arc<Store>,
-    registry: Arc<Registry>,
+    /// Built-in node types and imported connectors; replaced when a connector is imported.
+    registry: Arc<std::sync::RwLock<Arc<Registry>>>,
     /// The runs this process is running, by run id, so they can be cancelled by id.
     active_runs: runs::ActiveRuns,
     /// Rung when a schedule may have changed, so the scheduler looks again at once.
@@ -82,10 +85,11 @@ impl Sluice {
         let secrets = secrets::open(secrets::SecretBackend::from_env()?, &home);
         let policy = store.retention_policy()?;
         store.apply_retention(policy, chrono::Utc::now())?;
+        let registry = connectors::registry_with_imports(&store)?;
         let sluice = Sluice {
             home,
             store: Arc::new(store),
-            registry: Arc::new(sluice_connectors::registry()),
+            registry: Arc::new(std::sync::RwLock::new(Arc::new(registry))),
             active_runs: Default::default(),
             schedule_changes: Default::default(),
             secrets,
@@ -136,9 +140,9 @@ impl Sluice {
         &self.store
     }
 
-    /// Every component this installation knows.
-    pub fn registry(&self) -> &Registry {
-        &self.registry
+    /// Every component this installation knows (built in and imported), as it is now.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry.read().expect("registry lock").clone()
     }
 
     /// Changes the run-history retention policy (the parts given) and applies it at once.

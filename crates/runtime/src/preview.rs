@@ -83,7 +83,7 @@ impl Sluice {
         for (node, records) in pinned {
             pin(&mut loaded.flow, node, records)?;
         }
-        validate_for_preview(&loaded.flow, self.registry()).map_err(|report| Error::Invalid {
+        validate_for_preview(&loaded.flow, &self.registry()).map_err(|report| Error::Invalid {
             file: format!("flow '{}'", loaded.flow.name),
             report,
         })?;
@@ -104,7 +104,7 @@ impl Sluice {
         } = request;
         let loaded = self.resolve_for_preview(target, upto.as_deref(), &pinned)?;
         let credentials = self.credentials_for(&loaded.flow)?;
-        let registry = self.registry.clone();
+        let registry = self.registry();
         let report = tokio::task::spawn_blocking(move || {
             execute(
                 RunRequest {

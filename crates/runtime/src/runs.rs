@@ -148,7 +148,7 @@ impl RunHandle {
 impl Sluice {
     fn resolve(&self, target: RunTarget) -> Result<LoadedFlow> {
         let loaded = self.load(target)?;
-        validate(&loaded.flow, self.registry()).map_err(|report| Error::Invalid {
+        validate(&loaded.flow, &self.registry()).map_err(|report| Error::Invalid {
             file: format!("flow '{}'", loaded.flow.name),
             report,
         })?;
@@ -228,7 +228,7 @@ impl Sluice {
             },
         );
         let active_runs = self.active_runs.clone();
-        let registry = self.registry.clone();
+        let registry = self.registry();
         let task_control = control.clone();
         let task_run_id = run_id.clone();
         let journal = Arc::new(StoreJournal {

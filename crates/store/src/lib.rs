@@ -1,7 +1,8 @@
 //! Sluice's local store: one SQLite file holding flows (with every saved version), runs, their
-//! per-node stats and log lines, per-node sync state, pinned samples and settings. One module per
-//! table.
+//! per-node stats and log lines, per-node sync state, pinned samples, imported connectors and
+//! settings. One module per table.
 
+mod connectors;
 mod credentials;
 mod error;
 mod flow_trust;
@@ -23,6 +24,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
+pub use connectors::StoredConnector;
 pub use credentials::StoredCredential;
 pub use error::{Error, Result};
 pub use flows::{EDITS_FOLD_WITHIN, FlowSummary, FlowVersion, SaveNote, StoredFlow};
@@ -48,6 +50,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0010_version_labels.sql")),
     M::up(include_str!("../migrations/0011_run_samples.sql")),
     M::up(include_str!("../migrations/0012_pinned_samples.sql")),
+    M::up(include_str!("../migrations/0013_connectors.sql")),
 ];
 
 /// The schema migrations, in order.

@@ -31,7 +31,7 @@ pub fn say(line: std::fmt::Arguments<'_>) {
     }
 }
 
-fn print_json(value: &impl serde::Serialize) {
+pub fn print_json(value: &impl serde::Serialize) {
     say!(
         "{}",
         serde_json::to_string_pretty(value).expect("output serializes")
@@ -39,7 +39,7 @@ fn print_json(value: &impl serde::Serialize) {
 }
 
 /// Prints rows as columns padded to the widest cell.
-fn table(header: &[&str], rows: Vec<Vec<String>>) {
+pub fn table(header: &[&str], rows: Vec<Vec<String>>) {
     let mut widths: Vec<usize> = header.iter().map(|cell| cell.chars().count()).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {

@@ -1,0 +1,236 @@
+//! Connectors: those built into Sluice (Apps) and those people import (Airbyte's declarative
+//! manifests), stored with every version. The registry answers for both; it is rebuilt when a
+//! connector is imported or removed.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use sluice_connectors::declarative::{Connector, Manifest};
+use sluice_core::Registry;
+use sluice_store::Store;
+
+use crate::{Error, Result, Sluice};
+
+/// A connector, as `sluice connectors list` and the studio show it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ConnectorInfo {
+    /// Its id; its node type is `app.<id>`.
+    pub id: String,
+    pub title: String,
+    /// The node type, e.g. `app.github`.
+    #[serde(rename = "type")]
+    pub component: String,
+    pub streams: Vec<String>,
+    /// The hosts its requests go to (its credential is bound to them).
+    pub hosts: Vec<String>,
+    /// Built into Sluice, as opposed to imported.
+    pub built_in: bool,
+    /// For an imported one: its version (one per import of a changed manifest) and where it came from.
+    pub version: Option<i64>,
+    pub origin: Option<String>,
+    pub documentation_url: Option<String>,
+}
+
+impl ConnectorInfo {
+    fn of(connector: &Connector, stored: Option<(i64, String)>) -> ConnectorInfo {
+        ConnectorInfo {
+            id: connector.id.clone(),
+            title: connector.title.clone(),
+            component: connector.component(),
+            streams: connector
+                .manifest
+                .stream_names()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            hosts: connector.manifest.hosts(),
+            built_in: stored.is_none(),
+            version: stored.as_ref().map(|(version, _)| *version),
+            origin: stored.map(|(_, origin)| origin),
+            documentation_url: connector.manifest.documentation_url().map(str::to_string),
+        }
+    }
+}
+
+/// Every node type: the built-in ones, then the imported connectors (newest versions). A stored
+/// manifest this build cannot run is left out with a warning.
+pub(crate) fn registry_with_imports(store: &Store) -> Result<Registry> {
+    let mut registry = sluice_connectors::registry();
+    for stored in store.connectors()? {
+        match Manifest::parse(&stored.manifest) {
+            Ok(manifest) => {
+                let description = manifest.description().unwrap_or(&stored.title).to_string();
+                let connector = Connector::new(&stored.id, &stored.title, &description, manifest);
+                register(&mut registry, &connector);
+            }
+            Err(error) => {
+                tracing::warn!(connector = %stored.id, %error, "an imported connector cannot be used by this version of Sluice")
+            }
+        }
+    }
+    Ok(registry)
+}
+
+fn register(registry: &mut Registry, connector: &Arc<Connector>) {
+    registry.register(connector.descriptor());
+    if let Some(credential_type) = connector.credential_type() {
+        registry.register_credential_type(credential_type);
+    }
+}
+
+/// An id from a manifest's file name: `source-pokeapi/manifest.yaml` → `pokeapi`.
+pub fn id_from_path(path: &std::path::Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = if stem == "manifest" {
+        path.parent()
+            .and_then(|parent| parent.file_name())
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or(stem)
+    } else {
+        stem
+    };
+    let name = name.strip_prefix("source-").unwrap_or(&name);
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect::<String>()
+        .trim_matches('_')
+        .to_string()
+}
+
+impl Sluice {
+    /// Imports a manifest as connector `id` (its newest version): refused, naming the line or the
+    /// component, when it cannot run.
+    pub fn import_connector(
+        &self,
+        text: &str,
+        id: &str,
+        title: Option<&str>,
+        origin: &str,
+    ) -> Result<ConnectorInfo> {
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(Error::Refused(format!(
+                "'{id}' cannot be a connector id: use lower-case letters, digits and _"
+            )));
+        }
+        let manifest =
+            Manifest::parse(text).map_err(|error| Error::Refused(format!("{origin}: {error}")))?;
+        let title = match title {
+            Some(title) => title.to_string(),
+            None => default_title(&manifest, id),
+        };
+        let version = self.store.import_connector(id, &title, text, origin)?;
+        self.reload_registry()?;
+        let description = manifest.description().unwrap_or(&title).to_string();
+        let connector = Connector::new(id, &title, &description, manifest);
+        Ok(ConnectorInfo::of(
+            &connector,
+            Some((version, origin.to_string())),
+        ))
+    }
+
+    /// Every connector: built in, then imported.
+    pub fn connectors(&self) -> Result<Vec<ConnectorInfo>> {
+        let mut found: Vec<ConnectorInfo> = sluice_connectors::declarative::library()
+            .iter()
+            .map(|connector| ConnectorInfo::of(connector, None))
+            .collect();
+        for stored in self.store.connectors()? {
+            let Ok(manifest) = Manifest::parse(&stored.manifest) else {
+                continue;
+            };
+            let connector = Connector::new(&stored.id, &stored.title, &stored.title, manifest);
+            found.retain(|existing| existing.id != stored.id);
+            found.push(ConnectorInfo::of(
+                &connector,
+                Some((stored.version, stored.origin)),
+            ));
+        }
+        Ok(found)
+    }
+
+    /// The connector `id`.
+    pub fn connector(&self, id: &str) -> Result<ConnectorInfo> {
+        let id = id.strip_prefix("app.").unwrap_or(id);
+        self.connectors()?
+            .into_iter()
+            .find(|connector| connector.id == id)
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "no connector '{id}'; `sluice connectors list` shows them"
+                ))
+            })
+    }
+
+    /// Removes the imported connector `id` with all its versions.
+    pub fn remove_connector(&self, id: &str) -> Result<()> {
+        let id = id.strip_prefix("app.").unwrap_or(id);
+        if !self.store.remove_connector(id)? {
+            let built_in = sluice_connectors::declarative::library()
+                .iter()
+                .any(|connector| connector.id == id);
+            return Err(match built_in {
+                true => {
+                    Error::Refused(format!("'{id}' is built into Sluice and cannot be removed"))
+                }
+                false => Error::NotFound(format!("no imported connector '{id}'")),
+            });
+        }
+        self.reload_registry()
+    }
+
+    /// The manifest of the newest version of imported connector `id`, as imported.
+    pub fn connector_manifest(&self, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .store
+            .connector_versions(id)?
+            .pop()
+            .map(|stored| stored.manifest))
+    }
+
+    fn reload_registry(&self) -> Result<()> {
+        let registry = registry_with_imports(&self.store)?;
+        *self.registry.write().expect("registry lock") = Arc::new(registry);
+        Ok(())
+    }
+}
+
+/// The spec's title without Airbyte's " Spec" suffix, else the id.
+fn default_title(manifest: &Manifest, id: &str) -> String {
+    manifest
+        .settings_schema()
+        .and_then(|schema| schema.get("title"))
+        .and_then(|title| title.as_str())
+        .map(|title| title.trim_end_matches(" Spec").trim().to_string())
+        .filter(|title| !title.is_empty())
+        .unwrap_or_else(|| id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_come_from_file_or_folder_names() {
+        assert_eq!(
+            id_from_path(std::path::Path::new("x/source-poke-api/manifest.yaml")),
+            "poke_api"
+        );
+        assert_eq!(
+            id_from_path(std::path::Path::new("exchange-rates.yaml")),
+            "exchange_rates"
+        );
+    }
+}
