@@ -11,9 +11,10 @@ use sluice_core::labels::NodeSettingLabels;
 use sluice_core::validate::Problem;
 use sluice_core::{Flow, Record};
 use sluice_runtime::{
-    ComponentInfo, CredentialInfo, CredentialInput, CredentialTypeInfo, FlowDocument, FlowListing,
-    FlowReview, FlowVersion, ImportOutcome, Pinned, PreviewRequest, RunDetail, RunRecord,
-    RunReport, RunTarget, ScheduleInfo, Sluice, TemplateInfo, Trigger, UpdateStatus,
+    ComponentInfo, ConnectorInfo, CredentialInfo, CredentialInput, CredentialTypeInfo,
+    FlowDocument, FlowListing, FlowReview, FlowVersion, ImportOutcome, Pinned, PreviewRequest,
+    RunDetail, RunRecord, RunReport, RunTarget, ScheduleInfo, Sluice, TemplateInfo, Trigger,
+    UpdateStatus,
 };
 use tauri::{AppHandle, Emitter, State};
 
@@ -247,6 +248,23 @@ pub async fn review_flow(sluice: State<'_, Sluice>, id: String) -> Answer<FlowRe
 #[tauri::command]
 pub async fn approve_flow(sluice: State<'_, Sluice>, id: String) -> Answer<FlowReview> {
     sluice.approve_flow(&id).map_err(message)
+}
+
+#[tauri::command]
+pub async fn list_connectors(sluice: State<'_, Sluice>) -> Answer<Vec<ConnectorInfo>> {
+    sluice.connectors().map_err(message)
+}
+
+#[tauri::command]
+pub async fn import_connector(sluice: State<'_, Sluice>, path: PathBuf) -> Answer<ConnectorInfo> {
+    sluice
+        .import_connector_file(&path, None, None)
+        .map_err(message)
+}
+
+#[tauri::command]
+pub async fn remove_connector(sluice: State<'_, Sluice>, id: String) -> Answer<()> {
+    sluice.remove_connector(&id).map_err(message)
 }
 
 #[tauri::command]

@@ -23,6 +23,7 @@ fn export_all(folder: &Path) {
     sluice_runtime::FlowListing::export_all(&config).unwrap();
     sluice_runtime::TemplateInfo::export_all(&config).unwrap();
     sluice_runtime::ComponentInfo::export_all(&config).unwrap();
+    sluice_runtime::ConnectorInfo::export_all(&config).unwrap();
     sluice_runtime::RunNotice::export_all(&config).unwrap();
     sluice_runtime::RunDetail::export_all(&config).unwrap();
     sluice_runtime::ImportOutcome::export_all(&config).unwrap();

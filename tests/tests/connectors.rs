@@ -292,3 +292,63 @@ fn a_manifest_sluice_cannot_run_is_refused_with_where_and_nothing_is_stored() {
             .all(|connector| connector.built_in)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_manifest_reads_the_demo_api_through_link_pages_and_rate_limits() {
+    use sluice_tests::demo_api::{DEMO_TOKEN, DemoApi, spawn};
+    // Every fifth request is answered 429 with Retry-After: 1.
+    let api = DemoApi::new(12, 5);
+    let base = spawn(api.clone());
+    let (_home, sluice) = sluice_tests::installation_with_memory_secrets();
+    let manifest =
+        sluice_tests::repository_root().join("examples/demo-orders-connector/manifest.yaml");
+    let imported = sluice.import_connector_file(&manifest, None, None).unwrap();
+    assert_eq!(
+        (imported.id.as_str(), imported.title.as_str()),
+        ("demo_orders_connector", "Demo orders")
+    );
+    sluice
+        .save_credential(
+            CredentialInput {
+                name: "demo".into(),
+                kind: imported.component.clone(),
+                fields: serde_json::Map::from_iter([("hosts".to_string(), json!("127.0.0.1"))]),
+                secrets: [("token".to_string(), DEMO_TOKEN.to_string())].into(),
+            },
+            None,
+        )
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let out = data.path().join("orders.ndjson");
+    let file = data.path().join("orders.sluice.json");
+    let flow = sluice_tests::flow_json(
+        json!([
+            { "id": "orders", "type": imported.component, "credential": "demo",
+              "config": { "stream": "orders", "settings": { "per_page": 2 }, "base_url": base } },
+            { "id": "save", "type": "json.write", "config": { "path": out } }
+        ]),
+        json!([{ "from": "orders", "to": "save" }]),
+    );
+    std::fs::write(&file, flow.to_string()).unwrap();
+    let flow_id = sluice_tests::store_own_flow(&sluice, &file);
+    let outcome = sluice
+        .run(RunTarget::Stored(flow_id), Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.report.status,
+        RunStatus::Succeeded,
+        "{:?}",
+        outcome.report.failure
+    );
+    let ids: Vec<u64> = sluice_tests::ndjson_records(&out)
+        .iter()
+        .map(|order| order["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, (1..=12).collect::<Vec<_>>());
+    assert_eq!(
+        api.requests(),
+        7,
+        "six pages, the fifth request answered 429 and sent again"
+    );
+}

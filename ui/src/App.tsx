@@ -13,6 +13,7 @@ import { FlowsHome } from "./home/FlowsHome";
 import { GuideChecklist } from "./guide/FirstRunGuide";
 import { useGuideWatch } from "./guide/guideStore";
 import { useEditor } from "./store/flowStore";
+import { importConnectorFile } from "./panel/importConnector";
 import { CredentialsView } from "./credentials/CredentialsView";
 import { UpdateBanner, UpdatesDialog, updateBannerKey, useUpdates } from "./updates/UpdatesDialog";
 
@@ -35,8 +36,9 @@ export function App() {
     const stopRuns = api.onRun((runNotice) => useEditor.getState().runNotice(runNotice));
     const stopDrops = getCurrentWebview().onDragDropEvent(async (event) => {
       if (event.payload.type !== "drop") return;
-      for (const path of event.payload.paths.filter((candidate) => candidate.endsWith(".json"))) {
-        await importFile(path, setNotice);
+      for (const path of event.payload.paths) {
+        if (path.endsWith(".json")) await importFile(path, setNotice);
+        if (path.endsWith(".yaml") || path.endsWith(".yml")) await importConnectorFile(path, setNotice);
       }
     });
     // Closing the window: save what is unsaved, then let the window go (Sluice stays in the tray).

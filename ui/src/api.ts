@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ComponentInfo } from "./bindings/ComponentInfo";
+import type { ConnectorInfo } from "./bindings/ConnectorInfo";
 import type { CredentialInfo } from "./bindings/CredentialInfo";
 import type { CredentialInput } from "./bindings/CredentialInput";
 import type { CredentialTypeInfo } from "./bindings/CredentialTypeInfo";
@@ -72,6 +73,9 @@ export const api = {
   /** Writes the flow to share; answers warnings about what may not travel (absolute paths). */
   exportFlow: (id: string, path: string) => invoke<string[]>("export_flow", { id, path }),
   importFlow: (path: string) => invoke<ImportOutcome>("import_flow", { path }),
+  connectors: () => invoke<ConnectorInfo[]>("list_connectors"),
+  importConnector: (path: string) => invoke<ConnectorInfo>("import_connector", { path }),
+  removeConnector: (id: string) => invoke<null>("remove_connector", { id }),
   reviewFlow: (id: string) => invoke<FlowReview>("review_flow", { id }),
   approveFlow: (id: string) => invoke<FlowReview>("approve_flow", { id }),
   describeSchedule: (schedule: Schedule) => invoke<ScheduleInfo>("describe_schedule", { schedule }),

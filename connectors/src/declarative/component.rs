@@ -88,7 +88,7 @@ impl Connector {
             "title": self.title,
             "description": self.description,
             "type": "object",
-            "required": ["stream"],
+            "required": ["stream", "settings"],
             "additionalProperties": false,
             "properties": {
                 "stream": {

@@ -24,7 +24,7 @@ mod tests;
 
 pub use component::{AppReadConfig, Connector};
 pub use library::library;
-pub use load::{ManifestError, SUPPORTED};
+pub use load::{MAX_MANIFEST_BYTES, ManifestError, SUPPORTED};
 pub use read::{Delivery, ReadSettings, Reader};
 
 use sluice_core::ComponentError;

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use sluice_runtime::{ConnectorInfo, Sluice, id_from_path};
+use sluice_runtime::{ConnectorInfo, Sluice};
 
 use crate::Failure;
 use crate::output::{print_json, table};
@@ -113,12 +113,7 @@ fn import(
     let mut imported = Vec::new();
     let mut refused = Vec::new();
     for file in &files {
-        let text = std::fs::read_to_string(file).map_err(|error| Failure {
-            code: 1,
-            message: format!("cannot read {}: {error}", file.display()),
-        })?;
-        let id = id.map(str::to_string).unwrap_or_else(|| id_from_path(file));
-        match sluice.import_connector(&text, &id, title, &file.display().to_string()) {
+        match sluice.import_connector_file(file, id, title) {
             Ok(connector) => imported.push(connector),
             Err(error) => refused.push(error.to_string()),
         }

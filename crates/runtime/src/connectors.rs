@@ -79,7 +79,7 @@ fn register(registry: &mut Registry, connector: &Arc<Connector>) {
 }
 
 /// An id from a manifest's file name: `source-pokeapi/manifest.yaml` → `pokeapi`.
-pub fn id_from_path(path: &std::path::Path) -> String {
+fn id_from_path(path: &std::path::Path) -> String {
     let stem = path
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())
@@ -139,6 +139,37 @@ impl Sluice {
             &connector,
             Some((version, origin.to_string())),
         ))
+    }
+
+    /// Imports the manifest file at `path` (its id from the file or folder name unless given).
+    pub fn import_connector_file(
+        &self,
+        path: &std::path::Path,
+        id: Option<&str>,
+        title: Option<&str>,
+    ) -> Result<ConnectorInfo> {
+        let too_large =
+            |size: u64| size > sluice_connectors::declarative::MAX_MANIFEST_BYTES as u64;
+        let size = std::fs::metadata(path)
+            .map_err(|source| Error::Io {
+                action: "read",
+                path: path.to_path_buf(),
+                source,
+            })?
+            .len();
+        if too_large(size) {
+            return Err(Error::Refused(format!(
+                "{}: {size} bytes is more than a connector manifest may be",
+                path.display()
+            )));
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let id = id.map(str::to_string).unwrap_or_else(|| id_from_path(path));
+        self.import_connector(&text, &id, title, &path.display().to_string())
     }
 
     /// Every connector: built in, then imported.

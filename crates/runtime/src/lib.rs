@@ -32,7 +32,7 @@ use sluice_store::Store;
 
 pub use commits::Recovery;
 pub use components::ComponentInfo;
-pub use connectors::{ConnectorInfo, id_from_path};
+pub use connectors::ConnectorInfo;
 pub use credentials::{CredentialInfo, CredentialInput, CredentialTypeInfo};
 pub use error::{Error, Result};
 pub use export::ExportedFlow;

@@ -219,7 +219,7 @@ function Field({ field, value, problems, advice, expressions, writes, database, 
       break;
     case "number":
       input = (
-        <input type="number" step={kind.integer ? 1 : "any"} value={shown === undefined || shown === null ? "" : String(shown)}
+        <input type="number" data-testid={`field-${field.name}`} step={kind.integer ? 1 : "any"} value={shown === undefined || shown === null ? "" : String(shown)}
           onChange={(event) => onChange(event.target.value === "" ? undefined : Number(event.target.value))} />
       );
       break;

@@ -1,7 +1,9 @@
 // The palette: every node type Rust reports, grouped by category, searchable. Drag one onto the
 // canvas, or click it: the node goes into free space in view, or after the one selected node
 // (store/flowEdits.addFromPalette).
+import { open } from "@tauri-apps/plugin-dialog";
 import { useMemo, useState } from "react";
+import { importConnectorFile } from "./importConnector";
 import { PALETTE_MIME, useCanvasView } from "../canvas/Canvas";
 import { useEditor } from "../store/flowStore";
 import { ComponentIcon } from "./ComponentIcon";
@@ -12,6 +14,7 @@ export function Palette() {
   const components = useEditor((state) => state.components);
   const canvasView = useCanvasView();
   const [search, setSearch] = useState("");
+  const [notice, setNotice] = useState<{ text: string; error: boolean } | null>(null);
 
   const groups = useMemo(() => {
     const needle = search.trim().toLowerCase();
@@ -49,6 +52,22 @@ export function Palette() {
           ))}
         </section>
       ))}
+      <button
+        className="link palette-import"
+        data-testid="import-connector"
+        title="A connector manifest in Airbyte's declarative YAML format: each becomes a source under Apps."
+        onClick={async () => {
+          const path = await open({ multiple: false, filters: [{ name: "Connector manifest", extensions: ["yaml", "yml"] }] });
+          if (typeof path === "string") await importConnectorFile(path, setNotice);
+        }}
+      >
+        Import connector…
+      </button>
+      {notice && (
+        <p className={notice.error ? "palette-notice error" : "palette-notice"} data-testid="palette-notice" role="status">
+          {notice.text}
+        </p>
+      )}
     </aside>
   );
 }
