@@ -352,3 +352,83 @@ async fn the_example_manifest_reads_the_demo_api_through_link_pages_and_rate_lim
         "six pages, the fifth request answered 429 and sent again"
     );
 }
+
+#[test]
+fn an_exported_flow_carries_its_imported_connectors_and_never_replaces_one_here() {
+    let (_home, author) = sluice_tests::temporary_installation();
+    author
+        .import_connector(MANIFEST, "bookshop", None, "bookshop.yaml")
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("books.sluice.json");
+    std::fs::write(
+        &file,
+        flow(&data.path().join("shop.db"), "https://api.bookshop.example").to_string(),
+    )
+    .unwrap();
+    let flow_id = sluice_tests::store_own_flow(&author, &file);
+    let exported = author.export_flow(&flow_id).unwrap();
+    let document: Value = serde_json::from_str(&exported.document).unwrap();
+    assert_eq!(document["connectors"][0]["id"], "bookshop");
+    assert_eq!(document["connectors"][0]["manifest"], MANIFEST);
+    let shared = data.path().join("shared.sluice.json");
+    std::fs::write(&shared, &exported.document).unwrap();
+
+    // A colleague without the connector gets it with the flow, named in the import's notes.
+    let (_other_home, colleague) = sluice_tests::temporary_installation();
+    let outcome = colleague.import_flow_file(&shared, false).unwrap();
+    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    assert!(!outcome.trusted, "a flow from elsewhere waits for approval");
+    assert!(
+        outcome.warnings.iter().any(|note| note.contains("brings the connector Bookshop (app.bookshop), which sends requests to api.bookshop.example")),
+        "{:?}",
+        outcome.warnings
+    );
+    assert_eq!(
+        colleague.connector("bookshop").unwrap().origin.as_deref(),
+        Some("the flow 'test flow'")
+    );
+    let stored = colleague.find_flow(&outcome.flow_id).unwrap().flow;
+    assert!(
+        stored.connectors.is_empty(),
+        "the installation keeps the manifest, not the flow"
+    );
+
+    // One who has a different connector called bookshop keeps it; the flow's gets a new id.
+    let (_third_home, third) = sluice_tests::temporary_installation();
+    let theirs = MANIFEST.replace("The books of a bookshop.", "Another shop's books.");
+    third
+        .import_connector(&theirs, "bookshop", None, "theirs.yaml")
+        .unwrap();
+    let outcome = third.import_flow_file(&shared, false).unwrap();
+    assert!(
+        outcome.warnings.iter().any(|note| note.contains(
+            "as app.bookshop_2, because a different connector here is called app.bookshop"
+        )),
+        "{:?}",
+        outcome.warnings
+    );
+    let stored = third.find_flow(&outcome.flow_id).unwrap().flow;
+    assert_eq!(stored.nodes[0].component, "app.bookshop_2");
+    assert_eq!(
+        third.connector("bookshop").unwrap().version,
+        Some(1),
+        "theirs is untouched"
+    );
+    // A flow naming a built-in connector's id with another manifest cannot replace it either.
+    let mut impostor = document.clone();
+    impostor["connectors"][0]["id"] = json!("github");
+    impostor["nodes"][0]["type"] = json!("app.github");
+    let impostor_file = data.path().join("impostor.sluice.json");
+    std::fs::write(&impostor_file, impostor.to_string()).unwrap();
+    let outcome = third.import_flow_file(&impostor_file, false).unwrap();
+    assert!(
+        outcome
+            .warnings
+            .iter()
+            .any(|note| note.contains("as app.github_2")),
+        "{:?}",
+        outcome.warnings
+    );
+    assert!(third.connector("github").unwrap().built_in);
+}

@@ -26,6 +26,14 @@ static LIBRARY: LazyLock<Vec<Arc<Connector>>> = LazyLock::new(|| {
         .collect()
 });
 
+/// The manifest of the built-in connector `id`, as written.
+pub fn library_manifest(id: &str) -> Option<&'static str> {
+    MANIFESTS
+        .iter()
+        .find(|(known, _, _)| *known == id)
+        .map(|(_, _, text)| *text)
+}
+
 /// The connectors built into Sluice.
 pub fn library() -> &'static [Arc<Connector>] {
     &LIBRARY

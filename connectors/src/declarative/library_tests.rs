@@ -14,7 +14,8 @@ use serde_json::{Map, Value, json};
 
 use crate::testing::{read_source_with, serve};
 
-/// One fixture: a node's settings and secrets, the exchanges with the API, what must arrive.
+/// One fixture: a node's settings (`{base}` in them is the local server's address) and secrets,
+/// the exchanges with the API, what must arrive.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Fixture {
@@ -170,8 +171,12 @@ fn run(name: &str, text: &str) {
     let descriptor = registry
         .get(&component)
         .unwrap_or_else(|| panic!("{name}: no node type {component}"));
-    let config =
-        json!({ "stream": fixture.stream, "settings": fixture.settings, "base_url": base });
+    // Settings may name the local server too (a token endpoint apart from the API's base URL).
+    let settings = Value::Object(fixture.settings.clone())
+        .to_string()
+        .replace("{base}", &base);
+    let settings: Value = serde_json::from_str(&settings).unwrap();
+    let config = json!({ "stream": fixture.stream, "settings": settings, "base_url": base });
     let parsed = (descriptor.parse)(config).unwrap_or_else(|error| panic!("{name}: {error:?}"));
     let sluice_core::component::Component::Source(source) = parsed else {
         panic!("{name}: not a source")

@@ -23,7 +23,7 @@ mod spec;
 mod tests;
 
 pub use component::{AppReadConfig, Connector};
-pub use library::library;
+pub use library::{library, library_manifest};
 pub use load::{MAX_MANIFEST_BYTES, ManifestError, SUPPORTED};
 pub use read::{Delivery, ReadSettings, Reader};
 

@@ -39,6 +39,22 @@ pub struct Flow {
     /// When the flow runs by itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Schedule>,
+    /// The imported connectors its `app.<id>` nodes use, carried by an exported flow so the
+    /// importer gets them (built-in connectors are not carried).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub connectors: Vec<CarriedConnector>,
+}
+
+/// A connector manifest travelling with a flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct CarriedConnector {
+    /// Its id: the nodes' type is `app.<id>`.
+    pub id: String,
+    /// The name the palette shows.
+    pub title: String,
+    /// The manifest (Airbyte's declarative YAML), as imported.
+    pub manifest: String,
 }
 
 /// One component on the canvas.
@@ -245,6 +261,7 @@ impl Flow {
             description: self.description.clone(),
             vars: self.vars.clone(),
             schedule: None,
+            connectors: self.connectors.clone(),
         })
     }
 }

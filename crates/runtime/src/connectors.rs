@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use sluice_connectors::declarative::{Connector, Manifest};
-use sluice_core::Registry;
+use sluice_core::flow::CarriedConnector;
+use sluice_core::{Flow, Registry};
 use sluice_store::Store;
 
 use crate::{Error, Result, Sluice};
@@ -235,6 +236,97 @@ impl Sluice {
         let registry = registry_with_imports(&self.store)?;
         *self.registry.write().expect("registry lock") = Arc::new(registry);
         Ok(())
+    }
+}
+
+impl Sluice {
+    /// The imported connectors `flow`'s nodes use, for an export to carry.
+    pub(crate) fn connectors_to_carry(&self, flow: &Flow) -> Result<Vec<CarriedConnector>> {
+        let imported = self.store.connectors()?;
+        let mut carried: Vec<CarriedConnector> = Vec::new();
+        for node in &flow.nodes {
+            let Some(id) = node.component.strip_prefix("app.") else {
+                continue;
+            };
+            if let Some(stored) = imported.iter().find(|stored| stored.id == id)
+                && !carried.iter().any(|connector| connector.id == id)
+            {
+                carried.push(CarriedConnector {
+                    id: stored.id.clone(),
+                    title: stored.title.clone(),
+                    manifest: stored.manifest.clone(),
+                });
+            }
+        }
+        Ok(carried)
+    }
+
+    /// Takes the connectors an imported flow carries: one new here is imported; one whose id
+    /// names another connector here is imported under a new id (`<id>_2`, …) and the flow's
+    /// nodes are renamed to it, so no connector another flow uses is ever replaced. Says what it
+    /// did (and where each sends requests) for the import's review; a manifest that cannot run
+    /// is left out (the nodes using it are then marked).
+    pub(crate) fn take_carried_connectors(&self, flow: &mut Flow) -> Result<Vec<String>> {
+        let origin = format!("the flow '{}'", flow.name);
+        let mut notes = Vec::new();
+        for connector in std::mem::take(&mut flow.connectors) {
+            let here = |id: &str| -> Result<Option<String>> {
+                Ok(match self.store.connector_versions(id)?.pop() {
+                    Some(stored) => Some(stored.manifest),
+                    None => {
+                        sluice_connectors::declarative::library_manifest(id).map(str::to_string)
+                    }
+                })
+            };
+            let mut id = connector.id.clone();
+            let mut number = 1;
+            loop {
+                match here(&id)? {
+                    Some(text) if text == connector.manifest => break,
+                    Some(_) if number < 100 => {
+                        number += 1;
+                        id = format!("{}_{number}", connector.id);
+                    }
+                    Some(_) => {
+                        return Err(Error::Refused(format!(
+                            "the connector {} has too many namesakes here",
+                            connector.id
+                        )));
+                    }
+                    None => break,
+                }
+            }
+            if here(&id)?.as_deref() == Some(connector.manifest.as_str()) && id == connector.id {
+                continue;
+            }
+            match self.import_connector(&connector.manifest, &id, Some(&connector.title), &origin) {
+                Ok(info) => {
+                    let hosts = match info.hosts.is_empty() {
+                        true => "the hosts its credential names".to_string(),
+                        false => info.hosts.join(", "),
+                    };
+                    let mut note = format!(
+                        "it brings the connector {} ({}), which sends requests to {hosts}; it is now among your connectors",
+                        info.title, info.component
+                    );
+                    if id != connector.id {
+                        let (old, new) = (format!("app.{}", connector.id), info.component.clone());
+                        for node in flow.nodes.iter_mut().filter(|node| node.component == old) {
+                            node.component = new.clone();
+                        }
+                        note.push_str(&format!(
+                            " as {new}, because a different connector here is called {old}"
+                        ));
+                    }
+                    notes.push(note);
+                }
+                Err(error) => notes.push(format!(
+                    "it brings the connector {}, which cannot be used here: {error}",
+                    connector.title
+                )),
+            }
+        }
+        Ok(notes)
     }
 }
 

@@ -25,6 +25,7 @@ impl Sluice {
         let loaded = self.find_flow(reference)?;
         let mut flow = loaded.flow;
         let warnings = self.make_paths_relative(&mut flow, &loaded.base_dir);
+        flow.connectors = self.connectors_to_carry(&flow)?;
         Ok(ExportedFlow {
             document: flow.to_json(),
             warnings,

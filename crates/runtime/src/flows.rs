@@ -133,6 +133,7 @@ impl Sluice {
         if let Some(schedule) = &mut flow.schedule {
             schedule.enabled = false;
         }
+        let brought = self.take_carried_connectors(&mut flow)?;
         let mut replaced_id = None;
         if !replace && self.store().flow(&flow.id)?.is_some() {
             replaced_id = Some(std::mem::replace(
@@ -165,7 +166,8 @@ impl Sluice {
         }
         let trusted = self.store().trusted_version(&flow.id)? == Some(version);
         let problems = self.validate_flow(&flow);
-        let warnings = self.shared_destinations(&flow, base_dir)?;
+        let mut warnings = self.shared_destinations(&flow, base_dir)?;
+        warnings.extend(brought);
         Ok(ImportOutcome {
             flow_id: flow.id,
             name: flow.name,
@@ -270,6 +272,7 @@ impl Sluice {
             edges: Vec::new(),
             vars: serde_json::Map::new(),
             schedule: None,
+            connectors: Vec::new(),
         };
         let version = self.save_flow(&flow, Some(&self.files_folder()))?;
         Ok(LoadedFlow {
