@@ -101,6 +101,20 @@ async fn serve(router: axum::Router) -> String {
     format!("http://{address}")
 }
 
+/// An API that answers 400 with the key it was sent in the body.
+async fn echo_key(headers: HeaderMap) -> Response {
+    let key = headers
+        .get("x-api-key")
+        .and_then(|key| key.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (
+        StatusCode::BAD_REQUEST,
+        format!("{{\"error\": \"the key {key} may not read here\"}}"),
+    )
+        .into_response()
+}
+
 fn book(id: u32, updated_at: &str) -> Value {
     json!({ "id": id, "title": format!("Book {id}"), "price": { "amount": "12.50", "currency": "EUR" }, "updated_at": updated_at })
 }
@@ -128,6 +142,7 @@ async fn an_imported_manifest_reads_an_api_into_sqlite_incrementally_with_its_se
     let base = serve(
         axum::Router::new()
             .route("/v2/books", get(books))
+            .route("/echo/v2/books", get(echo_key))
             .with_state(shop.clone()),
     )
     .await;
@@ -194,7 +209,7 @@ async fn an_imported_manifest_reads_an_api_into_sqlite_incrementally_with_its_se
         books.push(book(4, "2024-02-06T00:00:00Z"));
     }
     let outcome = sluice
-        .run(RunTarget::Stored(flow_id), Trigger::Manual)
+        .run(RunTarget::Stored(flow_id.clone()), Trigger::Manual)
         .await
         .unwrap();
     assert_eq!(
@@ -224,9 +239,32 @@ async fn an_imported_manifest_reads_an_api_into_sqlite_incrementally_with_its_se
             .all(|key| key == "shop-secret")
     );
 
-    // The secret is in the secret store only.
-    let stored = std::fs::read(_home.path().join("sluice.db")).unwrap();
-    assert!(!String::from_utf8_lossy(&stored).contains("shop-secret"));
+    // An API that echoes the key in an error: the run fails, saying so without the key; the
+    // secret is in the secret store only, in no file, run, export or list.
+    let echo = data.path().join("echo.sluice.json");
+    let mut echoing = flow(&data.path().join("echo.db"), &format!("{base}/echo"));
+    echoing["id"] = json!("01930000-0000-7000-8000-00000000ec40");
+    echoing["name"] = json!("echo");
+    std::fs::write(&echo, echoing.to_string()).unwrap();
+    let echo_id = sluice_tests::store_own_flow(&sluice, &echo);
+    let failed = sluice
+        .run(RunTarget::Stored(echo_id), Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(failed.report.status, RunStatus::Failed);
+    let message = failed
+        .report
+        .failure
+        .as_ref()
+        .map(|failure| failure.message.clone())
+        .unwrap_or_default();
+    assert!(
+        message.contains("400") && message.contains("***") && !message.contains("shop-secret"),
+        "{message}"
+    );
+    for (place, text) in sluice_tests::everything_kept(&sluice, _home.path(), &flow_id) {
+        assert!(!text.contains("shop-secret"), "the secret is in {place}");
+    }
 
     // Importing a changed manifest adds a version; the connector list shows it.
     let changed = MANIFEST.replace("The books of a bookshop.", "Books, by page.");
