@@ -47,6 +47,22 @@ fn sample_config(component: &str) -> serde_json::Value {
             "concurrency": 2
         }),
         "webhook" => json!({"idle_seconds": 5, "max_body_bytes": 65536}),
+        "app.airtable" => {
+            json!({"stream": "records", "settings": {"base_id": "appX", "table": "tblY"}})
+        }
+        "app.gitlab" => json!({"stream": "issues", "settings": {"project": "ada/engine"}}),
+        "app.googlesheets" => json!({"stream": "rows", "settings": {"spreadsheet_id": "1abc"}}),
+        "app.intercom" => json!({"stream": "contacts"}),
+        "app.jira" => {
+            json!({"stream": "issues", "settings": {"subdomain": "ada", "email": "ada@example.org"}})
+        }
+        "app.mailchimp" => json!({"stream": "members", "settings": {"data_center": "us21"}}),
+        "app.pipedrive" => json!({"stream": "deals", "settings": {"company_domain": "ada"}}),
+        "app.salesforce" => json!({"stream": "accounts", "settings": {"my_domain": "ada"}}),
+        "app.shopify" => json!({"stream": "orders", "settings": {"shop": "ada"}}),
+        "app.zendesk" => {
+            json!({"stream": "tickets", "settings": {"subdomain": "ada", "email": "ada@example.org"}})
+        }
         "app.github" => {
             json!({"stream": "issues", "settings": {"owner": "ada", "repository": "engine"}})
         }

@@ -273,6 +273,17 @@ fixtures! {
     slack_messages_are_read_per_channel => "slack-messages.json",
     slack_errors_in_ok_false_answers_fail_the_read => "slack-error.json",
     notion_pages_page_by_start_cursor_in_the_body => "notion-pages.json",
+    gitlab_issues_page_by_the_next_page_header_and_resume_after_the_last_update => "gitlab-issues.json",
+    jira_issues_page_by_the_next_page_token => "jira-issues.json",
+    zendesk_tickets_page_by_the_after_cursor => "zendesk-tickets.json",
+    shopify_orders_follow_link_pages => "shopify-orders.json",
+    airtable_records_page_by_offset => "airtable-records.json",
+    intercom_contacts_page_by_starting_after => "intercom-contacts.json",
+    mailchimp_members_are_read_per_list => "mailchimp-members.json",
+    pipedrive_deals_page_by_next_start => "pipedrive-deals.json",
+    salesforce_accounts_follow_next_records_url_with_a_refreshed_token => "salesforce-accounts.json",
+    googlesheets_sheets_with_a_refreshed_token => "googlesheets-sheets.json",
+    googlesheets_rows_as_lists_of_cells => "googlesheets-rows.json",
 }
 
 #[test]

@@ -112,6 +112,11 @@ impl Manifest {
     pub fn hosts(&self) -> Vec<String> {
         let mut hosts = Vec::new();
         for url in self.urls() {
+            // A URL that is all template (`{{ config.get('token_url', 'https://…') }}`): its default.
+            let url = match url.trim().starts_with("{{") {
+                true => quoted_url(&url).unwrap_or(url),
+                false => url,
+            };
             let marked = replace_templates(&url, "sluicetemplate");
             let Some(host) = reqwest::Url::parse(&marked)
                 .ok()
@@ -182,6 +187,20 @@ impl Manifest {
             })?;
         Reader::new(settings)?.read(stream, state, delivery)
     }
+}
+
+/// The first quoted `http(s)://…` text inside a template, if any.
+fn quoted_url(template: &str) -> Option<String> {
+    for quote in ['\'', '"'] {
+        for start in ["http://", "https://"] {
+            if let Some(at) = template.find(&format!("{quote}{start}")) {
+                let rest = &template[at + 1..];
+                let end = rest.find(quote)?;
+                return Some(rest[..end].to_string());
+            }
+        }
+    }
+    None
 }
 
 /// `text` with each `{{ … }}` replaced by `with`.
