@@ -73,6 +73,13 @@ pub const SUPPORTED: &[&str] = &[
     "Spec",
     "CheckStream",
     "JsonDecoder",
+    "KeysToLower",
+    "KeysToSnakeCase",
+    "KeysReplace",
+    "FlattenFields",
+    "DpathFlattenFields",
+    // How many streams Airbyte reads at once: Sluice reads a node's stream in order.
+    "ConcurrencyLevel",
 ];
 
 /// Where a component's `type` may be left out, and the type it then has (Airbyte's

@@ -438,6 +438,27 @@ pub enum Transformation {
         #[serde(default)]
         condition: Option<Value>,
     },
+    KeysToLower {},
+    KeysToSnakeCase {},
+    KeysReplace {
+        old: String,
+        new: String,
+    },
+    FlattenFields {
+        #[serde(default = "yes")]
+        flatten_lists: bool,
+    },
+    DpathFlattenFields {
+        field_path: Vec<String>,
+        #[serde(default)]
+        delete_origin_value: bool,
+        #[serde(default)]
+        replace_record: bool,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `AddedFieldDefinition`.

@@ -1,6 +1,7 @@
 //! Records out of a response, as Airbyte's `RecordSelector`: each body (a top-level array is one
 //! body per item) through the `DpathExtractor` path (`*` matches every key or item), the
-//! `RecordFilter` condition, then the stream's `AddFields` / `RemoveFields` transformations.
+//! `RecordFilter` condition, then the stream's transformations (`AddFields`, `RemoveFields`, key
+//! renaming and flattening).
 
 use serde_json::{Map, Value};
 
@@ -131,6 +132,48 @@ pub fn transform(
                     set_path(record, &field.path, value);
                 }
             }
+            Transformation::KeysToLower {} => rename_keys(record, |key| key.to_lowercase()),
+            Transformation::KeysToSnakeCase {} => rename_keys(record, snake_case),
+            Transformation::KeysReplace { old, new } => {
+                let (old, new) = (
+                    interpolator.text(old, context)?,
+                    interpolator.text(new, context)?,
+                );
+                if !old.is_empty() {
+                    replace_in_keys(record, &old, &new);
+                }
+            }
+            Transformation::FlattenFields { flatten_lists } => {
+                let mut flat = Map::new();
+                for (key, value) in std::mem::take(record) {
+                    flatten_into(&mut flat, key, value, *flatten_lists);
+                }
+                *record = flat;
+            }
+            Transformation::DpathFlattenFields {
+                field_path,
+                delete_origin_value,
+                replace_record,
+            } => {
+                let path: Vec<String> = field_path
+                    .iter()
+                    .map(|segment| interpolator.text(segment, context))
+                    .collect::<Result<_, _>>()?;
+                if let Some(Value::Object(inner)) =
+                    get(&Value::Object(record.clone()), &path).cloned()
+                {
+                    if *replace_record {
+                        *record = inner;
+                    } else {
+                        if *delete_origin_value {
+                            remove_path(record, &path);
+                        }
+                        for (key, value) in inner {
+                            record.entry(key).or_insert(value);
+                        }
+                    }
+                }
+            }
             Transformation::RemoveFields {
                 field_pointers,
                 condition,
@@ -183,6 +226,76 @@ fn added_value(
         Value::String(template) => Value::String(interpolator.text(template, context)?),
         other => literal(&other.to_string()),
     })
+}
+
+/// Every key of the record (not nested ones) renamed.
+fn rename_keys(record: &mut Map<String, Value>, rename: impl Fn(&str) -> String) {
+    *record = std::mem::take(record)
+        .into_iter()
+        .map(|(key, value)| (rename(&key), value))
+        .collect();
+}
+
+/// `old` replaced by `new` in every key, nested ones included.
+fn replace_in_keys(record: &mut Map<String, Value>, old: &str, new: &str) {
+    *record = std::mem::take(record)
+        .into_iter()
+        .map(|(key, mut value)| {
+            if let Value::Object(inner) = &mut value {
+                replace_in_keys(inner, old, new);
+            }
+            (key.replace(old, new), value)
+        })
+        .collect();
+}
+
+/// `firstName`, `First Name`, `first-name` → `first_name`.
+fn snake_case(key: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in key.chars() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    let joined = words.join("_");
+    if joined.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        format!("_{joined}")
+    } else {
+        joined
+    }
+}
+
+/// A nested value's leaves as `parent.child` keys (list items as `parent.0` with `flatten_lists`).
+fn flatten_into(flat: &mut Map<String, Value>, key: String, value: Value, flatten_lists: bool) {
+    match value {
+        Value::Object(inner) if !inner.is_empty() => {
+            for (child, value) in inner {
+                flatten_into(flat, format!("{key}.{child}"), value, flatten_lists);
+            }
+        }
+        Value::Array(items) if flatten_lists && !items.is_empty() => {
+            for (index, value) in items.into_iter().enumerate() {
+                flatten_into(flat, format!("{key}.{index}"), value, flatten_lists);
+            }
+        }
+        other => {
+            flat.insert(key, other);
+        }
+    }
 }
 
 fn set_path(record: &mut Map<String, Value>, path: &[String], value: Value) {
@@ -290,6 +403,35 @@ mod tests {
         assert_eq!(
             records(&["items", "0"], json!({ "items": [{ "id": 9 }] })),
             vec![json!({ "id": 9 })]
+        );
+    }
+
+    #[test]
+    fn keys_are_renamed_and_nested_values_flattened() {
+        assert_eq!(snake_case("firstName"), "first_name");
+        assert_eq!(snake_case("First Name"), "first_name");
+        assert_eq!(snake_case("created-at"), "created_at");
+        assert_eq!(snake_case("2fa"), "_2fa");
+        let mut record = json!({ "a": { "b": 1, "c": [2, 3] }, "d": {} })
+            .as_object()
+            .unwrap()
+            .clone();
+        let mut flat = Map::new();
+        for (key, value) in std::mem::take(&mut record) {
+            flatten_into(&mut flat, key, value, true);
+        }
+        assert_eq!(
+            Value::Object(flat),
+            json!({ "a.b": 1, "a.c.0": 2, "a.c.1": 3, "d": {} })
+        );
+        let mut spaced = json!({ "first name": { "inner key": 1 } })
+            .as_object()
+            .unwrap()
+            .clone();
+        replace_in_keys(&mut spaced, " ", "_");
+        assert_eq!(
+            Value::Object(spaced),
+            json!({ "first_name": { "inner_key": 1 } })
         );
     }
 
