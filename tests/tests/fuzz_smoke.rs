@@ -270,3 +270,24 @@ async fn webhook_bodies_are_taken_or_refused_without_panicking() {
         "{statuses:?}"
     );
 }
+
+#[test]
+fn connector_manifests_parse_or_are_refused_without_panicking() {
+    use sluice_connectors::declarative::Manifest;
+    let root = sluice_tests::repository_root();
+    let demo =
+        std::fs::read_to_string(root.join("examples/demo-orders-connector/manifest.yaml")).unwrap();
+    let github =
+        std::fs::read_to_string(root.join("connectors/src/declarative/library/github.yaml"))
+            .unwrap();
+    let mut accepted = 0;
+    fuzz(&[&demo, &github], 3_000, |input| {
+        let Ok(text) = std::str::from_utf8(input) else {
+            return;
+        };
+        if Manifest::parse(text).is_ok() {
+            accepted += 1;
+        }
+    });
+    assert!(accepted > 0, "some mutations stay manifests");
+}

@@ -915,3 +915,37 @@ fn records_that_are_not_objects_are_refused_and_secrets_stay_out_of_messages() {
         "{error}"
     );
 }
+
+#[test]
+fn hostile_manifests_are_refused_quickly() {
+    // YAML aliases that multiply (a "billion laughs").
+    let mut laughs =
+        String::from("version: 1\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for level in 1..10 {
+        let previous = level - 1;
+        laughs.push_str(&format!("a{level}: &a{level} [*a{previous}, *a{previous}, *a{previous}, *a{previous}, *a{previous}, *a{previous}, *a{previous}, *a{previous}, *a{previous}]\n"));
+    }
+    laughs.push_str("streams: []\n");
+    let started = std::time::Instant::now();
+    assert!(Manifest::parse(&laughs).is_err());
+    // References that multiply: each definition refers to the one before it twice.
+    let mut references = String::from("version: 1\ndefinitions:\n  d0: { x: 1 }\n");
+    for level in 1..40 {
+        references.push_str(&format!("  d{level}: {{ a: {{ $ref: \"#/definitions/d{}\" }}, b: {{ $ref: \"#/definitions/d{}\" }} }}\n", level - 1, level - 1));
+    }
+    references.push_str("streams: [\"#/definitions/d39\"]\n");
+    let error = Manifest::parse(&references).unwrap_err().to_string();
+    assert!(error.contains("grows past"), "{error}");
+    // Nesting thousands deep.
+    let deep = format!(
+        "version: 1\nstreams: {}{}\n",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    assert!(Manifest::parse(&deep).is_err());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
