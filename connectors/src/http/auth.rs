@@ -1,127 +1,14 @@
-//! How HTTP requests authenticate: the credential types the HTTP connector declares (API key,
-//! bearer token, basic, OAuth2) and applying one to a request. Secrets stay out of every message: URLs
+//! How HTTP requests authenticate: a credential (API key, bearer token, basic, OAuth2; see
+//! `credential_types.rs`) applied to a request. Secrets stay out of every message: URLs
 //! are shown with a query-string key replaced by `***`, and texts are scrubbed of secret values.
 
 use std::sync::Arc;
 
 use reqwest::Url;
 use reqwest::blocking::RequestBuilder;
-use serde_json::json;
-use sluice_core::credential::{CredentialAccess, CredentialType};
+use sluice_core::credential::{CredentialAccess, read_fields};
 
-pub const API_KEY: &str = "http.api_key";
-pub const BEARER: &str = "http.bearer";
-pub const BASIC: &str = "http.basic";
-pub const OAUTH2: &str = "oauth2";
-
-const TEST_URL_HELP: &str = "A URL that answers 2xx when the credential works (e.g. https://api.github.com/user), for Test connection.";
-
-fn test_url_property() -> serde_json::Value {
-    json!({ "type": "string", "title": "Test URL", "description": TEST_URL_HELP, "format": "uri" })
-}
-
-/// The `hosts` field: where the credential may be sent. Filled from the URL fields named in
-/// `x-sluice-hosts-from` when left empty.
-fn hosts_property(from: &[&str]) -> serde_json::Value {
-    json!({
-        "type": "string", "title": "Hosts",
-        "description": "The hosts this credential may be sent to, separated by commas (e.g. api.github.com, *.example.com, 127.0.0.1:8080). A request to any other host fails before it is sent. Filled from the test (or token) URL when left empty.",
-        "x-sluice-hosts-from": from,
-    })
-}
-
-/// The credential types of the HTTP connector.
-pub fn credential_types() -> Vec<CredentialType> {
-    vec![
-        CredentialType {
-            kind: API_KEY.into(),
-            title: "API key".into(),
-            description: "A key sent with every request, in a header or the query string.".into(),
-            schema: std::sync::Arc::new(|| {
-                json!({
-                    "type": "object",
-                    "required": ["key"],
-                    "properties": {
-                        "placement": { "type": "string", "title": "Send it in", "enum": ["header", "query"], "default": "header",
-                                       "description": "A request header, or a query-string parameter." },
-                        "parameter": { "type": "string", "title": "Header or parameter name", "default": "X-API-Key",
-                                       "description": "e.g. X-API-Key, Authorization, api_key." },
-                        "key": { "type": "string", "title": "Key", "writeOnly": true, "description": "The API key." },
-                        "test_url": test_url_property(),
-                        "hosts": hosts_property(&["test_url"]),
-                    }
-                })
-            }),
-            test: Some(std::sync::Arc::new(test_with_request)),
-            browse: None,
-        },
-        CredentialType {
-            kind: BEARER.into(),
-            title: "Bearer token".into(),
-            description: "A token sent as `Authorization: Bearer …` (personal access tokens, most APIs).".into(),
-            schema: std::sync::Arc::new(|| {
-                json!({
-                    "type": "object",
-                    "required": ["token"],
-                    "properties": {
-                        "token": { "type": "string", "title": "Token", "writeOnly": true },
-                        "test_url": test_url_property(),
-                        "hosts": hosts_property(&["test_url"]),
-                    }
-                })
-            }),
-            test: Some(std::sync::Arc::new(test_with_request)),
-            browse: None,
-        },
-        CredentialType {
-            kind: BASIC.into(),
-            title: "Username and password".into(),
-            description: "HTTP basic authentication.".into(),
-            schema: std::sync::Arc::new(|| {
-                json!({
-                    "type": "object",
-                    "required": ["username", "password"],
-                    "properties": {
-                        "username": { "type": "string", "title": "Username" },
-                        "password": { "type": "string", "title": "Password", "writeOnly": true },
-                        "test_url": test_url_property(),
-                        "hosts": hosts_property(&["test_url"]),
-                    }
-                })
-            }),
-            test: Some(std::sync::Arc::new(test_with_request)),
-            browse: None,
-        },
-        CredentialType {
-            kind: OAUTH2.into(),
-            title: "OAuth2".into(),
-            description: "Sign in with the provider (authorization code with PKCE in your browser), or an app's client credentials. Sluice refreshes the access token before it expires.".into(),
-            schema: std::sync::Arc::new(|| {
-                json!({
-                    "type": "object",
-                    "required": ["token_url", "client_id"],
-                    "properties": {
-                        "grant": { "type": "string", "title": "Grant", "enum": ["authorization_code", "client_credentials"], "default": "authorization_code",
-                                   "description": "authorization_code: you sign in in the browser. client_credentials: the app signs in with its own secret." },
-                        "authorization_url": { "type": "string", "title": "Authorization URL", "format": "uri", "description": "Where the browser signs in, e.g. https://github.com/login/oauth/authorize." },
-                        "token_url": { "type": "string", "title": "Token URL", "format": "uri", "description": "e.g. https://github.com/login/oauth/access_token." },
-                        "revocation_url": { "type": "string", "title": "Revocation URL", "format": "uri", "description": "Where Disconnect revokes the tokens (RFC 7009), if the provider has one." },
-                        "client_id": { "type": "string", "title": "Client ID" },
-                        "client_secret": { "type": "string", "title": "Client secret", "writeOnly": true, "description": "Leave empty for a public client (PKCE only)." },
-                        "scopes": { "type": "string", "title": "Scopes", "description": "Space-separated, e.g. `repo read:user`." },
-                        "test_url": test_url_property(),
-                        "hosts": hosts_property(&["test_url", "token_url"]),
-                        "access_token": { "type": "string", "writeOnly": true, "x-sluice-managed": true },
-                        "refresh_token": { "type": "string", "writeOnly": true, "x-sluice-managed": true },
-                        "expires_at": { "type": "string", "x-sluice-managed": true },
-                    }
-                })
-            }),
-            test: Some(std::sync::Arc::new(test_with_request)),
-            browse: None,
-        },
-    ]
-}
+use super::credential_types::{API_KEY, BASIC, BEARER, KeyPlacement, OAUTH2};
 
 /// The hosts a credential may be sent to (its `hosts` field): `api.example.com` (any port),
 /// `127.0.0.1:8080` (that port only) or `*.example.com` (its subdomains).
@@ -222,32 +109,26 @@ impl Auth {
         let Some(credential) = credential else {
             return Ok(Auth::None);
         };
-        let required = |field: &str| {
-            credential.field(field).filter(|value| !value.is_empty()).ok_or_else(|| {
-                format!(
-                    "the credential '{}' has no {field}: set it with `sluice credentials edit` or in the Credentials view",
-                    credential.name()
-                )
-            })
-        };
         match credential.kind() {
             API_KEY => {
-                let name = credential
-                    .field("parameter")
-                    .filter(|name| !name.is_empty())
-                    .unwrap_or_else(|| "X-API-Key".into());
-                let value = required("key")?;
-                if credential.field("placement").as_deref() == Some("query") {
-                    Ok(Auth::Query { name, value })
-                } else {
-                    Ok(Auth::Header { name, value })
-                }
+                let fields: super::credential_types::ApiKey = read_fields(credential.as_ref())?;
+                let (name, value) = (fields.parameter, fields.key);
+                Ok(match fields.placement {
+                    KeyPlacement::Query => Auth::Query { name, value },
+                    KeyPlacement::Header => Auth::Header { name, value },
+                })
             }
-            BEARER => Ok(Auth::Bearer(required("token")?)),
-            BASIC => Ok(Auth::Basic {
-                username: required("username")?,
-                password: required("password")?,
-            }),
+            BEARER => {
+                let fields: super::credential_types::Bearer = read_fields(credential.as_ref())?;
+                Ok(Auth::Bearer(fields.token))
+            }
+            BASIC => {
+                let fields: super::credential_types::Basic = read_fields(credential.as_ref())?;
+                Ok(Auth::Basic {
+                    username: fields.username,
+                    password: fields.password,
+                })
+            }
             OAUTH2 => Ok(Auth::OAuth2(credential.clone())),
             other => Err(format!(
                 "the credential '{}' is a {other} credential, which HTTP requests cannot use",
@@ -367,10 +248,10 @@ impl Redactor {
 }
 
 /// "Test connection" for HTTP credentials: GET the test URL with the credential.
-fn test_with_request(credential: Arc<dyn CredentialAccess>) -> Result<String, String> {
+pub(super) fn test_with_request(credential: Arc<dyn CredentialAccess>) -> Result<String, String> {
     let Some(test_url) = credential.field("test_url").filter(|url| !url.is_empty()) else {
         return Err(format!(
-            "the credential '{}' has no test URL: add one ({TEST_URL_HELP})",
+            "the credential '{}' has no test URL: add one (a URL that answers 2xx when the credential works, e.g. https://api.github.com/user)",
             credential.name()
         ));
     };

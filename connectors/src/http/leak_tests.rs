@@ -45,12 +45,15 @@ fn credentials() -> Vec<(&'static str, Arc<dyn CredentialAccess>)> {
     vec![
         (
             "api key in a header",
-            credential(super::auth::API_KEY, vec![("key", SECRET.into())]),
+            credential(
+                super::credential_types::API_KEY,
+                vec![("key", SECRET.into())],
+            ),
         ),
         (
             "api key in the query",
             credential(
-                super::auth::API_KEY,
+                super::credential_types::API_KEY,
                 vec![
                     ("key", SECRET.into()),
                     ("placement", "query".into()),
@@ -60,12 +63,15 @@ fn credentials() -> Vec<(&'static str, Arc<dyn CredentialAccess>)> {
         ),
         (
             "bearer token",
-            credential(super::auth::BEARER, vec![("token", SECRET.into())]),
+            credential(
+                super::credential_types::BEARER,
+                vec![("token", SECRET.into())],
+            ),
         ),
         (
             "basic",
             credential(
-                super::auth::BASIC,
+                super::credential_types::BASIC,
                 vec![("username", "alice".into()), ("password", SECRET.into())],
             ),
         ),

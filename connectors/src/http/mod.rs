@@ -4,6 +4,7 @@
 
 mod auth;
 mod client;
+mod credential_types;
 #[cfg(test)]
 mod leak_tests;
 #[cfg(test)]
@@ -16,9 +17,9 @@ mod request_tests;
 #[cfg(test)]
 mod tests;
 
-pub use auth::credential_types;
 pub(crate) use auth::{AllowedHosts, Redactor};
 pub(crate) use client::{build_client, default_max_response_bytes, default_timeout, excerpt};
+pub use credential_types::credential_types;
 pub use read::HttpReadConfig;
 pub use request::HttpRequestConfig;
 
@@ -47,4 +48,9 @@ pub fn descriptors() -> Vec<ComponentDescriptor> {
     ]
 }
 
-const CREDENTIALS: &[&str] = &[auth::API_KEY, auth::BEARER, auth::BASIC, auth::OAUTH2];
+const CREDENTIALS: &[&str] = &[
+    credential_types::API_KEY,
+    credential_types::BEARER,
+    credential_types::BASIC,
+    credential_types::OAUTH2,
+];

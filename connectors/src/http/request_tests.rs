@@ -88,7 +88,7 @@ fn http_request_enriches_records_in_order_and_rejects_the_ones_that_fail() {
     }))
     .unwrap();
     let key: Arc<dyn sluice_core::credential::CredentialAccess> = Arc::new(FixedCredential {
-        kind: super::auth::API_KEY,
+        kind: super::credential_types::API_KEY,
         values: vec![("key", "crm-k3y".into())],
     });
     let input =
@@ -168,7 +168,7 @@ fn a_credential_goes_only_to_the_hosts_it_names() {
     .unwrap();
     let with_hosts = |hosts: &str| -> Arc<dyn sluice_core::credential::CredentialAccess> {
         Arc::new(FixedCredential {
-            kind: super::auth::BEARER,
+            kind: super::credential_types::BEARER,
             values: vec![("token", "s3cret".into()), ("hosts", hosts.into())],
         })
     };
@@ -207,7 +207,7 @@ fn a_credential_goes_only_to_the_hosts_it_names() {
 fn hosts_match_by_name_port_and_subdomain() {
     let credential: Arc<dyn sluice_core::credential::CredentialAccess> =
         Arc::new(FixedCredential {
-            kind: super::auth::BEARER,
+            kind: super::credential_types::BEARER,
             values: vec![(
                 "hosts",
                 "*.Example.com, api.github.com., 10.0.0.5:8443".into(),

@@ -218,7 +218,7 @@ pub(super) fn ids(records: &[sluice_core::Record]) -> Vec<i64> {
 
 fn bearer(token: &str) -> Arc<dyn sluice_core::credential::CredentialAccess> {
     Arc::new(FixedCredential {
-        kind: super::auth::BEARER,
+        kind: super::credential_types::BEARER,
         values: vec![("token", token.to_string())],
     })
 }
@@ -361,7 +361,7 @@ fn offset_pagination_reads_incrementally_and_keeps_the_key_out_of_messages() {
     let api = server(25, vec![]);
     let base = serve(router(&api));
     let key: Arc<dyn sluice_core::credential::CredentialAccess> = Arc::new(FixedCredential {
-        kind: super::auth::API_KEY,
+        kind: super::credential_types::API_KEY,
         values: vec![
             ("placement", "query".into()),
             ("parameter", "api_key".into()),
@@ -399,7 +399,7 @@ fn offset_pagination_reads_incrementally_and_keeps_the_key_out_of_messages() {
 
     // A wrong key: a clear error, the URL shown with the key masked.
     let wrong: Arc<dyn sluice_core::credential::CredentialAccess> = Arc::new(FixedCredential {
-        kind: super::auth::API_KEY,
+        kind: super::credential_types::API_KEY,
         values: vec![
             ("placement", "query".into()),
             ("parameter", "api_key".into()),

@@ -57,6 +57,35 @@ impl fmt::Debug for CredentialType {
 }
 
 impl CredentialType {
+    /// A credential type whose fields are the struct `F`: its JSON Schema is the form (doc
+    /// comments the help, `#[schemars(extend("writeOnly" = true))]` on secrets), and
+    /// [`read_fields`] reads a credential back into it.
+    pub fn typed<F: schemars::JsonSchema>(
+        kind: &'static str,
+        title: &'static str,
+        description: &'static str,
+    ) -> CredentialType {
+        CredentialType {
+            kind: kind.into(),
+            title: title.into(),
+            description: description.into(),
+            schema: std::sync::Arc::new(|| {
+                serde_json::to_value(schemars::schema_for!(F)).expect("schemas serialize")
+            }),
+            test: None,
+            browse: None,
+        }
+    }
+
+    /// The same type, with "Test connection".
+    pub fn with_test(
+        mut self,
+        test: fn(std::sync::Arc<dyn CredentialAccess>) -> Result<String, String>,
+    ) -> CredentialType {
+        self.test = Some(std::sync::Arc::new(test));
+        self
+    }
+
     /// The fields Sluice maintains itself (tokens, expiry), marked `"x-sluice-managed": true`:
     /// not entered by people, kept across edits.
     pub fn managed_fields(&self) -> Vec<String> {
@@ -101,6 +130,34 @@ impl CredentialType {
             })
             .unwrap_or_default()
     }
+}
+
+/// A credential's values read into its type's struct `F` (fields left empty count as missing); a
+/// missing required field is named, with what to do.
+pub fn read_fields<F: serde::de::DeserializeOwned + schemars::JsonSchema>(
+    credential: &dyn CredentialAccess,
+) -> Result<F, String> {
+    let schema = serde_json::to_value(schemars::schema_for!(F)).expect("schemas serialize");
+    let mut values = serde_json::Map::new();
+    for name in schema["properties"]
+        .as_object()
+        .into_iter()
+        .flat_map(|properties| properties.keys())
+    {
+        if let Some(value) = credential.field(name).filter(|value| !value.is_empty()) {
+            values.insert(name.clone(), serde_json::Value::String(value));
+        }
+    }
+    serde_json::from_value(serde_json::Value::Object(values)).map_err(|error| {
+        let message = error.to_string();
+        match message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
+            Some(field) => format!(
+                "the credential '{}' has no {field}: set it with `sluice credentials edit` or in the Credentials view",
+                credential.name()
+            ),
+            None => format!("the credential '{}' is not usable: {message}", credential.name()),
+        }
+    })
 }
 
 /// A credential during a run: its fields, secrets included, looked up when needed. Its Debug
