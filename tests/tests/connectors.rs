@@ -322,6 +322,11 @@ fn a_manifest_sluice_cannot_run_is_refused_with_where_and_nothing_is_stored() {
             .import_connector(MANIFEST, "Book Shop", None, "x.yaml")
             .is_err()
     );
+    let error = sluice
+        .import_connector(MANIFEST, "stripe", None, "stripe.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("built into Sluice"), "{error}");
     assert!(
         sluice
             .connectors()

@@ -36,6 +36,8 @@ pub enum Auth {
 pub struct OAuthTokens {
     endpoint: String,
     form: Vec<(String, String)>,
+    /// The client secret and refresh token the grant sends.
+    grant_secrets: Vec<String>,
     token_field: String,
     expires_field: String,
     current: Mutex<Option<(String, Option<Instant>)>>,
@@ -194,13 +196,19 @@ impl OAuthTokens {
             .filter(|endpoint| !endpoint.is_empty())
             .ok_or("OAuthAuthenticator has no `token_refresh_endpoint`")?;
         let grant = text(&model.grant_type)?.unwrap_or_else(|| "refresh_token".into());
-        let mut form = vec![("grant_type".to_string(), grant.clone())];
+        let name = |given: &Option<String>, default: &str| {
+            given.clone().unwrap_or_else(|| default.to_string())
+        };
+        let mut form = vec![(name(&model.grant_type_name, "grant_type"), grant.clone())];
         for (field, template) in [
-            ("client_id", &model.client_id),
-            ("client_secret", &model.client_secret),
+            (name(&model.client_id_name, "client_id"), &model.client_id),
+            (
+                name(&model.client_secret_name, "client_secret"),
+                &model.client_secret,
+            ),
         ] {
             if let Some(value) = text(template)?.filter(|value| !value.is_empty()) {
-                form.push((field.into(), value));
+                form.push((field, value));
             }
         }
         if grant == "refresh_token" {
@@ -209,7 +217,7 @@ impl OAuthTokens {
                 .ok_or(
                     "OAuthAuthenticator: the refresh token is empty; connect the account again",
                 )?;
-            form.push(("refresh_token".into(), refresh));
+            form.push((name(&model.refresh_token_name, "refresh_token"), refresh));
         }
         if !model.scopes.is_empty() {
             form.push(("scope".into(), model.scopes.join(" ")));
@@ -222,9 +230,16 @@ impl OAuthTokens {
             form.push((field.clone(), value));
         }
         let initial = text(&model.access_token_value)?.filter(|token| !token.is_empty());
+        let grant_secrets = [model.client_secret.as_ref(), model.refresh_token.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|template| text(&Some(template.clone())).ok().flatten())
+            .filter(|value| !value.is_empty())
+            .collect();
         Ok(OAuthTokens {
             endpoint,
             form,
+            grant_secrets,
             token_field: model
                 .access_token_name
                 .clone()
@@ -247,11 +262,7 @@ impl OAuthTokens {
 
     /// The client secret and refresh token the grant sends.
     fn grant_secrets(&self) -> Vec<String> {
-        self.form
-            .iter()
-            .filter(|(field, _)| matches!(field.as_str(), "client_secret" | "refresh_token"))
-            .map(|(_, value)| value.clone())
-            .collect()
+        self.grant_secrets.clone()
     }
 
     /// A valid access token: the one held unless it expires within a minute or `renew`.
@@ -292,15 +303,15 @@ impl OAuthTokens {
                 )))
             })?;
         let status = response.status();
-        let body = response.bytes().map_err(|error| {
+        let body = read_token_answer(response).map_err(|problem| {
             ComponentError::failed(format!(
-                "the token endpoint's answer could not be read: {error}"
+                "the token endpoint's answer could not be read: {problem}"
             ))
         })?;
         if !status.is_success() {
             return Err(ComponentError::failed(format!(
                 "the token endpoint {url} refused to give an access token ({status}): {} — connect the account again or check the client id and secret",
-                redactor.scrub(&excerpt(&body))
+                excerpt(&redactor.scrub_bytes(body.clone()))
             )));
         }
         let answer: Value = serde_json::from_slice(&body).map_err(|_| {
@@ -324,4 +335,15 @@ impl OAuthTokens {
         *current = Some((token.clone(), expires));
         Ok(token)
     }
+}
+
+/// A token endpoint's answer, at most 1 MiB (a token answer is a few hundred bytes).
+fn read_token_answer(response: reqwest::blocking::Response) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut body = Vec::new();
+    response
+        .take(1 << 20)
+        .read_to_end(&mut body)
+        .map_err(|error| error.to_string())?;
+    Ok(body)
 }

@@ -2,22 +2,33 @@
 //! Airbyte's `%s`, `%ms` and `%s_as_float`), ISO 8601 durations (`P1D`, `PT1H`, `P1M`), and
 //! flexible parsing of what APIs send.
 
+use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, Duration, FixedOffset, Months, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 /// Airbyte's default format for `datetime_format`-less output (`day_delta`).
 pub const DEFAULT_FORMAT: &str = "%Y-%m-%dT%H:%M:%S.%f%z";
 
-/// `at` written with a Python `strftime` format.
-pub fn format(at: &DateTime<FixedOffset>, format: &str) -> String {
-    match format {
+/// `at` written with a Python `strftime` format; a format with a directive chrono does not know
+/// is refused (chrono would panic on it).
+pub fn format(at: &DateTime<FixedOffset>, format: &str) -> Result<String, String> {
+    Ok(match format {
         "%s" => at.timestamp().to_string(),
         "%ms" => at.timestamp_millis().to_string(),
         "%s_as_float" => {
             let seconds = at.timestamp() as f64 + f64::from(at.timestamp_subsec_micros()) / 1e6;
             format!("{seconds}")
         }
-        _ => at.format(&chrono_format(format)).to_string(),
-    }
+        _ => {
+            let pattern = chrono_format(format);
+            let items: Vec<Item<'_>> = StrftimeItems::new(&pattern).collect();
+            if items.iter().any(|item| matches!(item, Item::Error)) {
+                return Err(format!(
+                    "'{format}' is not a date format Sluice understands"
+                ));
+            }
+            at.format_with_items(items.into_iter()).to_string()
+        }
+    })
 }
 
 /// Python's directives where chrono's differ: `%f` is microseconds (six digits) in Python.
@@ -227,17 +238,22 @@ mod tests {
     fn python_formats_write_microseconds_and_epochs() {
         let moment = at("2024-05-01T12:30:05.25Z");
         assert_eq!(
-            format(&moment, "%Y-%m-%dT%H:%M:%S.%f%z"),
+            format(&moment, "%Y-%m-%dT%H:%M:%S.%f%z").unwrap(),
             "2024-05-01T12:30:05.250000+0000"
         );
-        assert_eq!(format(&moment, "%s"), "1714566605");
-        assert_eq!(format(&moment, "%ms"), "1714566605250");
-        assert_eq!(format(&moment, "%s_as_float"), "1714566605.25");
-        assert_eq!(format(&moment, "%Y-%m-%d"), "2024-05-01");
+        assert_eq!(format(&moment, "%s").unwrap(), "1714566605");
+        assert_eq!(format(&moment, "%ms").unwrap(), "1714566605250");
+        assert_eq!(format(&moment, "%s_as_float").unwrap(), "1714566605.25");
+        assert_eq!(format(&moment, "%Y-%m-%d").unwrap(), "2024-05-01");
         assert_eq!(
             python_text(&at("2024-05-01T12:30:05Z")),
             "2024-05-01 12:30:05+00:00"
         );
+    }
+
+    #[test]
+    fn a_format_chrono_does_not_know_is_refused_not_a_panic() {
+        assert!(format(&at("2024-05-01T00:00:00Z"), "%Q").is_err());
     }
 
     #[test]

@@ -31,7 +31,8 @@ pub struct Window {
 pub struct Cursor<'a> {
     model: &'a DatetimeCursor,
     formats: Vec<String>,
-    /// Records before this moment were delivered by an earlier run.
+    /// Records before this moment were delivered by an earlier run (the committed state less
+    /// the lookback window: records updated late within it are read again).
     since: Option<DateTime<FixedOffset>>,
     /// The committed state's value and the records delivered at it.
     committed: Option<(String, HashSet<u64>)>,
@@ -39,6 +40,9 @@ pub struct Cursor<'a> {
     latest: Option<(DateTime<FixedOffset>, String)>,
     ties: Vec<u64>,
     pub windows: Vec<Window>,
+    /// The window being read: a record past its end is delivered but moves the state no
+    /// further than the window (windows after it are still to read).
+    current: Option<Window>,
 }
 
 impl<'a> Cursor<'a> {
@@ -83,10 +87,13 @@ impl<'a> Cursor<'a> {
             .filter(|text| !text.is_empty())
             .map(|text| IsoDuration::parse(&text))
             .transpose()?;
+        let since = since.map(|since| lookback.map_or(since, |lookback| lookback.before(since)));
         let mut from = start.min(end);
         if let Some(since) = since {
-            from = from.max(lookback.map_or(since, |lookback| lookback.before(since)));
+            from = from.max(since);
         }
+        // A format chrono cannot write is refused now, not when the state is written.
+        datetime::format(&now, &model.datetime_format)?;
         let step = model
             .step
             .as_deref()
@@ -115,7 +122,22 @@ impl<'a> Cursor<'a> {
             latest: None,
             ties: Vec::new(),
             windows,
+            current: None,
         })
+    }
+
+    /// Starts reading `window`.
+    pub fn enter(&mut self, window: &Window) {
+        self.current = Some(window.clone());
+    }
+
+    /// A moment as the state and requests write it: in UTC, in the cursor's format.
+    fn written(&self, at: &DateTime<FixedOffset>) -> String {
+        datetime::format(
+            &at.with_timezone(&Utc).fixed_offset(),
+            &self.model.datetime_format,
+        )
+        .expect("the format was checked when the cursor was made")
     }
 
     /// The window's bounds as templates see them (`stream_interval.start_time`, …).
@@ -123,12 +145,9 @@ impl<'a> Cursor<'a> {
         let mut fields = Map::new();
         fields.insert(
             self.start_field(),
-            Value::String(datetime::format(&window.start, &self.model.datetime_format)),
+            Value::String(self.written(&window.start)),
         );
-        fields.insert(
-            self.end_field(),
-            Value::String(datetime::format(&window.end, &self.model.datetime_format)),
-        );
+        fields.insert(self.end_field(), Value::String(self.written(&window.end)));
         fields
     }
 
@@ -190,6 +209,9 @@ impl<'a> Cursor<'a> {
         {
             return Ok(false);
         }
+        if self.current.as_ref().is_some_and(|window| at > window.end) {
+            return Ok(true);
+        }
         match &self.latest {
             Some((latest, _)) if *latest > at => {}
             Some((latest, _)) if *latest == at => {
@@ -225,7 +247,7 @@ impl<'a> Cursor<'a> {
         let mut state = Map::new();
         state.insert(
             self.model.cursor_field.clone(),
-            Value::String(datetime::format(at, &self.model.datetime_format)),
+            Value::String(self.written(at)),
         );
         state.insert("sluice_ties".into(), json!(ties));
         Some(Value::Object(state))
@@ -320,6 +342,53 @@ mod tests {
 
     fn at(text: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(text).unwrap()
+    }
+
+    fn record(at: &str) -> Map<String, Value> {
+        json!({ "id": at, "updated_at": at })
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn the_lookback_reads_late_records_again_and_a_record_past_its_window_moves_no_state() {
+        let model: DatetimeCursor = serde_json::from_value(json!({
+            "cursor_field": "updated_at", "datetime_format": "%Y-%m-%dT%H:%M:%SZ",
+            "start_datetime": "2024-01-01T00:00:00Z", "step": "P1D", "lookback_window": "PT1H"
+        }))
+        .unwrap();
+        let interpolator = Interpolator::new("2024-01-03T00:00:00Z".parse().unwrap());
+        let state = json!({ "updated_at": "2024-01-02T11:00:00+02:00" });
+        let mut cursor = Cursor::new(
+            &model,
+            &interpolator,
+            &Context::new(),
+            Some(&state),
+            "2024-01-03T00:00:00Z".parse().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            cursor.windows[0].start,
+            at("2024-01-02T08:00:00Z"),
+            "the state less the lookback, in UTC"
+        );
+        assert!(
+            cursor.admit(&record("2024-01-02T08:30:00Z")).unwrap(),
+            "updated late, within the lookback"
+        );
+        assert!(!cursor.admit(&record("2024-01-02T07:30:00Z")).unwrap());
+        let first = cursor.windows[0].clone();
+        cursor.enter(&first);
+        assert!(
+            cursor.admit(&record("2024-01-05T00:00:00Z")).unwrap(),
+            "delivered all the same"
+        );
+        assert_eq!(
+            cursor.state().unwrap()["updated_at"],
+            "2024-01-02T08:30:00Z",
+            "not moved past the window"
+        );
     }
 
     #[test]

@@ -45,11 +45,14 @@ impl Interpolator {
             Jinja::from_object(PyDate(now))
         });
         environment.add_function("day_delta", move |days: f64, format: Option<String>| {
-            let shifted = now + chrono::Duration::microseconds((days * 86_400e6) as i64);
+            let shifted = now
+                .checked_add_signed(chrono::Duration::microseconds((days * 86_400e6) as i64))
+                .ok_or_else(|| invalid(format!("day_delta({days}) is not a date")))?;
             datetime::format(
                 &shifted,
                 format.as_deref().unwrap_or(datetime::DEFAULT_FORMAT),
             )
+            .map_err(invalid)
         });
         environment.add_function("duration", |text: String| {
             IsoDuration::parse(&text)
@@ -73,7 +76,8 @@ impl Interpolator {
         environment.add_function(
             "format_datetime",
             |value: Jinja, format: String, input_format: Option<String>| {
-                moment(&value, input_format.as_deref()).map(|at| datetime::format(&at, &format))
+                let at = moment(&value, input_format.as_deref())?;
+                datetime::format(&at, &format).map_err(invalid)
             },
         );
         environment.add_function("max", |values: Rest<Jinja>| {
@@ -278,6 +282,11 @@ pub fn truthy(value: &Value) -> bool {
     }
 }
 
+/// A template function's failure.
+fn invalid(message: String) -> Error {
+    Error::new(ErrorKind::InvalidOperation, message)
+}
+
 /// A MiniJinja error in words, naming the template.
 fn explain(template: &str, error: &Error) -> String {
     if error.kind() == ErrorKind::OutOfFuel {
@@ -446,7 +455,9 @@ fn date_method(
     date_only: bool,
 ) -> Result<Jinja, Error> {
     match (method, args) {
-        ("strftime", [format]) => Ok(Jinja::from(datetime::format(&at, &text_of(format)))),
+        ("strftime", [format]) => Ok(Jinja::from(
+            datetime::format(&at, &text_of(format)).map_err(invalid)?,
+        )),
         ("isoformat", []) if date_only => Ok(Jinja::from(at.format("%Y-%m-%d").to_string())),
         ("isoformat", []) => Ok(Jinja::from(
             datetime::python_text(&at).replacen(' ', "T", 1),

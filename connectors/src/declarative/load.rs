@@ -10,6 +10,9 @@ pub const MAX_MANIFEST_BYTES: usize = 4 << 20;
 /// The most JSON nodes a manifest may grow to once its references are resolved: references to
 /// references can multiply a small file into a huge one.
 const MAX_RESOLVED_NODES: usize = 1_000_000;
+/// The most values handing `$parameters` down may copy (Airbyte's largest manifests need a
+/// tenth of it).
+const MAX_PROPAGATED_VALUES: usize = 250_000;
 /// The deepest nesting followed (references included).
 const MAX_DEPTH: usize = 96;
 
@@ -298,95 +301,145 @@ pub fn propagate(
     parent_parameters: &Map<String, Value>,
     path: &str,
 ) -> Result<Value, ManifestError> {
-    let Value::Object(mut fields) = component else {
-        return Ok(component);
-    };
-    if !fields.contains_key("type")
-        && let Some((_, found)) = DEFAULT_TYPES
-            .iter()
-            .find(|(field, _)| *field == parent_field)
-    {
-        fields.insert("type".into(), Value::String((*found).into()));
+    Propagation {
+        budget: MAX_PROPAGATED_VALUES,
     }
-    let kind = match fields.get("type") {
-        Some(Value::String(kind)) if looks_like_component(kind) => kind.clone(),
-        // A JSON schema is left as it is.
-        Some(_) => return Ok(Value::Object(fields)),
-        // A plain mapping (request parameters, a map of authenticators): unchanged, but the
-        // components inside it are still typed and given parameters.
-        None => return propagate_inside(fields, parent_parameters, path),
-    };
-    check_supported(&kind, path)?;
-    let mut parameters = parent_parameters.clone();
-    if let Some(Value::Object(own)) = fields.remove("$parameters") {
-        parameters.extend(own);
-    }
-    for (key, value) in &parameters {
-        if fields.get(key).is_none_or(is_falsy) {
-            fields.insert(key.clone(), value.clone());
+    .component(component, parent_field, parent_parameters, path)
+}
+
+/// One propagation over a manifest, with how many more values it may make: parameters whose
+/// values are components are copied into every component below, which can multiply.
+struct Propagation {
+    budget: usize,
+}
+
+impl Propagation {
+    fn component(
+        &mut self,
+        component: Value,
+        parent_field: &str,
+        parent_parameters: &Map<String, Value>,
+        path: &str,
+    ) -> Result<Value, ManifestError> {
+        let Value::Object(mut fields) = component else {
+            return Ok(component);
+        };
+        if !fields.contains_key("type")
+            && let Some((_, found)) = DEFAULT_TYPES
+                .iter()
+                .find(|(field, _)| *field == parent_field)
+        {
+            fields.insert("type".into(), Value::String((*found).into()));
         }
-    }
-    if is_schema_holder(&kind) {
+        let kind = match fields.get("type") {
+            Some(Value::String(kind)) if looks_like_component(kind) => kind.clone(),
+            // A JSON schema is left as it is.
+            Some(_) => return Ok(Value::Object(fields)),
+            // A plain mapping (request parameters, a map of authenticators): unchanged, but the
+            // components inside it are still typed and given parameters.
+            None => return self.inside(fields, parent_parameters, path),
+        };
+        check_supported(&kind, path)?;
+        if kind == "OAuthAuthenticator"
+            && fields
+                .get("refresh_token_updater")
+                .is_some_and(|updater| !is_falsy(updater))
+        {
+            return Err(ManifestError::at(
+                path,
+                "refresh_token_updater (a refresh token that changes at every refresh, written back into the settings) is not supported: Sluice would lose the new token",
+            ));
+        }
+        let mut parameters = parent_parameters.clone();
+        if let Some(Value::Object(own)) = fields.remove("$parameters") {
+            parameters.extend(own);
+        }
+        let cost = 1 + parameters.values().map(size).sum::<usize>();
+        self.budget = self.budget.checked_sub(cost).ok_or_else(|| {
+        ManifestError::at(path, format!("the manifest grows past {MAX_PROPAGATED_VALUES} values once its $parameters are handed down; it is refused"))
+    })?;
+        for (key, value) in &parameters {
+            if fields.get(key).is_none_or(is_falsy) {
+                fields.insert(key.clone(), value.clone());
+            }
+        }
+        if is_schema_holder(&kind) {
+            if !parameters.is_empty() {
+                fields.insert("$parameters".into(), Value::Object(parameters));
+            }
+            return Ok(Value::Object(fields));
+        }
+        let names: Vec<String> = fields.keys().cloned().collect();
+        for name in names {
+            if matches!(fields.get(&name), Some(Value::Object(_) | Value::Array(_))) {
+                // A parameter named like the field is not handed down into it (Airbyte: no cycles).
+                let mut handed = parameters.clone();
+                handed.remove(&name);
+                let field_id = format!("{kind}.{name}");
+                let child_path = join(path, &name);
+                let value = fields.remove(&name).expect("the field is there");
+                let value = match value {
+                    Value::Array(items) => Value::Array(
+                        items
+                            .into_iter()
+                            .enumerate()
+                            .map(|(index, item)| {
+                                self.component(
+                                    item,
+                                    &field_id,
+                                    &handed,
+                                    &format!("{child_path}[{index}]"),
+                                )
+                            })
+                            .collect::<Result<_, _>>()?,
+                    ),
+                    other => self.component(other, &field_id, &handed, &child_path)?,
+                };
+                fields.insert(name, value);
+            }
+        }
         if !parameters.is_empty() {
             fields.insert("$parameters".into(), Value::Object(parameters));
         }
-        return Ok(Value::Object(fields));
+        Ok(Value::Object(fields))
     }
-    let names: Vec<String> = fields.keys().cloned().collect();
-    for name in names {
-        if matches!(fields.get(&name), Some(Value::Object(_) | Value::Array(_))) {
-            // A parameter named like the field is not handed down into it (Airbyte: no cycles).
-            let mut handed = parameters.clone();
-            handed.remove(&name);
-            let field_id = format!("{kind}.{name}");
-            let child_path = join(path, &name);
-            let value = fields.remove(&name).expect("the field is there");
+
+    /// The values of a mapping that is not a component, each propagated on its own.
+    fn inside(
+        &mut self,
+        fields: Map<String, Value>,
+        parameters: &Map<String, Value>,
+        path: &str,
+    ) -> Result<Value, ManifestError> {
+        let mut propagated = Map::new();
+        for (key, value) in fields {
+            let child_path = join(path, &key);
             let value = match value {
+                Value::Object(_) => self.component(value, "", parameters, &child_path)?,
                 Value::Array(items) => Value::Array(
                     items
                         .into_iter()
                         .enumerate()
                         .map(|(index, item)| {
-                            propagate(item, &field_id, &handed, &format!("{child_path}[{index}]"))
+                            self.component(item, "", parameters, &format!("{child_path}[{index}]"))
                         })
                         .collect::<Result<_, _>>()?,
                 ),
-                other => propagate(other, &field_id, &handed, &child_path)?,
+                other => other,
             };
-            fields.insert(name, value);
+            propagated.insert(key, value);
         }
+        Ok(Value::Object(propagated))
     }
-    if !parameters.is_empty() {
-        fields.insert("$parameters".into(), Value::Object(parameters));
-    }
-    Ok(Value::Object(fields))
 }
 
-/// The values of a mapping that is not a component, each propagated on its own.
-fn propagate_inside(
-    fields: Map<String, Value>,
-    parameters: &Map<String, Value>,
-    path: &str,
-) -> Result<Value, ManifestError> {
-    let mut propagated = Map::new();
-    for (key, value) in fields {
-        let child_path = join(path, &key);
-        let value = match value {
-            Value::Object(_) => propagate(value, "", parameters, &child_path)?,
-            Value::Array(items) => Value::Array(
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, item)| {
-                        propagate(item, "", parameters, &format!("{child_path}[{index}]"))
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
-            other => other,
-        };
-        propagated.insert(key, value);
+/// How many JSON values `value` holds.
+fn size(value: &Value) -> usize {
+    match value {
+        Value::Object(fields) => 1 + fields.values().map(size).sum::<usize>(),
+        Value::Array(items) => 1 + items.iter().map(size).sum::<usize>(),
+        _ => 1,
     }
-    Ok(Value::Object(propagated))
 }
 
 /// Components whose mappings are JSON schemas or free data, not components.

@@ -266,6 +266,14 @@ pub struct OAuth {
     pub expires_in_name: Option<String>,
     #[serde(default)]
     pub access_token_value: Option<String>,
+    #[serde(default)]
+    pub client_id_name: Option<String>,
+    #[serde(default)]
+    pub client_secret_name: Option<String>,
+    #[serde(default)]
+    pub refresh_token_name: Option<String>,
+    #[serde(default)]
+    pub grant_type_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

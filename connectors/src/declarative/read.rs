@@ -51,19 +51,43 @@ pub struct Reader<'a> {
     pub settings: &'a ReadSettings,
     pub interpolator: Interpolator,
     client: reqwest::blocking::Client,
+    /// The settings without their secrets, for the templates that see records.
+    public_config: Value,
 }
 
 impl<'a> Reader<'a> {
     pub fn new(settings: &'a ReadSettings) -> Result<Reader<'a>, ComponentError> {
+        let mut public_config = settings.config.clone();
+        without_secrets(&mut public_config, &settings.secrets);
         Ok(Reader {
             settings,
+            public_config,
             interpolator: Interpolator::new(settings.now),
-            client: crate::http::build_client(settings.timeout).map_err(ComponentError::failed)?,
+            client: crate::http::build_client(settings.timeout, settings.allowed.clone())
+                .map_err(ComponentError::failed)?,
         })
     }
 
-    /// Reads `stream` from `state` (the last committed), delivering records and checkpoints.
+    /// Reads `stream` from `state` (the last committed), delivering records and checkpoints; a
+    /// failure's message never shows a secret of the settings.
     pub fn read(
+        &self,
+        stream: &Stream,
+        state: Option<&Value>,
+        delivery: &mut dyn Delivery,
+    ) -> Result<(), ComponentError> {
+        self.read_stream(stream, state, delivery)
+            .map_err(|error| match error {
+                ComponentError::Failed(message) => ComponentError::Failed(
+                    Redactor::default()
+                        .with(self.settings.secrets.clone())
+                        .scrub(&message),
+                ),
+                other => other,
+            })
+    }
+
+    fn read_stream(
         &self,
         stream: &Stream,
         state: Option<&Value>,
@@ -90,7 +114,7 @@ impl<'a> Reader<'a> {
             &self.interpolator,
             &base,
             &mut |parent, on_record| {
-                self.read(
+                self.read_stream(
                     parent,
                     None,
                     &mut Collect {
@@ -127,7 +151,8 @@ impl<'a> Reader<'a> {
             for partition in &partitions {
                 let mut slice = partition.fields.clone();
                 let mut injected = partition.injected.clone();
-                if let (Some(cursor), Some(window)) = (&cursor, window) {
+                if let (Some(cursor), Some(window)) = (cursor.as_mut(), window) {
+                    cursor.enter(window);
                     slice.extend(cursor.fields(window));
                     injected.merge(
                         cursor
@@ -154,6 +179,64 @@ impl<'a> Reader<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Hands on a page's records: filtered, transformed, admitted by the cursor, and scrubbed of
+    /// secrets. Templates that see records see the settings without their secrets. Returns the
+    /// last record delivered.
+    #[allow(clippy::too_many_arguments)]
+    fn deliver_page(
+        &self,
+        stream: &Stream,
+        retriever: &SimpleRetriever,
+        found: Vec<Value>,
+        shown_url: &str,
+        context: &Context,
+        sender: &Sender<'_>,
+        mut cursor: Option<&mut Cursor<'_>>,
+        delivery: &mut dyn Delivery,
+    ) -> Result<Option<Value>, ComponentError> {
+        let failed =
+            |message: String| ComponentError::failed(format!("stream {}: {message}", stream.name));
+        let mut context = context.clone();
+        context.insert("config".into(), self.public_config.clone());
+        let mut last_record = None;
+        for item in found {
+            let Value::Object(mut record) = item else {
+                delivery.refuse(
+                    item,
+                    format!("{shown_url} gave a record that is not an object"),
+                )?;
+                continue;
+            };
+            let selector = &retriever.record_selector;
+            if !super::select::keep(
+                selector,
+                &Value::Object(record.clone()),
+                &self.interpolator,
+                &context,
+            )
+            .map_err(failed)?
+            {
+                continue;
+            }
+            super::select::transform(
+                &stream.transformations,
+                &mut record,
+                &self.interpolator,
+                &context,
+            )
+            .map_err(failed)?;
+            if let Some(cursor) = cursor.as_deref_mut()
+                && !cursor.admit(&record).map_err(failed)?
+            {
+                continue;
+            }
+            scrub_strings(&mut record, &sender.redactor);
+            last_record = Some(Value::Object(record.clone()));
+            delivery.record(record)?;
+        }
+        Ok(last_record)
     }
 
     /// The variables every template of a component sees.
@@ -183,7 +266,8 @@ impl<'a> Reader<'a> {
         }
         let mut pages = Pages::start(retriever.paginator.as_ref(), &self.interpolator, &context)
             .map_err(failed)?;
-        let mut previous_token: Option<Value> = None;
+        // Tokens seen in this slice: an API that sends one again would page forever.
+        let mut seen_tokens: std::collections::HashSet<String> = std::collections::HashSet::new();
         for _ in 0..MAX_PAGES_PER_SLICE {
             context.insert("next_page_token".into(), pages.token_variable());
             let mut injected = Injected::default();
@@ -231,40 +315,16 @@ impl<'a> Reader<'a> {
             )
             .map_err(failed)?;
             let extracted = found.len();
-            let mut last_record = None;
-            for item in found {
-                let Value::Object(mut record) = item else {
-                    delivery.refuse(
-                        item,
-                        format!("{} gave a record that is not an object", answer.shown_url),
-                    )?;
-                    continue;
-                };
-                if !super::select::keep(
-                    &retriever.record_selector,
-                    &Value::Object(record.clone()),
-                    &self.interpolator,
-                    &context,
-                )
-                .map_err(failed)?
-                {
-                    continue;
-                }
-                super::select::transform(
-                    &stream.transformations,
-                    &mut record,
-                    &self.interpolator,
-                    &context,
-                )
-                .map_err(failed)?;
-                if let Some(cursor) = cursor.as_deref_mut()
-                    && !cursor.admit(&record).map_err(failed)?
-                {
-                    continue;
-                }
-                last_record = Some(Value::Object(record.clone()));
-                delivery.record(record)?;
-            }
+            let last_record = self.deliver_page(
+                stream,
+                retriever,
+                found,
+                &answer.shown_url,
+                &context,
+                sender,
+                cursor.as_deref_mut(),
+                delivery,
+            )?;
             let headers = headers_value(&answer.headers);
             let last = LastPage {
                 response: &decoded,
@@ -279,14 +339,13 @@ impl<'a> Reader<'a> {
                 return Ok(());
             }
             let token = pages.token_variable();
-            if previous_token.as_ref() == Some(&token) {
+            if !seen_tokens.insert(token.to_string()) {
                 return Err(failed(format!(
-                    "{} gave the same next page twice ({}); the API or the manifest's pagination is wrong",
+                    "{} gave a next page it had given before ({}); the API or the manifest's pagination is wrong",
                     answer.shown_url,
                     excerpt(token.to_string().as_bytes())
                 )));
             }
-            previous_token = Some(token);
         }
         Err(failed(format!(
             "more than {MAX_PAGES_PER_SLICE} pages in one slice; the API does not stop paging"
@@ -323,4 +382,42 @@ impl Delivery for Collect<'_, '_> {
 
 fn delivery_stop(delivery: &dyn Delivery) -> bool {
     delivery.should_stop()
+}
+
+/// Text values equal to a secret (at any depth) removed.
+fn without_secrets(value: &mut Value, secrets: &[String]) {
+    match value {
+        Value::String(text)
+            if secrets
+                .iter()
+                .any(|secret| !secret.is_empty() && secret == text) =>
+        {
+            *value = Value::Null
+        }
+        Value::Object(fields) => fields
+            .values_mut()
+            .for_each(|inner| without_secrets(inner, secrets)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|inner| without_secrets(inner, secrets)),
+        _ => {}
+    }
+}
+
+/// Every text value of a record with its secrets hidden.
+fn scrub_strings(record: &mut Map<String, Value>, redactor: &Redactor) {
+    fn scrub(value: &mut Value, redactor: &Redactor) {
+        match value {
+            Value::String(text) => {
+                let scrubbed = redactor.scrub(text);
+                if scrubbed != *text {
+                    *text = scrubbed;
+                }
+            }
+            Value::Object(fields) => fields.values_mut().for_each(|inner| scrub(inner, redactor)),
+            Value::Array(items) => items.iter_mut().for_each(|inner| scrub(inner, redactor)),
+            _ => {}
+        }
+    }
+    record.values_mut().for_each(|value| scrub(value, redactor));
 }

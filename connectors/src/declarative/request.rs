@@ -119,21 +119,13 @@ pub fn prepare(
     path_override: Option<&str>,
     base_override: Option<&str>,
 ) -> Result<Prepared, String> {
-    let base = match (base_override, &requester.url_base) {
-        (Some(base), _) => base.to_string(),
-        (None, Some(base)) => interpolator.text(base, context)?,
-        (None, None) => String::new(),
-    };
-    let address = match (path_override, &requester.url) {
-        (Some(path), _) => join_url(&base, &path.replacen(&base, "", 1)),
-        (None, Some(url)) if requester.url_base.is_none() || base_override.is_none() => {
-            interpolator.text(url, context)?
-        }
-        (None, _) => join_url(
-            &base,
-            &interpolator.text(requester.path.as_deref().unwrap_or_default(), context)?,
-        ),
-    };
+    let address = address(
+        requester,
+        interpolator,
+        context,
+        path_override,
+        base_override,
+    )?;
     let url = Url::parse(&address)
         .map_err(|error| format!("the request URL '{address}' is not a URL: {error}"))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -221,6 +213,40 @@ pub fn prepare(
     })
 }
 
+/// The request's URL as Airbyte joins it: `url_base` + `path` when there is a `url_base`, else
+/// `url` (+ `path`). A `RequestPath` page token replaces the path; the node's base URL replaces
+/// `url_base`, or the scheme and host of `url`.
+fn address(
+    requester: &HttpRequester,
+    interpolator: &Interpolator,
+    context: &Context,
+    path_override: Option<&str>,
+    base_override: Option<&str>,
+) -> Result<String, String> {
+    let base = match (&requester.url_base, &requester.url) {
+        (Some(url_base), _) => match base_override {
+            Some(base) => base.to_string(),
+            None => interpolator.text(url_base, context)?,
+        },
+        (None, Some(url)) => {
+            let url = interpolator.text(url, context)?;
+            match (base_override, Url::parse(&url)) {
+                (Some(base), Ok(parsed)) => {
+                    let rest = &url[parsed.origin().ascii_serialization().len()..];
+                    join_url(base, rest)
+                }
+                _ => url,
+            }
+        }
+        (None, None) => base_override.unwrap_or_default().to_string(),
+    };
+    let path = match path_override {
+        Some(path) => path.replacen(&base, "", 1),
+        None => interpolator.text(requester.path.as_deref().unwrap_or_default(), context)?,
+    };
+    Ok(join_url(&base, &path))
+}
+
 /// A mapping of templates (or a template giving one) evaluated to name–text pairs.
 fn pairs(
     interpolator: &Interpolator,
@@ -272,6 +298,56 @@ pub fn join_url(base: &str, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_base_wins_over_url_and_the_node_base_replaces_either() {
+        let requester = |fields: serde_json::Value| -> HttpRequester {
+            serde_json::from_value(fields).unwrap()
+        };
+        let interpolator = Interpolator::new(chrono::Utc::now());
+        let context = Context::new();
+        let both = requester(
+            serde_json::json!({ "url_base": "https://a.example/v1", "url": "https://b.example/x", "path": "/items" }),
+        );
+        assert_eq!(
+            address(&both, &interpolator, &context, None, None).unwrap(),
+            "https://a.example/v1/items"
+        );
+        let url =
+            requester(serde_json::json!({ "url": "https://b.example/v2/items?all=1", "path": "" }));
+        assert_eq!(
+            address(&url, &interpolator, &context, None, None).unwrap(),
+            "https://b.example/v2/items?all=1"
+        );
+        assert_eq!(
+            address(
+                &url,
+                &interpolator,
+                &context,
+                None,
+                Some("http://127.0.0.1:9")
+            )
+            .unwrap(),
+            "http://127.0.0.1:9/v2/items?all=1"
+        );
+        let url_and_path =
+            requester(serde_json::json!({ "url": "https://b.example/v2", "path": "items" }));
+        assert_eq!(
+            address(&url_and_path, &interpolator, &context, None, None).unwrap(),
+            "https://b.example/v2/items"
+        );
+        assert_eq!(
+            address(
+                &both,
+                &interpolator,
+                &context,
+                Some("https://a.example/v1/items?page=2"),
+                None
+            )
+            .unwrap(),
+            "https://a.example/v1/items?page=2"
+        );
+    }
 
     #[test]
     fn base_and_path_join_with_one_slash() {

@@ -101,10 +101,9 @@ impl Sender<'_> {
             let decoded: Value = serde_json::from_slice(&answer.body).unwrap_or_else(|_| json!({}));
             let (action, filter) = self.resolve(&handlers, &answer, &decoded);
             match action {
-                Action::Success => {
-                    let body = redactor.scrub_bytes(answer.body);
-                    return Ok(Outcome::Success(Answer { body, ..answer }));
-                }
+                // The body is kept as sent (a next-page URL may carry a key); the records made
+                // from it are scrubbed once decoded.
+                Action::Success => return Ok(Outcome::Success(answer)),
                 Action::Ignore => return Ok(Outcome::Ignored),
                 Action::Fail
                     if answer.status == StatusCode::UNAUTHORIZED
@@ -125,7 +124,8 @@ impl Sender<'_> {
                         .transpose()
                         .map_err(ComponentError::failed)?
                         .filter(|message| !message.is_empty());
-                    let detail = message.unwrap_or_else(|| excerpt(&answer.body));
+                    let detail = message
+                        .unwrap_or_else(|| excerpt(&redactor.scrub_bytes(answer.body.clone())));
                     return Err(ComponentError::failed(redactor.scrub(&format!(
                         "{} answered {}: {detail}{}",
                         answer.shown_url,
@@ -141,7 +141,7 @@ impl Sender<'_> {
                             answer.shown_url,
                             answer.status,
                             retries,
-                            excerpt(&answer.body)
+                            excerpt(&redactor.scrub_bytes(answer.body.clone()))
                         ))));
                     }
                     let pause = self.backoff(&handlers, &answer, retries)?;

@@ -936,6 +936,16 @@ fn hostile_manifests_are_refused_quickly() {
     references.push_str("streams: [\"#/definitions/d39\"]\n");
     let error = Manifest::parse(&references).unwrap_err().to_string();
     assert!(error.contains("grows past"), "{error}");
+    // Parameters whose values are components: each is copied into every component below.
+    let parameters: Vec<String> = (0..14)
+        .map(|index| format!("p{index}: {{ type: NoAuth }}"))
+        .collect();
+    let multiplying = format!(
+        "version: 1\nstreams:\n  - name: s\n    $parameters: {{ {} }}\n    retriever: {{ requester: {{ url_base: 'https://x.example' }}, record_selector: {{ extractor: {{ field_path: [] }} }} }}\n",
+        parameters.join(", ")
+    );
+    let error = Manifest::parse(&multiplying).unwrap_err().to_string();
+    assert!(error.contains("$parameters"), "{error}");
     // Nesting thousands deep.
     let deep = format!(
         "version: 1\nstreams: {}{}\n",

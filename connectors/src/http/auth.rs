@@ -260,8 +260,11 @@ pub(super) fn test_with_request(credential: Arc<dyn CredentialAccess>) -> Result
     if let Some(allowed) = AllowedHosts::of(Some(&credential)) {
         allowed.check(&url)?;
     }
-    let auth = Auth::from_credential(Some(credential))?;
-    let client = super::client::build_client(std::time::Duration::from_secs(20))?;
+    let auth = Auth::from_credential(Some(credential.clone()))?;
+    let client = super::client::build_client(
+        std::time::Duration::from_secs(20),
+        AllowedHosts::of(Some(&credential)),
+    )?;
     let (request, token) = auth.apply(client.get(auth.url(&url)), None)?;
     let redactor = auth.redactor().with(token);
     let response = request.send().map_err(|error| {

@@ -54,16 +54,26 @@ pub struct HttpClient {
     jitter: u64,
 }
 
-/// A reqwest client with Sluice's settings: TLS through rustls, no redirects followed silently
-/// across hosts, a user agent, and `timeout` per request.
-pub fn build_client(timeout: Duration) -> Result<Client, String> {
+/// A reqwest client with Sluice's settings: TLS through rustls, a user agent, `timeout` per
+/// request, and at most 5 redirects — each to a host the credential may be sent to (`allowed`),
+/// since a redirect carries the request's headers along.
+pub fn build_client(timeout: Duration, allowed: Option<AllowedHosts>) -> Result<Client, String> {
     // One process-wide TLS provider; a second install is refused harmlessly.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= 5 {
+            return attempt.error("more than 5 redirects");
+        }
+        match allowed.as_ref().map(|allowed| allowed.check(attempt.url())) {
+            Some(Err(problem)) => attempt.error(format!("a redirect was refused: {problem}")),
+            _ => attempt.follow(),
+        }
+    });
     Client::builder()
         .user_agent(concat!("Sluice/", env!("CARGO_PKG_VERSION")))
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(30)))
-        .redirect(reqwest::redirect::Policy::limited(5))
+        .redirect(policy)
         .build()
         .map_err(|error| format!("cannot set up the HTTP client: {error}"))
 }
@@ -94,6 +104,7 @@ impl HttpClient {
     ) -> Result<HttpClient, ComponentError> {
         let allowed_hosts = AllowedHosts::of(credential.as_ref());
         let auth = Auth::from_credential(credential).map_err(ComponentError::failed)?;
+        let timeout = Duration::from_secs(timeout_seconds.max(1));
         let mut client = HttpClient::new(
             auth,
             RetryPolicy {
@@ -102,8 +113,10 @@ impl HttpClient {
                 max_backoff: Duration::from_secs(30),
             },
             requests_per_second,
-            Duration::from_secs(timeout_seconds.max(1)),
+            timeout,
         )?;
+        client.client =
+            build_client(timeout, allowed_hosts.clone()).map_err(ComponentError::failed)?;
         client.allowed_hosts = allowed_hosts;
         client.max_response_bytes = max_response_bytes;
         Ok(client)
@@ -123,7 +136,7 @@ impl HttpClient {
             .map_or(1, |elapsed| elapsed.as_nanos() as u64)
             | 1;
         Ok(HttpClient {
-            client: build_client(timeout).map_err(ComponentError::failed)?,
+            client: build_client(timeout, None).map_err(ComponentError::failed)?,
             redactor: auth.redactor(),
             auth,
             allowed_hosts: None,

@@ -154,7 +154,9 @@ fn manifests_in(path: &Path) -> Result<Vec<PathBuf>, Failure> {
         })?;
         for entry in entries.flatten() {
             let entry_path = entry.path();
-            if entry_path.is_dir() {
+            // A linked folder is not followed: a link back up would never end.
+            let is_folder = entry.file_type().is_ok_and(|kind| kind.is_dir());
+            if is_folder {
                 folders.push(entry_path);
             } else if matches!(
                 entry_path

@@ -126,6 +126,11 @@ impl Sluice {
                 "'{id}' cannot be a connector id: use lower-case letters, digits and _"
             )));
         }
+        if sluice_connectors::declarative::library_manifest(id).is_some() {
+            return Err(Error::Refused(format!(
+                "{origin}: '{id}' is the id of a connector built into Sluice; import it under another id (`--id {id}_custom`)"
+            )));
+        }
         let manifest =
             Manifest::parse(text).map_err(|error| Error::Refused(format!("{origin}: {error}")))?;
         let title = match title {
