@@ -303,7 +303,7 @@ impl OAuthTokens {
                 )))
             })?;
         let status = response.status();
-        let body = read_token_answer(response).map_err(|problem| {
+        let body = crate::http::read_limited(response, 1 << 20).map_err(|problem| {
             ComponentError::failed(format!(
                 "the token endpoint's answer could not be read: {problem}"
             ))
@@ -335,15 +335,4 @@ impl OAuthTokens {
         *current = Some((token.clone(), expires));
         Ok(token)
     }
-}
-
-/// A token endpoint's answer, at most 1 MiB (a token answer is a few hundred bytes).
-fn read_token_answer(response: reqwest::blocking::Response) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let mut body = Vec::new();
-    response
-        .take(1 << 20)
-        .read_to_end(&mut body)
-        .map_err(|error| error.to_string())?;
-    Ok(body)
 }

@@ -4,15 +4,14 @@
 //! rendered value that reads as a number, boolean or list becoming one (Python's
 //! `ast.literal_eval`), unless `| string` asked for text.
 
-use std::sync::Arc;
-
 use base64::Engine as _;
 use chrono::{DateTime, FixedOffset, Utc};
-use minijinja::value::{Object, ObjectRepr, Rest, Serde};
-use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior, Value as Jinja};
+use minijinja::value::{ObjectRepr, Rest, Serde};
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value as Jinja};
 use serde_json::{Map, Value};
 
 use super::datetime::{self, IsoDuration};
+use super::python::{KeepText, PyDate, PyDateTime, PyDuration};
 
 /// The work one evaluation may do (MiniJinja's fuel): a manifest may come from anyone.
 const FUEL: u64 = 100_000;
@@ -283,7 +282,7 @@ pub fn truthy(value: &Value) -> bool {
 }
 
 /// A template function's failure.
-fn invalid(message: String) -> Error {
+pub(super) fn invalid(message: String) -> Error {
     Error::new(ErrorKind::InvalidOperation, message)
 }
 
@@ -300,7 +299,7 @@ fn explain(template: &str, error: &Error) -> String {
 }
 
 /// A value as Python's `str()` would write it (text as is).
-fn text_of(value: &Jinja) -> String {
+pub(super) fn text_of(value: &Jinja) -> String {
     match value.as_str() {
         Some(text) => text.to_string(),
         None if value.is_none() || value.is_undefined() => "None".into(),
@@ -390,124 +389,5 @@ fn hash(value: Jinja, kind: Option<String>, salt: Option<String>) -> Result<Stri
             ErrorKind::InvalidOperation,
             format!("hash: {other} is not supported (md5, sha256 or sha512)"),
         )),
-    }
-}
-
-/// Text that `| string` made: stays text when the template's value is read back.
-#[derive(Debug)]
-struct KeepText(String);
-
-impl Object for KeepText {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Plain
-    }
-    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Python's `datetime` as far as manifests use it.
-#[derive(Debug)]
-struct PyDateTime(DateTime<FixedOffset>);
-
-impl Object for PyDateTime {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Plain
-    }
-    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&datetime::python_text(&self.0))
-    }
-    fn call_method(
-        self: &Arc<Self>,
-        _state: &mut State<'_, '_>,
-        method: &str,
-        args: &[Jinja],
-    ) -> Result<Jinja, Error> {
-        date_method(self.0, method, args, false)
-    }
-}
-
-/// Python's `date` (`today_utc()`).
-#[derive(Debug)]
-struct PyDate(DateTime<FixedOffset>);
-
-impl Object for PyDate {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Plain
-    }
-    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0.format("%Y-%m-%d"))
-    }
-    fn call_method(
-        self: &Arc<Self>,
-        _state: &mut State<'_, '_>,
-        method: &str,
-        args: &[Jinja],
-    ) -> Result<Jinja, Error> {
-        date_method(self.0, method, args, true)
-    }
-}
-
-fn date_method(
-    at: DateTime<FixedOffset>,
-    method: &str,
-    args: &[Jinja],
-    date_only: bool,
-) -> Result<Jinja, Error> {
-    match (method, args) {
-        ("strftime", [format]) => Ok(Jinja::from(
-            datetime::format(&at, &text_of(format)).map_err(invalid)?,
-        )),
-        ("isoformat", []) if date_only => Ok(Jinja::from(at.format("%Y-%m-%d").to_string())),
-        ("isoformat", []) => Ok(Jinja::from(
-            datetime::python_text(&at).replacen(' ', "T", 1),
-        )),
-        ("timestamp", []) => Ok(Jinja::from(at.timestamp_micros() as f64 / 1e6)),
-        ("date", []) => Ok(Jinja::from_object(PyDate(at))),
-        ("subtract" | "minus", [duration]) | ("add" | "plus", [duration]) => {
-            let duration = duration
-                .downcast_object_ref::<PyDuration>()
-                .ok_or_else(|| {
-                    Error::new(ErrorKind::InvalidOperation, "expects a duration('…')")
-                })?;
-            let moved = if method == "subtract" || method == "minus" {
-                duration.0.before(at)
-            } else {
-                duration.0.after(at)
-            };
-            Ok(Jinja::from_object(PyDateTime(moved)))
-        }
-        _ => Err(Error::from(ErrorKind::UnknownMethod)),
-    }
-}
-
-/// Python's `timedelta` from `duration('P1D')`.
-#[derive(Debug)]
-struct PyDuration(IsoDuration);
-
-impl Object for PyDuration {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Plain
-    }
-    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let seconds = self.0.total_seconds() as i64;
-        let (days, rest) = (seconds / 86_400, seconds % 86_400);
-        let clock = format!("{}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60);
-        match days {
-            0 => f.write_str(&clock),
-            1 => write!(f, "1 day, {clock}"),
-            days => write!(f, "{days} days, {clock}"),
-        }
-    }
-    fn call_method(
-        self: &Arc<Self>,
-        _state: &mut State<'_, '_>,
-        method: &str,
-        _args: &[Jinja],
-    ) -> Result<Jinja, Error> {
-        match method {
-            "total_seconds" => Ok(Jinja::from(self.0.total_seconds())),
-            _ => Err(Error::from(ErrorKind::UnknownMethod)),
-        }
     }
 }

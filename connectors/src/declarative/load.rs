@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value};
 
+use super::supported::{DEFAULT_TYPES, SUPPORTED};
+
 /// The largest manifest read (Airbyte's biggest are under 1 MiB).
 pub const MAX_MANIFEST_BYTES: usize = 4 << 20;
 /// The most JSON nodes a manifest may grow to once its references are resolved: references to
@@ -33,96 +35,6 @@ impl ManifestError {
         }
     }
 }
-
-/// The components Sluice runs; any other component type is refused.
-pub const SUPPORTED: &[&str] = &[
-    "DeclarativeSource",
-    "DeclarativeStream",
-    "SimpleRetriever",
-    "HttpRequester",
-    "RecordSelector",
-    "DpathExtractor",
-    "RecordFilter",
-    "DefaultPaginator",
-    "CursorPagination",
-    "OffsetIncrement",
-    "PageIncrement",
-    "RequestOption",
-    "RequestPath",
-    "NoPagination",
-    "NoAuth",
-    "ApiKeyAuthenticator",
-    "BearerAuthenticator",
-    "BasicHttpAuthenticator",
-    "OAuthAuthenticator",
-    "SelectiveAuthenticator",
-    "DefaultErrorHandler",
-    "CompositeErrorHandler",
-    "HttpResponseFilter",
-    "ExponentialBackoffStrategy",
-    "ConstantBackoffStrategy",
-    "WaitTimeFromHeader",
-    "WaitUntilTimeFromHeader",
-    "DatetimeBasedCursor",
-    "MinMaxDatetime",
-    "ListPartitionRouter",
-    "SubstreamPartitionRouter",
-    "ParentStreamConfig",
-    "AddFields",
-    "AddedFieldDefinition",
-    "RemoveFields",
-    "InlineSchemaLoader",
-    "JsonFileSchemaLoader",
-    "Spec",
-    "CheckStream",
-    "JsonDecoder",
-    "KeysToLower",
-    "KeysToSnakeCase",
-    "KeysReplace",
-    "FlattenFields",
-    "DpathFlattenFields",
-    // How many streams Airbyte reads at once: Sluice reads a node's stream in order.
-    "ConcurrencyLevel",
-];
-
-/// Where a component's `type` may be left out, and the type it then has (Airbyte's
-/// `DEFAULT_MODEL_TYPES`): `Parent.field` → type.
-const DEFAULT_TYPES: &[(&str, &str)] = &[
-    (
-        "CompositeErrorHandler.error_handlers",
-        "DefaultErrorHandler",
-    ),
-    ("CursorPagination.decoder", "JsonDecoder"),
-    ("DatetimeBasedCursor.end_datetime", "MinMaxDatetime"),
-    ("DatetimeBasedCursor.end_time_option", "RequestOption"),
-    ("DatetimeBasedCursor.start_datetime", "MinMaxDatetime"),
-    ("DatetimeBasedCursor.start_time_option", "RequestOption"),
-    ("DeclarativeSource.check", "CheckStream"),
-    ("DeclarativeSource.spec", "Spec"),
-    ("DeclarativeSource.streams", "DeclarativeStream"),
-    ("DeclarativeStream.retriever", "SimpleRetriever"),
-    ("DeclarativeStream.schema_loader", "JsonFileSchemaLoader"),
-    ("DefaultErrorHandler.response_filters", "HttpResponseFilter"),
-    ("DefaultPaginator.decoder", "JsonDecoder"),
-    ("DefaultPaginator.page_size_option", "RequestOption"),
-    ("DefaultPaginator.page_token_option", "RequestOption"),
-    ("HttpRequester.error_handler", "DefaultErrorHandler"),
-    ("HttpRequester.decoder", "JsonDecoder"),
-    ("ListPartitionRouter.request_option", "RequestOption"),
-    ("ParentStreamConfig.request_option", "RequestOption"),
-    ("ParentStreamConfig.stream", "DeclarativeStream"),
-    ("RecordSelector.extractor", "DpathExtractor"),
-    ("RecordSelector.record_filter", "RecordFilter"),
-    ("SimpleRetriever.paginator", "NoPagination"),
-    ("SimpleRetriever.record_selector", "RecordSelector"),
-    ("SimpleRetriever.requester", "HttpRequester"),
-    ("SimpleRetriever.decoder", "JsonDecoder"),
-    (
-        "SubstreamPartitionRouter.parent_stream_configs",
-        "ParentStreamConfig",
-    ),
-    ("AddFields.fields", "AddedFieldDefinition"),
-];
 
 /// The manifest's YAML as JSON, refused with the line and column where it does not parse.
 pub fn parse_yaml(text: &str) -> Result<Value, ManifestError> {

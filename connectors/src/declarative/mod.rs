@@ -7,25 +7,34 @@ mod component;
 mod datetime;
 mod incremental;
 mod interpolate;
+#[cfg(test)]
+mod interpolate_tests;
 mod library;
 #[cfg(test)]
 mod library_tests;
 mod load;
+#[cfg(test)]
+mod load_tests;
 mod model;
 mod paginate;
 mod partitions;
+mod python;
 mod read;
 mod request;
 mod select;
 mod send;
 mod spec;
+mod supported;
+#[cfg(test)]
+mod test_api;
 #[cfg(test)]
 mod tests;
 
 pub use component::{AppReadConfig, Connector};
 pub use library::{library, library_manifest};
-pub use load::{MAX_MANIFEST_BYTES, ManifestError, SUPPORTED};
+pub use load::{MAX_MANIFEST_BYTES, ManifestError};
 pub use read::{Delivery, ReadSettings, Reader};
+pub use supported::SUPPORTED;
 
 use sluice_core::ComponentError;
 

@@ -14,7 +14,9 @@ use super::auth::Auth;
 use super::interpolate::{Context, Interpolator};
 use super::model::{Backoff, DefaultErrorHandler, ErrorHandler, ResponseFilter};
 use super::request::{Body, Prepared};
-use crate::http::{AllowedHosts, Redactor, excerpt};
+use crate::http::{
+    AllowedHosts, Redactor, excerpt, read_limited, retry_after_of, sleep_unless_stopped,
+};
 
 /// The longest wait Sluice accepts from a server or a backoff strategy.
 const LONGEST_WAIT: Duration = Duration::from_secs(15 * 60);
@@ -92,7 +94,7 @@ impl Sender<'_> {
                             self.shown(request)
                         )));
                     }
-                    wait(Duration::from_secs(1 << retries.min(6)), should_stop)?;
+                    sleep_unless_stopped(Duration::from_secs(1 << retries.min(6)), should_stop)?;
                     continue;
                 }
             };
@@ -146,7 +148,7 @@ impl Sender<'_> {
                     }
                     let pause = self.backoff(&handlers, &answer, retries)?;
                     tracing::debug!(url = %answer.shown_url, retries, wait_ms = pause.as_millis() as u64, "retrying");
-                    wait(pause, should_stop)?;
+                    sleep_unless_stopped(pause, should_stop)?;
                 }
             }
         }
@@ -370,7 +372,7 @@ impl Sender<'_> {
                 return bounded(Duration::from_secs_f64(seconds.min(1e6)), answer);
             }
         }
-        if let Some(after) = retry_after(&answer.headers) {
+        if let Some(after) = retry_after_of(&answer.headers) {
             return bounded(after, answer);
         }
         Ok(Duration::from_secs(1 << (retries - 1).min(6)))
@@ -477,57 +479,6 @@ fn header_number(headers: &HeaderMap, name: &str, pattern: Option<&str>) -> Opti
         None => text.to_string(),
     };
     text.parse().ok()
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get("retry-after")?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(
-        at.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-fn read_limited(response: reqwest::blocking::Response, limit: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let too_large = || {
-        format!(
-            "the response is larger than {limit} bytes; Sluice reads at most that much of one response"
-        )
-    };
-    if response
-        .content_length()
-        .is_some_and(|length| length > limit)
-    {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    response
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut body)
-        .map_err(|error| format!("the response could not be read: {error}"))?;
-    if body.len() as u64 > limit {
-        return Err(too_large());
-    }
-    Ok(body)
-}
-
-/// Waits, looking every 50 ms whether the run is being stopped.
-fn wait(pause: Duration, should_stop: &dyn Fn() -> bool) -> Result<(), ComponentError> {
-    let until = Instant::now() + pause;
-    loop {
-        if should_stop() {
-            return Err(ComponentError::Halted);
-        }
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(());
-        }
-        std::thread::sleep(left.min(Duration::from_millis(50)));
-    }
 }
 
 fn advice(status: StatusCode) -> &'static str {

@@ -270,28 +270,7 @@ impl HttpClient {
 
     /// A response's body, refused past `max_response_bytes` (without reading further).
     fn read_body(&self, response: reqwest::blocking::Response) -> Result<Vec<u8>, String> {
-        use std::io::Read;
-        let limit = self.max_response_bytes;
-        let too_large = || {
-            format!(
-                "the response is larger than {limit} bytes (`max_response_bytes`); raise it if the API really sends such responses"
-            )
-        };
-        if response
-            .content_length()
-            .is_some_and(|length| length > limit)
-        {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        response
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut body)
-            .map_err(|error| format!("the response could not be read: {error}"))?;
-        if body.len() as u64 > limit {
-            return Err(too_large());
-        }
-        Ok(body)
+        read_limited(response, self.max_response_bytes)
     }
 
     /// A copy for another worker thread, with its own jitter.
@@ -341,8 +320,33 @@ impl HttpClient {
     }
 }
 
+/// A response's body, refused past `limit` bytes (without reading further).
+pub fn read_limited(response: reqwest::blocking::Response, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let too_large = || {
+        format!(
+            "the response is larger than {limit} bytes (`max_response_bytes`); raise it if the API really sends such responses"
+        )
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    response
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(|error| format!("the response could not be read: {error}"))?;
+    if body.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(body)
+}
+
 /// Waits, looking every 50 ms whether the run is being stopped.
-fn sleep_unless_stopped(
+pub fn sleep_unless_stopped(
     wait: Duration,
     should_stop: &dyn Fn() -> bool,
 ) -> Result<(), ComponentError> {
@@ -360,7 +364,7 @@ fn sleep_unless_stopped(
 }
 
 /// `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3).
-fn retry_after_of(headers: &HeaderMap) -> Option<Duration> {
+pub fn retry_after_of(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get("retry-after")?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));

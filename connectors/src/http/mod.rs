@@ -18,7 +18,10 @@ mod request_tests;
 mod tests;
 
 pub(crate) use auth::{AllowedHosts, Redactor};
-pub(crate) use client::{build_client, default_max_response_bytes, default_timeout, excerpt};
+pub(crate) use client::{
+    build_client, default_max_response_bytes, default_timeout, excerpt, read_limited,
+    retry_after_of, sleep_unless_stopped,
+};
 pub use credential_types::credential_types;
 pub use read::HttpReadConfig;
 pub use request::HttpRequestConfig;
