@@ -11,6 +11,7 @@ use sluice_core::ComponentError;
 
 use super::interpolate::{Context, Interpolator};
 use super::model::{Authenticator, InjectInto, OAuth};
+use super::session::SessionTokens;
 use crate::http::{AllowedHosts, excerpt};
 
 /// An authenticator with its templates evaluated.
@@ -29,6 +30,7 @@ pub enum Auth {
     },
     Bearer(String),
     OAuth2(Box<OAuthTokens>),
+    Session(Box<SessionTokens>),
 }
 
 /// OAuth2 tokens for one read: the access token, fetched on first use.
@@ -49,6 +51,7 @@ impl Auth {
         model: Option<&Authenticator>,
         interpolator: &Interpolator,
         context: &Context,
+        base_override: Option<&str>,
     ) -> Result<Auth, String> {
         let Some(model) = model else {
             return Ok(Auth::None);
@@ -85,6 +88,9 @@ impl Auth {
                 username: text(username)?,
                 password: text(password.as_deref().unwrap_or_default())?,
             },
+            Authenticator::SessionTokenAuthenticator(session) => Auth::Session(Box::new(
+                SessionTokens::build(session, interpolator, context, base_override)?,
+            )),
             Authenticator::OAuthAuthenticator(oauth) => {
                 Auth::OAuth2(Box::new(OAuthTokens::build(oauth, interpolator, context)?))
             }
@@ -122,7 +128,7 @@ impl Auth {
                             .join(", ")
                     )
                 })?;
-                Auth::build(Some(model), interpolator, context)?
+                Auth::build(Some(model), interpolator, context, base_override)?
             }
         })
     }
@@ -138,12 +144,13 @@ impl Auth {
                 vec![password.clone(), pair]
             }
             Auth::OAuth2(tokens) => tokens.secrets(),
+            Auth::Session(tokens) => tokens.held().into_iter().collect(),
         }
     }
 
     /// Whether a 401 may be answered by fetching a new token.
     pub fn renews(&self) -> bool {
-        matches!(self, Auth::OAuth2(_))
+        matches!(self, Auth::OAuth2(_) | Auth::Session(_))
     }
 
     /// Adds the credential to a request; for OAuth2 fetches a token first when there is none
@@ -176,6 +183,7 @@ impl Auth {
                 request = request.bearer_auth(&token);
                 (request, Some(token))
             }
+            Auth::Session(tokens) => tokens.apply(client, allowed, request, query, renew)?,
         })
     }
 }

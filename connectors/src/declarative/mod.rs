@@ -23,6 +23,7 @@ mod read;
 mod request;
 mod select;
 mod send;
+mod session;
 mod spec;
 mod supported;
 #[cfg(test)]

@@ -237,10 +237,29 @@ pub enum Authenticator {
         password: Option<String>,
     },
     OAuthAuthenticator(Box<OAuth>),
+    SessionTokenAuthenticator(Box<SessionToken>),
     SelectiveAuthenticator {
         authenticator_selection_path: Vec<String>,
         authenticators: std::collections::BTreeMap<String, Authenticator>,
     },
+}
+
+/// `SessionTokenAuthenticator`: a login request whose answer holds a session token.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionToken {
+    pub login_requester: Requester,
+    pub session_token_path: Vec<String>,
+    #[serde(default)]
+    pub expiration_duration: Option<String>,
+    pub request_authentication: SessionInjection,
+}
+
+/// How a session token goes with requests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type")]
+pub enum SessionInjection {
+    ApiKey { inject_into: RequestOption },
+    Bearer {},
 }
 
 /// `OAuthAuthenticator`: an access token from the refresh-token (or client-credentials) grant.

@@ -102,6 +102,7 @@ impl<'a> Reader<'a> {
             requester.authenticator.as_ref(),
             &self.interpolator,
             &self.context(&requester.parameters),
+            self.settings.base_url.as_deref(),
         )
         .map_err(failed)?;
         let routers = retriever

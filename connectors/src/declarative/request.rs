@@ -101,6 +101,28 @@ pub struct Prepared {
     pub body: Body,
 }
 
+impl Prepared {
+    /// The request to send, with `query` (the prepared one, plus what an authenticator adds).
+    pub fn to_request(
+        &self,
+        client: &reqwest::blocking::Client,
+        query: &[(String, String)],
+    ) -> reqwest::blocking::RequestBuilder {
+        let mut builder = client
+            .request(self.method.clone(), self.url.clone())
+            .query(query);
+        for (name, value) in &self.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        match &self.body {
+            Body::None => builder,
+            Body::Json(body) => builder.json(body),
+            Body::Form(pairs) => builder.form(pairs),
+            Body::Text(text) => builder.body(text.clone()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     None,
@@ -184,7 +206,10 @@ pub fn prepare(
         .request_body_data
         .as_ref()
         .or(provider.request_body_data.as_ref());
-    let body = if let Some(template) = json.filter(|_| true) {
+    // An empty JSON body is no body (as requests sends none for `json={}`).
+    let json =
+        json.filter(|template| !template.as_object().is_some_and(|fields| fields.is_empty()));
+    let body = if let Some(template) = json {
         let mut body = match interpolator.value(template, context)? {
             Value::Object(fields) => fields,
             other => return Err(format!("request_body_json must be a mapping, not {other}")),

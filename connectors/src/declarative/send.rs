@@ -13,7 +13,7 @@ use sluice_core::ComponentError;
 use super::auth::Auth;
 use super::interpolate::{Context, Interpolator};
 use super::model::{Backoff, DefaultErrorHandler, ErrorHandler, ResponseFilter};
-use super::request::{Body, Prepared};
+use super::request::Prepared;
 use crate::http::{
     AllowedHosts, Redactor, excerpt, read_limited, retry_after_of, sleep_unless_stopped,
 };
@@ -165,9 +165,8 @@ impl Sender<'_> {
         renew: bool,
     ) -> Result<(Answer, Option<String>), Attempt> {
         let mut query = request.query.clone();
-        let mut builder = self
-            .client
-            .request(request.method.clone(), request.url.clone());
+        // The request's own query is added last, with what the authenticator adds.
+        let mut builder = request.to_request(&self.client, &[]);
         if !request
             .headers
             .iter()
@@ -197,15 +196,6 @@ impl Sender<'_> {
             })?;
         }
         builder = builder.query(&query);
-        for (name, value) in &request.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        builder = match &request.body {
-            Body::None => builder,
-            Body::Json(body) => builder.json(body),
-            Body::Form(pairs) => builder.form(pairs),
-            Body::Text(text) => builder.body(text.clone()),
-        };
         let response = builder.send().map_err(|error| {
             Attempt::Unreachable(
                 self.redactor

@@ -23,6 +23,10 @@ pub const SUPPORTED: &[&str] = &[
     "BasicHttpAuthenticator",
     "OAuthAuthenticator",
     "SelectiveAuthenticator",
+    "SessionTokenAuthenticator",
+    // How a session token goes with requests (`SessionTokenAuthenticator.request_authentication`).
+    "ApiKey",
+    "Bearer",
     "DefaultErrorHandler",
     "CompositeErrorHandler",
     "HttpResponseFilter",
@@ -84,6 +88,8 @@ pub const DEFAULT_TYPES: &[(&str, &str)] = &[
     ("SimpleRetriever.record_selector", "RecordSelector"),
     ("SimpleRetriever.requester", "HttpRequester"),
     ("SimpleRetriever.decoder", "JsonDecoder"),
+    ("SessionTokenAuthenticator.login_requester", "HttpRequester"),
+    ("SessionTokenAuthenticator.decoder", "JsonDecoder"),
     (
         "SubstreamPartitionRouter.parent_stream_configs",
         "ParentStreamConfig",

@@ -45,6 +45,8 @@ pub fn api() -> (String, Shared) {
         .route("/flaky", get(flaky))
         .route("/oauth/token", post(token))
         .route("/protected", get(protected))
+        .route("/login", post(login))
+        .route("/session-items", get(session_items))
         .route("/updated", get(updated))
         .route("/projects", get(projects))
         .route("/projects/{project}/issues", get(issues))
@@ -209,6 +211,46 @@ async fn protected(
     let page = number(&query, "page", 1);
     if page == 1 {
         // The next request's token will be refused: a new token is issued behind the reader's back.
+        *api.tokens_issued.lock().unwrap() += 1;
+    }
+    let items = api.items.lock().unwrap().clone();
+    axum::Json(json!({ "data": items.iter().skip((page - 1) * 10).take(10).collect::<Vec<_>>() }))
+        .into_response()
+}
+
+/// A login endpoint: the right username and password give `session-N` (each login revokes
+/// the one before).
+async fn login(State(api): State<Shared>, axum::Json(body): axum::Json<Value>) -> Response {
+    if body["username"] != "ada" || body["password"] != "engine-pass" {
+        return (StatusCode::UNAUTHORIZED, "{\"error\": \"wrong password\"}").into_response();
+    }
+    let mut issued = api.tokens_issued.lock().unwrap();
+    *issued += 1;
+    axum::Json(json!({ "data": { "session": format!("session-{issued}") } })).into_response()
+}
+
+/// Pages of items for the newest session (`X-Session`); the first page revokes it, as a
+/// session that expires on the server while a read goes on.
+async fn session_items(
+    State(api): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    seen(&api, "/session-items", &query);
+    let newest = format!("session-{}", api.tokens_issued.lock().unwrap());
+    if headers
+        .get("x-session")
+        .and_then(|value| value.to_str().ok())
+        != Some(newest.as_str())
+    {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "{\"message\": \"session expired\"}",
+        )
+            .into_response();
+    }
+    let page = number(&query, "page", 1);
+    if page == 1 {
         *api.tokens_issued.lock().unwrap() += 1;
     }
     let items = api.items.lock().unwrap().clone();

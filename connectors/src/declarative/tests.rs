@@ -526,3 +526,50 @@ fn records_that_are_not_objects_are_refused_and_secrets_stay_out_of_messages() {
         "{error}"
     );
 }
+
+#[test]
+fn a_session_token_from_a_login_goes_with_each_request_and_is_fetched_again_after_a_401() {
+    let (base, api) = api();
+    let streams = r##"
+  - type: DeclarativeStream
+    name: session_items
+    retriever:
+      requester:
+        type: HttpRequester
+        url_base: "{{ config['base_url'] }}"
+        path: /session-items
+        authenticator:
+          type: SessionTokenAuthenticator
+          login_requester:
+            url_base: "{{ config['base_url'] }}"
+            path: /login
+            http_method: POST
+            request_body_json:
+              username: "{{ config['username'] }}"
+              password: "{{ config['password'] }}"
+          session_token_path: [data, session]
+          expiration_duration: PT1H
+          request_authentication:
+            type: ApiKey
+            inject_into: { type: RequestOption, inject_into: header, field_name: X-Session }
+      record_selector: { extractor: { field_path: [data] } }
+      paginator:
+        type: DefaultPaginator
+        page_token_option: { type: RequestOption, inject_into: request_parameter, field_name: page }
+        pagination_strategy: { type: PageIncrement, page_size: 10, start_from_page: 1 }
+"##;
+    let config = json!({ "base_url": base, "username": "ada", "password": "engine-pass" });
+    let collected = read(&manifest(streams), "session_items", config.clone(), None).unwrap();
+    assert_eq!(ids(&collected), (1..=25).collect::<Vec<_>>());
+    // One login at the start, one after the 401 on page 2.
+    assert_eq!(*api.tokens_issued.lock().unwrap(), 3);
+    let mut wrong = config;
+    wrong["password"] = json!("guess");
+    let error = read(&manifest(streams), "session_items", wrong, None)
+        .err()
+        .unwrap();
+    assert!(
+        error.contains("login request") && error.contains("401") && !error.contains("guess"),
+        "{error}"
+    );
+}
