@@ -3,11 +3,11 @@
 // credential; a preview of its stream shows the demo orders API's records and a run writes them
 // into SQLite.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { startDemoApi } from "./demo_api.mjs";
 import { studioSession } from "./session.mjs";
 
 const work = process.env.SLUICE_E2E_HOME;
@@ -28,31 +28,16 @@ const invoke = (command, args) => browser.execute((name, payload) => window.__TA
 const waitForText = (id, text, timeout = 15000) =>
   browser.waitUntil(async () => (await textOf(id)).includes(text), { timeout, timeoutMsg: `${id} never showed “${text}”` });
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 before(async () => {
-  const port = await freePort();
-  apiUrl = `http://127.0.0.1:${port}`;
-  api = spawn(path.resolve("target/debug/sluice-demo-api"), ["--port", String(port), "--orders", "9", "--throttle-every", "0"], { stdio: "ignore" });
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const up = await new Promise((resolve) => net.connect(port, "127.0.0.1").on("connect", function () { this.end(); resolve(true); }).on("error", () => resolve(false)));
-    if (up) break;
-    await sleep(100);
-  }
+  api = await startDemoApi(9);
+  apiUrl = api.url;
   browser = await studioSession();
   await browser.setTimeout({ implicit: 5000 });
 });
 
 after(async () => {
   await browser?.deleteSession().catch(() => {});
-  api?.kill();
+  api?.stop();
 });
 
 test("an imported connector manifest is an App: its form, its credential, a preview and a run into SQLite", async () => {

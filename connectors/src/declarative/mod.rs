@@ -3,6 +3,8 @@
 //! handling, partitions and incremental cursor ([`read`]), each record handed to a flow.
 
 mod auth;
+#[cfg(test)]
+mod auth_tests;
 mod component;
 mod datetime;
 mod incremental;
@@ -16,6 +18,7 @@ mod load;
 #[cfg(test)]
 mod load_tests;
 mod model;
+mod model_auth;
 mod paginate;
 mod partitions;
 mod python;
