@@ -85,4 +85,6 @@ test("an imported connector manifest is an App: its form, its credential, a prev
   const rows = execFileSync("python3", ["-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM orders').fetchone()[0])", database], { encoding: "utf8" });
   assert.equal(rows.trim(), "9");
   await shot("run");
+  // What this test made does not stay for the tests after it.
+  await invoke("remove_credential", { name: "demo shop" });
 });

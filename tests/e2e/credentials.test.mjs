@@ -47,14 +47,16 @@ test("a credential made in the studio lives in the keychain and is used by a nod
   await (await byTest("credential-secret-token")).setValue(token);
   await (await byTest("credential-field-test_url")).setValue(`${apiUrl}/v1/orders`);
   await (await byTest("credential-save")).click();
-  await browser.waitUntil(async () => (await textOf("credentials")).includes("token stored"), { timeout: 10000, timeoutMsg: "the credential was not listed" });
+  // Other tests' credentials may be listed too: this one's row.
+  const row = 'tr[data-credential="Demo orders"]';
+  await browser.waitUntil(async () => (await browser.$(row).isExisting()) && (await (await browser.$(row)).getText()).includes("token stored"), { timeout: 10000, timeoutMsg: "the credential was not listed" });
 
   // The secret is in the Secret Service, as another program (libsecret's secret-tool) sees it.
-  const [stored] = await invoke("list_credentials", {});
+  const stored = (await invoke("list_credentials", {})).find((credential) => credential.name === "Demo orders");
   const fromKeyring = execFileSync("secret-tool", ["lookup", "service", "dev.sluice.credentials", "username", `${stored.id}/token`], { encoding: "utf8" });
   assert.equal(fromKeyring, token);
 
-  await (await byTest("credential-test")).click();
+  await (await browser.$(`${row} [data-testid="credential-test"]`)).click();
   await browser.waitUntil(async () => (await textOf("credential-test-result")).includes("the credential works"), { timeout: 15000, timeoutMsg: "Test connection did not succeed" });
   await shot("view");
 
