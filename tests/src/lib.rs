@@ -2,6 +2,7 @@
 //! engine runs of them, and a runtime in a throwaway home folder.
 
 pub mod demo_api;
+pub mod oauth_server;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -5,64 +5,11 @@
 //! credentials, revocation — and no token in anything Sluice writes or shows.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use sluice_runtime::{CredentialInput, RunStatus, RunTarget, Sluice, Trigger};
-
-/// The authorization server and its API, stopped when dropped.
-struct AuthServer {
-    child: Child,
-    issuer: String,
-    api: String,
-}
-
-impl AuthServer {
-    fn start(token_ttl_seconds: u64) -> AuthServer {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let root = sluice_tests::repository_root();
-        let mut child = Command::new("node")
-            .arg(root.join("tests/oauth/server.mjs"))
-            .current_dir(&root)
-            .env("TOKEN_TTL", token_ttl_seconds.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("node runs the OAuth2 server (npm packages installed by make)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let started: Value =
-            serde_json::from_str(&line).unwrap_or_else(|_| panic!("the server said {line:?}"));
-        AuthServer {
-            child,
-            issuer: started["issuer"].as_str().unwrap().to_string(),
-            api: started["api"].as_str().unwrap().to_string(),
-        }
-    }
-
-    /// What the server counted (a plain HTTP/1.0 GET: callable from async tests too).
-    fn stats(&self) -> Value {
-        use std::io::{Read, Write};
-        let address = self.api.trim_start_matches("http://");
-        let mut stream = std::net::TcpStream::connect(address).unwrap();
-        write!(stream, "GET /stats HTTP/1.0\r\nHost: {address}\r\n\r\n").unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        let body = response.split_once("\r\n\r\n").unwrap().1;
-        serde_json::from_str(body).unwrap()
-    }
-}
-
-impl Drop for AuthServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use sluice_tests::oauth_server::AuthServer;
 
 fn oauth_credential(server: &AuthServer, grant: &str) -> CredentialInput {
     CredentialInput {

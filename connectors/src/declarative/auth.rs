@@ -1,18 +1,19 @@
 //! A manifest's authenticator made ready for requests: API key (header or query), bearer, basic,
-//! OAuth2 access tokens from the refresh-token or client-credentials grant (fetched when needed,
-//! renewed before expiry and once after a 401), and the selective choice between them.
+//! OAuth2 access tokens (see `oauth.rs`), a login's session token (see `session.rs`), and the
+//! selective choice between them.
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use serde_json::Value;
 use sluice_core::ComponentError;
+use sluice_core::credential::CredentialAccess;
 
 use super::interpolate::{Context, Interpolator};
-use super::model::{Authenticator, InjectInto, OAuth};
+use super::model::{Authenticator, InjectInto};
+use super::oauth::OAuthTokens;
 use super::session::SessionTokens;
-use crate::http::{AllowedHosts, excerpt};
+use crate::http::AllowedHosts;
 
 /// An authenticator with its templates evaluated.
 #[derive(Debug)]
@@ -33,25 +34,15 @@ pub enum Auth {
     Session(Box<SessionTokens>),
 }
 
-/// OAuth2 tokens for one read: the access token, fetched on first use.
-#[derive(Debug)]
-pub struct OAuthTokens {
-    endpoint: String,
-    form: Vec<(String, String)>,
-    /// The client secret and refresh token the grant sends.
-    grant_secrets: Vec<String>,
-    token_field: String,
-    expires_field: String,
-    current: Mutex<Option<(String, Option<Instant>)>>,
-}
-
 impl Auth {
-    /// The authenticator of a requester, its templates evaluated with the connector's config.
+    /// The authenticator of a requester, its templates evaluated with the connector's config;
+    /// OAuth2 tokens are kept with `credential`.
     pub fn build(
         model: Option<&Authenticator>,
         interpolator: &Interpolator,
         context: &Context,
         base_override: Option<&str>,
+        credential: Option<&Arc<dyn CredentialAccess>>,
     ) -> Result<Auth, String> {
         let Some(model) = model else {
             return Ok(Auth::None);
@@ -91,9 +82,12 @@ impl Auth {
             Authenticator::SessionTokenAuthenticator(session) => Auth::Session(Box::new(
                 SessionTokens::build(session, interpolator, context, base_override)?,
             )),
-            Authenticator::OAuthAuthenticator(oauth) => {
-                Auth::OAuth2(Box::new(OAuthTokens::build(oauth, interpolator, context)?))
-            }
+            Authenticator::OAuthAuthenticator(oauth) => Auth::OAuth2(Box::new(OAuthTokens::build(
+                oauth,
+                interpolator,
+                context,
+                credential.cloned(),
+            )?)),
             Authenticator::SelectiveAuthenticator {
                 authenticator_selection_path,
                 authenticators,
@@ -128,7 +122,13 @@ impl Auth {
                             .join(", ")
                     )
                 })?;
-                Auth::build(Some(model), interpolator, context, base_override)?
+                Auth::build(
+                    Some(model),
+                    interpolator,
+                    context,
+                    base_override,
+                    credential,
+                )?
             }
         })
     }
@@ -185,162 +185,5 @@ impl Auth {
             }
             Auth::Session(tokens) => tokens.apply(client, allowed, request, query, renew)?,
         })
-    }
-}
-
-impl OAuthTokens {
-    fn build(
-        model: &OAuth,
-        interpolator: &Interpolator,
-        context: &Context,
-    ) -> Result<OAuthTokens, String> {
-        let text = |template: &Option<String>| {
-            template
-                .as_deref()
-                .map(|template| interpolator.text(template, context))
-                .transpose()
-        };
-        let endpoint = text(&model.token_refresh_endpoint)?
-            .filter(|endpoint| !endpoint.is_empty())
-            .ok_or("OAuthAuthenticator has no `token_refresh_endpoint`")?;
-        let grant = text(&model.grant_type)?.unwrap_or_else(|| "refresh_token".into());
-        let name = |given: &Option<String>, default: &str| {
-            given.clone().unwrap_or_else(|| default.to_string())
-        };
-        let mut form = vec![(name(&model.grant_type_name, "grant_type"), grant.clone())];
-        for (field, template) in [
-            (name(&model.client_id_name, "client_id"), &model.client_id),
-            (
-                name(&model.client_secret_name, "client_secret"),
-                &model.client_secret,
-            ),
-        ] {
-            if let Some(value) = text(template)?.filter(|value| !value.is_empty()) {
-                form.push((field, value));
-            }
-        }
-        if grant == "refresh_token" {
-            let refresh = text(&model.refresh_token)?
-                .filter(|token| !token.is_empty())
-                .ok_or(
-                    "OAuthAuthenticator: the refresh token is empty; connect the account again",
-                )?;
-            form.push((name(&model.refresh_token_name, "refresh_token"), refresh));
-        }
-        if !model.scopes.is_empty() {
-            form.push(("scope".into(), model.scopes.join(" ")));
-        }
-        for (field, template) in model.refresh_request_body.iter().flatten() {
-            let value = match interpolator.value(template, context)? {
-                Value::String(text) => text,
-                other => other.to_string(),
-            };
-            form.push((field.clone(), value));
-        }
-        let initial = text(&model.access_token_value)?.filter(|token| !token.is_empty());
-        let grant_secrets = [model.client_secret.as_ref(), model.refresh_token.as_ref()]
-            .into_iter()
-            .flatten()
-            .filter_map(|template| text(&Some(template.clone())).ok().flatten())
-            .filter(|value| !value.is_empty())
-            .collect();
-        Ok(OAuthTokens {
-            endpoint,
-            form,
-            grant_secrets,
-            token_field: model
-                .access_token_name
-                .clone()
-                .unwrap_or_else(|| "access_token".into()),
-            expires_field: model
-                .expires_in_name
-                .clone()
-                .unwrap_or_else(|| "expires_in".into()),
-            current: Mutex::new(initial.map(|token| (token, None))),
-        })
-    }
-
-    fn secrets(&self) -> Vec<String> {
-        let mut secrets = self.grant_secrets();
-        if let Some((token, _)) = self.current.lock().expect("token lock").as_ref() {
-            secrets.push(token.clone());
-        }
-        secrets
-    }
-
-    /// The client secret and refresh token the grant sends.
-    fn grant_secrets(&self) -> Vec<String> {
-        self.grant_secrets.clone()
-    }
-
-    /// A valid access token: the one held unless it expires within a minute or `renew`.
-    fn token(
-        &self,
-        client: &reqwest::blocking::Client,
-        allowed: Option<&AllowedHosts>,
-        renew: bool,
-    ) -> Result<String, ComponentError> {
-        let mut current = self.current.lock().expect("token lock");
-        if let Some((token, expires)) = current.as_ref()
-            && !renew
-            && expires.is_none_or(|at| at > Instant::now() + Duration::from_secs(60))
-        {
-            return Ok(token.clone());
-        }
-        let url = reqwest::Url::parse(&self.endpoint).map_err(|error| {
-            ComponentError::failed(format!(
-                "the token endpoint {} is not a URL: {error}",
-                self.endpoint
-            ))
-        })?;
-        if let Some(allowed) = allowed {
-            allowed.check(&url).map_err(|problem| {
-                ComponentError::failed(format!("the token endpoint: {problem}"))
-            })?;
-        }
-        let redactor = crate::http::Redactor::default().with(self.grant_secrets());
-        let response = client
-            .post(url.clone())
-            .header("Accept", "application/json")
-            .form(&self.form)
-            .send()
-            .map_err(|error| {
-                ComponentError::failed(redactor.scrub(&format!(
-                    "the token endpoint {url} could not be reached: {}",
-                    error.without_url()
-                )))
-            })?;
-        let status = response.status();
-        let body = crate::http::read_limited(response, 1 << 20).map_err(|problem| {
-            ComponentError::failed(format!(
-                "the token endpoint's answer could not be read: {problem}"
-            ))
-        })?;
-        if !status.is_success() {
-            return Err(ComponentError::failed(format!(
-                "the token endpoint {url} refused to give an access token ({status}): {} — connect the account again or check the client id and secret",
-                excerpt(&redactor.scrub_bytes(body.clone()))
-            )));
-        }
-        let answer: Value = serde_json::from_slice(&body).map_err(|_| {
-            ComponentError::failed(format!("the token endpoint {url} did not answer JSON"))
-        })?;
-        let token = answer
-            .get(&self.token_field)
-            .and_then(Value::as_str)
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                ComponentError::failed(format!(
-                    "the token endpoint {url} answered without `{}`",
-                    self.token_field
-                ))
-            })?
-            .to_string();
-        let expires = answer
-            .get(&self.expires_field)
-            .and_then(|value| value.as_u64().or_else(|| value.as_str()?.parse().ok()))
-            .map(|seconds| Instant::now() + Duration::from_secs(seconds.min(366 * 86_400)));
-        *current = Some((token.clone(), expires));
-        Ok(token)
     }
 }

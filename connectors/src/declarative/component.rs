@@ -74,7 +74,10 @@ impl Connector {
             kind: self.component().into(),
             title: format!("{} account", self.title).into(),
             description: format!("The secrets {} needs (kept in the system keychain), and the hosts they may be sent to.", self.title).into(),
-            schema: Arc::new(move || for_schema.fields.credential_schema(&for_schema.manifest.hosts())),
+            schema: Arc::new(move || {
+                let manifest = &for_schema.manifest;
+                for_schema.fields.credential_schema(&manifest.hosts(), manifest.fetches_tokens())
+            }),
             test: None,
             browse: None,
         })
@@ -254,6 +257,7 @@ impl SourceConfig for AppReadConfig {
             max_response_bytes: crate::http::default_max_response_bytes(),
             timeout: std::time::Duration::from_secs(crate::http::default_timeout()),
             now: chrono::Utc::now(),
+            credential,
         };
         Ok(Box::new(AppRead {
             connector: self.connector.clone(),

@@ -252,16 +252,6 @@ impl Propagation {
             None => return self.inside(fields, parent_parameters, path),
         };
         check_supported(&kind, path)?;
-        if kind == "OAuthAuthenticator"
-            && fields
-                .get("refresh_token_updater")
-                .is_some_and(|updater| !is_falsy(updater))
-        {
-            return Err(ManifestError::at(
-                path,
-                "refresh_token_updater (a refresh token that changes at every refresh, written back into the settings) is not supported: Sluice would lose the new token",
-            ));
-        }
         let mut parameters = parent_parameters.clone();
         if let Some(Value::Object(own)) = fields.remove("$parameters") {
             parameters.extend(own);

@@ -19,6 +19,7 @@ mod load;
 mod load_tests;
 mod model;
 mod model_auth;
+mod oauth;
 mod paginate;
 mod partitions;
 mod python;
@@ -117,6 +118,25 @@ impl Manifest {
             }
         }
         urls
+    }
+
+    /// Whether a stream authenticates with OAuth2 access tokens it fetches (kept with the
+    /// credential between runs).
+    pub fn fetches_tokens(&self) -> bool {
+        fn is_oauth(authenticator: &model::Authenticator) -> bool {
+            match authenticator {
+                model::Authenticator::OAuthAuthenticator(_) => true,
+                model::Authenticator::SelectiveAuthenticator { authenticators, .. } => {
+                    authenticators.values().any(is_oauth)
+                }
+                _ => false,
+            }
+        }
+        self.source.streams.iter().any(|stream| {
+            let model::Retriever::SimpleRetriever(retriever) = &stream.retriever;
+            let model::Requester::HttpRequester(requester) = &retriever.requester;
+            requester.authenticator.as_ref().is_some_and(is_oauth)
+        })
     }
 
     /// The hosts its requests go to, for binding its credential: a label written as a template

@@ -84,6 +84,20 @@ pub struct OAuth {
     pub refresh_token_name: Option<String>,
     #[serde(default)]
     pub grant_type_name: Option<String>,
+    /// The provider rotates the refresh token: where the new one is written.
+    #[serde(default)]
+    pub refresh_token_updater: Option<RefreshTokenUpdater>,
+}
+
+/// `refresh_token_updater`: a refresh token that changes at every refresh.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RefreshTokenUpdater {
+    /// The new token's field in the token endpoint's answer.
+    #[serde(default)]
+    pub refresh_token_name: Option<String>,
+    /// Where in the settings the refresh token is (default `credentials.refresh_token`).
+    #[serde(default)]
+    pub refresh_token_config_path: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

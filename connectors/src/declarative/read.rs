@@ -2,11 +2,13 @@
 //! incremental, and for each the pages of requests; records selected, transformed, filtered and
 //! handed on, with the cursor's state after each window is complete.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sluice_core::ComponentError;
+use sluice_core::credential::CredentialAccess;
 
 use super::auth::Auth;
 use super::incremental::Cursor;
@@ -36,6 +38,8 @@ pub struct ReadSettings {
     pub timeout: Duration,
     /// The read's start: `now_utc()` and the end of incremental windows.
     pub now: DateTime<Utc>,
+    /// The credential holding the secrets, which keeps OAuth2 tokens between runs.
+    pub credential: Option<Arc<dyn CredentialAccess>>,
 }
 
 /// What a read hands on: records (or a non-object it found, with where) and states to commit.
@@ -103,6 +107,7 @@ impl<'a> Reader<'a> {
             &self.interpolator,
             &self.context(&requester.parameters),
             self.settings.base_url.as_deref(),
+            self.settings.credential.as_ref(),
         )
         .map_err(failed)?;
         let routers = retriever

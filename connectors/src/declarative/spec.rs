@@ -51,8 +51,9 @@ impl SpecFields {
         schema
     }
 
-    /// The credential's fields: each secret, and the hosts it may be sent to.
-    pub fn credential_schema(&self, hosts: &[String]) -> Value {
+    /// The credential's fields: each secret, the hosts it may be sent to, and when the connector
+    /// fetches access tokens (`keeps_tokens`), the fields Sluice keeps them in.
+    pub fn credential_schema(&self, hosts: &[String], keeps_tokens: bool) -> Value {
         let mut properties = Map::new();
         let mut required = Vec::new();
         for (path, schema, is_required) in &self.secrets {
@@ -75,6 +76,9 @@ impl SpecFields {
                 "default": hosts.join(", "),
             }),
         );
+        if keeps_tokens {
+            properties.extend(sluice_core::credential::kept_token_properties());
+        }
         json!({ "type": "object", "required": required, "properties": properties })
     }
 
@@ -313,9 +317,15 @@ mod tests {
             "{form}"
         );
         assert_eq!(fields.settings_schema()["required"], json!(["owner"]));
-        let credential = fields.credential_schema(&["api.example.com".into()]);
+        let credential = fields.credential_schema(&["api.example.com".into()], false);
         assert_eq!(
             credential["properties"]["api_key"]["writeOnly"],
+            json!(true)
+        );
+        assert!(credential["properties"].get("kept_access_token").is_none());
+        let keeping = fields.credential_schema(&[], true);
+        assert_eq!(
+            keeping["properties"]["kept_access_token"]["x-sluice-managed"],
             json!(true)
         );
         assert_eq!(

@@ -49,6 +49,7 @@ fn settings(config: Value) -> ReadSettings {
         max_response_bytes: 1 << 20,
         timeout: Duration::from_secs(10),
         now: "2024-03-10T12:00:00Z".parse::<DateTime<Utc>>().unwrap(),
+        credential: None,
     }
 }
 

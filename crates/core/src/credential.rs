@@ -178,4 +178,65 @@ pub trait CredentialAccess: Send + Sync + fmt::Debug {
             self.name()
         ))
     }
+    /// For a connector that fetches its own tokens (a manifest's OAuth2): the token kept with
+    /// the credential while it has over a minute left and is not `rejected` (the one an API
+    /// just refused); else `fetch` gets a new one from the credential's current fields, and it
+    /// is kept — with the fields the provider rotated, such as a new refresh token — before it
+    /// is used. One fetch at a time per credential. This default keeps nothing.
+    fn kept_token(
+        &self,
+        rejected: Option<&str>,
+        fetch: TokenFetch<'_>,
+    ) -> Result<IssuedToken, String> {
+        let _ = rejected;
+        fetch(&|name| self.field(name))
+    }
+}
+
+/// Gets a new token given the credential's current fields (read by name).
+pub type TokenFetch<'f> =
+    &'f mut dyn FnMut(&dyn Fn(&str) -> Option<String>) -> Result<IssuedToken, String>;
+
+/// A token a connector got for a credential.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    pub access_token: String,
+    /// How long it is valid, when the provider said.
+    pub expires_in: Option<std::time::Duration>,
+    /// Fields of the credential the provider replaced (e.g. a rotated refresh token).
+    pub rotated: Vec<(String, String)>,
+}
+
+impl fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The managed fields that keep a connector's own token with its credential (see
+/// [`CredentialAccess::kept_token`]): the access token (a secret) and when it expires.
+pub const KEPT_ACCESS_TOKEN: &str = "kept_access_token";
+pub const KEPT_TOKEN_EXPIRES_AT: &str = "kept_token_expires_at";
+
+/// The schema properties of [`KEPT_ACCESS_TOKEN`] and [`KEPT_TOKEN_EXPIRES_AT`], for a
+/// credential type whose connector fetches its own tokens.
+pub fn kept_token_properties() -> serde_json::Map<String, serde_json::Value> {
+    let serde_json::Value::Object(properties) = serde_json::json!({
+        KEPT_ACCESS_TOKEN: {
+            "type": "string",
+            "description": "The access token Sluice got (kept by Sluice).",
+            "writeOnly": true,
+            "x-sluice-managed": true,
+        },
+        KEPT_TOKEN_EXPIRES_AT: {
+            "type": "string",
+            "description": "When the access token expires (kept by Sluice).",
+            "x-sluice-managed": true,
+        },
+    }) else {
+        unreachable!("an object")
+    };
+    properties
 }

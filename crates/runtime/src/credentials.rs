@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use sluice_core::Flow;
-use sluice_core::credential::{CredentialAccess, CredentialType};
+use sluice_core::credential::{CredentialAccess, CredentialType, IssuedToken, TokenFetch};
 use sluice_store::StoredCredential;
 
 use crate::secrets::SecretKey;
@@ -59,6 +59,8 @@ pub struct CredentialInput {
 
 /// A credential's values during a run. Its Debug output shows its name only.
 struct ResolvedCredential {
+    sluice: Sluice,
+    id: String,
     name: String,
     kind: String,
     values: BTreeMap<String, String>,
@@ -84,6 +86,16 @@ impl CredentialAccess for ResolvedCredential {
 
     fn field(&self, name: &str) -> Option<String> {
         self.values.get(name).cloned()
+    }
+
+    fn kept_token(
+        &self,
+        rejected: Option<&str>,
+        fetch: TokenFetch<'_>,
+    ) -> std::result::Result<IssuedToken, String> {
+        self.sluice
+            .kept_token(&self.id, rejected, fetch)
+            .map_err(|error| error.to_string())
     }
 }
 
@@ -446,6 +458,8 @@ impl Sluice {
             }
         }
         Ok(Arc::new(ResolvedCredential {
+            sluice: self.clone(),
+            id: stored.id,
             name: stored.name,
             kind: stored.kind,
             values,

@@ -12,6 +12,7 @@ mod export;
 mod flows;
 mod history;
 mod home;
+mod kept_tokens;
 mod locks;
 mod oauth;
 mod preview;

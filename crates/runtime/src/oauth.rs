@@ -65,7 +65,7 @@ fn send(request: oauth2::HttpRequest) -> std::result::Result<oauth2::HttpRespons
     Ok(builder.body(body).expect("a response from valid parts"))
 }
 
-fn field(stored: &StoredCredential, name: &str) -> Option<String> {
+pub(crate) fn field(stored: &StoredCredential, name: &str) -> Option<String> {
     stored
         .fields
         .get(name)
@@ -92,7 +92,7 @@ fn url_field<T>(
 }
 
 impl Sluice {
-    fn secret(&self, stored: &StoredCredential, name: &str) -> Result<Option<String>> {
+    pub(crate) fn secret(&self, stored: &StoredCredential, name: &str) -> Result<Option<String>> {
         self.secrets().get(&SecretKey {
             credential_id: &stored.id,
             credential_name: &stored.name,
@@ -283,13 +283,7 @@ impl Sluice {
         id: &str,
         rejected: Option<&str>,
     ) -> Result<(String, Option<DateTime<Utc>>)> {
-        let lock = self
-            .token_locks
-            .lock()
-            .expect("token locks")
-            .entry(id.to_string())
-            .or_default()
-            .clone();
+        let lock = self.credential_lock(id);
         let _serialised = lock.lock().expect("token lock");
         // And across processes (the studio and `sluice daemon` on one machine): a lock file.
         let _across_processes = self.lock_credential_file(id)?;
@@ -389,8 +383,18 @@ impl Sluice {
 }
 
 impl Sluice {
+    /// The lock that lets one run at a time fetch the credential `id`'s tokens in this process.
+    pub(crate) fn credential_lock(&self, id: &str) -> Arc<Mutex<()>> {
+        self.token_locks
+            .lock()
+            .expect("token locks")
+            .entry(id.to_string())
+            .or_default()
+            .clone()
+    }
+
     /// Takes the credential's lock file in the home folder; released when the file is dropped.
-    fn lock_credential_file(&self, id: &str) -> Result<std::fs::File> {
+    pub(crate) fn lock_credential_file(&self, id: &str) -> Result<std::fs::File> {
         let folder = self.home().join("locks");
         let failed = |source| Error::Io {
             action: "lock",
@@ -411,7 +415,7 @@ impl Sluice {
 
 /// Whether a token expiring at `expires_at` has more than [`REFRESH_AHEAD`] left (one without a
 /// known expiry is taken as fresh).
-fn is_fresh(expires_at: Option<DateTime<Utc>>) -> bool {
+pub(crate) fn is_fresh(expires_at: Option<DateTime<Utc>>) -> bool {
     expires_at.is_none_or(|at| {
         at - Utc::now() > chrono::Duration::from_std(REFRESH_AHEAD).expect("a small duration")
     })
