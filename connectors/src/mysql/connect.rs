@@ -24,20 +24,15 @@ const SESSION: [&str; 3] = [
 
 /// The `mysql` credential type.
 pub fn credential_type() -> CredentialType {
-    CredentialType {
-        kind: CREDENTIAL.into(),
-        title: "MySQL / MariaDB".into(),
-        description: "A MySQL or MariaDB server, database and user. The password stays in the system keychain.".into(),
-        schema: std::sync::Arc::new(|| {
-            crate::database::credential_fields(
-                "mysql://user:password@host:3306/database",
-                3306,
-                "public CAs",
-            )
-        }),
-        test: Some(std::sync::Arc::new(test_connection)),
-        browse: Some(super::catalog::tables),
-    }
+    let credential_type = crate::database::credential_type(
+        CREDENTIAL,
+        "MySQL / MariaDB",
+        "A MySQL or MariaDB server, database and user. The password stays in the system keychain.",
+        "mysql://user:password@host:3306/database",
+        3306,
+    )
+    .with_test(test_connection);
+    crate::database::with_browse(credential_type, super::catalog::tables)
 }
 
 /// "Test connection": connects and asks the server who it is.

@@ -19,22 +19,15 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The `postgres` credential type.
 pub fn credential_type() -> CredentialType {
-    CredentialType {
-        kind: CREDENTIAL.into(),
-        title: "PostgreSQL".into(),
-        description:
-            "A PostgreSQL server, database and user. The password stays in the system keychain."
-                .into(),
-        schema: std::sync::Arc::new(|| {
-            crate::database::credential_fields(
-                "postgres://user:password@host:5432/database?sslmode=require",
-                5432,
-                "the system's CAs",
-            )
-        }),
-        test: Some(std::sync::Arc::new(test_connection)),
-        browse: Some(super::catalog::tables),
-    }
+    let credential_type = crate::database::credential_type(
+        CREDENTIAL,
+        "PostgreSQL",
+        "A PostgreSQL server, database and user. The password stays in the system keychain.",
+        "postgres://user:password@host:5432/database?sslmode=require",
+        5432,
+    )
+    .with_test(test_connection);
+    crate::database::with_browse(credential_type, super::catalog::tables)
 }
 
 /// "Test connection": connects and asks the server who it is.
