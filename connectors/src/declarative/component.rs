@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use sluice_core::component::{
     BuildContext, Component, ComponentConfig, Reach, Source, SourceConfig,
 };
-use sluice_core::credential::CredentialType;
+use sluice_core::credential::{CredentialAccess, CredentialType};
 use sluice_core::engine::Output;
 use sluice_core::json_records::ShapeCache;
 use sluice_core::registry::{ComponentDescriptor, ConfigError};
@@ -26,7 +26,7 @@ pub struct Connector {
     pub title: String,
     pub description: String,
     pub manifest: Manifest,
-    fields: SpecFields,
+    pub(super) fields: SpecFields,
 }
 
 impl Connector {
@@ -69,7 +69,7 @@ impl Connector {
         if !self.fields.has_secrets() {
             return None;
         }
-        let for_schema = self.clone();
+        let (for_schema, for_test) = (self.clone(), self.clone());
         Some(CredentialType {
             kind: self.component().into(),
             title: format!("{} account", self.title).into(),
@@ -78,7 +78,7 @@ impl Connector {
                 let manifest = &for_schema.manifest;
                 for_schema.fields.credential_schema(&manifest.hosts(), manifest.fetches_tokens())
             }),
-            test: None,
+            test: Some(Arc::new(move |credential| for_test.check(credential))),
             browse: None,
         })
     }
@@ -111,6 +111,53 @@ impl Connector {
             },
         });
         schemars::Schema::try_from(value).expect("an object is a schema")
+    }
+
+    /// What a read needs: the settings with the credential's secrets put in place (a required
+    /// one missing is refused, saying where to set it).
+    pub(super) fn read_settings(
+        &self,
+        settings: &Map<String, Value>,
+        base_url: Option<String>,
+        credential: Option<Arc<dyn CredentialAccess>>,
+    ) -> Result<ReadSettings, ComponentError> {
+        let mut config = Value::Object(settings.clone());
+        let mut secrets = Vec::new();
+        for path in self.fields.secret_paths() {
+            let value = credential
+                .as_ref()
+                .and_then(|credential| credential.field(&path))
+                .filter(|value| !value.is_empty());
+            match value {
+                Some(value) => {
+                    secrets.push(value.clone());
+                    set_path(&mut config, &path, Value::String(value));
+                }
+                None if self.fields.is_required_secret(&path) => {
+                    return Err(ComponentError::failed(match &credential {
+                        Some(credential) => format!(
+                            "the credential '{}' has no {path}; set it in Credentials",
+                            credential.name()
+                        ),
+                        None => format!(
+                            "{} needs a credential ({path}); choose or make one in the node's Credential field",
+                            self.title
+                        ),
+                    }));
+                }
+                None => {}
+            }
+        }
+        Ok(ReadSettings {
+            config,
+            base_url,
+            allowed: crate::http::AllowedHosts::of(credential.as_ref()),
+            secrets,
+            max_response_bytes: crate::http::default_max_response_bytes(),
+            timeout: std::time::Duration::from_secs(crate::http::default_timeout()),
+            now: chrono::Utc::now(),
+            credential,
+        })
     }
 
     fn parse(self: &Arc<Self>, config: Value) -> Result<AppReadConfig, ConfigError> {
@@ -221,44 +268,11 @@ impl SourceConfig for AppReadConfig {
         &self,
         context: &BuildContext<'run>,
     ) -> Result<Box<dyn Source + 'run>, ComponentError> {
-        let mut config = Value::Object(self.settings.clone());
-        let mut secrets = Vec::new();
-        let credential = context.credential.clone();
-        for path in self.connector.fields.secret_paths() {
-            let value = credential
-                .as_ref()
-                .and_then(|credential| credential.field(&path))
-                .filter(|value| !value.is_empty());
-            match value {
-                Some(value) => {
-                    secrets.push(value.clone());
-                    set_path(&mut config, &path, Value::String(value));
-                }
-                None if self.connector.fields.is_required_secret(&path) => {
-                    return Err(ComponentError::failed(match &credential {
-                        Some(credential) => format!(
-                            "the credential '{}' has no {path}; set it in Credentials",
-                            credential.name()
-                        ),
-                        None => format!(
-                            "{} needs a credential ({path}); choose or make one in the node's Credential field",
-                            self.connector.title
-                        ),
-                    }));
-                }
-                None => {}
-            }
-        }
-        let settings = ReadSettings {
-            config,
-            base_url: self.base_url.clone(),
-            allowed: crate::http::AllowedHosts::of(credential.as_ref()),
-            secrets,
-            max_response_bytes: crate::http::default_max_response_bytes(),
-            timeout: std::time::Duration::from_secs(crate::http::default_timeout()),
-            now: chrono::Utc::now(),
-            credential,
-        };
+        let settings = self.connector.read_settings(
+            &self.settings,
+            self.base_url.clone(),
+            context.credential.clone(),
+        )?;
         Ok(Box::new(AppRead {
             connector: self.connector.clone(),
             stream: self.stream.clone(),

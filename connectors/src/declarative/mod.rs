@@ -5,6 +5,7 @@
 mod auth;
 #[cfg(test)]
 mod auth_tests;
+mod check;
 mod component;
 mod datetime;
 mod incremental;

@@ -179,6 +179,10 @@ impl<'a> Reader<'a> {
                     cursor.as_mut(),
                     delivery,
                 )?;
+                // Stopped (cancelled, or enough read): a window cut short gives no state.
+                if delivery.should_stop() {
+                    return Ok(());
+                }
             }
             if let Some(state) = cursor.as_ref().and_then(Cursor::state) {
                 delivery.checkpoint(state)?;
@@ -338,9 +342,10 @@ impl<'a> Reader<'a> {
                 last_record: last_record.as_ref(),
                 size: extracted,
             };
-            if !pages
-                .advance(&last, &self.interpolator, &context)
-                .map_err(failed)?
+            if delivery.should_stop()
+                || !pages
+                    .advance(&last, &self.interpolator, &context)
+                    .map_err(failed)?
             {
                 return Ok(());
             }
