@@ -72,7 +72,7 @@ impl SpecFields {
             json!({
                 "type": "string",
                 "title": "Hosts",
-                "description": "The hosts these secrets may be sent to, separated by commas. A request to any other host fails before it is sent.",
+                "description": "The hosts these secrets may be sent to, separated by commas. A request to any other host fails before it is sent, as does one over plain http to another machine unless it is listed as http://host.",
                 "default": hosts.join(", "),
             }),
         );

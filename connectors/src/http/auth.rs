@@ -35,24 +35,41 @@ impl AllowedHosts {
         })
     }
 
-    /// Whether the credential may go with a request to `url`; if not, why, naming both.
+    /// Whether the credential may go with a request to `url`; if not, why, naming both. Over
+    /// plain `http` it goes only to this machine, or to a host listed as `http://host`.
     pub fn check(&self, url: &Url) -> Result<(), String> {
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         let port = url.port_or_known_default();
-        let allowed = self.hosts.iter().any(|entry| {
+        let plain = url.scheme() == "http";
+        let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]");
+        let mut only_plain_refused = false;
+        for entry in &self.hosts {
+            let (entry, plain_listed) = match entry.strip_prefix("http://") {
+                Some(rest) => (rest, true),
+                None => (entry.strip_prefix("https://").unwrap_or(entry), false),
+            };
             let (name, entry_port) = match entry.rsplit_once(':') {
                 Some((name, port)) if !name.contains(':') => (name, port.parse::<u16>().ok()),
-                _ => (entry.as_str(), None),
+                _ => (entry, None),
             };
             let name_matches = match name.strip_prefix("*.") {
                 // Subdomains of a domain name; an IP address has none.
                 Some(domain) => url.domain().is_some() && host.ends_with(&format!(".{domain}")),
                 None => host == name.trim_start_matches('[').trim_end_matches(']'),
             };
-            name_matches && entry_port.is_none_or(|entry_port| Some(entry_port) == port)
-        });
-        if allowed {
-            return Ok(());
+            if !(name_matches && entry_port.is_none_or(|entry_port| Some(entry_port) == port)) {
+                continue;
+            }
+            if !plain || plain_listed || loopback {
+                return Ok(());
+            }
+            only_plain_refused = true;
+        }
+        if only_plain_refused {
+            return Err(format!(
+                "the credential '{}' is not sent to {url} over plain http, where anyone on the network could read it: use https, or if you trust the network, add http://{host} to the credential's Hosts",
+                self.credential
+            ));
         }
         if self.hosts.is_empty() {
             return Err(format!(

@@ -61,7 +61,7 @@ pub struct ApiKey {
     /// A URL that answers 2xx when the credential works (e.g. https://api.github.com/user), for Test connection.
     #[schemars(title = "Test URL", extend("format" = "uri"))]
     pub test_url: Option<String>,
-    /// The hosts this credential may be sent to, separated by commas (e.g. api.github.com, *.example.com, 127.0.0.1:8080). A request to any other host fails before it is sent. Filled from the test URL when left empty.
+    /// The hosts this credential may be sent to, separated by commas (e.g. api.github.com, *.example.com, 127.0.0.1:8080). A request to any other host fails before it is sent, as does one over plain http to another machine unless it is listed as http://host. Filled from the test URL when left empty.
     #[schemars(title = "Hosts", extend("x-sluice-hosts-from" = ["test_url"]))]
     pub hosts: Option<String>,
 }
@@ -79,7 +79,7 @@ pub struct Bearer {
     /// A URL that answers 2xx when the credential works (e.g. https://api.github.com/user), for Test connection.
     #[schemars(title = "Test URL", extend("format" = "uri"))]
     pub test_url: Option<String>,
-    /// The hosts this credential may be sent to, separated by commas (e.g. api.github.com, *.example.com, 127.0.0.1:8080). A request to any other host fails before it is sent. Filled from the test URL when left empty.
+    /// The hosts this credential may be sent to, separated by commas (e.g. api.github.com, *.example.com, 127.0.0.1:8080). A request to any other host fails before it is sent, as does one over plain http to another machine unless it is listed as http://host. Filled from the test URL when left empty.
     #[schemars(title = "Hosts", extend("x-sluice-hosts-from" = ["test_url"]))]
     pub hosts: Option<String>,
 }
@@ -96,7 +96,7 @@ pub struct Basic {
     /// A URL that answers 2xx when the credential works (e.g. https://api.github.com/user), for Test connection.
     #[schemars(title = "Test URL", extend("format" = "uri"))]
     pub test_url: Option<String>,
-    /// The hosts this credential may be sent to, separated by commas (e.g. api.github.com, *.example.com, 127.0.0.1:8080). A request to any other host fails before it is sent. Filled from the test URL when left empty.
+    /// The hosts this credential may be sent to, separated by commas (e.g. api.github.com, *.example.com, 127.0.0.1:8080). A request to any other host fails before it is sent, as does one over plain http to another machine unless it is listed as http://host. Filled from the test URL when left empty.
     #[schemars(title = "Hosts", extend("x-sluice-hosts-from" = ["test_url"]))]
     pub hosts: Option<String>,
 }
@@ -139,7 +139,7 @@ pub struct OAuth2 {
     /// A URL that answers 2xx when the credential works (e.g. https://api.github.com/user), for Test connection.
     #[schemars(title = "Test URL", extend("format" = "uri"))]
     pub test_url: Option<String>,
-    /// The hosts this credential may be sent to, separated by commas (e.g. api.github.com, *.example.com, 127.0.0.1:8080). A request to any other host fails before it is sent. Filled from the test and token URLs when left empty.
+    /// The hosts this credential may be sent to, separated by commas (e.g. api.github.com, *.example.com, 127.0.0.1:8080). A request to any other host fails before it is sent, as does one over plain http to another machine unless it is listed as http://host. Filled from the test and token URLs when left empty.
     #[schemars(title = "Hosts", extend("x-sluice-hosts-from" = ["test_url", "token_url"]))]
     pub hosts: Option<String>,
     /// The access token Sluice got (kept by Sluice).

@@ -226,4 +226,22 @@ fn hosts_match_by_name_port_and_subdomain() {
     assert!(!check("https://10.0.0.5/x"), "another port");
     assert!(!check("https://api.github.com.evil.net/"));
     assert!(super::auth::AllowedHosts::of(None).is_none());
+    // Plain http: to this machine, or to a host listed with http:// in front.
+    let refused = allowed
+        .check(&reqwest::Url::parse("http://api.github.com/user").unwrap())
+        .unwrap_err();
+    assert!(
+        refused.contains("plain http") && refused.contains("http://api.github.com"),
+        "{refused}"
+    );
+    let credential: Arc<dyn sluice_core::credential::CredentialAccess> =
+        Arc::new(FixedCredential {
+            kind: super::credential_types::BEARER,
+            values: vec![("hosts", "http://nas.local:8080, localhost".into())],
+        });
+    let allowed = super::auth::AllowedHosts::of(Some(&credential)).unwrap();
+    let check = |url: &str| allowed.check(&reqwest::Url::parse(url).unwrap()).is_ok();
+    assert!(check("http://nas.local:8080/x") && check("https://nas.local:8080/x"));
+    assert!(check("http://localhost:9000/x"));
+    assert!(!check("http://nas.local/x"), "another port");
 }

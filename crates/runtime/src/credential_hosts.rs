@@ -47,11 +47,20 @@ pub(crate) fn fill_hosts(credential_type: &CredentialType, fields: &mut Map<Stri
         .cloned()
         .unwrap_or_default();
     for source in sources.iter().filter_map(Value::as_str) {
+        // A plain-http URL to another machine is listed as such: the credential may go there
+        // unencrypted because the person said so.
         let host = fields
             .get(source)
             .and_then(Value::as_str)
             .and_then(|url| reqwest::Url::parse(url).ok())
-            .and_then(|url| url.host_str().map(str::to_ascii_lowercase));
+            .and_then(|url| {
+                let host = url.host_str()?.to_ascii_lowercase();
+                let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]");
+                Some(match url.scheme() == "http" && !loopback {
+                    true => format!("http://{host}"),
+                    false => host,
+                })
+            });
         if let Some(host) = host
             && !hosts.contains(&host)
         {
