@@ -27,6 +27,7 @@ pub fn with_context<T>(
         preview: false,
         record_limit: None,
         live: true,
+        memory: Default::default(),
     };
     body(&context)
 }

@@ -14,6 +14,9 @@ fn sample_config(component: &str) -> serde_json::Value {
         "cast" => json!({"fields": {"id": "integer", "amount": "number", "at": "datetime"}}),
         "dedupe" => json!({"key": ["email"]}),
         "limit" => json!({"count": 10}),
+        "sort" => {
+            json!({"by": [{"field": "country"}, {"field": "amount", "order": "desc", "nulls": "first"}]})
+        }
         "records" => json!({"records": [{"id": 1, "name": "Ada"}]}),
         "route" => json!({"routes": [{"port": "eu", "when": "country in ['DE', 'FR']"}]}),
         "csv.read" => json!({"path": "in.csv"}),

@@ -125,6 +125,8 @@ pub struct BuildContext<'run> {
     /// Whether the node may change the outside world (send a request that is not a plain GET):
     /// always in a run; in a preview only when the person asked for a live preview of it.
     pub live: bool,
+    /// The run's memory budget, shared by the nodes that hold records back.
+    pub memory: std::sync::Arc<crate::memory::MemoryBudget>,
 }
 
 impl BuildContext<'_> {

@@ -43,6 +43,11 @@ pub struct Flow {
     /// importer gets them (built-in connectors are not carried).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub connectors: Vec<CarriedConnector>,
+    /// The memory, in MB, the nodes that hold records back (`sort`) may use together before
+    /// they spill to temporary files; 256 when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub memory_mb: Option<u64>,
 }
 
 /// A connector manifest travelling with a flow.
@@ -262,6 +267,7 @@ impl Flow {
             vars: self.vars.clone(),
             schedule: None,
             connectors: self.connectors.clone(),
+            memory_mb: self.memory_mb,
         })
     }
 }

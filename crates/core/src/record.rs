@@ -135,6 +135,13 @@ impl Record {
         &self.schema
     }
 
+    /// About how much memory the record takes: its values and their text or bytes.
+    pub fn memory_bytes(&self) -> u64 {
+        let values = self.values.len() * std::mem::size_of::<Value>();
+        let content: usize = self.values.iter().map(Value::size_in_bytes).sum();
+        (std::mem::size_of::<Record>() + values + content) as u64
+    }
+
     /// The values, in field order.
     pub fn values(&self) -> &[Value] {
         &self.values

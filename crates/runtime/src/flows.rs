@@ -273,6 +273,7 @@ impl Sluice {
             vars: serde_json::Map::new(),
             schedule: None,
             connectors: Vec::new(),
+            memory_mb: None,
         };
         let version = self.save_flow(&flow, Some(&self.files_folder()))?;
         Ok(LoadedFlow {

@@ -77,6 +77,8 @@ pub(crate) fn record_outcome(sluice: &Sluice, run_id: &str, report: &RunReport) 
             bytes: node.stats.bytes,
             duration_ms: node.stats.duration_ms,
             busy_ms: node.stats.busy_ms,
+            memory_peak_bytes: node.stats.memory_peak_bytes,
+            spilled_bytes: node.stats.spilled_bytes,
             error: node.error.clone(),
             samples: kept_samples(&node.samples),
         })

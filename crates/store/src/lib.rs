@@ -51,6 +51,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0011_run_samples.sql")),
     M::up(include_str!("../migrations/0012_pinned_samples.sql")),
     M::up(include_str!("../migrations/0013_connectors.sql")),
+    M::up(include_str!("../migrations/0014_node_memory.sql")),
 ];
 
 /// The schema migrations, in order.

@@ -18,6 +18,10 @@ pub struct NodeRun {
     pub duration_ms: u64,
     /// Run time less the time spent waiting for records or for the next nodes.
     pub busy_ms: u64,
+    /// For a node that holds records back (sort): the most memory its records took.
+    pub memory_peak_bytes: u64,
+    /// Bytes it spilled to temporary files.
+    pub spilled_bytes: u64,
     pub error: Option<String>,
     /// The first records it sent on (a sink: received), as JSON objects; a few, within a size.
     #[ts(type = "Array<{ [key in string]: unknown }>")]
@@ -32,8 +36,8 @@ impl Store {
         {
             let mut insert = transaction.prepare(
                 "INSERT OR REPLACE INTO run_nodes
-                 (run_id, node_id, position, status, records_in, records_out, records_errored, bytes, duration_ms, error, busy_ms, samples)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 (run_id, node_id, position, status, records_in, records_out, records_errored, bytes, duration_ms, error, busy_ms, samples, memory_peak_bytes, spilled_bytes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
             for (position, node) in nodes.iter().enumerate() {
                 insert.execute(params![
@@ -48,7 +52,9 @@ impl Store {
                     node.duration_ms as i64,
                     node.error,
                     node.busy_ms as i64,
-                    serde_json::Value::from(node.samples.clone()).to_string()
+                    serde_json::Value::from(node.samples.clone()).to_string(),
+                    node.memory_peak_bytes as i64,
+                    node.spilled_bytes as i64
                 ])?;
             }
         }
@@ -60,7 +66,7 @@ impl Store {
     pub fn node_runs(&self, run_id: &str) -> Result<Vec<NodeRun>> {
         let connection = self.connection();
         let mut statement = connection.prepare(
-            "SELECT node_id, status, records_in, records_out, records_errored, bytes, duration_ms, error, busy_ms, samples
+            "SELECT node_id, status, records_in, records_out, records_errored, bytes, duration_ms, error, busy_ms, samples, memory_peak_bytes, spilled_bytes
              FROM run_nodes WHERE run_id = ?1 ORDER BY position",
         )?;
         let nodes = statement
@@ -76,6 +82,8 @@ impl Store {
                     error: row.get(7)?,
                     busy_ms: row.get::<_, i64>(8)? as u64,
                     samples: serde_json::from_str(&row.get::<_, String>(9)?).unwrap_or_default(),
+                    memory_peak_bytes: row.get::<_, i64>(10)? as u64,
+                    spilled_bytes: row.get::<_, i64>(11)? as u64,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;

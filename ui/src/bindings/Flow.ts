@@ -45,4 +45,9 @@ schedule?: Schedule | null,
  * The imported connectors its `app.<id>` nodes use, carried by an exported flow so the
  * importer gets them (built-in connectors are not carried).
  */
-connectors?: Array<CarriedConnector>, };
+connectors?: Array<CarriedConnector>, 
+/**
+ * The memory, in MB, the nodes that hold records back (`sort`) may use together before
+ * they spill to temporary files; 256 when not given.
+ */
+memory_mb?: number | null, };

@@ -11,7 +11,15 @@ status: string, records_in: number, records_out: number, records_errored: number
 /**
  * Run time less the time spent waiting for records or for the next nodes.
  */
-busy_ms: number, error: string | null, 
+busy_ms: number, 
+/**
+ * For a node that holds records back (sort): the most memory its records took.
+ */
+memory_peak_bytes: number, 
+/**
+ * Bytes it spilled to temporary files.
+ */
+spilled_bytes: number, error: string | null, 
 /**
  * The first records it sent on (a sink: received), as JSON objects; a few, within a size.
  */

@@ -28,4 +28,12 @@ duration_ms: number,
  * Time the node spent working: its run time less the time it waited for records to arrive
  * or for the next nodes to take them. The slow node of a run is the one busy the longest.
  */
-busy_ms: number, };
+busy_ms: number, 
+/**
+ * For a node that holds records back (`sort`): the most memory its records took.
+ */
+memory_peak_bytes: number, 
+/**
+ * Bytes it wrote to temporary spill files when the run's memory budget was full.
+ */
+spilled_bytes: number, };

@@ -37,8 +37,8 @@ describe("canvas view model", () => {
     const run: LiveRun = {
       runId: "r", status: "failed",
       nodes: {
-        read: { status: "succeeded", stats: { records_in: 0, records_out: 5, records_errored: 0, bytes: 10, duration_ms: 1, busy_ms: 1 }, error: null },
-        keep: { status: "failed", stats: { records_in: 5, records_out: 0, records_errored: 1, bytes: 0, duration_ms: 1, busy_ms: 1 }, error: "boom" },
+        read: { status: "succeeded", stats: { records_in: 0, records_out: 5, records_errored: 0, bytes: 10, duration_ms: 1, busy_ms: 1, memory_peak_bytes: 0, spilled_bytes: 0 }, error: null },
+        keep: { status: "failed", stats: { records_in: 5, records_out: 0, records_errored: 1, bytes: 0, duration_ms: 1, busy_ms: 1, memory_peak_bytes: 0, spilled_bytes: 0 }, error: "boom" },
       },
       failure: { node: "keep", message: "boom" },
     };
@@ -52,7 +52,7 @@ describe("canvas view model", () => {
   });
 
   it("shows preview counts when there is no run", () => {
-    const report = { node: "read", status: "succeeded" as const, stats: { records_in: 0, records_out: 3, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0 }, error: null, samples: [] };
+    const report = { node: "read", status: "succeeded" as const, stats: { records_in: 0, records_out: 3, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0, memory_peak_bytes: 0, spilled_bytes: 0 }, error: null, samples: [] };
     const previews = { read: { report, fingerprint: "" } };
     expect(nodeViews(flow, components, [], null, previews)[0].counts).toEqual({ in: 0, out: 3, errored: 0 });
   });
@@ -76,7 +76,7 @@ describe("view cache", () => {
     expect(third[0].problems).toHaveLength(1);
     expect(third[1]).toBe(second[1]);
     // A preview of one node, or a live count of one, re-renders that node only.
-    const report = { node: "keep", status: "succeeded" as const, stats: { records_in: 3, records_out: 2, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0 }, error: null, samples: [] };
+    const report = { node: "keep", status: "succeeded" as const, stats: { records_in: 3, records_out: 2, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0, memory_peak_bytes: 0, spilled_bytes: 0 }, error: null, samples: [] };
     const fourth = nodeViews(moved, components, problems, null, { keep: { report, fingerprint: "" } }, cache);
     expect(fourth[0]).toBe(third[0]);
     expect(fourth[1]).not.toBe(third[1]);

@@ -5,7 +5,7 @@ import type { Previews } from "../preview/previewResults";
 import { tableFields, upstreamOf, upstreamTable, withFields } from "./upstream";
 
 const report = (node: string, samples: NodeReport["samples"]): Previews[string] => ({
-  report: { node, status: "succeeded", error: null, samples, stats: { records_in: 0, records_out: 0, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0 } },
+  report: { node, status: "succeeded", error: null, samples, stats: { records_in: 0, records_out: 0, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0, memory_peak_bytes: 0, spilled_bytes: 0 } },
   fingerprint: "",
 });
 

@@ -16,7 +16,7 @@ const report = (status: RunStatus) => ({ status, failure: null, nodes: [], state
 const nodeReport = {
   node: "csv_read_1",
   status: "succeeded" as const,
-  stats: { records_in: 0, records_out: 2, records_errored: 0, bytes: 0, duration_ms: 1, busy_ms: 1 },
+  stats: { records_in: 0, records_out: 2, records_errored: 0, bytes: 0, duration_ms: 1, busy_ms: 1, memory_peak_bytes: 0, spilled_bytes: 0 },
   error: null,
   samples: [{ name: "Ada" }],
 };

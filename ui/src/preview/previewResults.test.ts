@@ -15,7 +15,7 @@ const flow: Flow = {
   edges: [{ from: "read", to: "keep" }, { from: "keep", to: "shape" }],
 };
 
-const stats = { records_in: 0, records_out: 1, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0 };
+const stats = { records_in: 0, records_out: 1, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0, memory_peak_bytes: 0, spilled_bytes: 0 };
 const report = (nodes: string[]): RunReport => ({
   status: "succeeded",
   failure: null,

@@ -56,13 +56,14 @@ export function RunsPanel() {
             <p className="field-problem">{detail.run.error_node ? `“${detail.run.error_node}”: ` : ""}{detail.run.error}</p>
           )}
           <table>
-            <thead><tr><th>Node</th><th>Status</th><th>In</th><th>Out</th><th>Errored</th><th>Time</th><th title="Time the node worked: its time less its waits for records. The slow node is the one busy the longest.">Busy</th><th>Bytes</th></tr></thead>
+            <thead><tr><th>Node</th><th>Status</th><th>In</th><th>Out</th><th>Errored</th><th>Time</th><th title="Time the node worked: its time less its waits for records. The slow node is the one busy the longest.">Busy</th><th>Bytes</th><th title="For a node that holds records back (sort): the most memory its records took">Memory</th><th title="What it wrote to temporary files when the flow's memory budget was full">Spilled</th></tr></thead>
             <tbody>
               {detail.nodes.map((node) => (
                 <tr key={node.node_id} data-testid={`run-node-${node.node_id}`} className={sampled === node.node_id ? "current" : ""} title="Show the records it sent on" onClick={() => setSampled(node.node_id)}>
                   <td>{node.node_id}</td><td>{node.status}</td><td>{node.records_in}</td><td>{node.records_out}</td>
                   <td>{node.records_errored}</td><td>{formatMilliseconds(node.duration_ms)}</td>
                   <td>{formatMilliseconds(node.busy_ms)}</td><td>{formatBytes(node.bytes)}</td>
+                  <td>{formatBytes(node.memory_peak_bytes)}</td><td>{formatBytes(node.spilled_bytes)}</td>
                 </tr>
               ))}
             </tbody>

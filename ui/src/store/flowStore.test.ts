@@ -15,7 +15,7 @@ const document: FlowDocument = {
   advice: [],
   trusted: false,
 };
-const stats = (out: number) => ({ records_in: 0, records_out: out, records_errored: 0, bytes: 0, duration_ms: 1, busy_ms: 1 });
+const stats = (out: number) => ({ records_in: 0, records_out: out, records_errored: 0, bytes: 0, duration_ms: 1, busy_ms: 1, memory_peak_bytes: 0, spilled_bytes: 0 });
 
 describe("editor store", () => {
   beforeEach(() => {

@@ -108,7 +108,7 @@ const initial: EditorState = {
   run: null,
 };
 
-const emptyStats: NodeStats = { records_in: 0, records_out: 0, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0 };
+const emptyStats: NodeStats = { records_in: 0, records_out: 0, records_errored: 0, bytes: 0, duration_ms: 0, busy_ms: 0, memory_peak_bytes: 0, spilled_bytes: 0 };
 
 export const useEditor = create<EditorState & EditorActions>()((set, get) => ({
   ...initial,

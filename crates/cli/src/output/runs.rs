@@ -135,12 +135,14 @@ fn node_table(report: &RunReport) {
                 seconds(node.stats.duration_ms),
                 seconds(node.stats.busy_ms),
                 megabytes(node.stats.bytes),
+                megabytes(node.stats.memory_peak_bytes),
+                megabytes(node.stats.spilled_bytes),
             ]
         })
         .collect();
     table(
         &[
-            "NODE", "STATUS", "IN", "OUT", "ERRORED", "TIME", "BUSY", "BYTES",
+            "NODE", "STATUS", "IN", "OUT", "ERRORED", "TIME", "BUSY", "BYTES", "MEMORY", "SPILLED",
         ],
         rows,
     );
@@ -318,12 +320,14 @@ pub fn run_detail(detail: &RunDetail, json: bool) {
                 seconds(node.duration_ms),
                 seconds(node.busy_ms),
                 megabytes(node.bytes),
+                megabytes(node.memory_peak_bytes),
+                megabytes(node.spilled_bytes),
             ]
         })
         .collect();
     table(
         &[
-            "NODE", "STATUS", "IN", "OUT", "ERRORED", "TIME", "BUSY", "BYTES",
+            "NODE", "STATUS", "IN", "OUT", "ERRORED", "TIME", "BUSY", "BYTES", "MEMORY", "SPILLED",
         ],
         rows,
     );

@@ -21,6 +21,12 @@ pub struct NodeStats {
     /// or for the next nodes to take them. The slow node of a run is the one busy the longest.
     #[serde(default)]
     pub busy_ms: u64,
+    /// For a node that holds records back (`sort`): the most memory its records took.
+    #[serde(default)]
+    pub memory_peak_bytes: u64,
+    /// Bytes it wrote to temporary spill files when the run's memory budget was full.
+    #[serde(default)]
+    pub spilled_bytes: u64,
 }
 
 /// How serious a log line is.

@@ -112,7 +112,12 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
         .collect();
 
     let expressions = Expressions::new(&flow.vars, request.started_at);
-    let context_for = |node| context_of(node, &request, &expressions, options);
+    let memory = std::sync::Arc::new(crate::memory::MemoryBudget::new(
+        flow.memory_mb.map_or(options.memory_budget, |megabytes| {
+            megabytes.saturating_mul(1 << 20)
+        }),
+    ));
+    let context_for = |node| context_of(node, &request, &expressions, options, &memory);
     let journal = request.journal.clone().filter(|_| !options.dry_run);
     // Before any sink writes: what each stages, one writer per destination, and the record.
     let Ready {
@@ -282,6 +287,7 @@ fn context_of<'run>(
     request: &'run RunRequest<'run>,
     expressions: &'run Expressions,
     options: &RunOptions,
+    memory: &std::sync::Arc<crate::memory::MemoryBudget>,
 ) -> BuildContext<'run> {
     BuildContext {
         node_id: &node.id,
@@ -295,6 +301,7 @@ fn context_of<'run>(
         preview: options.dry_run,
         record_limit: options.record_limit,
         live: !options.dry_run || options.live_nodes.contains(&node.id),
+        memory: memory.clone(),
     }
 }
 

@@ -85,6 +85,16 @@ pub(crate) struct OutputSettings {
 }
 
 impl Output {
+    /// For a node that holds records back: it holds `bytes` now (its peak is kept).
+    pub fn note_memory(&mut self, bytes: u64) {
+        self.stats.memory_peak_bytes = self.stats.memory_peak_bytes.max(bytes);
+    }
+
+    /// For a node that holds records back: it wrote `bytes` more to spill files.
+    pub fn add_spilled(&mut self, bytes: u64) {
+        self.stats.spilled_bytes += bytes;
+    }
+
     pub(crate) fn new(settings: OutputSettings) -> Output {
         let had_downstream = settings
             .ports

@@ -30,6 +30,8 @@ pub struct RunOptions {
     /// In a preview, the nodes the person asked to preview live: they may change the outside
     /// world (send requests); the others only say what they would do.
     pub live_nodes: Vec<String>,
+    /// The memory budget of the nodes that hold records back, when the flow names none.
+    pub memory_budget: u64,
 }
 
 impl Default for RunOptions {
@@ -41,6 +43,7 @@ impl Default for RunOptions {
             batch_size: DEFAULT_BATCH_SIZE,
             channel_capacity: 4,
             live_nodes: Vec::new(),
+            memory_budget: crate::memory::DEFAULT_MEMORY_BUDGET,
         }
     }
 }

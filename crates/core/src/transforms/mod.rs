@@ -7,6 +7,7 @@ mod limit;
 mod map;
 mod route;
 mod select;
+mod sort;
 
 pub use cast::{CastConfig, CastType};
 pub use dedupe::DedupeConfig;
@@ -15,6 +16,7 @@ pub use limit::LimitConfig;
 pub use map::MapConfig;
 pub use route::{RouteConfig, RouteRule};
 pub use select::SelectConfig;
+pub use sort::{NullsAt, SortConfig, SortKey, SortOrder};
 
 use crate::registry::ComponentDescriptor;
 
@@ -51,6 +53,11 @@ pub fn descriptors() -> Vec<ComponentDescriptor> {
             "Limit",
             "Passes on the first N records and stops reading after them.",
         ),
+        ComponentDescriptor::transform::<SortConfig>(
+            "sort",
+            "Sort",
+            "Orders records by fields (ascending or descending), with temporary files when they do not fit in memory.",
+        ),
         ComponentDescriptor::transform::<RouteConfig>(
             "route",
             "Route",
@@ -72,6 +79,16 @@ pub(crate) mod testing {
 
     /// Runs `config` over `records` in batches of two and gives back the output.
     pub fn run(config: &dyn TransformConfig, records: Vec<Record>, on_error: OnError) -> Output {
+        run_within(config, records, on_error, Default::default())
+    }
+
+    /// [`run`] with the run's memory budget given.
+    pub fn run_within(
+        config: &dyn TransformConfig,
+        records: Vec<Record>,
+        on_error: OnError,
+        memory: std::sync::Arc<crate::memory::MemoryBudget>,
+    ) -> Output {
         let ports = config.output_ports();
         let port_names: Vec<&str> = ports.iter().map(String::as_str).collect();
         let mut output = Output::for_test(&port_names, on_error);
@@ -88,6 +105,7 @@ pub(crate) mod testing {
             preview: false,
             record_limit: None,
             live: true,
+            memory,
         };
         let mut transform = config.build(&context).expect("transform builds");
         for chunk in records.chunks(2) {
