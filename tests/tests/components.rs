@@ -14,6 +14,9 @@ fn sample_config(component: &str) -> serde_json::Value {
         "cast" => json!({"fields": {"id": "integer", "amount": "number", "at": "datetime"}}),
         "dedupe" => json!({"key": ["email"]}),
         "limit" => json!({"count": 10}),
+        "aggregate" => json!({"group_by": ["country"], "compute": [
+            {"name": "orders", "function": "count"},
+            {"name": "total", "function": "sum", "field": "amount"}]}),
         "sort" => {
             json!({"by": [{"field": "country"}, {"field": "amount", "order": "desc", "nulls": "first"}]})
         }

@@ -10,6 +10,7 @@ pub mod flow;
 pub mod flow_diff;
 pub mod json_records;
 pub mod json_text;
+pub mod keys;
 pub mod labels;
 pub mod memory;
 pub mod nested;

@@ -1,5 +1,6 @@
 //! The built-in transforms. They do no I/O: each reshapes records batch by batch.
 
+mod aggregate;
 mod cast;
 mod dedupe;
 mod filter;
@@ -9,6 +10,7 @@ mod route;
 mod select;
 mod sort;
 
+pub use aggregate::{AggregateConfig, AggregateFunction, Aggregation};
 pub use cast::{CastConfig, CastType};
 pub use dedupe::DedupeConfig;
 pub use filter::FilterConfig;
@@ -52,6 +54,11 @@ pub fn descriptors() -> Vec<ComponentDescriptor> {
             "limit",
             "Limit",
             "Passes on the first N records and stops reading after them.",
+        ),
+        ComponentDescriptor::transform::<AggregateConfig>(
+            "aggregate",
+            "Aggregate",
+            "One record per group: counts, sums, averages, minimums and maximums, firsts and lasts, lists.",
         ),
         ComponentDescriptor::transform::<SortConfig>(
             "sort",
