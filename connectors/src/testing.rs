@@ -28,6 +28,7 @@ pub fn with_context<T>(
         record_limit: None,
         live: true,
         memory: Default::default(),
+        upstream: Vec::new(),
     };
     body(&context)
 }

@@ -17,6 +17,8 @@ fn sample_config(component: &str) -> serde_json::Value {
         "aggregate" => json!({"group_by": ["country"], "compute": [
             {"name": "orders", "function": "count"},
             {"name": "total", "function": "sum", "field": "amount"}]}),
+        "join" => json!({"kind": "left", "on": [{"left": "customer_id", "right": "id"}]}),
+        "union" => json!({"source_field": "source"}),
         "sort" => {
             json!({"by": [{"field": "country"}, {"field": "amount", "order": "desc", "nulls": "first"}]})
         }
@@ -134,5 +136,11 @@ fn the_port_rule_the_canvas_reads_gives_the_ports_the_runtime_uses() {
             "{}",
             descriptor.component
         );
+        let inputs = match &component {
+            sluice_core::component::Component::Source(_) => Vec::new(),
+            sluice_core::component::Component::Transform(config) => config.input_ports(),
+            sluice_core::component::Component::Sink(_) => vec!["in".to_string()],
+        };
+        assert_eq!(descriptor.inputs, inputs, "{}", descriptor.component);
     }
 }

@@ -399,6 +399,7 @@ struct Buggy;
 impl sluice_core::component::Transform for Buggy {
     fn transform(
         &mut self,
+        _input: sluice_core::component::Input<'_>,
         _batch: sluice_core::Batch,
         _out: &mut Output,
     ) -> Result<(), ComponentError> {

@@ -212,3 +212,40 @@ fn aggregate_groups_as_sqlite_does_in_memory_and_when_it_spills() {
         }
     }
 }
+
+#[test]
+fn the_sales_example_joins_routes_totals_and_sorts() {
+    let data = tempfile::tempdir().unwrap();
+    let example = sluice_tests::repository_root().join("examples/sales-by-country");
+    for file in ["orders.csv", "customers.csv", "flow.sluice.json"] {
+        std::fs::copy(example.join(file), data.path().join(file)).unwrap();
+    }
+    let flow: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.path().join("flow.sluice.json")).unwrap(),
+    )
+    .unwrap();
+    let report = sluice_tests::run_engine_with(
+        &sluice_connectors::registry(),
+        flow,
+        data.path(),
+        &RunOptions::default(),
+        RunControl::new(),
+    );
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+    let sales = sluice_tests::sqlite_rows(
+        &data.path().join("out/sales.db"),
+        "SELECT country, month, orders, CAST(sales AS TEXT), customers FROM sales ORDER BY rowid",
+    );
+    assert_eq!(
+        sales,
+        [
+            json!(["GB", "2026-01", 2, "135.75", 2]),
+            json!(["US", "2026-01", 1, "80", 1]),
+            json!(["AT", "2026-02", 1, "300.1", 1]),
+            json!(["GB", "2026-02", 2, "102", 2]),
+            json!(["US", "2026-02", 1, "19.9", 1]),
+        ]
+    );
+    let unknown = std::fs::read_to_string(data.path().join("out/unknown-customers.csv")).unwrap();
+    assert!(unknown.contains("1006,c9,2026-02-12,9.99"), "{unknown}");
+}

@@ -6,7 +6,9 @@ use reqwest::{Method, Url};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sluice_core::component::{BuildContext, ComponentConfig, Reach, Transform, TransformConfig};
+use sluice_core::component::{
+    BuildContext, ComponentConfig, Input, Reach, Transform, TransformConfig,
+};
 use sluice_core::engine::Output;
 use sluice_core::expression::Expressions;
 use sluice_core::{Batch, ComponentError, Record};
@@ -224,7 +226,12 @@ impl HttpRequest<'_> {
 }
 
 impl Transform for HttpRequest<'_> {
-    fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
+    fn transform(
+        &mut self,
+        _input: Input<'_>,
+        batch: Batch,
+        out: &mut Output,
+    ) -> Result<(), ComponentError> {
         let workers = (self.config.concurrency.max(1) as usize).min(batch.len().max(1));
         let mut outcomes: Vec<Option<Result<Outcome, ComponentError>>> =
             (0..batch.len()).map(|_| None).collect();

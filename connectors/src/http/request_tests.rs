@@ -73,7 +73,16 @@ pub(super) fn run_request(
         let mut output =
             sluice_core::engine::Output::for_test(&["out"], sluice_core::OnError::Route);
         let mut transform = config.build(context).unwrap();
-        transform.transform(input, &mut output).unwrap();
+        transform
+            .transform(
+                sluice_core::component::Input {
+                    port: "in",
+                    from: "test",
+                },
+                input,
+                &mut output,
+            )
+            .unwrap();
         (output.take("out"), output.take("error"))
     })
 }

@@ -40,7 +40,9 @@ fn a_successful_run_exits_0_and_summarises_each_node() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     assert!(
-        stdout.starts_with("NODE     STATUS     IN  OUT  ERRORED  TIME   BUSY   BYTES\n"),
+        stdout.starts_with(
+            "NODE     STATUS     IN  OUT  ERRORED  TIME   BUSY   BYTES  MEMORY  SPILLED\n"
+        ),
         "{stdout}"
     );
     assert!(
@@ -51,7 +53,7 @@ fn a_successful_run_exits_0_and_summarises_each_node() {
         stdout.contains("\nread     succeeded  0   8    0 "),
         "{stdout}"
     );
-    assert!(stdout.contains(" 576 B\n"), "the bytes read: {stdout}");
+    assert!(stdout.contains(" 576 B "), "the bytes read: {stdout}");
     assert!(stdout.contains(" succeeded in "), "{stdout}");
     assert!(folder.path().join("out/customers.db").exists());
 }

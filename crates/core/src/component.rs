@@ -127,6 +127,8 @@ pub struct BuildContext<'run> {
     pub live: bool,
     /// The run's memory budget, shared by the nodes that hold records back.
     pub memory: std::sync::Arc<crate::memory::MemoryBudget>,
+    /// The edges into the node: which input each arrives at, from which node.
+    pub upstream: Vec<Input<'run>>,
 }
 
 impl BuildContext<'_> {
@@ -144,6 +146,13 @@ impl BuildContext<'_> {
 pub trait Inbox: Send + Sync + fmt::Debug {
     /// The next record, waiting up to `wait` for one; `None` when none came in that time.
     fn next(&self, wait: std::time::Duration) -> Option<serde_json::Value>;
+}
+
+/// Where a batch came from: the input port it arrived at, and the node that sent it.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub port: &'a str,
+    pub from: &'a str,
 }
 
 /// What every component config can tell before a run.
@@ -180,6 +189,11 @@ pub trait SourceConfig: ComponentConfig {
 
 /// The config half of a transform.
 pub trait TransformConfig: ComponentConfig {
+    /// The ports records arrive at: `in` unless the transform takes several inputs (`join`).
+    fn input_ports(&self) -> Vec<String> {
+        vec![crate::flow::DEFAULT_INPUT_PORT.to_string()]
+    }
+
     /// True when the transform handles each record on its own and holds nothing back (filter,
     /// map, select, cast, route): chains of such transforms run fused in one thread, without
     /// channels.
@@ -244,8 +258,21 @@ pub trait Source: Send {
 
 /// The runtime half of a transform: reshapes batches.
 pub trait Transform: Send {
-    /// Processes one batch, emitting or rejecting each record.
-    fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError>;
+    /// Processes one batch, emitting or rejecting each record. `input` says where it came from
+    /// (a transform with one input has no need to look).
+    fn transform(
+        &mut self,
+        input: Input<'_>,
+        batch: Batch,
+        out: &mut Output,
+    ) -> Result<(), ComponentError>;
+
+    /// Called when an edge into the node has had its last batch (see `BuildContext::upstream`
+    /// for the edges), before `finish`: a join builds from one input and then streams the other.
+    fn input_ended(&mut self, input: Input<'_>, out: &mut Output) -> Result<(), ComponentError> {
+        let _ = (input, out);
+        Ok(())
+    }
 
     /// Called once after the last batch, for transforms that hold records back.
     fn finish(&mut self, out: &mut Output) -> Result<(), ComponentError> {

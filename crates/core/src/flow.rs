@@ -12,6 +12,9 @@ pub const FLOW_FORMAT: &str = "sluice.flow/1";
 /// The port a node sends its records to unless an edge names another.
 pub const DEFAULT_PORT: &str = "out";
 
+/// The input port of a node that has one.
+pub const DEFAULT_INPUT_PORT: &str = "in";
+
 /// The port that receives records a node could not process when its `on_error` is `route`.
 pub const ERROR_PORT: &str = "error";
 
@@ -157,12 +160,20 @@ pub struct Edge {
     pub from_port: Option<String>,
     /// The downstream node's id.
     pub to: String,
+    /// The downstream node's input port; `in` unless the node has named inputs (`join`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<String>,
 }
 
 impl Edge {
     /// The port this edge leaves from.
     pub fn port(&self) -> &str {
         self.from_port.as_deref().unwrap_or(DEFAULT_PORT)
+    }
+
+    /// The input port this edge arrives at.
+    pub fn input(&self) -> &str {
+        self.to_port.as_deref().unwrap_or(DEFAULT_INPUT_PORT)
     }
 }
 

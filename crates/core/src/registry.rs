@@ -52,6 +52,8 @@ pub struct ComponentDescriptor {
     pub takes_requests: bool,
     /// How its output ports follow from its config.
     pub ports: PortRule,
+    /// Its input ports: none for a source, `in` unless it takes several inputs (`join`).
+    pub inputs: Vec<Cow<'static, str>>,
 }
 
 /// How a node's output ports (besides `error`) follow from its config, so the canvas draws them
@@ -99,6 +101,14 @@ impl PortRule {
     }
 }
 
+/// The input ports of a node type unless it names its own.
+fn default_inputs(kind: ComponentKind) -> Vec<Cow<'static, str>> {
+    match kind {
+        ComponentKind::Source => Vec::new(),
+        _ => vec![Cow::Borrowed(crate::flow::DEFAULT_INPUT_PORT)],
+    }
+}
+
 impl std::fmt::Debug for ComponentDescriptor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ComponentDescriptor")
@@ -131,6 +141,12 @@ impl ComponentDescriptor {
         self
     }
 
+    /// The same node type, with these named input ports (`join`: left and right).
+    pub fn with_inputs(mut self, inputs: &'static [&'static str]) -> Self {
+        self.inputs = inputs.iter().map(|port| Cow::Borrowed(*port)).collect();
+        self
+    }
+
     /// The same node type, taking a credential of one of `kinds`.
     pub fn with_credentials(mut self, kinds: &'static [&'static str]) -> Self {
         self.credential_kinds = kinds.iter().map(|kind| Cow::Borrowed(*kind)).collect();
@@ -152,6 +168,7 @@ impl ComponentDescriptor {
             component: component.into(),
             kind: ComponentKind::Source,
             ports: PortRule::default_for(ComponentKind::Source),
+            inputs: default_inputs(ComponentKind::Source),
             title: title.into(),
             category: category.into(),
             description: description.into(),
@@ -186,6 +203,7 @@ impl ComponentDescriptor {
             component: component.into(),
             kind: ComponentKind::Source,
             ports: PortRule::default_for(ComponentKind::Source),
+            inputs: default_inputs(ComponentKind::Source),
             title: title.into(),
             category: category.into(),
             description: description.into(),
@@ -215,6 +233,7 @@ impl ComponentDescriptor {
             component: component.into(),
             kind: ComponentKind::Transform,
             ports: PortRule::default_for(ComponentKind::Transform),
+            inputs: default_inputs(ComponentKind::Transform),
             title: title.into(),
             category: "Transform".into(),
             description: description.into(),
@@ -243,6 +262,7 @@ impl ComponentDescriptor {
             component: component.into(),
             kind: ComponentKind::Sink,
             ports: PortRule::default_for(ComponentKind::Sink),
+            inputs: default_inputs(ComponentKind::Sink),
             title: title.into(),
             category: category.into(),
             description: description.into(),

@@ -333,6 +333,21 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
             );
             continue;
         }
+        if let Some(component) = components.get(edge.to.as_str()) {
+            let inputs = input_ports(component);
+            if !inputs.iter().any(|port| port == edge.input()) {
+                checker.flow_problem(
+                    format!("edges[{index}].to_port"),
+                    format!(
+                        "node `{}` has no input `{}`; its inputs are {}",
+                        edge.to,
+                        edge.input(),
+                        inputs.join(", ")
+                    ),
+                );
+                continue;
+            }
+        }
         good_edges.push(edge);
     }
 
@@ -380,6 +395,21 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
         if let Some(problem) = problem {
             checker.node_problem(&node.id, None, problem);
         }
+        let inputs = input_ports(component);
+        if whole && has_input && inputs.len() > 1 {
+            for port in &inputs {
+                if !good_edges
+                    .iter()
+                    .any(|edge| edge.to == node.id && edge.input() == port)
+                {
+                    checker.node_problem(
+                        &node.id,
+                        None,
+                        format!("nothing flows into its `{port}` input; connect a node to it"),
+                    );
+                }
+            }
+        }
         if whole && node.on_error == OnError::Route && !with_error_output.contains(node.id.as_str())
         {
             checker.node_problem(
@@ -409,6 +439,15 @@ fn check_edges(checker: &mut Checker<'_>, flow: &Flow, components: &HashMap<&str
             None,
             format!("the edges form a loop: {}", cycle.join(" → ")),
         );
+    }
+}
+
+/// The input ports of a component: a transform says; a destination has `in`; a source none.
+fn input_ports(component: &Component) -> Vec<String> {
+    match component {
+        Component::Transform(config) => config.input_ports(),
+        Component::Sink(_) => vec![crate::flow::DEFAULT_INPUT_PORT.to_string()],
+        Component::Source(_) => Vec::new(),
     }
 }
 

@@ -29,6 +29,8 @@ pub struct ComponentInfo {
     pub takes_requests: bool,
     /// How its output ports follow from its config.
     pub ports: sluice_core::registry::PortRule,
+    /// Its input ports: none for a source, `in` unless it takes several inputs (`join`).
+    pub inputs: Vec<String>,
 }
 
 impl Sluice {
@@ -55,6 +57,11 @@ impl Sluice {
                 acts_outside: descriptor.may_end_flow,
                 takes_requests: descriptor.takes_requests,
                 ports: descriptor.ports.clone(),
+                inputs: descriptor
+                    .inputs
+                    .iter()
+                    .map(|port| port.to_string())
+                    .collect(),
             })
             .collect()
     }

@@ -35,4 +35,8 @@ takes_requests: boolean,
 /**
  * How its output ports follow from its config.
  */
-ports: PortRule, };
+ports: PortRule, 
+/**
+ * Its input ports: none for a source, `in` unless it takes several inputs (`join`).
+ */
+inputs: Array<string>, };

@@ -15,4 +15,8 @@ from_port?: string | null,
 /**
  * The downstream node's id.
  */
-to: string, };
+to: string, 
+/**
+ * The downstream node's input port; `in` unless the node has named inputs (`join`).
+ */
+to_port?: string | null, };

@@ -97,11 +97,13 @@ export function Canvas() {
     () =>
       flow.edges.map((edge) => {
         const port = edge.from_port ?? "out";
+        const input = edge.to_port ?? "in";
         return {
-          id: `${edge.from}:${port}->${edge.to}`,
+          id: `${edge.from}:${port}->${edge.to}:${input}`,
           source: edge.from,
           sourceHandle: port,
           target: edge.to,
+          targetHandle: input,
           className: port === "error" ? "error-edge" : undefined,
           animated: running,
           data: { port },
@@ -148,14 +150,15 @@ export function Canvas() {
       const edge = edges.find((candidate) => candidate.id === change.id);
       if (edge) {
         useEditor.getState().edit((current) =>
-          removeEdge(current, { from: edge.source, port: edge.sourceHandle ?? null, to: edge.target }),
+          removeEdge(current, { from: edge.source, port: edge.sourceHandle ?? null, to: edge.target, input: edge.targetHandle ?? null }),
         );
       }
     }
   };
 
   const onConnect = (connection: Connection) => {
-    useEditor.getState().edit((current) => connect(current, connection.source, connection.sourceHandle ?? null, connection.target));
+    useEditor.getState().edit((current) =>
+      connect(current, connection.source, connection.sourceHandle ?? null, connection.target, connection.targetHandle ?? null));
   };
 
   return (

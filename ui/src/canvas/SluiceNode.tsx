@@ -16,11 +16,26 @@ function SluiceNodeCard({ data, selected }: NodeProps<Node<SluiceNodeData>>) {
   const trouble = view.problems.length > 0 || view.error;
   return (
     <div
-      className={`node ${view.kind} ${view.status} ${selected ? "selected" : ""} ${trouble ? "trouble" : ""}`}
+      className={`node ${view.kind} ${view.status} ${selected ? "selected" : ""} ${trouble ? "trouble" : ""} ${view.inputs.length > 1 ? "named-inputs" : ""}`}
       data-testid={`node-${view.id}`}
       data-status={view.status}
     >
-      {view.kind !== "source" && <Handle type="target" position={Position.Left} id="in" />}
+      {view.inputs.map((port, index) => (
+        <Handle
+          key={port}
+          type="target"
+          position={Position.Left}
+          id={port}
+          style={{ top: `${((index + 1) / (view.inputs.length + 1)) * 100}%` }}
+          title={port}
+          data-testid={`input-${view.id}-${port}`}
+        />
+      ))}
+      {view.inputs.length > 1 && (
+        <div className="input-labels">
+          {view.inputs.map((port) => <span key={port}>{port}</span>)}
+        </div>
+      )}
       <div className="node-title">{view.title}</div>
       <div className="node-id">{view.id}{pinned && <span className="pinned" data-testid={`pinned-${view.id}`} title="Its sample is pinned as test input: previews start from it"> · pinned</span>}</div>
       {view.counts && (

@@ -7,7 +7,7 @@ import { nodeViews, outputPorts } from "./viewModel";
 
 const info = (type: string, kind: ComponentInfo["kind"], title: string): ComponentInfo => ({
   type, kind, title, category: "x", description: "", config_schema: {}, default_config: null, credential_kinds: [], acts_outside: false, takes_requests: false,
-  ports: { kind: "fixed", ports: kind === "sink" ? [] : ["out"] },
+  ports: { kind: "fixed", ports: kind === "sink" ? [] : ["out"] }, inputs: kind === "source" ? [] : ["in"],
 });
 const components = [
   info("csv.read", "source", "Read CSV"), info("filter", "transform", "Filter"), info("sqlite.write", "sink", "Write SQLite"),

@@ -17,6 +17,9 @@ export type NodeView = {
   kind: ComponentKind | "unknown";
   /** Output ports besides `error`. */
   ports: string[];
+  /** Input ports: none for a source, `in` unless the node takes several inputs (a join's
+   *  `left` and `right`). */
+  inputs: string[];
   status: "idle" | "running" | "succeeded" | "failed" | "stopped";
   counts: { in: number; out: number; errored: number } | null;
   /** The run's failure on this node, in the runtime's words. */
@@ -70,6 +73,7 @@ export function sameView(a: NodeView, b: NodeView): boolean {
   return a.id === b.id && a.component === b.component && a.title === b.title && a.kind === b.kind
     && a.status === b.status && a.error === b.error
     && sameList(a.ports, b.ports, (x, y) => x === y)
+    && sameList(a.inputs, b.inputs, (x, y) => x === y)
     && (a.counts === b.counts
       || (a.counts !== null && b.counts !== null && a.counts.in === b.counts.in && a.counts.out === b.counts.out
         && a.counts.errored === b.counts.errored))
@@ -121,6 +125,7 @@ function viewOf({ node, info, live, previewed, failedHere, problems }: ViewParts
     title: info?.title ?? node.type,
     kind,
     ports: outputPorts(info?.ports, node.config),
+    inputs: info ? info.inputs : ["in"],
     status: live ? live.status : "idle",
     counts: stats ? { in: stats.records_in, out: stats.records_out, errored: stats.records_errored } : null,
     error: live?.error ?? failedHere,

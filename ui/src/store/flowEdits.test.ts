@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import type { ComponentInfo } from "../bindings/ComponentInfo";
 import type { Flow } from "../bindings/Flow";
 import { ASSUMED_NODE_SIZE, NODE_GAP, type Rect } from "../canvas/placement";
-import { addFromPalette, addNode, connect, copyNodes, newNodeId, pasteNodes, removeNodes, updateNode } from "./flowEdits";
+import { addFromPalette, addNode, connect, copyNodes, newNodeId, pasteNodes, removeEdge, removeNodes, updateNode } from "./flowEdits";
 
 const empty: Flow = { format: "sluice.flow/1", id: "f", name: "test", nodes: [], edges: [] };
 const filterInfo: ComponentInfo = {
   type: "filter", kind: "transform", title: "Filter", category: "Transform", description: "",
   config_schema: {}, default_config: null, credential_kinds: [], acts_outside: false, takes_requests: false,
-  ports: { kind: "fixed", ports: ["out"] },
+  ports: { kind: "fixed", ports: ["out"] }, inputs: ["in"],
 };
 const csvInfo: ComponentInfo = { ...filterInfo, type: "csv.read", kind: "source", default_config: null, credential_kinds: [] };
 
@@ -31,6 +31,23 @@ describe("flow edits", () => {
     flow = connect(flow, "filter_1", "error", "csv_read_1");
     expect(flow.edges[1]).toEqual({ from: "filter_1", from_port: "error", to: "csv_read_1" });
     expect(flow.nodes[1].on_error).toBe("route");
+  });
+
+  it("connects to a named input once, and removes the edge to that input only", () => {
+    let flow = connect(empty, "orders", null, "join", "left");
+    flow = connect(flow, "customers", "out", "join", "right");
+    flow = connect(flow, "customers", "out", "join", "right");
+    flow = connect(flow, "orders", null, "join", "in");
+    expect(flow.edges).toEqual([
+      { from: "orders", to: "join", to_port: "left" },
+      { from: "customers", to: "join", to_port: "right" },
+      { from: "orders", to: "join" },
+    ]);
+    flow = removeEdge(flow, { from: "orders", port: null, to: "join", input: "left" });
+    expect(flow.edges).toEqual([
+      { from: "customers", to: "join", to_port: "right" },
+      { from: "orders", to: "join" },
+    ]);
   });
 
   it("removing nodes removes their edges", () => {

@@ -73,25 +73,28 @@ export function moveNode(flow: Flow, id: string, position: { x: number; y: numbe
 
 /** Connects `from`'s port to `to`, unless that edge exists or would connect a node to itself.
  *  Connecting from a node's `error` port switches its `on_error` to `route`. */
-export function connect(flow: Flow, from: string, port: string | null, to: string): Flow {
+export function connect(flow: Flow, from: string, port: string | null, to: string, input: string | null = null): Flow {
   if (from === to) return flow;
   const fromPort = port && port !== "out" ? port : null;
+  const toPort = input && input !== "in" ? input : null;
   const exists = flow.edges.some(
-    (edge) => edge.from === from && (edge.from_port ?? null) === fromPort && edge.to === to,
+    (edge) => edge.from === from && (edge.from_port ?? null) === fromPort && edge.to === to && (edge.to_port ?? null) === toPort,
   );
   if (exists) return flow;
-  const edge: Edge = fromPort ? { from, from_port: fromPort, to } : { from, to };
+  const edge: Edge = { from, ...(fromPort ? { from_port: fromPort } : {}), to, ...(toPort ? { to_port: toPort } : {}) };
   let next: Flow = { ...flow, edges: [...flow.edges, edge] };
   if (fromPort === "error") next = updateNode(next, from, { on_error: "route" });
   return next;
 }
 
-export function removeEdge(flow: Flow, edge: { from: string; port: string | null; to: string }): Flow {
+export function removeEdge(flow: Flow, edge: { from: string; port: string | null; to: string; input?: string | null }): Flow {
   const port = edge.port && edge.port !== "out" ? edge.port : null;
+  const input = edge.input && edge.input !== "in" ? edge.input : null;
   return {
     ...flow,
     edges: flow.edges.filter(
-      (candidate) => !(candidate.from === edge.from && (candidate.from_port ?? null) === port && candidate.to === edge.to),
+      (candidate) => !(candidate.from === edge.from && (candidate.from_port ?? null) === port && candidate.to === edge.to
+        && (candidate.to_port ?? null) === input),
     ),
   };
 }

@@ -4,8 +4,8 @@ import type { FlowDocument } from "../bindings/FlowDocument";
 import { useEditor } from "./flowStore";
 
 const components: ComponentInfo[] = [
-  { type: "csv.read", kind: "source", title: "Read CSV", category: "Files", description: "", config_schema: {}, default_config: null, credential_kinds: [], acts_outside: false, takes_requests: false, ports: { kind: "fixed", ports: ["out"] } },
-  { type: "limit", kind: "transform", title: "Limit", category: "Transform", description: "", config_schema: {}, default_config: { count: 10 }, credential_kinds: [], acts_outside: false, takes_requests: false, ports: { kind: "fixed", ports: ["out"] } },
+  { type: "csv.read", kind: "source", title: "Read CSV", category: "Files", description: "", config_schema: {}, default_config: null, credential_kinds: [], acts_outside: false, takes_requests: false, ports: { kind: "fixed", ports: ["out"] }, inputs: [] },
+  { type: "limit", kind: "transform", title: "Limit", category: "Transform", description: "", config_schema: {}, default_config: { count: 10 }, credential_kinds: [], acts_outside: false, takes_requests: false, ports: { kind: "fixed", ports: ["out"] }, inputs: ["in"] },
 ];
 const document: FlowDocument = {
   flow: { format: "sluice.flow/1", id: "f1", name: "Flow", nodes: [], edges: [] },

@@ -3,11 +3,17 @@
 //! happened.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, sync_channel};
+
+use crossbeam_channel::{Sender, bounded};
 use std::time::Instant;
 
-use crate::component::{BuildContext, Component, ComponentError, SourceConfig, TransformConfig};
+use crate::component::{
+    BuildContext, Component, ComponentError, Input, SourceConfig, TransformConfig,
+};
 use crate::engine::fused;
+use crate::engine::inputs::{Arrival, IncomingEdge, Inputs};
 use crate::engine::node::{Checkpoint, NodeOutcome, NodeRun, Settle, announce, conclude, guarded};
 use crate::engine::output::{Output, OutputSettings};
 use crate::engine::report::{NodeReport, RunFailure, RunOptions, RunReport, RunRequest, RunStatus};
@@ -40,7 +46,7 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
         }
     }
 
-    // One input channel per node that has incoming edges; senders are cloned per edge.
+    // One channel per edge, unless the edge's target runs fused after its source.
     let index_of: HashMap<&str, usize> = flow
         .nodes
         .iter()
@@ -49,23 +55,31 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
         .collect();
     // A node fused after another runs in that node's thread and takes its records directly.
     let fused_after = fused::plan(flow, &components, &index_of);
-    let mut inputs: Vec<Option<(SyncSender<Batch>, Receiver<Batch>)>> = flow
-        .nodes
-        .iter()
-        .zip(&fused_after)
-        .map(|(node, fused)| {
-            let has_input = flow.edges.iter().any(|edge| edge.to == node.id);
-            (has_input && fused.is_none()).then(|| sync_channel(options.channel_capacity.max(1)))
-        })
-        .collect();
+    let mut edge_senders: Vec<Option<Sender<Batch>>> = Vec::with_capacity(flow.edges.len());
+    let mut incoming: Vec<Vec<IncomingEdge>> = flow.nodes.iter().map(|_| Vec::new()).collect();
+    for edge in &flow.edges {
+        let target = index_of.get(edge.to.as_str()).copied();
+        match target.filter(|target| fused_after[*target].is_none()) {
+            Some(target) => {
+                let (sender, receiver) = bounded(options.channel_capacity.max(1));
+                edge_senders.push(Some(sender));
+                incoming[target].push(IncomingEdge {
+                    port: Arc::from(edge.input()),
+                    from: Arc::from(edge.from.as_str()),
+                    receiver,
+                });
+            }
+            None => edge_senders.push(None),
+        }
+    }
     let mut outputs: Vec<Output> = Vec::with_capacity(flow.nodes.len());
     for (index, node) in flow.nodes.iter().enumerate() {
-        let senders_for = |port: &str| -> Vec<SyncSender<Batch>> {
+        let senders_for = |port: &str| -> Vec<Sender<Batch>> {
             flow.edges
                 .iter()
-                .filter(|edge| edge.from == node.id && edge.port() == port)
-                .filter_map(|edge| index_of.get(edge.to.as_str()))
-                .filter_map(|target| inputs[*target].as_ref().map(|(sender, _)| sender.clone()))
+                .zip(&edge_senders)
+                .filter(|(edge, _)| edge.from == node.id && edge.port() == port)
+                .filter_map(|(_, sender)| sender.clone())
                 .collect()
         };
         let ports = match &components[index] {
@@ -105,11 +119,9 @@ pub fn execute(request: RunRequest<'_>, options: &RunOptions) -> RunReport {
     for upstream in fused_after.iter().flatten() {
         outputs[*upstream].fuse_default_port();
     }
-    // Keep only the receivers: once every upstream node is done, its channel closes.
-    let receivers: Vec<Option<Receiver<Batch>>> = inputs
-        .iter_mut()
-        .map(|slot| slot.take().map(|(_, receiver)| receiver))
-        .collect();
+    // Only the outputs hold senders now: an edge ends when its upstream node is done.
+    drop(edge_senders);
+    let receivers: Vec<Inputs> = incoming.into_iter().map(Inputs::new).collect();
 
     let expressions = Expressions::new(&flow.vars, request.started_at);
     let memory = std::sync::Arc::new(crate::memory::MemoryBudget::new(
@@ -302,6 +314,13 @@ fn context_of<'run>(
         record_limit: options.record_limit,
         live: !options.dry_run || options.live_nodes.contains(&node.id),
         memory: memory.clone(),
+        upstream: (request.flow.edges.iter())
+            .filter(|edge| edge.to == node.id)
+            .map(|edge| Input {
+                port: edge.input(),
+                from: &edge.from,
+            })
+            .collect(),
     }
 }
 
@@ -309,7 +328,7 @@ fn run_node(mut run: NodeRun<'_>) -> NodeOutcome {
     let started = Instant::now();
     announce(&run);
     let mut sink_samples = Vec::new();
-    let input = run.input.take();
+    let input = std::mem::take(&mut run.input);
     let result = guarded(|| match run.component {
         Component::Source(config) => run_source(config.as_ref(), &run.context, &mut run.output),
         Component::Transform(config) => {
@@ -348,20 +367,33 @@ fn run_transform(
     config: &dyn TransformConfig,
     context: &BuildContext<'_>,
     output: &mut Output,
-    input: Option<Receiver<Batch>>,
+    mut inputs: Inputs,
 ) -> Result<(), ComponentError> {
     let mut transform = config.build(context)?;
-    if let Some(input) = input {
-        while let Some(batch) = output.receive(&input) {
-            if output.should_stop() {
-                return Err(ComponentError::Halted);
+    while let Some(arrival) = output.receive(&mut inputs) {
+        if output.should_stop() {
+            return Err(ComponentError::Halted);
+        }
+        match arrival {
+            Arrival::Batch { port, from, batch } => {
+                output.stats.records_in += batch.len() as u64;
+                let input = Input {
+                    port: &port,
+                    from: &from,
+                };
+                transform.transform(input, batch, output)?;
             }
-            output.stats.records_in += batch.len() as u64;
-            transform.transform(batch, output)?;
-            output.flush()?;
-            if transform.is_done() {
-                break;
+            Arrival::Ended { port, from } => {
+                let input = Input {
+                    port: &port,
+                    from: &from,
+                };
+                transform.input_ended(input, output)?
             }
+        }
+        output.flush()?;
+        if transform.is_done() {
+            break;
         }
     }
     if output.should_stop() {

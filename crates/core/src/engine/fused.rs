@@ -3,13 +3,13 @@
 //! without a channel between them. A chain ends at a node with several edges out (a `route`).
 
 use std::collections::HashMap;
-use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
-use crate::component::{Component, ComponentError, Transform};
+use crate::component::{Component, ComponentError, Input, Transform};
+use crate::engine::inputs::{Arrival, Inputs};
 use crate::engine::node::{NodeOutcome, NodeRun, announce, conclude, guarded};
 use crate::engine::output::Output;
-use crate::flow::{DEFAULT_PORT, Flow};
+use crate::flow::{DEFAULT_INPUT_PORT, DEFAULT_PORT, Flow};
 use crate::record::Batch;
 
 /// For each node, the node it runs fused after: a stateless transform whose only input is the
@@ -60,7 +60,8 @@ pub(super) fn chain_from(head: usize, fused_after: &[Option<usize>]) -> Vec<usiz
 pub(super) fn run_chain(mut runs: Vec<NodeRun<'_>>) -> Vec<NodeOutcome> {
     let started = Instant::now();
     runs.iter().for_each(announce);
-    let input = runs[0].input.take();
+    let input = std::mem::take(&mut runs[0].input);
+    let names: Vec<&str> = runs.iter().map(|run| run.node_id).collect();
     for run in &mut runs {
         run.output.worked = Some(std::time::Duration::ZERO);
     }
@@ -80,7 +81,7 @@ pub(super) fn run_chain(mut runs: Vec<NodeRun<'_>>) -> Vec<NodeOutcome> {
     }
     if failure.is_none() {
         let mut outputs: Vec<&mut Output> = runs.iter_mut().map(|run| &mut run.output).collect();
-        failure = guarded(|| Ok(drive(&mut transforms, &mut outputs, input)))
+        failure = guarded(|| Ok(drive(&mut transforms, &mut outputs, &names, input)))
             .unwrap_or_else(|panic| Some((0, panic)));
     }
     drop(transforms);
@@ -113,16 +114,19 @@ pub(super) fn run_chain(mut runs: Vec<NodeRun<'_>>) -> Vec<NodeOutcome> {
 fn drive(
     transforms: &mut [Box<dyn Transform + '_>],
     outputs: &mut [&mut Output],
-    input: Option<Receiver<Batch>>,
+    names: &[&str],
+    mut inputs: Inputs,
 ) -> Option<(usize, ComponentError)> {
-    if let Some(input) = input {
-        while let Some(batch) = outputs[0].receive(&input) {
-            if outputs[0].should_stop() {
-                return Some((0, ComponentError::Halted));
-            }
-            if let Err(stopped) = push(transforms, outputs, 0, batch) {
-                return Some(stopped);
-            }
+    while let Some(arrival) = outputs[0].receive(&mut inputs) {
+        if outputs[0].should_stop() {
+            return Some((0, ComponentError::Halted));
+        }
+        let Arrival::Batch { from, batch, .. } = arrival else {
+            // A stateless transform has nothing to do when its input ends.
+            continue;
+        };
+        if let Err(stopped) = push(transforms, outputs, names, (0, &from), batch) {
+            return Some(stopped);
         }
     }
     if outputs[0].should_stop() {
@@ -138,7 +142,8 @@ fn drive(
         if index + 1 < transforms.len() {
             let held = outputs[index].take_fused();
             if !held.is_empty()
-                && let Err(stopped) = push(transforms, outputs, index + 1, held)
+                && let Err(stopped) =
+                    push(transforms, outputs, names, (index + 1, names[index]), held)
             {
                 return Some(stopped);
             }
@@ -155,21 +160,31 @@ fn add_work(output: &mut Output, time: std::time::Duration) {
     *output.worked.get_or_insert_default() += time;
 }
 
-/// Hands `batch` to node `from` and what each node makes of it to the next.
+/// Hands `batch` (sent by `sender`) to node `first` of the chain, and what each node makes of
+/// it to the next.
 fn push(
     transforms: &mut [Box<dyn Transform + '_>],
     outputs: &mut [&mut Output],
-    from: usize,
+    names: &[&str],
+    (first, sender): (usize, &str),
     batch: Batch,
 ) -> Result<(), (usize, ComponentError)> {
     let mut batch = batch;
-    for index in from..transforms.len() {
+    for index in first..transforms.len() {
+        let input = Input {
+            port: DEFAULT_INPUT_PORT,
+            from: if index == first {
+                sender
+            } else {
+                names[index - 1]
+            },
+        };
         let started = Instant::now();
         let waited = outputs[index].waited;
         outputs[index].stats.records_in += batch.len() as u64;
         // A panic is the failure of the node it happened in.
         let result = guarded(|| {
-            transforms[index].transform(batch, outputs[index])?;
+            transforms[index].transform(input, batch, outputs[index])?;
             outputs[index].flush()
         });
         let blocked = outputs[index].waited.saturating_sub(waited);

@@ -6,6 +6,7 @@ mod control;
 mod events;
 mod executor;
 mod fused;
+mod inputs;
 mod node;
 mod output;
 mod report;

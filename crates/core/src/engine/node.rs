@@ -4,13 +4,15 @@
 use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
+use crate::engine::inputs::Inputs;
+
 use crate::commit::{CommitJournal, Staging};
 use crate::component::{BuildContext, Component, ComponentError};
 use crate::engine::control::RunControl;
 use crate::engine::events::{EventCallback, LogLevel, NodeStats, RunEvent};
 use crate::engine::output::Output;
 use crate::engine::report::{NodeStatus, RunOptions};
-use crate::record::{Batch, Record};
+use crate::record::Record;
 
 /// What a node thread hands back.
 pub(super) struct NodeOutcome {
@@ -48,7 +50,7 @@ pub(super) struct NodeRun<'run> {
     pub(super) component: &'run Component,
     pub(super) context: BuildContext<'run>,
     pub(super) output: Output,
-    pub(super) input: Option<Receiver<Batch>>,
+    pub(super) input: Inputs,
     pub(super) settled: Settle,
     pub(super) decision: Option<Receiver<bool>>,
     pub(super) control: RunControl,

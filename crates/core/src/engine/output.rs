@@ -1,7 +1,7 @@
 //! A node's way out: buffers records per port into batches, sends them downstream with
 //! backpressure, applies the node's `on_error` to rejected records, counts, samples and checkpoints.
 
-use std::sync::mpsc::SyncSender;
+use crossbeam_channel::Sender;
 use std::time::{Duration, Instant};
 
 use crate::component::ComponentError;
@@ -38,7 +38,7 @@ pub const ERROR_FIELD: &str = "_error";
 
 struct Port {
     name: String,
-    senders: Vec<SyncSender<Batch>>,
+    senders: Vec<Sender<Batch>>,
     buffer: Vec<Record>,
     /// The next node runs fused in this thread: records wait here until the engine hands them
     /// on ([`Output::take_fused`]).
@@ -74,8 +74,8 @@ pub struct Output {
 
 pub(crate) struct OutputSettings {
     pub node: String,
-    pub ports: Vec<(String, Vec<SyncSender<Batch>>)>,
-    pub error_senders: Vec<SyncSender<Batch>>,
+    pub ports: Vec<(String, Vec<Sender<Batch>>)>,
+    pub error_senders: Vec<Sender<Batch>>,
     pub on_error: OnError,
     pub batch_size: usize,
     pub control: RunControl,
@@ -270,12 +270,15 @@ impl Output {
         self.control.is_stopping()
     }
 
-    /// The next batch from `input`, counting the wait; `None` once every upstream node is done.
-    pub(crate) fn receive(&mut self, input: &std::sync::mpsc::Receiver<Batch>) -> Option<Batch> {
+    /// What comes in next, counting the wait; `None` once every upstream node is done.
+    pub(crate) fn receive(
+        &mut self,
+        inputs: &mut crate::engine::inputs::Inputs,
+    ) -> Option<crate::engine::inputs::Arrival> {
         let started = Instant::now();
-        let batch = input.recv().ok();
+        let arrival = inputs.next();
         self.waited += started.elapsed();
-        batch
+        arrival
     }
 
     /// Keeps the default port's records for the node fused after this one.

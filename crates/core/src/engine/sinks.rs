@@ -6,6 +6,7 @@ use std::sync::mpsc::Receiver;
 
 use crate::commit::{CommitJournal, DestinationLock, Staging};
 use crate::component::{BuildContext, Component, ComponentError, Sink, SinkConfig};
+use crate::engine::inputs::{Arrival, Inputs};
 use crate::engine::node::Settle;
 use crate::engine::output::{Output, keep_sample};
 use crate::engine::report::{RunOptions, RunRequest, RunStatus};
@@ -116,7 +117,7 @@ pub(super) struct SinkRun<'a, 'run> {
     pub config: &'a dyn SinkConfig,
     pub context: &'a BuildContext<'run>,
     pub output: &'a mut Output,
-    pub input: Option<Receiver<Batch>>,
+    pub input: Inputs,
     pub settled: &'a mut Settle,
     pub decision: Option<Receiver<bool>>,
     pub options: &'a RunOptions,
@@ -177,16 +178,16 @@ pub(super) fn run_sink(run: SinkRun<'_, '_>) -> Result<(), ComponentError> {
 fn write_all(
     sink: &mut (dyn Sink + '_),
     output: &mut Output,
-    input: Option<Receiver<Batch>>,
+    mut input: Inputs,
     sample_size: usize,
     samples: &mut Vec<Record>,
 ) -> Result<(), ComponentError> {
     let mut sampled_bytes = 0;
-    if let Some(input) = input {
-        while let Some(batch) = output.receive(&input) {
-            if output.should_stop() {
-                return Err(ComponentError::Halted);
-            }
+    while let Some(arrival) = output.receive(&mut input) {
+        if output.should_stop() {
+            return Err(ComponentError::Halted);
+        }
+        if let Arrival::Batch { batch, .. } = arrival {
             let received = batch.len() as u64;
             output.stats.records_in += received;
             for record in batch.iter().take(sample_size.saturating_sub(samples.len())) {

@@ -5,7 +5,9 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::component::{BuildContext, ComponentConfig, ComponentError, Transform, TransformConfig};
+use crate::component::{
+    BuildContext, ComponentConfig, ComponentError, Input, Transform, TransformConfig,
+};
 use crate::engine::Output;
 use crate::expression::parse_datetime_text;
 use crate::record::{Batch, Value, describe_value};
@@ -76,7 +78,12 @@ struct Cast {
 }
 
 impl Transform for Cast {
-    fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
+    fn transform(
+        &mut self,
+        _input: Input<'_>,
+        batch: Batch,
+        out: &mut Output,
+    ) -> Result<(), ComponentError> {
         'records: for mut record in batch {
             for (field, target) in &self.config.fields {
                 let Some(value) = record.get_mut(field) else {

@@ -6,7 +6,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::component::{BuildContext, ComponentConfig, ComponentError, Transform, TransformConfig};
+use crate::component::{
+    BuildContext, ComponentConfig, ComponentError, Input, Transform, TransformConfig,
+};
 use crate::engine::Output;
 use crate::record::{Batch, Record};
 
@@ -68,7 +70,12 @@ impl Dedupe {
 }
 
 impl Transform for Dedupe {
-    fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
+    fn transform(
+        &mut self,
+        _input: Input<'_>,
+        batch: Batch,
+        out: &mut Output,
+    ) -> Result<(), ComponentError> {
         for record in batch {
             if self.seen.insert(self.fingerprint(&record)) {
                 out.emit(record)?;

@@ -4,7 +4,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::component::{
-    BuildContext, ComponentConfig, ComponentError, ExpressionField, Transform, TransformConfig,
+    BuildContext, ComponentConfig, ComponentError, ExpressionField, Input, Transform,
+    TransformConfig,
 };
 use crate::engine::Output;
 use crate::expression::{CompiledExpression, RecordScope};
@@ -48,7 +49,12 @@ struct Filter<'run> {
 }
 
 impl Transform for Filter<'_> {
-    fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
+    fn transform(
+        &mut self,
+        _input: Input<'_>,
+        batch: Batch,
+        out: &mut Output,
+    ) -> Result<(), ComponentError> {
         for record in batch {
             let scope = RecordScope::enter(record);
             let verdict = self.when.is_true(&scope);

@@ -3,7 +3,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::component::{BuildContext, ComponentConfig, ComponentError, Transform, TransformConfig};
+use crate::component::{
+    BuildContext, ComponentConfig, ComponentError, Input, Transform, TransformConfig,
+};
 use crate::engine::Output;
 use crate::record::Batch;
 
@@ -33,7 +35,12 @@ struct Limit {
 }
 
 impl Transform for Limit {
-    fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
+    fn transform(
+        &mut self,
+        _input: Input<'_>,
+        batch: Batch,
+        out: &mut Output,
+    ) -> Result<(), ComponentError> {
         for record in batch {
             if self.remaining == 0 {
                 break;

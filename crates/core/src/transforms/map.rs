@@ -5,7 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::component::{
-    BuildContext, ComponentConfig, ComponentError, ExpressionField, Transform, TransformConfig,
+    BuildContext, ComponentConfig, ComponentError, ExpressionField, Input, Transform,
+    TransformConfig,
 };
 use crate::engine::Output;
 use crate::expression::{CompiledExpression, RecordScope};
@@ -168,7 +169,12 @@ fn too_large(record: &Record, computed: &[Value]) -> Option<String> {
 }
 
 impl Transform for Map<'_> {
-    fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
+    fn transform(
+        &mut self,
+        _input: Input<'_>,
+        batch: Batch,
+        out: &mut Output,
+    ) -> Result<(), ComponentError> {
         for record in batch {
             let scope = RecordScope::enter(record);
             self.values.clear();

@@ -4,21 +4,25 @@ mod aggregate;
 mod cast;
 mod dedupe;
 mod filter;
+mod join;
 mod limit;
 mod map;
 mod route;
 mod select;
 mod sort;
+mod union;
 
 pub use aggregate::{AggregateConfig, AggregateFunction, Aggregation};
 pub use cast::{CastConfig, CastType};
 pub use dedupe::DedupeConfig;
 pub use filter::FilterConfig;
+pub use join::{Collisions, JoinConfig, JoinKey, JoinKind};
 pub use limit::LimitConfig;
 pub use map::MapConfig;
 pub use route::{RouteConfig, RouteRule};
 pub use select::SelectConfig;
 pub use sort::{NullsAt, SortConfig, SortKey, SortOrder};
+pub use union::UnionConfig;
 
 use crate::registry::ComponentDescriptor;
 
@@ -65,6 +69,17 @@ pub fn descriptors() -> Vec<ComponentDescriptor> {
             "Sort",
             "Orders records by fields (ascending or descending), with temporary files when they do not fit in memory.",
         ),
+        ComponentDescriptor::transform::<JoinConfig>(
+            "join",
+            "Join",
+            "Combines the records of two inputs whose key fields are equal (inner, left, right, full, semi, anti).",
+        )
+        .with_inputs(&["left", "right"]),
+        ComponentDescriptor::transform::<UnionConfig>(
+            "union",
+            "Union",
+            "Stacks the records of every input, matching fields by name.",
+        ),
         ComponentDescriptor::transform::<RouteConfig>(
             "route",
             "Route",
@@ -84,6 +99,31 @@ pub(crate) mod testing {
     use crate::flow::OnError;
     use crate::record::Record;
 
+    /// A build context for a test, without credentials, state or inputs.
+    pub fn context(expressions: &Expressions) -> BuildContext<'_> {
+        BuildContext {
+            node_id: "test",
+            flow_id: "flow",
+            run_id: "0193f0c2-0000-7000-8000-00000000beef",
+            base_dir: std::path::Path::new("."),
+            expressions,
+            state: None,
+            credential: None,
+            inbox: None,
+            preview: false,
+            record_limit: None,
+            live: true,
+            memory: Default::default(),
+            upstream: Vec::new(),
+        }
+    }
+
+    /// Where the batches of [`run`] come from.
+    pub const INPUT: crate::component::Input<'static> = crate::component::Input {
+        port: crate::flow::DEFAULT_INPUT_PORT,
+        from: "test",
+    };
+
     /// Runs `config` over `records` in batches of two and gives back the output.
     pub fn run(config: &dyn TransformConfig, records: Vec<Record>, on_error: OnError) -> Output {
         run_within(config, records, on_error, Default::default())
@@ -101,23 +141,17 @@ pub(crate) mod testing {
         let mut output = Output::for_test(&port_names, on_error);
         let expressions = Expressions::for_validation();
         let context = BuildContext {
-            node_id: "test",
-            flow_id: "flow",
-            run_id: "0193f0c2-0000-7000-8000-00000000beef",
-            base_dir: std::path::Path::new("."),
-            expressions: &expressions,
-            state: None,
-            credential: None,
-            inbox: None,
-            preview: false,
-            record_limit: None,
-            live: true,
             memory,
+            ..context(&expressions)
         };
         let mut transform = config.build(&context).expect("transform builds");
         for chunk in records.chunks(2) {
             transform
-                .transform(chunk.to_vec(), &mut output)
+                .transform(
+                    crate::transforms::testing::INPUT,
+                    chunk.to_vec(),
+                    &mut output,
+                )
                 .expect("batch is processed");
             if transform.is_done() {
                 break;

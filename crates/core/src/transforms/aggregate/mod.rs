@@ -11,7 +11,9 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::component::{BuildContext, ComponentConfig, ComponentError, Transform, TransformConfig};
+use crate::component::{
+    BuildContext, ComponentConfig, ComponentError, Input, Transform, TransformConfig,
+};
 use crate::engine::Output;
 use crate::memory::MemoryBudget;
 use crate::record::{Batch, Record, Schema};
@@ -273,7 +275,12 @@ fn partition_of(key: &[u8]) -> usize {
 }
 
 impl Transform for Aggregate {
-    fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
+    fn transform(
+        &mut self,
+        _input: Input<'_>,
+        batch: Batch,
+        out: &mut Output,
+    ) -> Result<(), ComponentError> {
         let mut added = 0;
         for record in batch {
             match self.add(&record) {

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::component::{BuildContext, ComponentConfig, ComponentError, Transform, TransformConfig};
+use crate::component::{
+    BuildContext, ComponentConfig, ComponentError, Input, Transform, TransformConfig,
+};
 use crate::engine::Output;
 use crate::memory::MemoryBudget;
 use crate::record::{Batch, Record};
@@ -138,7 +140,12 @@ impl Sort {
 }
 
 impl Transform for Sort {
-    fn transform(&mut self, batch: Batch, out: &mut Output) -> Result<(), ComponentError> {
+    fn transform(
+        &mut self,
+        _input: Input<'_>,
+        batch: Batch,
+        out: &mut Output,
+    ) -> Result<(), ComponentError> {
         let bytes: u64 = batch.iter().map(Record::memory_bytes).sum();
         if !self.memory.try_take(bytes) {
             if !self.held.is_empty() {

@@ -136,7 +136,8 @@ fn the_spill_folder_goes_when_the_sort_ends_or_is_dropped_midway() {
     // Dropped midway (a cancelled run): the spill files are removed.
     let mut sort = new_sort();
     for chunk in scrambled(20).chunks(4) {
-        sort.transform(chunk.to_vec(), &mut out).unwrap();
+        sort.transform(crate::transforms::testing::INPUT, chunk.to_vec(), &mut out)
+            .unwrap();
     }
     let folder = sort.spill.as_ref().unwrap().folder().to_path_buf();
     assert!(std::fs::read_dir(&folder).unwrap().count() >= 4);
@@ -145,7 +146,8 @@ fn the_spill_folder_goes_when_the_sort_ends_or_is_dropped_midway() {
     // Finished: the records come out and the files go with the node.
     let mut sort = new_sort();
     for chunk in scrambled(20).chunks(4) {
-        sort.transform(chunk.to_vec(), &mut out).unwrap();
+        sort.transform(crate::transforms::testing::INPUT, chunk.to_vec(), &mut out)
+            .unwrap();
     }
     let folder = sort.spill.as_ref().unwrap().folder().to_path_buf();
     sort.finish(&mut out).unwrap();
