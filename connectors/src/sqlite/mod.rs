@@ -2,12 +2,14 @@
 //! column) and `sqlite.write` (append, replace or upsert, one transaction per run).
 
 mod publish;
+mod query;
 mod read;
 #[cfg(test)]
 mod tests;
 mod write;
 
 pub use publish::staging_kind;
+pub use query::SqlConfig;
 pub use read::SqliteReadConfig;
 pub use write::SqliteWriteConfig;
 
@@ -28,6 +30,11 @@ pub fn descriptors() -> Vec<ComponentDescriptor> {
             "Write SQLite",
             "Databases",
             "Writes records to a SQLite table (created as needed) in one transaction per run.",
+        ),
+        ComponentDescriptor::transform::<SqlConfig>(
+            "sql",
+            "SQL query",
+            "A SQL query over its inputs, each a table named after its node: joins, CTEs, window functions.",
         ),
     ]
 }

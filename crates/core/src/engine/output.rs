@@ -265,6 +265,12 @@ impl Output {
         self.stats.bytes += bytes;
     }
 
+    /// The run's control, for work that must notice a cancel from another thread (a query
+    /// that runs long inside one call).
+    pub fn control(&self) -> RunControl {
+        self.control.clone()
+    }
+
     /// True when the component should stop at the next chance (cancelled or another node failed).
     pub fn should_stop(&self) -> bool {
         self.control.is_stopping()
