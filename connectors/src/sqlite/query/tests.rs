@@ -3,7 +3,7 @@
 //! stopped by a cancel.
 
 use serde_json::json;
-use sluice_core::component::{BuildContext, Input, Transform, TransformConfig};
+use sluice_core::component::{BuildContext, Input, TransformConfig};
 use sluice_core::engine::Output;
 use sluice_core::flow::OnError;
 
