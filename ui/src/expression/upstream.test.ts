@@ -31,13 +31,23 @@ describe("upstreamOf", () => {
     };
     expect(upstreamOf(flow, "merge", previews)).toEqual({
       fields: ["first_name", "last_name", "id"],
+      fieldsByInput: { in: ["first_name", "last_name", "id"] },
       records: [{ first_name: "Ada", last_name: "Lovelace" }, { id: 1, first_name: "Grace" }],
       vars: { region: "EU" },
     });
   });
 
+  it("keeps apart the fields of a join's two inputs", () => {
+    const join = { ...flow, edges: [{ from: "people", to: "join", to_port: "right" }, { from: "orders", to: "join", to_port: "left" }] };
+    const previews: Previews = {
+      people: report("people", [{ first_name: "Ada" }]),
+      orders: report("orders", [{ id: 1, person: "Ada" }]),
+    };
+    expect(upstreamOf(join, "join", previews).fieldsByInput).toEqual({ right: ["first_name"], left: ["id", "person"] });
+  });
+
   it("has nothing to show before the nodes feeding it were previewed", () => {
-    expect(upstreamOf({ ...flow, vars: undefined }, "out", {})).toEqual({ fields: [], records: [], vars: {} });
+    expect(upstreamOf({ ...flow, vars: undefined }, "out", {})).toEqual({ fields: [], fieldsByInput: { in: [] }, records: [], vars: {} });
   });
 });
 

@@ -11,13 +11,15 @@ import type { CompletionData } from "./completions";
 export type Upstream = {
   /** Field names of the upstream samples, in the order first seen. */
   fields: string[];
+  /** The same, by the input port they arrive at (a join's `left` and `right`). */
+  fieldsByInput?: Record<string, string[]>;
   /** The upstream sample records, node after node in edge order. */
   records: Record<string, unknown>[];
   /** The flow's variables (`vars`). */
   vars: Record<string, unknown>;
 };
 
-export const noUpstream: Upstream = { fields: [], records: [], vars: {} };
+export const noUpstream: Upstream = { fields: [], fieldsByInput: {}, records: [], vars: {} };
 
 /** What feeds node `nodeId` of `flow`, from the previews kept so far. */
 export function upstreamOf(flow: Flow, nodeId: string, previews: Previews): Upstream {
@@ -25,7 +27,16 @@ export function upstreamOf(flow: Flow, nodeId: string, previews: Previews): Upst
   const records = sources.flatMap((source) => (previews[source]?.report.samples ?? []) as Record<string, unknown>[]);
   const fields = new Set<string>();
   for (const record of records) Object.keys(record).forEach((name) => fields.add(name));
-  return { fields: [...fields], records, vars: (flow.vars ?? {}) as Record<string, unknown> };
+  const fieldsByInput: Record<string, string[]> = {};
+  for (const edge of flow.edges.filter((candidate) => candidate.to === nodeId)) {
+    const input = edge.to_port ?? "in";
+    const known = new Set(fieldsByInput[input] ?? []);
+    for (const record of (previews[edge.from]?.report.samples ?? []) as Record<string, unknown>[]) {
+      Object.keys(record).forEach((name) => known.add(name));
+    }
+    fieldsByInput[input] = [...known];
+  }
+  return { fields: [...fields], fieldsByInput, records, vars: (flow.vars ?? {}) as Record<string, unknown> };
 }
 
 /** What the node panel hands each expression field: the upstream samples for live results, and

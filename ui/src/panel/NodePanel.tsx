@@ -23,7 +23,7 @@ import { closestType } from "./nodeTypes";
 import { problemsThatMatter } from "../store/runReadiness";
 import { Markdown } from "../text/Markdown";
 import { ColumnChoices, DatabaseInput, type DatabaseContext } from "./DatabaseInput";
-import { fieldsOf, setField, type FieldSpec } from "./schemaForm";
+import { fieldsOf, newRow, rowsOf, setField, withRow, type FieldSpec } from "./schemaForm";
 import { useDatabaseTables } from "./useDatabaseTables";
 
 export function NodePanel() {
@@ -58,7 +58,7 @@ export function NodePanel() {
   );
   const expressions = useMemo(() => expressionSupport(upstream, words), [upstream, words]);
   // A form whose fields name tables or columns offers what the node's credential can read.
-  const picks = fields.some((field) => (field.kind.type === "text" || field.kind.type === "list") && field.kind.widget);
+  const picks = fields.some((field) => (field.kind.type === "text" || field.kind.type === "list") && field.kind.widget && field.kind.widget !== "field");
   const catalog = useDatabaseTables(picks ? node?.credential ?? null : null);
 
   if (!node) {
@@ -242,7 +242,32 @@ function Field({ field, value, problems, advice, expressions, writes, database, 
             onChange={(event) => onChange(event.target.value.split(",").map((item) => item.trim()).filter(Boolean))}
           />
           {kind.widget === "column" && database && <ColumnChoices value={items} database={database} onChange={onChange} />}
+          {kind.widget === "field" && (
+            <span className="field-choices" data-testid={`choices-${field.name}`}>
+              {expressions.upstream.fields.filter((name) => !items.includes(name)).map((name) => (
+                <button type="button" key={name} className="chip" onClick={() => onChange([...items, name])}>+ {name}</button>
+              ))}
+            </span>
+          )}
         </>
+      );
+      break;
+    }
+    case "rows": {
+      const rows = rowsOf(shown);
+      input = (
+        <div className="rows" data-testid={`rows-${field.name}`}>
+          {rows.map((row, index) => (
+            <div className="nested row" key={index} data-testid={`row-${field.name}-${index}`}>
+              {kind.fields.map((inner) => (
+                <Field key={inner.name} field={{ ...inner, name: `${field.name}-${index}-${inner.name}` }} value={row[inner.name]} problems={[]} advice={[]} expressions={expressions} writes={writes}
+                  onChange={(next) => onChange(withRow(rows, index, setField(row, inner, next)))} />
+              ))}
+              <button type="button" onClick={() => onChange(withRow(rows, index, null))}>Remove</button>
+            </div>
+          ))}
+          <button type="button" data-testid={`add-${field.name}`} onClick={() => onChange([...rows, newRow(kind.fields)])}>Add</button>
+        </div>
       );
       break;
     }
@@ -301,6 +326,16 @@ function Field({ field, value, problems, advice, expressions, writes, database, 
         );
         break;
       }
+      if (kind.widget === "field") {
+        const choices = kind.input ? expressions.upstream.fieldsByInput?.[kind.input] ?? [] : expressions.upstream.fields;
+        input = (
+          <>
+            <input data-testid={`field-${field.name}`} list={`fields-${field.name}`} value={typeof shown === "string" ? shown : ""} onChange={(event) => onChange(event.target.value)} />
+            <datalist id={`fields-${field.name}`}>{choices.map((name) => <option key={name} value={name} />)}</datalist>
+          </>
+        );
+        break;
+      }
       if (kind.widget && database) {
         input = <DatabaseInput name={field.name} widget={kind.widget} value={typeof shown === "string" ? shown : ""} database={database} onChange={onChange} />;
         break;
@@ -323,7 +358,7 @@ function Field({ field, value, problems, advice, expressions, writes, database, 
   }
   // A label around an editor would send its clicks to the editor's hidden input (see
   // ExpressionEditor), and around rows to the first row's input.
-  const Wrapper = kind.type === "map" || (kind.type === "text" && kind.expression) ? "div" : "label";
+  const Wrapper = kind.type === "map" || kind.type === "rows" || (kind.type === "text" && kind.expression) ? "div" : "label";
   const dropTarget = fieldDropTarget(field);
   return (
     <Wrapper

@@ -21,6 +21,7 @@ export function pickerOptions(catalog: Catalog, widget: Widget, table: string, s
     case "column":
       return (chosenTable(catalog.tables, table, schema)?.columns ?? []).map((column) => ({ value: column.name, note: column.data_type }));
     case "sql":
+    case "field":
       return [];
   }
 }

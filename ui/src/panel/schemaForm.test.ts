@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fieldsOf, setField } from "./schemaForm";
+import { fieldsOf, newRow, rowsOf, setField, withRow } from "./schemaForm";
 
 const csvRead = {
   type: "object",
@@ -75,7 +75,8 @@ describe("schema form", () => {
     const [fields, limit] = fieldsOf(cast);
     expect(fields.kind).toMatchObject({ type: "map", valueChoices: [{ value: "integer" }] });
     expect(limit.kind).toEqual({ type: "number", integer: true });
-    expect(fieldsOf(route)[0].kind).toEqual({ type: "json" });
+    expect(fieldsOf(route)[0].kind).toEqual({ type: "rows", fields: [expect.objectContaining({ name: "port" })] });
+    expect(fieldsOf({ type: "object", properties: { anything: { type: "array", items: { type: "array" } } } })[0].kind).toEqual({ type: "json" });
   });
 
   it("removes an optional field set to empty and keeps a required one", () => {
@@ -148,5 +149,37 @@ describe("database fields", () => {
       { type: "text", path: false, expression: false, widget: "sql" },
       { type: "text", path: false, expression: false, widget: null },
     ]);
+  });
+});
+
+describe("rows and fields of the records coming in", () => {
+  const sort = {
+    type: "object",
+    properties: { by: { type: "array", items: { $ref: "#/$defs/SortKey" } } },
+    $defs: {
+      SortKey: {
+        type: "object",
+        required: ["field"],
+        properties: {
+          field: { type: "string", "x-sluice-widget": "field", "x-sluice-input": "left" },
+          order: { type: "string", enum: ["asc", "desc"], default: "asc" },
+        },
+      },
+    },
+  };
+
+  it("reads a list of objects as rows whose fields pick from an input", () => {
+    const [by] = fieldsOf(sort);
+    expect(by.kind.type).toBe("rows");
+    const fields = by.kind.type === "rows" ? by.kind.fields : [];
+    expect(fields[0].kind).toEqual({ type: "text", path: false, expression: false, widget: "field", input: "left" });
+    expect(newRow(fields)).toEqual({ order: "asc" });
+  });
+
+  it("edits rows one at a time", () => {
+    const rows = rowsOf([{ field: "a" }, "junk", { field: "b" }]);
+    expect(rows).toEqual([{ field: "a" }, { field: "b" }]);
+    expect(withRow(rows, 1, { field: "c" })).toEqual([{ field: "a" }, { field: "c" }]);
+    expect(withRow(rows, 0, null)).toEqual([{ field: "b" }]);
   });
 });

@@ -14,11 +14,13 @@ export type FieldSpec = {
   required: boolean;
   defaultValue: unknown;
   kind:
-    | { type: "text"; path: boolean; expression: boolean; widget: Widget | null }
+    | { type: "text"; path: boolean; expression: boolean; widget: Widget | null; input?: string }
     | { type: "number"; integer: boolean }
     | { type: "boolean" }
     | { type: "select"; choices: Choice[] }
     | { type: "list"; widget: Widget | null }
+    /** A list of small objects (a sort's keys, an aggregate's computed fields): a row each. */
+    | { type: "rows"; fields: FieldSpec[] }
     | { type: "map"; valueChoices: Choice[] | null; expression: boolean }
     /** One of several shapes told apart by `tag` (e.g. `pagination` by its `type`). */
     | { type: "variant"; tag: string; variants: Variant[] }
@@ -28,11 +30,13 @@ export type FieldSpec = {
 };
 
 /** What a field names, as its schema says (`x-sluice-widget`): a database table, schema or
- *  column (picked from what the node's credential can read), or SQL (edited as code). The same
- *  mark says a field is a file `path` or an `expression` (see `marked`). */
-export type Widget = "table" | "schema" | "column" | "sql";
+ *  column (picked from what the node's credential can read), SQL (edited as code), or a field of
+ *  the records coming in (picked from the upstream preview; `x-sluice-input` says from which of
+ *  a join's inputs). The same mark says a field is a file `path` or an `expression` (see
+ *  `marked`). */
+export type Widget = "table" | "schema" | "column" | "sql" | "field";
 
-const WIDGETS: Widget[] = ["table", "schema", "column", "sql"];
+const WIDGETS: Widget[] = ["table", "schema", "column", "sql", "field"];
 
 /** Whether the config marks a field as a file path or an expression (`x-sluice-widget`). */
 function marked(schema: Schema, as: "path" | "expression"): boolean {
@@ -130,11 +134,15 @@ export function fieldsOf(root: Schema): FieldSpec[] {
       return { ...base, kind: { type: "number", integer: kinds.includes("integer") } };
     }
     if (kinds.includes("string")) {
-      return { ...base, kind: { type: "text", path: marked(schema, "path"), expression: marked(schema, "expression"), widget: widgetOf(schema) } };
+      const input = typeof schema["x-sluice-input"] === "string" ? { input: schema["x-sluice-input"] as string } : {};
+      return { ...base, kind: { type: "text", path: marked(schema, "path"), expression: marked(schema, "expression"), widget: widgetOf(schema), ...input } };
     }
     if (kinds.includes("array")) {
       const items = resolve((schema["items"] ?? {}) as Schema, root);
       if (types(items).includes("string")) return { ...base, kind: { type: "list", widget: widgetOf(schema) } };
+      if (types(items).includes("object") && items["properties"]) {
+        return { ...base, kind: { type: "rows", fields: fieldsOf({ ...items, $defs: root["$defs"] }) } };
+      }
       return { ...base, kind: { type: "json" } };
     }
     const variants = variantsOf(schema, root);
@@ -163,4 +171,19 @@ export function setField(config: Record<string, unknown>, field: FieldSpec, valu
     next[field.name] = value;
   }
   return next;
+}
+
+/** The rows of a `rows` field's value (anything else is no rows). */
+export function rowsOf(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter((row): row is Record<string, unknown> => !!row && typeof row === "object" && !Array.isArray(row)) : [];
+}
+
+/** The rows with row `index` replaced by `row`, or removed when `row` is null. */
+export function withRow(rows: Record<string, unknown>[], index: number, row: Record<string, unknown> | null): Record<string, unknown>[] {
+  return row === null ? rows.filter((_, at) => at !== index) : rows.map((current, at) => (at === index ? row : current));
+}
+
+/** A new row: each field's default, where it has one. */
+export function newRow(fields: FieldSpec[]): Record<string, unknown> {
+  return Object.fromEntries(fields.filter((field) => field.defaultValue !== undefined).map((field) => [field.name, field.defaultValue]));
 }

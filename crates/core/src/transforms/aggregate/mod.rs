@@ -30,6 +30,7 @@ use state::State;
 pub struct AggregateConfig {
     /// The fields whose values make a group, e.g. `["country"]`. Empty: all records are one group.
     #[serde(default)]
+    #[schemars(extend("x-sluice-widget" = "field"))]
     pub group_by: Vec<String>,
     /// What to compute for each group.
     pub compute: Vec<Aggregation>,
@@ -45,6 +46,7 @@ pub struct Aggregation {
     pub function: AggregateFunction,
     /// The field it reads; `count` without one counts records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-sluice-widget" = "field"))]
     pub field: Option<String>,
     /// For `string_agg`: what goes between the values (`, ` when not given).
     #[serde(default, skip_serializing_if = "Option::is_none")]

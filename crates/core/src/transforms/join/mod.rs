@@ -53,8 +53,10 @@ fn default_prefix() -> String {
 #[serde(deny_unknown_fields)]
 pub struct JoinKey {
     /// The left record's field.
+    #[schemars(extend("x-sluice-widget" = "field", "x-sluice-input" = "left"))]
     pub left: String,
     /// The right record's field.
+    #[schemars(extend("x-sluice-widget" = "field", "x-sluice-input" = "right"))]
     pub right: String,
 }
 

@@ -33,6 +33,7 @@ pub struct SortConfig {
 #[serde(deny_unknown_fields)]
 pub struct SortKey {
     /// The field.
+    #[schemars(extend("x-sluice-widget" = "field"))]
     pub field: String,
     /// `asc`: smallest first; `desc`: largest first.
     #[serde(default)]
