@@ -2,6 +2,7 @@
 //! per connector, and the registry that lists them all with the core transforms.
 
 mod bounded;
+mod code;
 mod coerce;
 mod csv;
 mod cursor;

@@ -15,6 +15,7 @@ pub fn registry() -> Registry {
         crate::mysql::descriptors(),
         crate::http::descriptors(),
         crate::webhook::descriptors(),
+        crate::code::descriptors(),
     ]
     .into_iter()
     .flatten()

@@ -196,3 +196,9 @@ pub fn serve(router: axum::Router) -> String {
     });
     format!("http://{address}")
 }
+
+/// Where the batches a transform test hands over come from.
+pub const INPUT: sluice_core::component::Input<'static> = sluice_core::component::Input {
+    port: sluice_core::flow::DEFAULT_INPUT_PORT,
+    from: "test",
+};

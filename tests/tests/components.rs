@@ -19,6 +19,7 @@ fn sample_config(component: &str) -> serde_json::Value {
             {"name": "total", "function": "sum", "field": "amount"}]}),
         "join" => json!({"kind": "left", "on": [{"left": "customer_id", "right": "id"}]}),
         "union" => json!({"source_field": "source"}),
+        "code" => json!({"code": "record.total = record.price * record.quantity\nreturn record"}),
         "sql" => json!({"query": "SELECT country, COUNT(*) AS n FROM read GROUP BY country"}),
         "sort" => {
             json!({"by": [{"field": "country"}, {"field": "amount", "order": "desc", "nulls": "first"}]})

@@ -74,14 +74,7 @@ pub(super) fn run_request(
             sluice_core::engine::Output::for_test(&["out"], sluice_core::OnError::Route);
         let mut transform = config.build(context).unwrap();
         transform
-            .transform(
-                sluice_core::component::Input {
-                    port: "in",
-                    from: "test",
-                },
-                input,
-                &mut output,
-            )
+            .transform(crate::testing::INPUT, input, &mut output)
             .unwrap();
         (output.take("out"), output.take("error"))
     })

@@ -58,7 +58,7 @@ export function NodePanel() {
   );
   const expressions = useMemo(() => expressionSupport(upstream, words), [upstream, words]);
   // A form whose fields name tables or columns offers what the node's credential can read.
-  const picks = fields.some((field) => (field.kind.type === "text" || field.kind.type === "list") && field.kind.widget && field.kind.widget !== "field");
+  const picks = fields.some((field) => (field.kind.type === "text" || field.kind.type === "list") && field.kind.widget && field.kind.widget !== "field" && field.kind.widget !== "code");
   const catalog = useDatabaseTables(picks ? node?.credential ?? null : null);
 
   if (!node) {
@@ -323,6 +323,13 @@ function Field({ field, value, problems, advice, expressions, writes, database, 
             <ExpressionEditor value={expression} onChange={onChange} data={expressions.completion} testId={`field-${field.name}`} label={field.label} placeholder={examplePlaceholder(expressions)} />
             <ExpressionResult expressions={[{ expression }]} upstream={expressions.upstream} />
           </>
+        );
+        break;
+      }
+      if ((kind.widget === "sql" && !database) || kind.widget === "code") {
+        input = (
+          <textarea className="sql" data-testid={`field-${field.name}`} rows={kind.widget === "code" ? 10 : 4} spellCheck={false}
+            value={typeof shown === "string" ? shown : ""} onChange={(event) => onChange(event.target.value)} />
         );
         break;
       }

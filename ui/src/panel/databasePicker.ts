@@ -22,6 +22,7 @@ export function pickerOptions(catalog: Catalog, widget: Widget, table: string, s
       return (chosenTable(catalog.tables, table, schema)?.columns ?? []).map((column) => ({ value: column.name, note: column.data_type }));
     case "sql":
     case "field":
+    case "code":
       return [];
   }
 }

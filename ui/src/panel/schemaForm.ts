@@ -32,11 +32,11 @@ export type FieldSpec = {
 /** What a field names, as its schema says (`x-sluice-widget`): a database table, schema or
  *  column (picked from what the node's credential can read), SQL (edited as code), or a field of
  *  the records coming in (picked from the upstream preview; `x-sluice-input` says from which of
- *  a join's inputs). The same mark says a field is a file `path` or an `expression` (see
+ *  a join's inputs), or code (a `code` node's Lua). The same mark says a field is a file `path` or an `expression` (see
  *  `marked`). */
-export type Widget = "table" | "schema" | "column" | "sql" | "field";
+export type Widget = "table" | "schema" | "column" | "sql" | "field" | "code";
 
-const WIDGETS: Widget[] = ["table", "schema", "column", "sql", "field"];
+const WIDGETS: Widget[] = ["table", "schema", "column", "sql", "field", "code"];
 
 /** Whether the config marks a field as a file path or an expression (`x-sluice-widget`). */
 function marked(schema: Schema, as: "path" | "expression"): boolean {
