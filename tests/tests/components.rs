@@ -18,6 +18,9 @@ fn sample_config(component: &str) -> serde_json::Value {
             {"name": "orders", "function": "count"},
             {"name": "total", "function": "sum", "field": "amount"}]}),
         "join" => json!({"kind": "left", "on": [{"left": "customer_id", "right": "id"}]}),
+        "lookup" => {
+            json!({"key": "customer_id", "table_key": "id", "fields": ["name"], "missing": "drop"})
+        }
         "union" => json!({"source_field": "source"}),
         "code" => json!({"code": "record.total = record.price * record.quantity\nreturn record"}),
         "sql" => json!({"query": "SELECT country, COUNT(*) AS n FROM read GROUP BY country"}),

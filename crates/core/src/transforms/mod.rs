@@ -6,6 +6,7 @@ mod dedupe;
 mod filter;
 mod join;
 mod limit;
+mod lookup;
 mod map;
 mod route;
 mod select;
@@ -18,6 +19,7 @@ pub use dedupe::DedupeConfig;
 pub use filter::FilterConfig;
 pub use join::{Collisions, JoinConfig, JoinKey, JoinKind};
 pub use limit::LimitConfig;
+pub use lookup::{LookupConfig, Missing};
 pub use map::MapConfig;
 pub use route::{RouteConfig, RouteRule};
 pub use select::SelectConfig;
@@ -75,6 +77,12 @@ pub fn descriptors() -> Vec<ComponentDescriptor> {
             "Combines the records of two inputs whose key fields are equal (inner, left, right, full, semi, anti).",
         )
         .with_inputs(&["left", "right"]),
+        ComponentDescriptor::transform::<LookupConfig>(
+            "lookup",
+            "Lookup",
+            "Adds fields from a table (the records of its `table` input) to each record whose key is in it.",
+        )
+        .with_inputs(&["in", "table"]),
         ComponentDescriptor::transform::<UnionConfig>(
             "union",
             "Union",

@@ -10,7 +10,7 @@ use crate::component::ComponentError;
 use crate::record::Record;
 
 /// A record's key on `fields`: `None` when one is null or missing (a null matches nothing).
-pub(super) fn key_of(record: &Record, fields: &[String]) -> Option<Vec<u8>> {
+pub(crate) fn key_of(record: &Record, fields: &[String]) -> Option<Vec<u8>> {
     let mut key = Vec::new();
     for field in fields {
         let value = record.get(field).filter(|value| !value.is_null())?;

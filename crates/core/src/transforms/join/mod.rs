@@ -18,7 +18,8 @@ use crate::engine::Output;
 use crate::memory::MemoryBudget;
 use crate::record::{Batch, Record};
 use crate::spill::{SpillArea, SpillRun};
-use hash::{Table, key_of};
+use hash::Table;
+pub(crate) use hash::key_of;
 use shape::Shape;
 
 /// Combines the records of its `left` and `right` inputs whose key fields are equal. Numbers
