@@ -13,7 +13,7 @@ STUDIO_FEATURES := --features sluice-studio/custom-protocol
 BUILD_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev \
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev
 TEST_PACKAGES := xvfb xauth imagemagick webkit2gtk-driver dbus-x11 dbus-daemon fonts-dejavu-core python3 python3-xlib \
-  gnome-keyring libsecret-tools xdg-utils curl postgresql mariadb-server
+  gnome-keyring libsecret-tools xdg-utils curl postgresql mariadb-server sqlite3
 
 .PHONY: soak fuzz run test bench bench-engine bench-webhooks bench-databases bench-studio bench-tray bundle lint deps system-packages node-packages ui studio rust-tests ui-tests e2e tauri-driver cli-example
 
@@ -93,6 +93,7 @@ bench-engine: deps
 	$(CARGO) build --locked --release -p sluice-cli
 	$(CARGO) bench --locked -p sluice-tests --bench engine
 	$(CARGO) bench --locked -p sluice-tests --bench layout
+	$(CARGO) bench --locked -p sluice-tests --bench stateful
 
 # The release daemon's memory while its webhook server is abused (wrong tokens with large bodies,
 # a full queue, idle connections), on 127.0.0.1.
