@@ -85,5 +85,8 @@ test("a join wired on the canvas to its left and right inputs previews the joine
   const table = await textOf("preview-table");
   assert.match(table, /Grace Hopper/);
   assert.match(table, /c9/, "the left join keeps the order of an unknown customer");
+  // The key pair is a row of the form, each side a field of its input.
+  assert.equal(await (await byTest("field-on-0-left")).getValue(), "customer_id");
+  assert.equal(await (await byTest("field-on-0-right")).getValue(), "id");
   shot("preview");
 });
