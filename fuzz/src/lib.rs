@@ -31,6 +31,8 @@ pub fn read_as_file(component: &str, mut config: serde_json::Value, input: &[u8]
         preview: false,
         record_limit: None,
         live: false,
+        memory: Default::default(),
+        upstream: Vec::new(),
     };
     let Ok(mut reader) = source.build(&context) else {
         return;
