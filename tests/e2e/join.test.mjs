@@ -90,3 +90,32 @@ test("a join wired on the canvas to its left and right inputs previews the joine
   assert.equal(await (await byTest("field-on-0-right")).getValue(), "id");
   shot("preview");
 });
+
+test("a code node is edited in a Lua editor and previews what its code makes", async () => {
+  const document = await invoke("create_flow", { name: "Orders with a code step" });
+  const flow = {
+    ...document.flow,
+    nodes: [
+      { id: "orders", type: "csv.read", position: { x: 0, y: 0 }, config: { path: path.join(work, "orders.csv") } },
+      { id: "doubled", type: "code", position: { x: 320, y: 0 }, config: { code: "return record" } },
+    ],
+    edges: [{ from: "orders", to: "doubled" }],
+  };
+  await invoke("save_flow", { flow });
+  await browser.refresh();
+  await (await browser.$(`tr[data-flow-id="${flow.id}"] [data-testid="open-flow"]`)).click();
+  await waitForText("flow-name", "Orders with a code step");
+  await browser.execute(() => document.querySelector('[data-testid="node-doubled"] .node-title').click());
+  // CodeMirror with line numbers, and the bound text area WebDriver types into.
+  await (await browser.$('[data-testid="field-code-editor"] .cm-lineNumbers')).waitForExist({ timeout: 10000 });
+  await browser.execute(() => {
+    const area = document.querySelector('[data-testid="field-code"]');
+    Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, "value").set.call(area, "record.doubled = record.total * 2\nreturn record");
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  await waitForText("field-code-editor", "record.doubled");
+  await waitForText("save-state", "Saved");
+  await (await byTest("preview")).click();
+  await waitForText("preview-table", "241", 20000);
+  shot("code");
+});

@@ -186,12 +186,13 @@ impl Code {
             mlua::Value::Nil => return Ok(Vec::new()),
             other => self.lua.from_value(other)?,
         };
+        let in_order = |fields| in_record_order(record, fields);
         match value {
-            serde_json::Value::Object(fields) => Ok(vec![fields]),
+            serde_json::Value::Object(fields) => Ok(vec![in_order(fields)]),
             serde_json::Value::Array(items) => items
                 .into_iter()
                 .map(|item| match item {
-                    serde_json::Value::Object(fields) => Ok(fields),
+                    serde_json::Value::Object(fields) => Ok(in_order(fields)),
                     other => Err(mlua::Error::RuntimeError(format!(
                         "the code returned a list holding {other}; each item must be a record (a table of fields)"
                     ))),
@@ -202,6 +203,24 @@ impl Code {
             ))),
         }
     }
+}
+
+/// `fields` with the record's own fields first, in its order (a Lua table has none), then the
+/// code's new fields by name.
+fn in_record_order(
+    record: &sluice_core::Record,
+    mut fields: serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut ordered = serde_json::Map::new();
+    for name in record.keys() {
+        if let Some(value) = fields.remove(name) {
+            ordered.insert(name.to_string(), value);
+        }
+    }
+    let mut added: Vec<(String, serde_json::Value)> = fields.into_iter().collect();
+    added.sort_by(|(a, _), (b, _)| a.cmp(b));
+    ordered.extend(added);
+    ordered
 }
 
 impl Transform for Code {

@@ -69,6 +69,12 @@ fn changes_drops_and_multiplies_records() {
     );
     result.unwrap();
     assert!(errors.is_empty());
+    let keys: Vec<&String> = made[0].as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["id", "first", "last", "full_name"],
+        "the record's fields first, in order"
+    );
     assert_eq!(
         made,
         [

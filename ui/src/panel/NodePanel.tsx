@@ -23,6 +23,7 @@ import { closestType } from "./nodeTypes";
 import { problemsThatMatter } from "../store/runReadiness";
 import { Markdown } from "../text/Markdown";
 import { ColumnChoices, DatabaseInput, type DatabaseContext } from "./DatabaseInput";
+import { CodeEditor } from "../code/CodeEditor";
 import { fieldsOf, newRow, rowsOf, setField, withRow, type FieldSpec } from "./schemaForm";
 import { useDatabaseTables } from "./useDatabaseTables";
 
@@ -326,9 +327,13 @@ function Field({ field, value, problems, advice, expressions, writes, database, 
         );
         break;
       }
-      if ((kind.widget === "sql" && !database) || kind.widget === "code") {
+      if (kind.widget === "code") {
+        input = <CodeEditor value={typeof shown === "string" ? shown : ""} onChange={onChange} fields={expressions.upstream.fields} testId={`field-${field.name}`} label={field.label} />;
+        break;
+      }
+      if (kind.widget === "sql" && !database) {
         input = (
-          <textarea className="sql" data-testid={`field-${field.name}`} rows={kind.widget === "code" ? 10 : 4} spellCheck={false}
+          <textarea className="sql" data-testid={`field-${field.name}`} rows={4} spellCheck={false}
             value={typeof shown === "string" ? shown : ""} onChange={(event) => onChange(event.target.value)} />
         );
         break;
@@ -365,7 +370,7 @@ function Field({ field, value, problems, advice, expressions, writes, database, 
   }
   // A label around an editor would send its clicks to the editor's hidden input (see
   // ExpressionEditor), and around rows to the first row's input.
-  const Wrapper = kind.type === "map" || kind.type === "rows" || (kind.type === "text" && kind.expression) ? "div" : "label";
+  const Wrapper = kind.type === "map" || kind.type === "rows" || (kind.type === "text" && (kind.expression || kind.widget === "code")) ? "div" : "label";
   const dropTarget = fieldDropTarget(field);
   return (
     <Wrapper
