@@ -5,6 +5,7 @@ mod commits;
 mod components;
 mod connectors;
 mod credential_hosts;
+mod credential_locks;
 mod credential_services;
 mod credentials;
 mod error;
@@ -15,7 +16,9 @@ mod home;
 mod kept_tokens;
 mod locks;
 mod oauth;
+mod oauth_loopback;
 mod preview;
+mod resolved_credentials;
 mod review;
 mod run_history;
 mod runs;
@@ -68,7 +71,7 @@ pub struct Sluice {
     /// Where credential secrets live (the OS keychain unless `SLUICE_SECRETS` says otherwise).
     secrets: Arc<dyn secrets::SecretStore>,
     /// One lock per OAuth2 credential: refreshes never race.
-    token_locks: oauth::TokenLocks,
+    token_locks: credential_locks::TokenLocks,
     /// Each webhook flow's queue of records from requests.
     webhook_inboxes: webhooks::WebhookInboxes,
 }

@@ -4,11 +4,9 @@
 //! lock file), a rotated refresh token stored at once — and disconnecting, which revokes where the provider supports it. Requests go
 //! through the workspace's reqwest (blocking) via the oauth2 crate's HTTP client hook.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::net::TcpListener;
+use std::sync::Mutex;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use oauth2::basic::BasicClient;
@@ -19,6 +17,7 @@ use oauth2::{
 use sluice_core::credential::CredentialAccess;
 use sluice_store::StoredCredential;
 
+use crate::oauth_loopback::wait_for_code;
 use crate::secrets::SecretKey;
 use crate::{CredentialInfo, Error, Result, Sluice};
 
@@ -29,9 +28,6 @@ const REFRESH_AHEAD: Duration = Duration::from_secs(60);
 
 type OAuthClient =
     BasicClient<EndpointMaybeSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet>;
-
-/// One lock per OAuth2 credential, so two runs never refresh the same token at once.
-pub(crate) type TokenLocks = Arc<Mutex<HashMap<String, Arc<Mutex<()>>>>>;
 
 /// The client for token endpoints and revocation, made once: no redirects (RFC 6749 §3.1.2).
 fn token_client() -> std::result::Result<&'static reqwest::blocking::Client, reqwest::Error> {
@@ -382,37 +378,6 @@ impl Sluice {
     }
 }
 
-impl Sluice {
-    /// The lock that lets one run at a time fetch the credential `id`'s tokens in this process.
-    pub(crate) fn credential_lock(&self, id: &str) -> Arc<Mutex<()>> {
-        self.token_locks
-            .lock()
-            .expect("token locks")
-            .entry(id.to_string())
-            .or_default()
-            .clone()
-    }
-
-    /// Takes the credential's lock file in the home folder; released when the file is dropped.
-    pub(crate) fn lock_credential_file(&self, id: &str) -> Result<std::fs::File> {
-        let folder = self.home().join("locks");
-        let failed = |source| Error::Io {
-            action: "lock",
-            path: folder.join(format!("credential-{id}.lock")),
-            source,
-        };
-        std::fs::create_dir_all(&folder).map_err(failed)?;
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(folder.join(format!("credential-{id}.lock")))
-            .map_err(failed)?;
-        file.lock().map_err(failed)?;
-        Ok(file)
-    }
-}
-
 /// Whether a token expiring at `expires_at` has more than [`REFRESH_AHEAD`] left (one without a
 /// known expiry is taken as fresh).
 pub(crate) fn is_fresh(expires_at: Option<DateTime<Utc>>) -> bool {
@@ -433,95 +398,6 @@ where
         oauth2::RequestTokenError::Parse(error, _) => format!("an unreadable answer: {error}"),
         oauth2::RequestTokenError::Other(text) => text.clone(),
     }
-}
-
-/// Waits for the browser's redirect to `/callback` and returns the code, after checking the
-/// state. Other requests (a favicon) get a 404.
-fn wait_for_code(
-    listener: &TcpListener,
-    state: &str,
-    patience: Duration,
-) -> std::result::Result<String, String> {
-    listener
-        .set_nonblocking(true)
-        .map_err(|error| error.to_string())?;
-    let deadline = Instant::now() + patience;
-    loop {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                stream
-                    .set_nonblocking(false)
-                    .map_err(|error| error.to_string())?;
-                if let Some(outcome) = answer_callback(stream, state) {
-                    return outcome;
-                }
-            }
-            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
-                if Instant::now() > deadline {
-                    return Err(format!(
-                        "no answer from the browser within {} s",
-                        patience.as_secs()
-                    ));
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(error) => return Err(error.to_string()),
-        }
-    }
-}
-
-/// Reads one request; `None` when it was not the callback.
-fn answer_callback(
-    mut stream: TcpStream,
-    state: &str,
-) -> Option<std::result::Result<String, String>> {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let mut line = String::new();
-    BufReader::new(&stream).read_line(&mut line).ok()?;
-    let target = line.split_whitespace().nth(1)?.to_string();
-    let url = url::Url::parse(&format!("http://127.0.0.1{target}")).ok()?;
-    if url.path() != "/callback" {
-        let _ = stream
-            .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-        return None;
-    }
-    let query: HashMap<String, String> = url.query_pairs().into_owned().collect();
-    let outcome = if query.get("state").map(String::as_str) != Some(state) {
-        Err(
-            "the answer's state does not match the request (a forged or stale redirect); try again"
-                .to_string(),
-        )
-    } else if let Some(error) = query.get("error") {
-        let description = query
-            .get("error_description")
-            .map(|text| format!(": {text}"))
-            .unwrap_or_default();
-        Err(format!("the provider refused: {error}{description}"))
-    } else {
-        query
-            .get("code")
-            .cloned()
-            .ok_or_else(|| "the answer has no code".to_string())
-    };
-    let (status, message) = match &outcome {
-        Ok(_) => (
-            "200 OK",
-            "Sluice is connected. You can close this tab and go back to Sluice.",
-        ),
-        Err(_) => (
-            "400 Bad Request",
-            "Sluice could not connect. Go back to Sluice to see why.",
-        ),
-    };
-    let body = format!(
-        "<!doctype html><meta charset=utf-8><title>Sluice</title><p style=\"font:16px system-ui;margin:3em\">{message}</p>"
-    );
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    Some(outcome)
 }
 
 /// An OAuth2 credential during a run: its fields, and access tokens from [`Sluice`].
