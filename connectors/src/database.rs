@@ -7,7 +7,7 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use sluice_core::credential::{CredentialBrowse, CredentialType};
+use sluice_core::credential::CredentialType;
 
 /// How the connection is encrypted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -72,14 +72,5 @@ pub fn credential_type(
         properties["port"]["default"] = default_port.into();
         schema
     });
-    credential_type
-}
-
-/// The same type, with its tables listed for the node form's pickers.
-pub fn with_browse(
-    mut credential_type: CredentialType,
-    browse: CredentialBrowse,
-) -> CredentialType {
-    credential_type.browse = Some(browse);
     credential_type
 }

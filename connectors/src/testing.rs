@@ -9,21 +9,7 @@ use sluice_core::{OnError, Record};
 
 /// A build context rooted at `base_dir`, with no state, credential or inputs.
 pub fn context<'a>(base_dir: &'a Path, expressions: &'a Expressions) -> BuildContext<'a> {
-    BuildContext {
-        node_id: "node",
-        flow_id: "flow",
-        run_id: "0193f0c2-0000-7000-8000-00000000beef",
-        base_dir,
-        expressions,
-        state: None,
-        credential: None,
-        inbox: None,
-        preview: false,
-        record_limit: None,
-        live: true,
-        memory: Default::default(),
-        upstream: Vec::new(),
-    }
+    BuildContext::standalone(base_dir, expressions)
 }
 
 /// A build context rooted at `base_dir`, with `state` as the last committed sync state.

@@ -22,17 +22,8 @@ pub fn read_as_file(component: &str, mut config: serde_json::Value, input: &[u8]
     let context = BuildContext {
         node_id: "read",
         flow_id: "fuzz",
-        run_id: "0193f0c2-0000-7000-8000-00000000f022",
-        base_dir: folder.path(),
-        expressions: &expressions,
-        state: None,
-        credential: None,
-        inbox: None,
-        preview: false,
-        record_limit: None,
         live: false,
-        memory: Default::default(),
-        upstream: Vec::new(),
+        ..BuildContext::standalone(folder.path(), &expressions)
     };
     let Ok(mut reader) = source.build(&context) else {
         return;

@@ -24,15 +24,15 @@ const SESSION: [&str; 3] = [
 
 /// The `mysql` credential type.
 pub fn credential_type() -> CredentialType {
-    let credential_type = crate::database::credential_type(
+    crate::database::credential_type(
         CREDENTIAL,
         "MySQL / MariaDB",
         "A MySQL or MariaDB server, database and user. The password stays in the system keychain.",
         "mysql://user:password@host:3306/database",
         3306,
     )
-    .with_test(test_connection);
-    crate::database::with_browse(credential_type, super::catalog::tables)
+    .with_test(test_connection)
+    .with_browse(super::catalog::tables)
 }
 
 /// "Test connection": connects and asks the server who it is.

@@ -19,15 +19,15 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The `postgres` credential type.
 pub fn credential_type() -> CredentialType {
-    let credential_type = crate::database::credential_type(
+    crate::database::credential_type(
         CREDENTIAL,
         "PostgreSQL",
         "A PostgreSQL server, database and user. The password stays in the system keychain.",
         "postgres://user:password@host:5432/database?sslmode=require",
         5432,
     )
-    .with_test(test_connection);
-    crate::database::with_browse(credential_type, super::catalog::tables)
+    .with_test(test_connection)
+    .with_browse(super::catalog::tables)
 }
 
 /// "Test connection": connects and asks the server who it is.

@@ -131,7 +131,27 @@ pub struct BuildContext<'run> {
     pub upstream: Vec<Input<'run>>,
 }
 
-impl BuildContext<'_> {
+impl<'run> BuildContext<'run> {
+    /// A context for a node built on its own, outside a run (tests, fuzzing): rooted at
+    /// `base_dir`, live, with no state, credential, inbox or inputs and the default budget.
+    pub fn standalone(base_dir: &'run Path, expressions: &'run Expressions) -> BuildContext<'run> {
+        BuildContext {
+            node_id: "node",
+            flow_id: "flow",
+            run_id: "0193f0c2-0000-7000-8000-00000000beef",
+            base_dir,
+            expressions,
+            state: None,
+            credential: None,
+            inbox: None,
+            preview: false,
+            record_limit: None,
+            live: true,
+            memory: Default::default(),
+            upstream: Vec::new(),
+        }
+    }
+
     /// A path from a config, resolved against the flow's folder when relative.
     pub fn resolve_path(&self, path: &Path) -> PathBuf {
         if path.is_absolute() {

@@ -86,6 +86,12 @@ impl CredentialType {
         self
     }
 
+    /// The same type, listing the tables it can read (a database).
+    pub fn with_browse(mut self, browse: CredentialBrowse) -> CredentialType {
+        self.browse = Some(browse);
+        self
+    }
+
     /// The fields Sluice maintains itself (tokens, expiry), marked `"x-sluice-managed": true`:
     /// not entered by people, kept across edits.
     pub fn managed_fields(&self) -> Vec<String> {

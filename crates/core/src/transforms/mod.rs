@@ -109,21 +109,7 @@ pub(crate) mod testing {
 
     /// A build context for a test, without credentials, state or inputs.
     pub fn context(expressions: &Expressions) -> BuildContext<'_> {
-        BuildContext {
-            node_id: "test",
-            flow_id: "flow",
-            run_id: "0193f0c2-0000-7000-8000-00000000beef",
-            base_dir: std::path::Path::new("."),
-            expressions,
-            state: None,
-            credential: None,
-            inbox: None,
-            preview: false,
-            record_limit: None,
-            live: true,
-            memory: Default::default(),
-            upstream: Vec::new(),
-        }
+        BuildContext::standalone(std::path::Path::new("."), expressions)
     }
 
     /// Where the batches of [`run`] come from.
