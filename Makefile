@@ -8,6 +8,10 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 STUDIO_FEATURES := --features sluice-studio/custom-protocol
+# One package selection and feature set for every debug build of the test run (tests, the
+# keychain tests, the binaries the e2e tests drive): cargo unifies features per invocation, so
+# `-p one-package` would compile the shared crates a second time (minutes, and gigabytes of disk).
+TEST_BUILD := --locked --workspace $(STUDIO_FEATURES)
 
 # Debian/Ubuntu packages: building the Tauri app, and running it headless for the tests.
 BUILD_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev \
@@ -59,8 +63,8 @@ lint: deps ui
 # keychain tests run apart, against a real Secret Service (tests/keyring.sh).
 rust-tests: deps ui
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
-	tests/postgres.sh tests/mariadb.sh $(CARGO) nextest run --locked --workspace $(STUDIO_FEATURES) --no-fail-fast -E 'not binary(keychain)'
-	tests/keyring.sh $(CARGO) nextest run --locked -p sluice-tests --test keychain
+	tests/postgres.sh tests/mariadb.sh $(CARGO) nextest run $(TEST_BUILD) --no-fail-fast -E 'not binary(keychain)'
+	tests/keyring.sh $(CARGO) nextest run $(TEST_BUILD) -E 'binary(keychain)'
 
 ui-tests: node-packages
 	npm run test:ui
@@ -68,8 +72,10 @@ ui-tests: node-packages
 tauri-driver:
 	@command -v tauri-driver >/dev/null || $(CARGO) install tauri-driver --locked
 
-e2e: studio tauri-driver
-	$(CARGO) build --locked -p sluice-tests --bin sluice-demo-api
+# The studio, the CLI and the demo API built as the tests build them (TEST_BUILD), so nothing
+# is compiled twice.
+e2e: deps ui tauri-driver
+	$(CARGO) build $(TEST_BUILD) --bins --tests
 	tests/postgres.sh bash tests/e2e/run.sh
 
 # The cargo-fuzz targets (fuzz/), coverage-guided, 10 s each; `make soak` runs them 10 minutes each.
