@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sluice_core::component::{BuildContext, ComponentConfig, Reach, Source, SourceConfig};
 use sluice_core::engine::{LogLevel, Output};
-use sluice_core::{ComponentError, Record, Schema, Text, Value};
+use sluice_core::{BatchSchema, ComponentError, Record, Schema, Text, Value};
 
 use crate::bounded::{BoundedReader, MarkedEnd, ReadBound};
 
@@ -118,7 +118,7 @@ impl SourceConfig for CsvReadConfig {
         Ok(Box::new(CsvRead {
             guard,
             reader,
-            schema: Arc::new(Schema::new(&header)),
+            schema: BatchSchema::new(Schema::new(&header)),
             header,
             renamed,
             file_bytes,
@@ -270,7 +270,7 @@ struct CsvRead {
     reader: csv::Reader<CsvInput>,
     header: Vec<String>,
     /// The header's names, shared by every record read (a repeated name counts once).
-    schema: Arc<Schema>,
+    schema: BatchSchema,
     /// Notes on header names that were renamed, logged when reading starts.
     renamed: Vec<String>,
     /// The file's size: the byte counter stops there (the end marker is not the file's).
@@ -341,10 +341,10 @@ impl CsvRead {
     }
 
     /// The row as a record; fields beyond the header are kept as `column_N`.
-    fn to_record(&self, row: &csv::StringRecord) -> Record {
+    fn to_record(&mut self, row: &csv::StringRecord) -> Record {
         let values = row.iter().map(|text| Value::String(Text::from(text)));
-        if row.len() == self.schema.len() {
-            return Record::from_parts(self.schema.clone(), values.collect());
+        if row.len() == self.schema.schema().len() {
+            return Record::from_parts(self.schema.next(), values.collect());
         }
         let names = (0..row.len()).map(|index| match self.header.get(index) {
             Some(name) => name.clone(),

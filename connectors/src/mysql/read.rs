@@ -3,7 +3,6 @@
 //! run did not deliver — rows that share the last cursor value included.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use mysql::prelude::Queryable;
 use mysql::{Conn, Params};
@@ -11,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sluice_core::component::{BuildContext, ComponentConfig, Reach, Source, SourceConfig};
 use sluice_core::engine::Output;
-use sluice_core::{ComponentError, Record, Schema};
+use sluice_core::{BatchSchema, ComponentError, Record, Schema};
 
 use super::connect::{Place, connect, describe};
 use super::quote;
@@ -181,7 +180,7 @@ impl Source for MysqlRead {
         }
         let mut progress = cursor
             .map(|index| Progress::new(index, cursor_text, std::mem::take(&mut self.delivered)));
-        let schema = Arc::new(Schema::new(&names));
+        let mut schema = BatchSchema::new(Schema::new(&names));
         // Where each column comes from, as the query itself says (the wrapping below hides it).
         let json: Vec<bool> = (described.columns().iter())
             .map(|column| {
@@ -202,7 +201,7 @@ impl Source for MysqlRead {
             &sql,
             parameters,
             &json,
-            &schema,
+            &mut schema,
             progress.as_mut(),
             out,
         )
@@ -229,7 +228,7 @@ fn stream(
     sql: &str,
     parameters: Vec<mysql::Value>,
     json: &[bool],
-    schema: &Arc<Schema>,
+    schema: &mut BatchSchema,
     mut progress: Option<&mut Progress>,
     out: &mut Output,
 ) -> Result<(), Streamed> {
@@ -252,7 +251,7 @@ fn stream(
                 .map(|value| value.size_in_bytes() as u64)
                 .sum(),
         );
-        let record = Record::from_parts(schema.clone(), values);
+        let record = Record::from_parts(schema.next(), values);
         if let Some(progress) = progress.as_deref_mut()
             && !progress.admit(&record)
         {

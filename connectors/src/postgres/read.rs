@@ -2,15 +2,13 @@
 //! read-only snapshot; with a cursor column, only the rows the last successful run did not
 //! deliver — rows that share the last cursor value included.
 
-use std::sync::Arc;
-
 use postgres::types::{ToSql, Type};
 use postgres::{IsolationLevel, Row};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sluice_core::component::{BuildContext, ComponentConfig, Reach, Source, SourceConfig};
 use sluice_core::engine::Output;
-use sluice_core::{ComponentError, Record, Schema};
+use sluice_core::{BatchSchema, ComponentError, Record, Schema};
 
 use super::connect::{Place, connect, describe};
 use super::quote;
@@ -214,7 +212,7 @@ impl Source for PostgresRead {
             .map(|column| column.type_().clone())
             .collect();
         let portal = transaction.bind(&statement, &parameters).map_err(failed)?;
-        let schema = Arc::new(Schema::new(&names));
+        let mut schema = BatchSchema::new(Schema::new(&names));
         let mut progress = cursor.map(|index| {
             Progress::new(
                 index,
@@ -229,7 +227,7 @@ impl Source for PostgresRead {
             if rows.is_empty() {
                 break Ok(());
             }
-            if let Err(error) = deliver(&rows, &schema, &types, progress.as_mut(), out) {
+            if let Err(error) = deliver(&rows, &mut schema, &types, progress.as_mut(), out) {
                 break Err(error);
             }
         };
@@ -244,7 +242,7 @@ impl Source for PostgresRead {
 /// keeps track of the new last value.
 fn deliver(
     rows: &[Row],
-    schema: &Arc<Schema>,
+    schema: &mut BatchSchema,
     types: &[Type],
     mut progress: Option<&mut Progress>,
     out: &mut Output,
@@ -253,7 +251,10 @@ fn deliver(
         let mut values = Vec::with_capacity(types.len());
         for (index, column_type) in types.iter().enumerate() {
             values.push(value(row, index, column_type).map_err(|error| {
-                ComponentError::failed(format!("column `{}`: {error}", schema.names()[index]))
+                ComponentError::failed(format!(
+                    "column `{}`: {error}",
+                    schema.schema().names()[index]
+                ))
             })?);
         }
         out.add_bytes(
@@ -262,7 +263,7 @@ fn deliver(
                 .map(|value| value.size_in_bytes() as u64)
                 .sum(),
         );
-        let record = Record::from_parts(schema.clone(), values);
+        let record = Record::from_parts(schema.next(), values);
         if let Some(progress) = progress.as_deref_mut()
             && !progress.admit(&record)
         {

@@ -11,7 +11,7 @@ use sluice_core::component::{
     BuildContext, ComponentConfig, ComponentError, Input, Transform, TransformConfig,
 };
 use sluice_core::engine::Output;
-use sluice_core::record::{Batch, Record, Schema};
+use sluice_core::record::{Batch, BatchSchema, Record, Schema};
 use sluice_core::spill::SpillArea;
 
 use super::{Bind, column_type, quote, to_value};
@@ -191,8 +191,8 @@ impl SqlQuery {
                 "the query must be a SELECT (or WITH … SELECT): it reads the inputs and changes nothing",
             ));
         }
-        let schema = std::sync::Arc::new(Schema::new(statement.column_names()));
-        let width = schema.len();
+        let mut schema = BatchSchema::new(Schema::new(statement.column_names()));
+        let width = schema.schema().len();
         let control = out.control();
         let interrupt = self.connection.get_interrupt_handle();
         let finished = std::sync::atomic::AtomicBool::new(false);
@@ -214,7 +214,7 @@ impl SqlQuery {
                         .map(|index| row.get_ref(index).map(to_value))
                         .collect::<Result<Vec<_>, _>>()
                         .map_err(refused)?;
-                    out.emit(Record::from_parts(schema.clone(), values))?;
+                    out.emit(Record::from_parts(schema.next(), values))?;
                 }
                 Ok(())
             })();

@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sluice_core::component::{BuildContext, ComponentConfig, Reach, Source, SourceConfig};
 use sluice_core::engine::Output;
-use sluice_core::{ComponentError, Record, Schema, Value};
-use std::sync::Arc;
+use sluice_core::{BatchSchema, ComponentError, Record, Schema, Value};
 
 use super::{quote, to_sql, to_value};
 
@@ -167,7 +166,7 @@ fn stream_rows(
     out: &mut Output,
     last: &mut Option<Value>,
 ) -> Result<(), RowError> {
-    let schema = Arc::new(Schema::new(columns));
+    let mut schema = BatchSchema::new(Schema::new(columns));
     while let Some(row) = rows.next().map_err(RowError::Sql)? {
         let mut values = Vec::with_capacity(columns.len());
         let mut bytes = 0u64;
@@ -181,8 +180,8 @@ fn stream_rows(
             };
             values.push(to_value(value));
         }
-        let record = if schema.len() == values.len() {
-            Record::from_parts(schema.clone(), values)
+        let record = if schema.schema().len() == values.len() {
+            Record::from_parts(schema.next(), values)
         } else {
             columns.iter().zip(values).collect()
         };

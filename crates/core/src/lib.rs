@@ -26,6 +26,6 @@ pub mod value;
 
 pub use component::{ComponentError, ComponentKind, RecordError};
 pub use flow::{Edge, Flow, Node, OnError};
-pub use record::{Batch, FieldName, Record, Schema};
+pub use record::{Batch, BatchSchema, FieldName, Record, Schema};
 pub use registry::Registry;
 pub use value::{Text, Value};

@@ -94,6 +94,41 @@ impl Schema {
     }
 }
 
+/// Hands out the schema for the records a node makes, a fresh copy of it every
+/// [`DEFAULT_BATCH_SIZE`] records: the records of one batch share a reference count that records of
+/// other batches, on other threads by then, never touch. (One count shared by every record in
+/// flight is a cache line that moves between the cores for each record made on one thread and
+/// dropped on another: 2–3% of the standard job's CPU, in the threads that make and drop them.)
+#[derive(Debug, Clone)]
+pub struct BatchSchema {
+    schema: Arc<Schema>,
+    handed_out: usize,
+}
+
+impl BatchSchema {
+    pub fn new(schema: Schema) -> BatchSchema {
+        BatchSchema {
+            schema: Arc::new(schema),
+            handed_out: 0,
+        }
+    }
+
+    /// The schema for the next record.
+    pub fn next(&mut self) -> Arc<Schema> {
+        if self.handed_out == DEFAULT_BATCH_SIZE {
+            self.handed_out = 0;
+            self.schema = Arc::new(Schema::clone(&self.schema));
+        }
+        self.handed_out += 1;
+        self.schema.clone()
+    }
+
+    /// The names, without handing out a schema.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+}
+
 /// One record: values by position, named by a shared [`Schema`].
 ///
 /// Reads like a JSON object (`get`, `insert`, `record["id"]`, iteration in field order) and
@@ -355,6 +390,16 @@ mod tests {
         assert_eq!(one.keys().collect::<Vec<_>>(), ["z", "b"]);
         assert_eq!(one["z"], json!(3));
         assert!(!one.rename("missing", "y"));
+    }
+
+    #[test]
+    fn a_batch_schema_is_shared_within_a_batch_and_copied_for_the_next() {
+        let mut schemas = BatchSchema::new(Schema::new(["id"]));
+        let batch: Vec<Arc<Schema>> = (0..DEFAULT_BATCH_SIZE).map(|_| schemas.next()).collect();
+        assert!(batch.iter().all(|schema| Arc::ptr_eq(schema, &batch[0])));
+        let next = schemas.next();
+        assert!(!Arc::ptr_eq(&next, &batch[0]));
+        assert_eq!(*next, *batch[0]);
     }
 
     #[test]

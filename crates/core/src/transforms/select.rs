@@ -7,7 +7,7 @@ use crate::component::{
     BuildContext, ComponentConfig, ComponentError, Input, Transform, TransformConfig,
 };
 use crate::engine::Output;
-use crate::record::{Batch, Record, Schema};
+use crate::record::{Batch, BatchSchema, Record, Schema};
 
 /// Keeps only the listed fields, in the listed order. A listed field a record lacks is set to
 /// null, so every record leaves with the same fields.
@@ -37,7 +37,7 @@ impl TransformConfig for SelectConfig {
         let schema = Schema::new(&self.fields);
         Ok(Box::new(Select {
             fields: schema.names().iter().map(|name| name.to_string()).collect(),
-            schema: std::sync::Arc::new(schema),
+            schema: BatchSchema::new(schema),
         }))
     }
 }
@@ -45,7 +45,7 @@ impl TransformConfig for SelectConfig {
 struct Select {
     fields: Vec<String>,
     /// Every record out has these fields, so they share one schema.
-    schema: std::sync::Arc<Schema>,
+    schema: BatchSchema,
 }
 
 impl Transform for Select {
@@ -66,7 +66,7 @@ impl Transform for Select {
                         .unwrap_or_default()
                 })
                 .collect();
-            out.emit(Record::from_parts(self.schema.clone(), values))?;
+            out.emit(Record::from_parts(self.schema.next(), values))?;
         }
         Ok(())
     }
