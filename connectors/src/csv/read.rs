@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sluice_core::component::{BuildContext, ComponentConfig, Reach, Source, SourceConfig};
 use sluice_core::engine::{LogLevel, Output};
+use sluice_core::record::SPARE_FIELDS;
 use sluice_core::{BatchSchema, ComponentError, Record, Schema, Text, Value};
 
 use crate::bounded::{BoundedReader, MarkedEnd, ReadBound};
@@ -344,7 +345,9 @@ impl CsvRead {
     fn to_record(&mut self, row: &csv::StringRecord) -> Record {
         let values = row.iter().map(|text| Value::String(Text::from(text)));
         if row.len() == self.schema.schema().len() {
-            return Record::from_parts(self.schema.next(), values.collect());
+            let mut room = Vec::with_capacity(row.len() + SPARE_FIELDS);
+            room.extend(values);
+            return Record::from_parts(self.schema.next(), room);
         }
         let names = (0..row.len()).map(|index| match self.header.get(index) {
             Some(name) => name.clone(),

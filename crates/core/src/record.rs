@@ -14,6 +14,11 @@ pub use crate::value::{Value, describe_value};
 /// Records travel between nodes in batches of about this many.
 pub const DEFAULT_BATCH_SIZE: usize = 1000;
 
+/// Room a source leaves in each record for fields added later, so that a `map` adding a few
+/// reshapes the record in its own vector instead of allocating another (on another thread, which
+/// makes freeing the first one dearer too).
+pub const SPARE_FIELDS: usize = 4;
+
 /// A group of records sent between two nodes in one message.
 pub type Batch = Vec<Record>;
 

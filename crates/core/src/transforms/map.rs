@@ -62,6 +62,7 @@ impl TransformConfig for MapConfig {
             rename: self.rename.clone(),
             drop: self.drop.clone(),
             values: Vec::with_capacity(self.set.len()),
+            reshaped: Vec::new(),
             shapes: Vec::new(),
         }))
     }
@@ -73,6 +74,9 @@ struct Map<'run> {
     drop: Vec<String>,
     /// Reused per record to hold the computed values until the scope is left.
     values: Vec<Value>,
+    /// Reused per record to put the values in their new order before they go back into the
+    /// record's own vector (no allocation when it has room, see [`crate::record::SPARE_FIELDS`]).
+    reshaped: Vec<Value>,
     /// What the map makes of the shapes seen lately.
     shapes: Vec<Shape>,
 }
@@ -196,19 +200,18 @@ impl Transform for Map<'_> {
                 out.reject(record, message)?;
                 continue;
             }
-            let (schema, mut input) = record.into_parts();
+            let (schema, mut values) = record.into_parts();
             let mut computed = std::mem::take(&mut self.values);
+            let mut reshaped = std::mem::take(&mut self.reshaped);
             let shape = self.shape(&schema);
-            let values = shape
-                .sources
-                .iter()
-                .map(|source| match *source {
-                    ValueSource::Input(index) => std::mem::take(&mut input[index]),
-                    ValueSource::Computed(index) => std::mem::take(&mut computed[index]),
-                })
-                .collect();
+            reshaped.extend(shape.sources.iter().map(|source| match *source {
+                ValueSource::Input(index) => std::mem::take(&mut values[index]),
+                ValueSource::Computed(index) => std::mem::take(&mut computed[index]),
+            }));
             let output = shape.output.clone();
-            self.values = computed;
+            values.clear();
+            values.append(&mut reshaped);
+            (self.values, self.reshaped) = (computed, reshaped);
             out.emit(Record::from_parts(output, values))?;
         }
         Ok(())

@@ -381,7 +381,9 @@ fn binary<'a>(op: Op, left: Val<'a>, right: Val<'a>) -> Option<Val<'a>> {
             let mut text = match left {
                 Val::Str(Cow::Owned(text)) => text,
                 other => {
-                    let mut text = String::with_capacity(length);
+                    // Room for what a following `~` adds too (`a ~ ' ' ~ b`), so it does not
+                    // reallocate.
+                    let mut text = String::with_capacity(length.max(32));
                     push_text(&mut text, &other)?;
                     text
                 }
