@@ -270,7 +270,7 @@ struct CsvRead {
     guard: RowGuard,
     reader: csv::Reader<CsvInput>,
     header: Vec<String>,
-    /// The header's names, shared by every record read (a repeated name counts once).
+    /// The header's names, shared by the records of a batch (a repeated name counts once).
     schema: BatchSchema,
     /// Notes on header names that were renamed, logged when reading starts.
     renamed: Vec<String>,
