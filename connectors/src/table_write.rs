@@ -114,7 +114,8 @@ impl BindPlans {
         schema: &Arc<Schema>,
         columns: impl Iterator<Item = &'a str>,
     ) -> &[Option<usize>] {
-        let index = match (self.plans.iter()).position(|(known, _)| Arc::ptr_eq(known, schema)) {
+        // Newest first: each batch comes with a schema of its own (see `BatchSchema`).
+        let index = match (self.plans.iter()).rposition(|(known, _)| Arc::ptr_eq(known, schema)) {
             Some(index) => index,
             None => {
                 if self.plans.len() >= MAX_PLANS {

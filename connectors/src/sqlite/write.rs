@@ -216,12 +216,13 @@ impl SqliteWrite {
         self.insert_sql.clear();
     }
 
-    /// The plan for `schema`, made once per schema.
+    /// The plan for `schema`, made once per schema (looked for newest first: each batch comes with
+    /// a schema of its own, see [`sluice_core::BatchSchema`]).
     fn plan_index(&mut self, schema: &Arc<Schema>) -> usize {
         if let Some(index) = self
             .plans
             .iter()
-            .position(|plan| Arc::ptr_eq(&plan.schema, schema))
+            .rposition(|plan| Arc::ptr_eq(&plan.schema, schema))
         {
             return index;
         }

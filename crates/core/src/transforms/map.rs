@@ -106,12 +106,13 @@ impl Map<'_> {
     }
 
     /// The shape for `input`: the map applied once to a record of markers, so shapes follow the
-    /// same rules as single records.
+    /// same rules as single records. Looked for newest first: each batch comes with a schema of
+    /// its own (see [`crate::record::BatchSchema`]).
     fn shape(&mut self, input: &Arc<Schema>) -> &Shape {
         if let Some(index) = self
             .shapes
             .iter()
-            .position(|shape| Arc::ptr_eq(&shape.input, input))
+            .rposition(|shape| Arc::ptr_eq(&shape.input, input))
         {
             return &self.shapes[index];
         }
