@@ -304,7 +304,7 @@ impl Source for CsvRead {
                 RowRead::End => break,
                 RowRead::Row => {
                     let line = row.position().map_or(line, |position| position.line());
-                    let record = self.to_record(&row);
+                    let record = self.record_of(&row);
                     if row.len() != self.header.len() {
                         let message = format!(
                             "{} line {line}: the row has {} fields but the header has {}",
@@ -342,12 +342,12 @@ impl CsvRead {
     }
 
     /// The row as a record; fields beyond the header are kept as `column_N`.
-    fn to_record(&mut self, row: &csv::StringRecord) -> Record {
+    fn record_of(&mut self, row: &csv::StringRecord) -> Record {
         let values = row.iter().map(|text| Value::String(Text::from(text)));
         if row.len() == self.schema.schema().len() {
             let mut room = Vec::with_capacity(row.len() + SPARE_FIELDS);
             room.extend(values);
-            return Record::from_parts(self.schema.next(), room);
+            return Record::from_parts(self.schema.hand_out(), room);
         }
         let names = (0..row.len()).map(|index| match self.header.get(index) {
             Some(name) => name.clone(),

@@ -263,7 +263,7 @@ fn deliver(
                 .map(|value| value.size_in_bytes() as u64)
                 .sum(),
         );
-        let record = Record::from_parts(schema.next(), values);
+        let record = Record::from_parts(schema.hand_out(), values);
         if let Some(progress) = progress.as_deref_mut()
             && !progress.admit(&record)
         {

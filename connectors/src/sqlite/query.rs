@@ -214,7 +214,7 @@ impl SqlQuery {
                         .map(|index| row.get_ref(index).map(to_value))
                         .collect::<Result<Vec<_>, _>>()
                         .map_err(refused)?;
-                    out.emit(Record::from_parts(schema.next(), values))?;
+                    out.emit(Record::from_parts(schema.hand_out(), values))?;
                 }
                 Ok(())
             })();

@@ -181,7 +181,7 @@ fn stream_rows(
             values.push(to_value(value));
         }
         let record = if schema.schema().len() == values.len() {
-            Record::from_parts(schema.next(), values)
+            Record::from_parts(schema.hand_out(), values)
         } else {
             columns.iter().zip(values).collect()
         };

@@ -119,7 +119,7 @@ impl BatchSchema {
     }
 
     /// The schema for the next record.
-    pub fn next(&mut self) -> Arc<Schema> {
+    pub fn hand_out(&mut self) -> Arc<Schema> {
         if self.handed_out == DEFAULT_BATCH_SIZE {
             self.handed_out = 0;
             self.schema = Arc::new(Schema::clone(&self.schema));
@@ -400,9 +400,11 @@ mod tests {
     #[test]
     fn a_batch_schema_is_shared_within_a_batch_and_copied_for_the_next() {
         let mut schemas = BatchSchema::new(Schema::new(["id"]));
-        let batch: Vec<Arc<Schema>> = (0..DEFAULT_BATCH_SIZE).map(|_| schemas.next()).collect();
+        let batch: Vec<Arc<Schema>> = (0..DEFAULT_BATCH_SIZE)
+            .map(|_| schemas.hand_out())
+            .collect();
         assert!(batch.iter().all(|schema| Arc::ptr_eq(schema, &batch[0])));
-        let next = schemas.next();
+        let next = schemas.hand_out();
         assert!(!Arc::ptr_eq(&next, &batch[0]));
         assert_eq!(*next, *batch[0]);
     }

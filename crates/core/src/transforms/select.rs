@@ -66,7 +66,7 @@ impl Transform for Select {
                         .unwrap_or_default()
                 })
                 .collect();
-            out.emit(Record::from_parts(self.schema.next(), values))?;
+            out.emit(Record::from_parts(self.schema.hand_out(), values))?;
         }
         Ok(())
     }
