@@ -3,30 +3,34 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
 
 use serde::Deserializer;
 use serde::de::{DeserializeSeed, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::record::{Record, Schema};
+use crate::record::{BatchSchema, Record};
 use crate::value::Value;
 
 /// Makes records of JSON objects, reusing the schema of the previous object when its keys are the
-/// same, in the same order.
+/// same, in the same order (a copy of it per batch, see [`BatchSchema`]).
 #[derive(Debug, Default)]
 pub struct ShapeCache {
-    last: Option<Arc<Schema>>,
+    last: Option<BatchSchema>,
+}
+
+impl ShapeCache {
+    /// Remembers the schema of `record` as the one to expect next.
+    fn learn(&mut self, record: &Record) {
+        self.last = Some(BatchSchema::starting_with(record.schema().clone()));
+    }
 }
 
 impl ShapeCache {
     /// `object` as a record.
     pub fn record(&mut self, object: serde_json::Map<String, serde_json::Value>) -> Record {
-        if let Some(schema) = &self.last
-            && schema.len() == object.len()
-            && schema
-                .names()
-                .iter()
+        if let Some(schema) = &mut self.last
+            && schema.schema().len() == object.len()
+            && (schema.schema().names().iter())
                 .zip(object.keys())
                 .all(|(name, key)| name.as_ref() == key)
         {
@@ -34,10 +38,10 @@ impl ShapeCache {
                 .into_iter()
                 .map(|(_, value)| Value::from(value))
                 .collect();
-            return Record::from_parts(schema.clone(), values);
+            return Record::from_parts(schema.hand_out(), values);
         }
         let record = Record::from(object);
-        self.last = Some(record.schema().clone());
+        self.learn(&record);
         record
     }
 }
@@ -71,12 +75,12 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record, A::Error> {
-        let expected = self.0.last.clone();
-        let expected_names = expected.as_ref().map_or(&[][..], |schema| schema.names());
+        let expected_names =
+            (self.0.last.as_ref()).map_or(&[][..], |schema| schema.schema().names());
         let mut values = Vec::with_capacity(expected_names.len());
         // Filled only once the keys stop matching the expected schema.
         let mut names: Vec<String> = Vec::new();
-        let mut matching = expected.is_some();
+        let mut matching = self.0.last.is_some();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             let value = Value::from_json_text(map.next_value::<&'de RawValue>()?)
                 .ok_or_else(|| serde::de::Error::custom("recursion limit exceeded"))?;
@@ -99,11 +103,9 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
             names.push(key.into_owned());
             values.push(value);
         }
-        if let Some(schema) = &expected
-            && matching
-            && schema.len() == values.len()
-        {
-            return Ok(Record::from_parts(schema.clone(), values));
+        if matching && expected_names.len() == values.len() {
+            let schema = self.0.last.as_mut().expect("matching a known schema");
+            return Ok(Record::from_parts(schema.hand_out(), values));
         }
         if matching {
             // The object had the first fields of the expected shape only.
@@ -113,7 +115,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                 .collect();
         }
         let record: Record = names.into_iter().zip(values).collect();
-        self.0.last = Some(record.schema().clone());
+        self.0.learn(&record);
         Ok(record)
     }
 }
@@ -151,6 +153,7 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::sync::Arc;
 
     #[test]
     fn json_objects_of_one_shape_share_a_schema() {

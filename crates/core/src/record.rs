@@ -118,6 +118,14 @@ impl BatchSchema {
         }
     }
 
+    /// Continues with `schema`, which one record holds already.
+    pub fn starting_with(schema: Arc<Schema>) -> BatchSchema {
+        BatchSchema {
+            schema,
+            handed_out: 1,
+        }
+    }
+
     /// The schema for the next record.
     pub fn hand_out(&mut self) -> Arc<Schema> {
         if self.handed_out == DEFAULT_BATCH_SIZE {
