@@ -1,6 +1,8 @@
-//! The run's memory budget: what the nodes that hold records back (sort, and later join and
-//! aggregate) may hold together before they spill to temporary files, and the peak they reached.
+//! The run's memory budget: what the nodes that hold records back (sort, join, aggregate, union,
+//! lookup) may hold together before they spill to temporary files, and the peak they reached;
+//! and each node's share of it.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The budget when a flow names none: 256 MiB.
@@ -70,6 +72,51 @@ impl MemoryBudget {
     /// The most the nodes held at once.
     pub fn peak(&self) -> u64 {
         self.peak.load(Ordering::Relaxed)
+    }
+}
+
+/// What one node holds of the run's budget: taken as it holds records, given back when it lets
+/// them go — and when the node is dropped (a failed or cancelled run).
+#[derive(Debug)]
+pub struct MemoryShare {
+    budget: Arc<MemoryBudget>,
+    held: u64,
+}
+
+impl MemoryShare {
+    pub fn new(budget: Arc<MemoryBudget>) -> MemoryShare {
+        MemoryShare { budget, held: 0 }
+    }
+
+    /// What the node holds now.
+    pub fn held(&self) -> u64 {
+        self.held
+    }
+
+    /// Takes `bytes` if they fit under the budget; false (nothing taken) when they do not.
+    pub fn try_take(&mut self, bytes: u64) -> bool {
+        let fits = self.budget.try_take(bytes);
+        if fits {
+            self.held += bytes;
+        }
+        fits
+    }
+
+    /// Takes `bytes` even past the budget (see [`MemoryBudget::take`]).
+    pub fn take(&mut self, bytes: u64) {
+        self.budget.take(bytes);
+        self.held += bytes;
+    }
+
+    /// Gives back everything the node holds.
+    pub fn give_back_all(&mut self) {
+        self.budget.give_back(std::mem::take(&mut self.held));
+    }
+}
+
+impl Drop for MemoryShare {
+    fn drop(&mut self) {
+        self.give_back_all();
     }
 }
 

@@ -2,7 +2,6 @@
 //! database) to each record whose key is in it — one record out per record in, in order.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -11,7 +10,7 @@ use crate::component::{
     BuildContext, ComponentConfig, ComponentError, Input, Transform, TransformConfig,
 };
 use crate::engine::Output;
-use crate::memory::MemoryBudget;
+use crate::memory::MemoryShare;
 use crate::record::{Batch, Record};
 use crate::value::Value;
 
@@ -72,8 +71,7 @@ impl TransformConfig for LookupConfig {
                 .filter(|input| input.port == TABLE)
                 .count(),
             waiting: Vec::new(),
-            held_bytes: 0,
-            memory: context.memory.clone(),
+            memory: MemoryShare::new(context.memory.clone()),
         }))
     }
 }
@@ -86,8 +84,7 @@ struct Lookup {
     /// Edges into `table` still open: records wait until it is complete.
     table_open: usize,
     waiting: Vec<Record>,
-    held_bytes: u64,
-    memory: Arc<MemoryBudget>,
+    memory: MemoryShare,
 }
 
 impl Lookup {
@@ -107,12 +104,11 @@ impl Lookup {
                 let bytes = record.memory_bytes();
                 self.table.entry(key).or_insert_with(|| {
                     self.memory.take(bytes);
-                    self.held_bytes += bytes;
                     record
                 });
             }
         }
-        out.note_memory(self.held_bytes);
+        out.note_memory(self.memory.held());
     }
 
     fn enrich(&self, mut record: Record, out: &mut Output) -> Result<(), ComponentError> {
@@ -171,9 +167,8 @@ impl Transform for Lookup {
         if self.table_open > 0 {
             let bytes: u64 = batch.iter().map(Record::memory_bytes).sum();
             self.memory.take(bytes);
-            self.held_bytes += bytes;
             self.waiting.extend(batch);
-            out.note_memory(self.held_bytes);
+            out.note_memory(self.memory.held());
             return Ok(());
         }
         batch
@@ -194,12 +189,6 @@ impl Transform for Lookup {
     fn finish(&mut self, out: &mut Output) -> Result<(), ComponentError> {
         self.table_open = 0;
         self.release(out)
-    }
-}
-
-impl Drop for Lookup {
-    fn drop(&mut self) {
-        self.memory.give_back(self.held_bytes);
     }
 }
 

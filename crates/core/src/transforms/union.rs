@@ -10,7 +10,7 @@ use crate::component::{
     BuildContext, ComponentConfig, ComponentError, Input, Transform, TransformConfig,
 };
 use crate::engine::Output;
-use crate::memory::MemoryBudget;
+use crate::memory::MemoryShare;
 use crate::record::{Batch, Record, Schema};
 use crate::value::Value;
 
@@ -50,8 +50,7 @@ impl TransformConfig for UnionConfig {
                 .map(|input| input.from.to_string())
                 .collect(),
             held: Vec::new(),
-            held_bytes: 0,
-            memory: context.memory.clone(),
+            memory: MemoryShare::new(context.memory.clone()),
             last_schema: None,
         }))
     }
@@ -65,8 +64,7 @@ struct Union {
     /// The inputs not heard from yet: records are held until each has sent some or ended.
     waiting_for: HashSet<String>,
     held: Vec<(String, Batch)>,
-    held_bytes: u64,
-    memory: Arc<MemoryBudget>,
+    memory: MemoryShare,
     /// The schema whose fields were last learnt, so a batch of one shape is looked at once.
     last_schema: Option<Arc<Schema>>,
 }
@@ -114,7 +112,7 @@ impl Union {
         for (from, batch) in std::mem::take(&mut self.held) {
             self.send(&from, batch, out)?;
         }
-        self.memory.give_back(std::mem::take(&mut self.held_bytes));
+        self.memory.give_back_all();
         Ok(())
     }
 }
@@ -133,15 +131,17 @@ impl Transform for Union {
         }
         let bytes: u64 = batch.iter().map(Record::memory_bytes).sum();
         self.held.push((input.from.to_string(), batch));
-        if !self.memory.try_take(bytes) || self.waiting_for.is_empty() {
-            // Out of memory to wait in: go on with the fields known so far.
+        let fits = self.memory.try_take(bytes);
+        if !fits || self.waiting_for.is_empty() {
+            // Out of memory to wait in (or nothing left to wait for): go on with the fields
+            // known so far.
             self.waiting_for.clear();
-            self.memory.take(bytes);
-            self.held_bytes += bytes;
+            if !fits {
+                self.memory.take(bytes);
+            }
             return self.release(out);
         }
-        self.held_bytes += bytes;
-        out.note_memory(self.held_bytes);
+        out.note_memory(self.memory.held());
         Ok(())
     }
 
@@ -155,12 +155,6 @@ impl Transform for Union {
 
     fn finish(&mut self, out: &mut Output) -> Result<(), ComponentError> {
         self.release(out)
-    }
-}
-
-impl Drop for Union {
-    fn drop(&mut self) {
-        self.memory.give_back(self.held_bytes);
     }
 }
 

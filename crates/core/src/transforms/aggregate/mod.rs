@@ -15,7 +15,7 @@ use crate::component::{
     BuildContext, ComponentConfig, ComponentError, Input, Transform, TransformConfig,
 };
 use crate::engine::Output;
-use crate::memory::MemoryBudget;
+use crate::memory::MemoryShare;
 use crate::record::{Batch, Record, Schema};
 use crate::spill::{SpillArea, SpillRun};
 use crate::value::Value;
@@ -111,8 +111,7 @@ impl TransformConfig for AggregateConfig {
             output: Arc::new(Schema::new(&names)),
             groups: HashMap::new(),
             order: Vec::new(),
-            held_bytes: 0,
-            memory: context.memory.clone(),
+            memory: MemoryShare::new(context.memory.clone()),
             spill: None,
             partitions: (0..PARTITIONS).map(|_| Vec::new()).collect(),
         }))
@@ -131,8 +130,7 @@ struct Aggregate {
     groups: HashMap<Vec<u8>, Group>,
     /// The groups' keys in the order they first appeared.
     order: Vec<Vec<u8>>,
-    held_bytes: u64,
-    memory: Arc<MemoryBudget>,
+    memory: MemoryShare,
     spill: Option<SpillArea>,
     /// Spilled partial groups, per partition, oldest first.
     partitions: Vec<Vec<SpillRun>>,
@@ -208,7 +206,7 @@ impl Aggregate {
             }
         }
         out.add_spilled(area.spilled_bytes - before);
-        self.memory.give_back(std::mem::take(&mut self.held_bytes));
+        self.memory.give_back_all();
         Ok(())
     }
 
@@ -290,14 +288,14 @@ impl Transform for Aggregate {
                 Err(message) => out.reject(record, message)?,
             }
         }
-        if !self.memory.try_take(added) {
+        let fits = self.memory.try_take(added);
+        if !fits {
             self.memory.take(added);
-            self.held_bytes += added;
-            out.note_memory(self.held_bytes);
+        }
+        out.note_memory(self.memory.held());
+        if !fits {
             return self.spill_groups(out);
         }
-        self.held_bytes += added;
-        out.note_memory(self.held_bytes);
         Ok(())
     }
 
@@ -324,14 +322,8 @@ impl Transform for Aggregate {
             let group = self.groups.remove(&key).expect("every key has a group");
             out.emit(self.finish_group(group))?;
         }
-        self.memory.give_back(std::mem::take(&mut self.held_bytes));
+        self.memory.give_back_all();
         Ok(())
-    }
-}
-
-impl Drop for Aggregate {
-    fn drop(&mut self) {
-        self.memory.give_back(self.held_bytes);
     }
 }
 

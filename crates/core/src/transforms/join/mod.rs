@@ -6,7 +6,6 @@
 mod hash;
 mod shape;
 
-use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -15,7 +14,7 @@ use crate::component::{
     BuildContext, ComponentConfig, ComponentError, Input, Transform, TransformConfig,
 };
 use crate::engine::Output;
-use crate::memory::MemoryBudget;
+use crate::memory::MemoryShare;
 use crate::record::{Batch, Record};
 use crate::spill::{SpillArea, SpillRun};
 use hash::Table;
@@ -152,8 +151,7 @@ impl TransformConfig for JoinConfig {
             shape: Shape::new(self.collisions, self.prefix.clone()),
             held: [Vec::new(), Vec::new()],
             open: [open(LEFT), open(RIGHT)],
-            held_bytes: 0,
-            memory: context.memory.clone(),
+            memory: MemoryShare::new(context.memory.clone()),
             table: None,
             partitions: None,
         }))
@@ -169,8 +167,7 @@ struct Join {
     held: [Vec<Record>; 2],
     /// Edges still open into each side.
     open: [usize; 2],
-    held_bytes: u64,
-    memory: Arc<MemoryBudget>,
+    memory: MemoryShare,
     /// Built once a side has ended: the other side streams through it.
     table: Option<Table>,
     /// Past the memory budget: both sides spread over files by key.
@@ -274,7 +271,7 @@ impl Join {
             }
         }
         out.add_spilled(spilled);
-        self.memory.give_back(std::mem::take(&mut self.held_bytes));
+        self.memory.give_back_all();
         self.partitions = Some(partitions);
         Ok(())
     }
@@ -338,8 +335,7 @@ impl Transform for Join {
             self.memory.take(bytes);
         }
         self.held[side.index()].extend(batch);
-        self.held_bytes += bytes;
-        out.note_memory(self.held_bytes);
+        out.note_memory(self.memory.held());
         if !fits {
             return self.spill(out);
         }
@@ -375,14 +371,8 @@ impl Transform for Join {
             let table = self.table.take().expect("built");
             table.finish(self.kind, &self.shape, &mut |made| out.emit(made))?;
         }
-        self.memory.give_back(std::mem::take(&mut self.held_bytes));
+        self.memory.give_back_all();
         Ok(())
-    }
-}
-
-impl Drop for Join {
-    fn drop(&mut self) {
-        self.memory.give_back(self.held_bytes);
     }
 }
 

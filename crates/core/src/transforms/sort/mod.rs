@@ -13,7 +13,7 @@ use crate::component::{
     BuildContext, ComponentConfig, ComponentError, Input, Transform, TransformConfig,
 };
 use crate::engine::Output;
-use crate::memory::MemoryBudget;
+use crate::memory::MemoryShare;
 use crate::record::{Batch, Record};
 use crate::spill::{SpillArea, SpillRun};
 
@@ -76,8 +76,7 @@ impl TransformConfig for SortConfig {
         Ok(Box::new(Sort {
             keys: Arc::from(self.by.clone()),
             held: Vec::new(),
-            held_bytes: 0,
-            memory: context.memory.clone(),
+            memory: MemoryShare::new(context.memory.clone()),
             spill: None,
             runs: Vec::new(),
         }))
@@ -114,8 +113,7 @@ struct Sort {
     keys: Arc<[SortKey]>,
     /// The records not spilled yet, in arrival order.
     held: Vec<Record>,
-    held_bytes: u64,
-    memory: Arc<MemoryBudget>,
+    memory: MemoryShare,
     spill: Option<SpillArea>,
     /// Sorted runs on disk, oldest first.
     runs: Vec<SpillRun>,
@@ -135,7 +133,7 @@ impl Sort {
         let run = area.write(std::mem::take(&mut self.held))?;
         out.add_spilled(area.spilled_bytes - before);
         self.runs.push(run);
-        self.memory.give_back(std::mem::take(&mut self.held_bytes));
+        self.memory.give_back_all();
         Ok(())
     }
 }
@@ -158,8 +156,7 @@ impl Transform for Sort {
             }
         }
         self.held.extend(batch);
-        self.held_bytes += bytes;
-        out.note_memory(self.held_bytes);
+        out.note_memory(self.memory.held());
         Ok(())
     }
 
@@ -175,15 +172,8 @@ impl Transform for Sort {
                 merge::merge(area, runs, held, &keys, out)
             }
         };
-        self.memory.give_back(std::mem::take(&mut self.held_bytes));
+        self.memory.give_back_all();
         result
-    }
-}
-
-impl Drop for Sort {
-    fn drop(&mut self) {
-        // A failed or cancelled run: what is held goes back; the spill folder goes with `spill`.
-        self.memory.give_back(self.held_bytes);
     }
 }
 

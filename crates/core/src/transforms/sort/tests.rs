@@ -127,8 +127,7 @@ fn the_spill_folder_goes_when_the_sort_ends_or_is_dropped_midway() {
     let new_sort = || Sort {
         keys: Arc::from(config(json!([{"field": "id"}])).by),
         held: Vec::new(),
-        held_bytes: 0,
-        memory: budget.clone(),
+        memory: MemoryShare::new(budget.clone()),
         spill: None,
         runs: Vec::new(),
     };
