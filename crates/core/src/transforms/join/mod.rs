@@ -6,7 +6,6 @@
 mod hash;
 mod shape;
 
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
