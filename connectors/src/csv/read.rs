@@ -343,12 +343,14 @@ impl CsvRead {
 
     /// The row as a record; fields beyond the header are kept as `column_N`.
     fn record_of(&mut self, row: &csv::StringRecord) -> Record {
-        let values = row.iter().map(|text| Value::String(Text::from(text)));
         if row.len() == self.schema.schema().len() {
-            let mut room = Vec::with_capacity(row.len() + SPARE_FIELDS);
-            room.extend(values);
-            return Record::from_parts(self.schema.hand_out(), room);
+            let mut values = Vec::with_capacity(row.len() + SPARE_FIELDS);
+            for text in row {
+                Value::push_text(&mut values, text);
+            }
+            return Record::from_parts(self.schema.hand_out(), values);
         }
+        let values = row.iter().map(|text| Value::String(Text::from(text)));
         let names = (0..row.len()).map(|index| match self.header.get(index) {
             Some(name) => name.clone(),
             None => format!("column_{}", index + 1),

@@ -82,15 +82,14 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         let mut names: Vec<String> = Vec::new();
         let mut matching = self.0.last.is_some();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            let value = Value::from_json_text(map.next_value::<&'de RawValue>()?)
-                .ok_or_else(|| serde::de::Error::custom("recursion limit exceeded"))?;
             let index = values.len();
+            Value::push_json_text(&mut values, map.next_value::<&'de RawValue>()?)
+                .ok_or_else(|| serde::de::Error::custom("recursion limit exceeded"))?;
             if matching
                 && expected_names
                     .get(index)
                     .is_some_and(|name| name.as_ref() == key)
             {
-                values.push(value);
                 continue;
             }
             if matching {
@@ -101,7 +100,6 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                     .collect();
             }
             names.push(key.into_owned());
-            values.push(value);
         }
         if matching && expected_names.len() == values.len() {
             let schema = self.0.last.as_mut().expect("matching a known schema");

@@ -1,9 +1,10 @@
 //! Looking into JSON text by path without parsing it: the member of an object or the item of an
-//! array, found by skipping over the others byte by byte. The text is JSON the parser already
+//! array, found by skipping over the others. The text is JSON the parser already
 //! read (a `RawValue`, so valid); text that is not JSON gives some answer, never a panic.
 
 /// The member `name` of the JSON object `text` (the last, if the name repeats, as parsing keeps
-/// it); `None` when `text` is no object or has no such member.
+/// it); `None` when `text` is no object or has no such member. (Past the member, text that is
+/// not JSON may go unnoticed.)
 pub fn member<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     let bytes = text.as_bytes();
     let mut at = skip_blanks(bytes, 0);
@@ -23,9 +24,9 @@ pub fn member<'a>(text: &'a str, name: &str) -> Option<&'a str> {
             b'"' => {}
             _ => return None,
         }
-        let key_end = string_end(bytes, at);
+        let (key_end, escaped) = string_end(bytes, at);
         let quoted_key = text.get(at..key_end)?;
-        let matches = if quoted_key.contains('\\') {
+        let matches = if escaped {
             serde_json::from_str::<String>(quoted_key).is_ok_and(|key| key == name)
         } else {
             quoted_key.get(1..quoted_key.len().saturating_sub(1)) == Some(name)
@@ -38,6 +39,11 @@ pub fn member<'a>(text: &'a str, name: &str) -> Option<&'a str> {
         let end = value_end(bytes, start)?;
         if matches {
             found = Some(text.get(start..end)?);
+            // The last member of that name counts. Most objects have one: when the rest holds
+            // neither the name nor an escape, it has no other, and is not read member by member.
+            if !may_hold(&bytes[end..], name) {
+                return found;
+            }
         }
         at = end;
     }
@@ -71,6 +77,16 @@ pub fn item(text: &str, index: usize) -> Option<&str> {
     }
 }
 
+/// Whether `text` may hold a member named `name`: it holds the name, or an escape.
+fn may_hold(text: &[u8], name: &str) -> bool {
+    let name = name.as_bytes();
+    let Some(&first) = name.first() else {
+        return true;
+    };
+    memchr::memchr2_iter(b'\\', first, text)
+        .any(|at| text[at] == b'\\' || text[at..].starts_with(name))
+}
+
 fn skip_blanks(bytes: &[u8], mut at: usize) -> usize {
     while bytes
         .get(at)
@@ -81,53 +97,61 @@ fn skip_blanks(bytes: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// Just past the closing quote of the string that opens at `start`.
-fn string_end(bytes: &[u8], start: usize) -> usize {
+/// Just past the closing quote of the string that opens at `start`, and whether the string has
+/// escapes. (Skips to the next quote or backslash at a time, not byte by byte: looking into
+/// nested JSON is mostly skipping strings.)
+fn string_end(bytes: &[u8], start: usize) -> (usize, bool) {
     let mut at = start + 1;
-    while let Some(byte) = bytes.get(at) {
-        match byte {
-            b'"' => return at + 1,
-            b'\\' => at += 2,
-            _ => at += 1,
+    let mut escaped = false;
+    while let Some(found) = bytes
+        .get(at..)
+        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+    {
+        at += found;
+        if bytes[at] == b'"' {
+            return (at + 1, escaped);
         }
+        escaped = true;
+        at += 2;
     }
-    bytes.len()
+    (bytes.len(), escaped)
 }
 
-/// Just past the value that starts at `start`: a string, an array or object (brackets inside
-/// strings skipped), or a number or literal.
+/// Just past the value that starts at `start`: a string, an array or object (its own kind of
+/// bracket counted, strings skipped: the other kind nests evenly inside it), or a number or
+/// literal.
 fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
-    match bytes.get(start)? {
-        b'"' => Some(string_end(bytes, start)),
-        b'{' | b'[' => {
-            let (mut at, mut depth) = (start, 0usize);
-            while let Some(byte) = bytes.get(at) {
-                match byte {
-                    b'"' => {
-                        at = string_end(bytes, at);
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(at + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                at += 1;
-            }
-            None
-        }
+    let (open, close) = match bytes.get(start)? {
+        b'"' => return Some(string_end(bytes, start).0),
+        b'{' => (b'{', b'}'),
+        b'[' => (b'[', b']'),
         _ => {
             let length = bytes[start..]
                 .iter()
                 .position(|byte| matches!(byte, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
                 .unwrap_or(bytes.len() - start);
-            Some(start + length)
+            return Some(start + length);
         }
+    };
+    let (mut at, mut depth) = (start + 1, 1usize);
+    while let Some(found) = memchr::memchr3(b'"', open, close, bytes.get(at..)?) {
+        at += found;
+        match bytes[at] {
+            b'"' => {
+                at = string_end(bytes, at).0;
+                continue;
+            }
+            byte if byte == open => depth += 1,
+            _ => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(at + 1);
+                }
+            }
+        }
+        at += 1;
     }
+    None
 }
 
 #[cfg(test)]
@@ -153,6 +177,11 @@ mod tests {
         assert!(member("{}", "a").is_none());
         assert!(item("[ ]", 0).is_none());
         assert_eq!(item("[[], {\"k\": [2]}, -1.5e3]", 2).unwrap(), "-1.5e3");
+        assert_eq!(member(r#"{"n": 1, "\u006e": 2}"#, "n").unwrap(), "2");
+        assert_eq!(member(r#"{"n": 1, "m": {"n": 3}}"#, "n").unwrap(), "1");
+        let mixed = r#"{"a": [{"b": "}]"}, "]}", [{}]], "c": {"d": [1, {"e": "{["}]}}"#;
+        assert_eq!(member(mixed, "a").unwrap(), r#"[{"b": "}]"}, "]}", [{}]]"#);
+        assert_eq!(member(mixed, "c").unwrap(), r#"{"d": [1, {"e": "{["}]}"#);
     }
 
     #[test]
