@@ -98,7 +98,7 @@ fn skip_blanks(bytes: &[u8], mut at: usize) -> usize {
 }
 
 /// Just past the closing quote of the string that opens at `start`, and whether the string has
-/// escapes. (Skips to the next quote or backslash at a time, not byte by byte: looking into
+/// escapes. (Jumps from one quote or backslash to the next, not byte by byte: looking into
 /// nested JSON is mostly skipping strings.)
 fn string_end(bytes: &[u8], start: usize) -> (usize, bool) {
     let mut at = start + 1;
