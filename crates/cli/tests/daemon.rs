@@ -120,14 +120,21 @@ fn a_flow_scheduled_every_second_runs_every_second() {
         "{} runs in 5.3 s",
         runs.len()
     );
-    let mut starts: Vec<chrono::DateTime<chrono::Utc>> = runs
-        .iter()
-        .map(|run| run["started_at"].as_str().unwrap().parse().unwrap())
-        .collect();
+    let started_at = |run: &serde_json::Value| -> chrono::DateTime<chrono::Utc> {
+        run["started_at"].as_str().unwrap().parse().unwrap()
+    };
+    let mut starts: Vec<chrono::DateTime<chrono::Utc>> = runs.iter().map(started_at).collect();
     starts.sort();
+    let newest = *starts.last().expect("runs");
     for run in &runs {
         assert_eq!(run["trigger"], "schedule");
-        assert_eq!(run["status"], "succeeded");
+        // SIGTERM cancels the run in progress (a slow machine may still be in the last one).
+        let in_progress_at_the_end = started_at(run) == newest;
+        assert!(
+            run["status"] == "succeeded"
+                || (in_progress_at_the_end && run["status"] == "cancelled"),
+            "{run}"
+        );
     }
     for start in &starts {
         let past_the_second = start.timestamp_subsec_millis();
