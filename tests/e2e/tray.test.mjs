@@ -66,9 +66,13 @@ test("closed to the tray, schedules keep running; a second launch brings the win
   const shownRss = rssMegabytes("WebKitWebProcess") + rssMegabytes(app);
 
   assert.ok(windowShown(), "the window is up");
-  execFileSync("/usr/bin/python3", [xWindow, "close"]);
   // Up to 15 s: a loaded machine (the debug build, software rendering) can be slow to let go.
-  for (let attempt = 0; attempt < 150 && windowShown(); attempt++) await sleep(100);
+  // The studio destroys its window at most 2 s after a close request; one still shown 5 s after
+  // a request did not get it, so it is asked again, as a person would click again.
+  for (let attempt = 0; attempt < 150 && windowShown(); attempt++) {
+    if (attempt % 50 === 0) spawnSync("/usr/bin/python3", [xWindow, "close"]);
+    await sleep(100);
+  }
   assert.ok(!windowShown(), "the window went away");
   const atClose = scheduledRuns(flow.id);
   await sleep(6500);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Does what a window manager would for the tests under Xvfb (which has none):
 `close_window.py close` asks the window titled Sluice to close, as its close button would
-(WM_DELETE_WINDOW); `close_window.py exists` exits 0 when such a window is mapped."""
+(WM_DELETE_WINDOW); `close_window.py exists` exits 0 when such a window is mapped. Both look
+only at windows on screen."""
 
 import sys
 
@@ -23,10 +24,11 @@ def main(command, title="Sluice"):
         name = window.get_wm_name()
         if name != title or delete not in (window.get_wm_protocols() or []):
             continue
-        if command == "exists":
-            if window.get_attributes().map_state == X.IsViewable:
-                return 0
+        # Only the window on screen: GTK may keep other, unmapped windows with the same title.
+        if window.get_attributes().map_state != X.IsViewable:
             continue
+        if command == "exists":
+            return 0
         if command == "close":
             message = protocol.event.ClientMessage(window=window, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0]))
             window.send_event(message, event_mask=X.NoEventMask)
