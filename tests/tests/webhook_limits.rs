@@ -41,6 +41,9 @@ async fn a_wrong_token_is_refused_before_the_body_and_a_full_queue_says_when_to_
         .await
         .unwrap();
     assert_eq!(answer.status(), 404);
+    // Its body unread, that connection is closed, and the answer says so: the next request must
+    // not be sent on it.
+    assert_eq!(answer.headers()["connection"], "close");
 
     // Each accepted request waits in the queue (the flow keeps failing) until the cap.
     let record = json!({"pad": "y".repeat(400)}).to_string();

@@ -102,7 +102,7 @@ async fn receive(
     body: Body,
 ) -> Response {
     let Ok(_slot) = server.slots.clone().try_acquire_owned() else {
-        return refused(WebhookRefusal {
+        return refused_unread(WebhookRefusal {
             retry_after_seconds: Some(5),
             ..refusal(
                 503,
@@ -114,7 +114,7 @@ async fn receive(
     let checked = tokio::task::spawn_blocking(move || sluice.check_webhook(&flow_id, &token)).await;
     let target = match checked {
         Ok(Ok(target)) => target,
-        Ok(Err(why)) => return refused(why),
+        Ok(Err(why)) => return refused_unread(why),
         Err(error) => {
             return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response();
         }
@@ -123,16 +123,16 @@ async fn receive(
     let bytes = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, limit)).await {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(error)) if format!("{error:?}").contains("LengthLimit") => {
-            return refused(refusal(
+            return refused_unread(refusal(
                 413,
                 format!("the body is larger than this webhook takes ({limit} bytes)"),
             ));
         }
         Ok(Err(error)) => {
-            return refused(refusal(400, format!("the body could not be read: {error}")));
+            return refused_unread(refusal(400, format!("the body could not be read: {error}")));
         }
         Err(_) => {
-            return refused(refusal(
+            return refused_unread(refusal(
                 408,
                 format!(
                     "the body did not arrive within {} s",
@@ -154,6 +154,17 @@ async fn receive(
         Ok(Err(why)) => refused(why),
         Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
     }
+}
+
+/// A refusal sent before the body was read (or while reading it): the connection closes after
+/// it, and the response says so — a client that sent its next request on that connection would
+/// find it closed mid-request.
+fn refused_unread(refusal: WebhookRefusal) -> Response {
+    let mut response = refused(refusal);
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// A refusal as a response, with `Retry-After` when it says when to come back.
