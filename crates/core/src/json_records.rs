@@ -23,9 +23,7 @@ impl ShapeCache {
     fn learn(&mut self, record: &Record) {
         self.last = Some(BatchSchema::starting_with(record.schema().clone()));
     }
-}
 
-impl ShapeCache {
     /// `object` as a record.
     pub fn record(&mut self, object: serde_json::Map<String, serde_json::Value>) -> Record {
         if let Some(schema) = &mut self.last

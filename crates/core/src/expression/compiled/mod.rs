@@ -217,7 +217,9 @@ fn from_json(json: &serde_json::Value) -> Option<Val<'_>> {
 fn from_json_text(json: &str) -> Option<Val<'_>> {
     Some(match json.as_bytes().first()? {
         b'{' | b'[' => Val::Json(Json::Text(json)),
-        b'"' if !json.contains('\\') => Val::Str(Cow::Borrowed(&json[1..json.len() - 1])),
+        b'"' if let Some(plain) = crate::value::plain_string(json) => {
+            Val::Str(Cow::Borrowed(plain))
+        }
         _ => {
             let parsed: serde_json::Value = serde_json::from_str(json).ok()?;
             match from_json(&parsed)? {
