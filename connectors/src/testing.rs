@@ -32,7 +32,7 @@ pub fn with_context<T>(
 pub struct SourceResult {
     pub records: Vec<Record>,
     pub rejected: Vec<Record>,
-    pub output: Output,
+    pub output: Output<'static>,
 }
 
 /// Reads a source to the end, routing rejected records aside.

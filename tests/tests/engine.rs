@@ -378,14 +378,26 @@ fn a_destination_can_route_refused_records_to_another_destination() {
     assert!(refused.contains("CHECK constraint failed"), "{refused}");
 }
 
-/// A transform with a bug: it panics on its first batch.
+/// A transform with a bug: it panics on its first batch. Run beside its source, like a filter,
+/// when `beside_source`.
 #[derive(Debug, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct BuggyConfig {}
+struct BuggyConfig {
+    #[serde(default)]
+    beside_source: bool,
+}
 
 impl ComponentConfig for BuggyConfig {}
 
 impl sluice_core::component::TransformConfig for BuggyConfig {
+    fn is_stateless(&self) -> bool {
+        self.beside_source
+    }
+
+    fn runs_beside_source(&self) -> bool {
+        self.beside_source
+    }
+
     fn build<'run>(
         &self,
         _context: &BuildContext<'run>,
@@ -409,39 +421,79 @@ impl sluice_core::component::Transform for Buggy {
 
 #[test]
 fn a_panicking_component_fails_the_run_instead_of_hanging_or_crashing() {
-    let folder = tempfile::tempdir().unwrap();
-    write_customers(&folder.path().join("customers.csv"), 5000);
-    seed_people(&folder.path().join("out.db"));
     let mut registry = sluice_connectors::registry();
     registry.register(ComponentDescriptor::transform::<BuggyConfig>(
         "test.buggy",
         "Buggy",
         "Panics.",
     ));
-    let flow = flow_json(
+    for beside_source in [false, true] {
+        let folder = tempfile::tempdir().unwrap();
+        write_customers(&folder.path().join("customers.csv"), 5000);
+        seed_people(&folder.path().join("out.db"));
+        let flow = flow_json(
+            json!([
+                {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
+                {"id": "bug", "type": "test.buggy", "config": {"beside_source": beside_source}},
+                {"id": "save", "type": "sqlite.write", "config": {"path": "out.db", "table": "people"}}
+            ]),
+            json!([{"from": "read", "to": "bug"}, {"from": "bug", "to": "save"}]),
+        );
+        let report = run_engine_with(
+            &registry,
+            flow,
+            folder.path(),
+            &RunOptions::default(),
+            RunControl::new(),
+        );
+        assert_eq!(report.status, RunStatus::Failed, "beside: {beside_source}");
+        let failure = report.failure.unwrap();
+        assert_eq!(failure.node.as_deref(), Some("bug"));
+        assert_eq!(
+            failure.message,
+            "internal error (a bug in Sluice; please report it): index out of bounds"
+        );
+        assert_eq!(
+            sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM people"),
+            vec![json!([1])]
+        );
+    }
+}
+
+#[test]
+fn a_filter_in_its_source_thread_counts_fails_and_stops_as_itself() {
+    let folder = tempfile::tempdir().unwrap();
+    write_customers(&folder.path().join("customers.csv"), 100_000);
+    let nodes = |on_error: &str| {
         json!([
             {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
-            {"id": "bug", "type": "test.buggy", "config": {}},
-            {"id": "save", "type": "sqlite.write", "config": {"path": "out.db", "table": "people"}}
-        ]),
-        json!([{"from": "read", "to": "bug"}, {"from": "bug", "to": "save"}]),
-    );
-    let report = run_engine_with(
-        &registry,
-        flow,
-        folder.path(),
-        &RunOptions::default(),
-        RunControl::new(),
-    );
+            {"id": "big", "type": "filter", "on_error": on_error, "config": {"when": "amount | float > 50"}},
+            {"id": "save", "type": "json.write", "config": {"path": "out.ndjson"}}
+        ])
+    };
+    let edges = json!([{"from": "read", "to": "big"}, {"from": "big", "to": "save"}]);
+
+    // Every tenth amount is `n/a`: skipped and counted by the filter, not the source.
+    let report = run_engine(flow_json(nodes("skip"), edges.clone()), folder.path());
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+    let (read, big) = (report.node("read").unwrap(), report.node("big").unwrap());
+    assert_eq!(read.stats.records_out, 100_000);
+    assert_eq!(read.stats.records_errored, 0);
+    assert_eq!(big.stats.records_in, 100_000);
+    assert_eq!(big.stats.records_errored, 10_000);
+    // Amounts 51.5 to 99.5 of each hundred, less the `n/a` among them.
+    assert_eq!(big.stats.records_out, 45_000);
+    let written = std::fs::read_to_string(folder.path().join("out.ndjson")).unwrap();
+    assert_eq!(written.lines().count(), 45_000);
+
+    // The first `n/a` fails the filter: the run fails as the filter's, and the source stops.
+    std::fs::remove_file(folder.path().join("out.ndjson")).unwrap();
+    let report = run_engine(flow_json(nodes("fail"), edges), folder.path());
     assert_eq!(report.status, RunStatus::Failed);
-    let failure = report.failure.unwrap();
-    assert_eq!(failure.node.as_deref(), Some("bug"));
-    assert_eq!(
-        failure.message,
-        "internal error (a bug in Sluice; please report it): index out of bounds"
-    );
-    assert_eq!(
-        sqlite_rows(&folder.path().join("out.db"), "SELECT COUNT(*) FROM people"),
-        vec![json!([1])]
-    );
+    let failure = report.failure.clone().unwrap();
+    assert_eq!(failure.node.as_deref(), Some("big"));
+    assert!(failure.message.contains("id='10'"), "{}", failure.message);
+    let read = report.node("read").unwrap().stats.records_out;
+    assert!(read < 100_000, "the source read on to the end ({read})");
+    assert!(!folder.path().join("out.ndjson").exists());
 }

@@ -306,12 +306,12 @@ impl Source for AppRead {
 }
 
 /// Records and states into the engine's output.
-struct ToOutput<'o> {
-    out: &'o mut Output,
+struct ToOutput<'o, 'run> {
+    out: &'o mut Output<'run>,
     shapes: ShapeCache,
 }
 
-impl Delivery for ToOutput<'_> {
+impl Delivery for ToOutput<'_, '_> {
     fn record(&mut self, record: Map<String, Value>) -> Result<(), ComponentError> {
         let record = self.shapes.record(record);
         self.out.emit(record)

@@ -235,7 +235,8 @@ impl Transform for HttpRequest<'_> {
         let workers = (self.config.concurrency.max(1) as usize).min(batch.len().max(1));
         let mut outcomes: Vec<Option<Result<Outcome, ComponentError>>> =
             (0..batch.len()).map(|_| None).collect();
-        let should_stop = || out.should_stop();
+        let control = out.control();
+        let should_stop = || control.is_stopping();
         // Records are handed out in order and results kept in place: the output keeps the input's
         // order whatever order the responses arrive in.
         let queue = std::sync::Mutex::new(batch.into_iter().enumerate());

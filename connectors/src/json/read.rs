@@ -316,8 +316,8 @@ impl<R: Read> Read for CountingReader<'_, R> {
 }
 
 /// Where streamed records go while serde walks the document.
-struct Stream<'a, 'o> {
-    out: &'o mut Output,
+struct Stream<'a, 'o, 'run> {
+    out: &'o mut Output<'run>,
     shapes: &'a mut ShapeCache,
     name: &'a str,
     /// Set when the output said stop (or failed); serde is then unwound with an error.
@@ -330,12 +330,12 @@ struct Stream<'a, 'o> {
 
 /// Walks to `path` inside the document, then streams the array found there. Produces `true`
 /// when an array was found.
-struct RecordsAt<'p, 's, 'a, 'o> {
+struct RecordsAt<'p, 's, 'a, 'o, 'run> {
     path: &'p [String],
-    stream: &'s mut Stream<'a, 'o>,
+    stream: &'s mut Stream<'a, 'o, 'run>,
 }
 
-impl<'de> DeserializeSeed<'de> for RecordsAt<'_, '_, '_, '_> {
+impl<'de> DeserializeSeed<'de> for RecordsAt<'_, '_, '_, '_, '_> {
     type Value = bool;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
@@ -343,7 +343,7 @@ impl<'de> DeserializeSeed<'de> for RecordsAt<'_, '_, '_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for RecordsAt<'_, '_, '_, '_> {
+impl<'de> Visitor<'de> for RecordsAt<'_, '_, '_, '_, '_> {
     type Value = bool;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {

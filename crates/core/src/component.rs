@@ -221,6 +221,12 @@ pub trait TransformConfig: ComponentConfig {
         false
     }
 
+    /// True for a cheap stateless transform that lessens what travels on (a filter): right after
+    /// a source it runs in the source's thread, so the records it drops never go to another core.
+    fn runs_beside_source(&self) -> bool {
+        false
+    }
+
     fn build<'run>(
         &self,
         context: &BuildContext<'run>,

@@ -351,7 +351,7 @@ fn run_node(mut run: NodeRun<'_>) -> NodeOutcome {
     conclude(run, result, started, samples)
 }
 
-fn run_source(
+pub(super) fn run_source(
     config: &dyn SourceConfig,
     context: &BuildContext<'_>,
     output: &mut Output,

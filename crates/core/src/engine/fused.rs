@@ -1,11 +1,13 @@
 //! Fused chains: stateless transforms (filter, map, select, cast, route) that follow one another
 //! run in one thread over the same batch, each with its own output (counts, errors, samples),
 //! without a channel between them. A chain ends at a node with several edges out (a `route`).
+//! A filter right after a source runs in the source's thread, fed by the source's output.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
 use crate::component::{Component, ComponentError, Input, Transform};
+use crate::engine::executor::run_source;
 use crate::engine::inputs::{Arrival, Inputs};
 use crate::engine::node::{NodeOutcome, NodeRun, announce, conclude, guarded};
 use crate::engine::output::Output;
@@ -13,14 +15,21 @@ use crate::flow::{DEFAULT_INPUT_PORT, DEFAULT_PORT, Flow};
 use crate::record::Batch;
 
 /// For each node, the node it runs fused after: a stateless transform whose only input is the
-/// only edge leaving another stateless transform.
+/// only edge leaving another stateless transform, or leaving a source when the transform runs
+/// beside sources (a filter; see [`crate::component::TransformConfig::runs_beside_source`]).
 pub(super) fn plan(
     flow: &Flow,
     components: &[Component],
     index_of: &HashMap<&str, usize>,
 ) -> Vec<Option<usize>> {
-    let stateless = |index: usize| matches!(&components[index], Component::Transform(config) if config.is_stateless());
-    flow.nodes
+    let transform = |index: usize| match &components[index] {
+        Component::Transform(config) => Some(config.as_ref()),
+        _ => None,
+    };
+    let stateless = |index: usize| transform(index).is_some_and(|config| config.is_stateless());
+    let is_source = |index: usize| matches!(&components[index], Component::Source(_));
+    let mut fused_after: Vec<Option<usize>> = flow
+        .nodes
         .iter()
         .enumerate()
         .map(|(index, node)| {
@@ -39,9 +48,23 @@ pub(super) fn plan(
                 .iter()
                 .filter(|other| other.from == edge.from)
                 .count();
-            (edge.port() == DEFAULT_PORT && stateless(upstream) && leaving == 1).then_some(upstream)
+            let joins = stateless(upstream) || is_source(upstream);
+            (edge.port() == DEFAULT_PORT && joins && leaving == 1).then_some(upstream)
         })
-        .collect()
+        .collect();
+    // A source's thread keeps only the transforms that run beside sources: the chain goes on in
+    // a thread of its own from the first that does not.
+    for source in (0..components.len()).filter(|index| is_source(*index)) {
+        let mut last = source;
+        while let Some(next) = fused_after.iter().position(|after| *after == Some(last)) {
+            if !transform(next).is_some_and(|config| config.runs_beside_source()) {
+                fused_after[next] = None;
+                break;
+            }
+            last = next;
+        }
+    }
+    fused_after
 }
 
 /// The chain that starts at `head`: it and the nodes fused after it, in order.
@@ -56,20 +79,19 @@ pub(super) fn chain_from(head: usize, fused_after: &[Option<usize>]) -> Vec<usiz
     chain
 }
 
-/// Runs a fused chain; one outcome per node, in chain order.
+/// Runs a fused chain, headed by a transform or a source; one outcome per node, in chain order.
 pub(super) fn run_chain(mut runs: Vec<NodeRun<'_>>) -> Vec<NodeOutcome> {
     let started = Instant::now();
     runs.iter().for_each(announce);
-    let input = std::mem::take(&mut runs[0].input);
-    let names: Vec<&str> = runs.iter().map(|run| run.node_id).collect();
-    for run in &mut runs {
+    let first_transform = usize::from(matches!(runs[0].component, Component::Source(_)));
+    for run in &mut runs[first_transform..] {
         run.output.worked = Some(std::time::Duration::ZERO);
     }
     let mut transforms: Vec<Box<dyn Transform + '_>> = Vec::with_capacity(runs.len());
     let mut failure: Option<(usize, ComponentError)> = None;
-    for (index, run) in runs.iter().enumerate() {
+    for (index, run) in runs.iter().enumerate().skip(first_transform) {
         let Component::Transform(config) = run.component else {
-            unreachable!("only transforms are fused")
+            unreachable!("only transforms are fused after the head")
         };
         match guarded(|| config.build(&run.context)) {
             Ok(transform) => transforms.push(transform),
@@ -80,11 +102,17 @@ pub(super) fn run_chain(mut runs: Vec<NodeRun<'_>>) -> Vec<NodeOutcome> {
         }
     }
     if failure.is_none() {
-        let mut outputs: Vec<&mut Output> = runs.iter_mut().map(|run| &mut run.output).collect();
-        failure = guarded(|| Ok(drive(&mut transforms, &mut outputs, &names, input)))
-            .unwrap_or_else(|panic| Some((0, panic)));
+        failure = if first_transform == 1 {
+            read_beside_source(&mut runs, transforms)
+        } else {
+            let input = std::mem::take(&mut runs[0].input);
+            let names: Vec<&str> = runs.iter().map(|run| run.node_id).collect();
+            let mut outputs: Vec<&mut Output> =
+                runs.iter_mut().map(|run| &mut run.output).collect();
+            guarded(|| Ok(drive(&mut transforms, &mut outputs, &names, input)))
+                .unwrap_or_else(|panic| Some((0, panic)))
+        };
     }
-    drop(transforms);
     // The node that failed concludes first, so the others see the run stopping.
     let stopped = failure.is_some();
     let mut outcomes: Vec<Option<NodeOutcome>> = runs.iter().map(|_| None).collect();
@@ -107,6 +135,78 @@ pub(super) fn run_chain(mut runs: Vec<NodeRun<'_>>) -> Vec<NodeOutcome> {
         .into_iter()
         .map(|outcome| outcome.expect("every node concluded"))
         .collect()
+}
+
+/// Runs the source heading `runs`, its output handing each batch to the transforms after it.
+/// The node that stopped the chain, with why, when one did.
+fn read_beside_source<'run>(
+    runs: &mut Vec<NodeRun<'run>>,
+    transforms: Vec<Box<dyn Transform + 'run>>,
+) -> Option<(usize, ComponentError)> {
+    let tail_runs = runs.split_off(1);
+    let source = &mut runs[0];
+    let Component::Source(config) = source.component else {
+        unreachable!("the chain is headed by a source")
+    };
+    source.output.attach_tail(Tail {
+        runs: tail_runs,
+        transforms,
+        stopped: None,
+    });
+    let read = guarded(|| run_source(config.as_ref(), &source.context, &mut source.output));
+    let mut tail = source.output.detach_tail().expect("attached above");
+    let stopped = match (tail.stopped.take(), read) {
+        (Some((index, error)), _) => Some((index + 1, error)),
+        (None, Err(error)) => Some((0, error)),
+        (None, Ok(())) => tail.finish().map(|(index, error)| (index + 1, error)),
+    };
+    runs.append(&mut tail.runs);
+    stopped
+}
+
+/// The transforms fused after a source, run in its thread by its output on each batch it fills.
+pub(crate) struct Tail<'run> {
+    runs: Vec<NodeRun<'run>>,
+    transforms: Vec<Box<dyn Transform + 'run>>,
+    /// The node (by position in the tail) that stopped the chain, with why.
+    stopped: Option<(usize, ComponentError)>,
+}
+
+impl Tail<'_> {
+    /// Hands the source's `batch` down the chain. `Halted` tells the source to stop: a node
+    /// failed, or nothing downstream takes records any more.
+    pub(crate) fn push(&mut self, source: &str, batch: Batch) -> Result<(), ComponentError> {
+        if self.stopped.is_some() {
+            return Err(ComponentError::Halted);
+        }
+        let names: Vec<&str> = self.runs.iter().map(|run| run.node_id).collect();
+        let mut outputs: Vec<&mut Output> =
+            self.runs.iter_mut().map(|run| &mut run.output).collect();
+        let pushed = guarded(|| {
+            Ok(push(
+                &mut self.transforms,
+                &mut outputs,
+                &names,
+                (0, source),
+                batch,
+            ))
+        });
+        match pushed.unwrap_or_else(|panic| Err((0, panic))) {
+            Ok(()) => Ok(()),
+            Err(stopped) => {
+                self.stopped = Some(stopped);
+                Err(ComponentError::Halted)
+            }
+        }
+    }
+
+    /// Finishes each node in order once the source is done.
+    fn finish(&mut self) -> Option<(usize, ComponentError)> {
+        let names: Vec<&str> = self.runs.iter().map(|run| run.node_id).collect();
+        let mut outputs: Vec<&mut Output> =
+            self.runs.iter_mut().map(|run| &mut run.output).collect();
+        finish_chain(&mut self.transforms, &mut outputs, &names)
+    }
 }
 
 /// Feeds every batch through the chain, then finishes each node in order. The node that stopped
@@ -132,6 +232,15 @@ fn drive(
     if outputs[0].should_stop() {
         return Some((0, ComponentError::Halted));
     }
+    finish_chain(transforms, outputs, names)
+}
+
+/// Finishes each node of a chain in order, handing what one holds to the next.
+fn finish_chain(
+    transforms: &mut [Box<dyn Transform + '_>],
+    outputs: &mut [&mut Output],
+    names: &[&str],
+) -> Option<(usize, ComponentError)> {
     for index in 0..transforms.len() {
         let finishing = Instant::now();
         let finished = guarded(|| transforms[index].finish(outputs[index]));
@@ -199,4 +308,93 @@ fn push(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::component::{BuildContext, ComponentConfig, Source, SourceConfig};
+    use crate::registry::{ComponentDescriptor, Registry};
+
+    #[derive(Debug, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+    struct NothingConfig {}
+
+    impl ComponentConfig for NothingConfig {}
+
+    impl SourceConfig for NothingConfig {
+        fn build<'run>(
+            &self,
+            _context: &BuildContext<'run>,
+        ) -> Result<Box<dyn Source + 'run>, ComponentError> {
+            Ok(Box::new(Nothing))
+        }
+    }
+
+    struct Nothing;
+
+    impl Source for Nothing {
+        fn read(&mut self, _out: &mut Output) -> Result<(), ComponentError> {
+            Ok(())
+        }
+    }
+
+    /// Who runs fused after whom in a line of nodes of these types, by id.
+    fn fused_in_line(types: &[&str]) -> Vec<Option<String>> {
+        let mut registry = Registry::with_transforms();
+        registry.register(ComponentDescriptor::source::<NothingConfig>(
+            "test.nothing",
+            "Nothing",
+            "Test",
+            "Reads nothing.",
+        ));
+        let config = |component: &str| match component {
+            "filter" => serde_json::json!({"when": "true"}),
+            "map" => serde_json::json!({"set": {"b": "1"}}),
+            "sort" => serde_json::json!({"by": [{"field": "b"}]}),
+            _ => serde_json::json!({}),
+        };
+        let nodes: Vec<serde_json::Value> = (types.iter().enumerate())
+            .map(|(index, component)| {
+                serde_json::json!({"id": format!("n{index}"), "type": component, "config": config(component)})
+            })
+            .collect();
+        let edges: Vec<serde_json::Value> = (1..types.len())
+            .map(|index| serde_json::json!({"from": format!("n{}", index - 1), "to": format!("n{index}")}))
+            .collect();
+        let flow = Flow::from_json(
+            &serde_json::json!({"format": "sluice.flow/1", "id": "f", "name": "f", "nodes": nodes, "edges": edges})
+                .to_string(),
+        )
+        .unwrap();
+        let components: Vec<Component> = (flow.nodes.iter())
+            .map(|node| {
+                (registry.get(&node.component).unwrap().parse)(node.config.clone()).unwrap()
+            })
+            .collect();
+        let index_of = (flow.nodes.iter().enumerate())
+            .map(|(index, node)| (node.id.as_str(), index))
+            .collect();
+        (plan(&flow, &components, &index_of).into_iter())
+            .map(|after| after.map(|index| format!("n{index}")))
+            .collect()
+    }
+
+    #[test]
+    fn filters_right_after_a_source_run_in_its_thread_and_the_chain_goes_on_in_another() {
+        let fused = |after: &[Option<&str>]| -> Vec<Option<String>> {
+            after.iter().map(|node| node.map(str::to_string)).collect()
+        };
+        assert_eq!(
+            fused_in_line(&["test.nothing", "filter", "filter", "map", "filter", "sort"]),
+            fused(&[None, Some("n0"), Some("n1"), None, Some("n3"), None])
+        );
+        assert_eq!(
+            fused_in_line(&["test.nothing", "map", "filter"]),
+            fused(&[None, None, Some("n1")])
+        );
+        assert_eq!(
+            fused_in_line(&["test.nothing", "sort", "filter", "map"]),
+            fused(&[None, None, None, Some("n2")])
+        );
+    }
 }

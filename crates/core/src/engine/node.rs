@@ -49,7 +49,7 @@ pub(super) struct NodeRun<'run> {
     pub(super) node_id: &'run str,
     pub(super) component: &'run Component,
     pub(super) context: BuildContext<'run>,
-    pub(super) output: Output,
+    pub(super) output: Output<'run>,
     pub(super) input: Inputs,
     pub(super) settled: Settle,
     pub(super) decision: Option<Receiver<bool>>,

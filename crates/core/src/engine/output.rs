@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use crate::component::ComponentError;
 use crate::engine::control::RunControl;
 use crate::engine::events::{EventCallback, LogLevel, NodeStats, RunEvent};
+use crate::engine::fused::Tail;
 use crate::flow::OnError;
 use crate::record::{Batch, Record, describe_value};
 
@@ -46,7 +47,7 @@ struct Port {
 }
 
 /// Where a component sends its records. Given to every source, transform and sink.
-pub struct Output {
+pub struct Output<'run> {
     node: String,
     ports: Vec<Port>,
     error_port: Port,
@@ -70,6 +71,8 @@ pub struct Output {
     pub(crate) waited: Duration,
     /// For a node in a fused chain, the time spent in it (its thread is shared).
     pub(crate) worked: Option<Duration>,
+    /// For a source: the transforms fused after it, handed each batch it fills.
+    tail: Option<Box<Tail<'run>>>,
 }
 
 pub(crate) struct OutputSettings {
@@ -84,7 +87,7 @@ pub(crate) struct OutputSettings {
     pub sample_size: usize,
 }
 
-impl Output {
+impl<'run> Output<'run> {
     /// For a node that holds records back: it holds `bytes` now (its peak is kept).
     pub fn note_memory(&mut self, bytes: u64) {
         self.stats.memory_peak_bytes = self.stats.memory_peak_bytes.max(bytes);
@@ -95,7 +98,7 @@ impl Output {
         self.stats.spilled_bytes += bytes;
     }
 
-    pub(crate) fn new(settings: OutputSettings) -> Output {
+    pub(crate) fn new(settings: OutputSettings) -> Output<'run> {
         let had_downstream = settings
             .ports
             .iter()
@@ -134,11 +137,12 @@ impl Output {
             last_progress: Instant::now(),
             waited: Duration::ZERO,
             worked: None,
+            tail: None,
         }
     }
 
     /// An output that keeps everything it is given, for testing a component on its own.
-    pub fn for_test(ports: &[&str], on_error: OnError) -> Output {
+    pub fn for_test(ports: &[&str], on_error: OnError) -> Output<'run> {
         let mut output = Output::new(OutputSettings {
             node: "test".into(),
             ports: ports
@@ -204,6 +208,9 @@ impl Output {
         let port = &mut self.ports[index];
         if port.fused {
             port.buffer.push(record);
+            if port.buffer.len() >= self.batch_size && self.tail.is_some() {
+                self.hand_to_tail()?;
+            }
         } else if !port.senders.is_empty() || self.keep_unsent {
             port.buffer.push(record);
             if port.buffer.len() >= self.batch_size {
@@ -308,9 +315,36 @@ impl Output {
             .unwrap_or_default()
     }
 
+    /// Runs `tail` on every batch this (source's) output fills, in its thread.
+    pub(crate) fn attach_tail(&mut self, tail: Tail<'run>) {
+        self.fuse_default_port();
+        self.tail = Some(Box::new(tail));
+    }
+
+    /// The tail, once the source is done.
+    pub(crate) fn detach_tail(&mut self) -> Option<Tail<'run>> {
+        self.tail.take().map(|tail| *tail)
+    }
+
+    /// Hands the records waiting on the fused port to the tail. Its time counts as waiting: it is
+    /// the fused nodes' work, not this node's.
+    fn hand_to_tail(&mut self) -> Result<(), ComponentError> {
+        let batch = self.take_fused();
+        let Some(tail) = self.tail.as_mut().filter(|_| !batch.is_empty()) else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        let handed = tail.push(&self.node, batch);
+        self.waited += started.elapsed();
+        handed
+    }
+
     /// Sends whatever is buffered now. Sources call it when records arrive slowly (after each
     /// page of an API); the engine calls it after every batch a transform handles.
     pub fn flush(&mut self) -> Result<(), ComponentError> {
+        if self.tail.is_some() {
+            self.hand_to_tail()?;
+        }
         for index in 0..self.ports.len() {
             let port = &self.ports[index];
             if !port.buffer.is_empty() && !port.fused && !self.keep_unsent {

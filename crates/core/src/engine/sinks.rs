@@ -116,7 +116,7 @@ pub(super) fn get_ready<'run>(
 pub(super) struct SinkRun<'a, 'run> {
     pub config: &'a dyn SinkConfig,
     pub context: &'a BuildContext<'run>,
-    pub output: &'a mut Output,
+    pub output: &'a mut Output<'run>,
     pub input: Inputs,
     pub settled: &'a mut Settle,
     pub decision: Option<Receiver<bool>>,

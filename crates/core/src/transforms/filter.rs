@@ -32,6 +32,10 @@ impl TransformConfig for FilterConfig {
         true
     }
 
+    fn runs_beside_source(&self) -> bool {
+        true
+    }
+
     fn build<'run>(
         &self,
         context: &BuildContext<'run>,

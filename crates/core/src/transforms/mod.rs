@@ -119,7 +119,11 @@ pub(crate) mod testing {
     };
 
     /// Runs `config` over `records` in batches of two and gives back the output.
-    pub fn run(config: &dyn TransformConfig, records: Vec<Record>, on_error: OnError) -> Output {
+    pub fn run(
+        config: &dyn TransformConfig,
+        records: Vec<Record>,
+        on_error: OnError,
+    ) -> Output<'static> {
         run_within(config, records, on_error, Default::default())
     }
 
@@ -129,7 +133,7 @@ pub(crate) mod testing {
         records: Vec<Record>,
         on_error: OnError,
         memory: std::sync::Arc<crate::memory::MemoryBudget>,
-    ) -> Output {
+    ) -> Output<'static> {
         let ports = config.output_ports();
         let port_names: Vec<&str> = ports.iter().map(String::as_str).collect();
         let mut output = Output::for_test(&port_names, on_error);
