@@ -257,10 +257,14 @@ fn a_finished_limit_stops_the_source_early() {
     }
 }
 
-/// A source that never ends on its own: it emits until the engine says stop.
+/// A source that never ends on its own: it emits until the engine says stop, and then fails
+/// when `fail_when_stopped`.
 #[derive(Debug, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct EndlessConfig {}
+struct EndlessConfig {
+    #[serde(default)]
+    fail_when_stopped: bool,
+}
 
 impl ComponentConfig for EndlessConfig {}
 
@@ -269,26 +273,33 @@ impl SourceConfig for EndlessConfig {
         &self,
         _context: &BuildContext<'run>,
     ) -> Result<Box<dyn Source + 'run>, ComponentError> {
-        Ok(Box::new(Endless))
+        Ok(Box::new(Endless {
+            fail_when_stopped: self.fail_when_stopped,
+        }))
     }
 }
 
-struct Endless;
+struct Endless {
+    fail_when_stopped: bool,
+}
 
 impl Source for Endless {
     fn read(&mut self, out: &mut Output) -> Result<(), ComponentError> {
         for id in 0u64.. {
             let mut record = sluice_core::Record::new();
             record.insert("id", json!(id));
-            out.emit(record)?;
+            if let Err(stop) = out.emit(record) {
+                return Err(match self.fail_when_stopped {
+                    true => ComponentError::failed("the connection broke while closing"),
+                    false => stop,
+                });
+            }
         }
         Ok(())
     }
 }
 
-#[test]
-fn cancellation_stops_every_node_and_discards_the_writes() {
-    let folder = tempfile::tempdir().unwrap();
+fn endless_registry() -> sluice_core::registry::Registry {
     let mut registry = sluice_connectors::registry();
     registry.register(ComponentDescriptor::source::<EndlessConfig>(
         "test.endless",
@@ -296,6 +307,42 @@ fn cancellation_stops_every_node_and_discards_the_writes() {
         "Test",
         "Never ends.",
     ));
+    registry
+}
+
+#[test]
+fn a_source_that_fails_once_its_filter_stops_it_fails_the_run() {
+    let folder = tempfile::tempdir().unwrap();
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "test.endless", "config": {"fail_when_stopped": true}},
+            {"id": "even", "type": "filter", "config": {"when": "id % 2 == 0"}},
+            {"id": "first", "type": "limit", "config": {"count": 10}},
+            {"id": "save", "type": "json.write", "config": {"path": "out.ndjson"}}
+        ]),
+        json!([
+            {"from": "read", "to": "even"}, {"from": "even", "to": "first"},
+            {"from": "first", "to": "save"}
+        ]),
+    );
+    let report = run_engine_with(
+        &endless_registry(),
+        flow,
+        folder.path(),
+        &RunOptions::default(),
+        RunControl::new(),
+    );
+    assert_eq!(report.status, RunStatus::Failed);
+    let failure = report.failure.unwrap();
+    assert_eq!(failure.node.as_deref(), Some("read"));
+    assert_eq!(failure.message, "the connection broke while closing");
+    assert!(!folder.path().join("out.ndjson").exists());
+}
+
+#[test]
+fn cancellation_stops_every_node_and_discards_the_writes() {
+    let folder = tempfile::tempdir().unwrap();
+    let registry = endless_registry();
     seed_people(&folder.path().join("out.db"));
     let flow = flow_json(
         json!([

@@ -155,10 +155,19 @@ fn read_beside_source<'run>(
     });
     let read = guarded(|| run_source(config.as_ref(), &source.context, &mut source.output));
     let mut tail = source.output.detach_tail().expect("attached above");
+    // A node of the tail that failed stopped the source; one that only stopped (nothing left
+    // downstream) does not hide the source's own failure.
     let stopped = match (tail.stopped.take(), read) {
-        (Some((index, error)), _) => Some((index + 1, error)),
-        (None, Err(error)) => Some((0, error)),
-        (None, Ok(())) => tail.finish().map(|(index, error)| (index + 1, error)),
+        (Some((index, error @ ComponentError::Failed(_))), _) => Some((index + 1, error)),
+        (_, Err(error)) => Some((0, error)),
+        (Some((index, halted)), Ok(())) => Some((index + 1, halted)),
+        (None, Ok(())) => {
+            let finishing = Instant::now();
+            let finished = guarded(|| Ok(tail.finish())).unwrap_or_else(|panic| Some((0, panic)));
+            // The tail's work, like all of it, is not the source's.
+            source.output.waited += finishing.elapsed();
+            finished.map(|(index, error)| (index + 1, error))
+        }
     };
     runs.append(&mut tail.runs);
     stopped
@@ -176,7 +185,7 @@ impl Tail<'_> {
     /// Hands the source's `batch` down the chain. `Halted` tells the source to stop: a node
     /// failed, or nothing downstream takes records any more.
     pub(crate) fn push(&mut self, source: &str, batch: Batch) -> Result<(), ComponentError> {
-        if self.stopped.is_some() {
+        if self.stopped.is_some() || self.runs[0].control.is_stopping() {
             return Err(ComponentError::Halted);
         }
         let names: Vec<&str> = self.runs.iter().map(|run| run.node_id).collect();
@@ -193,8 +202,13 @@ impl Tail<'_> {
         });
         match pushed.unwrap_or_else(|panic| Err((0, panic))) {
             Ok(()) => Ok(()),
-            Err(stopped) => {
-                self.stopped = Some(stopped);
+            Err((index, error)) => {
+                // The rest of the run learns now, not when the source has wound down.
+                if let ComponentError::Failed(message) = &error {
+                    let run = &self.runs[index];
+                    run.control.fail(Some(run.node_id), message.clone());
+                }
+                self.stopped = Some((index, error));
                 Err(ComponentError::Halted)
             }
         }
