@@ -1,9 +1,14 @@
 //! Fused chains: stateless transforms that follow one another run in one thread, and still count,
 //! route errors and send to each port as nodes on their own threads do.
 
+use std::time::Duration;
+
 use serde_json::json;
-use sluice_core::engine::RunStatus;
-use sluice_tests::{flow_json, ndjson_records, run_engine, write_customers};
+use sluice_core::component::{BuildContext, ComponentConfig, Input, Transform, TransformConfig};
+use sluice_core::engine::{Output, RunControl, RunOptions, RunStatus};
+use sluice_core::registry::ComponentDescriptor;
+use sluice_core::{Batch, ComponentError};
+use sluice_tests::{flow_json, ndjson_records, run_engine, run_engine_with, write_customers};
 
 /// filter → map → select run fused in one thread: each node still counts its own records, a
 /// record the map rejects is routed from the middle of the chain, and the results are those of
@@ -95,4 +100,79 @@ fn a_route_at_the_end_of_a_fused_chain_sends_each_port_its_records() {
     );
     let split = &report.node("split").unwrap().stats;
     assert_eq!((split.records_in, split.records_out), (40, 40));
+}
+
+/// A pass-through transform beside its source that takes `build_ms` to build.
+#[derive(Debug, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct SlowToBuildConfig {
+    build_ms: u64,
+}
+
+impl ComponentConfig for SlowToBuildConfig {}
+
+impl TransformConfig for SlowToBuildConfig {
+    fn is_stateless(&self) -> bool {
+        true
+    }
+
+    fn runs_beside_source(&self) -> bool {
+        true
+    }
+
+    fn build<'run>(
+        &self,
+        _context: &BuildContext<'run>,
+    ) -> Result<Box<dyn Transform + 'run>, ComponentError> {
+        std::thread::sleep(Duration::from_millis(self.build_ms));
+        Ok(Box::new(PassThrough))
+    }
+}
+
+struct PassThrough;
+
+impl Transform for PassThrough {
+    fn transform(
+        &mut self,
+        _input: Input<'_>,
+        batch: Batch,
+        out: &mut Output,
+    ) -> Result<(), ComponentError> {
+        batch.into_iter().try_for_each(|record| out.emit(record))
+    }
+}
+
+/// Building a transform fused beside its source is that transform's work: it shows as its busy
+/// time, not the source's.
+#[test]
+fn a_transform_beside_its_source_counts_its_own_build_time() {
+    let mut registry = sluice_connectors::registry();
+    registry.register(ComponentDescriptor::transform::<SlowToBuildConfig>(
+        "test.slow_to_build",
+        "Slow to build",
+        "Passes records on after a slow build.",
+    ));
+    let folder = tempfile::tempdir().unwrap();
+    write_customers(&folder.path().join("customers.csv"), 10);
+    let flow = flow_json(
+        json!([
+            {"id": "read", "type": "csv.read", "config": {"path": "customers.csv"}},
+            {"id": "slow", "type": "test.slow_to_build", "config": {"build_ms": 400}},
+            {"id": "save", "type": "json.write", "config": {"path": "out.ndjson"}}
+        ]),
+        json!([{"from": "read", "to": "slow"}, {"from": "slow", "to": "save"}]),
+    );
+    let report = run_engine_with(
+        &registry,
+        flow,
+        folder.path(),
+        &RunOptions::default(),
+        RunControl::new(),
+    );
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
+    assert_eq!(ndjson_records(&folder.path().join("out.ndjson")).len(), 10);
+    let busy = |node: &str| report.node(node).unwrap().stats.busy_ms;
+    assert!(busy("slow") >= 400, "slow: {} ms", busy("slow"));
+    // Reading ten rows takes far less than the build it waited for.
+    assert!(busy("read") < 200, "read: {} ms", busy("read"));
 }

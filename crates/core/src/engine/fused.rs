@@ -89,11 +89,19 @@ pub(super) fn run_chain(mut runs: Vec<NodeRun<'_>>) -> Vec<NodeOutcome> {
     }
     let mut transforms: Vec<Box<dyn Transform + '_>> = Vec::with_capacity(runs.len());
     let mut failure: Option<(usize, ComponentError)> = None;
-    for (index, run) in runs.iter().enumerate().skip(first_transform) {
-        let Component::Transform(config) = run.component else {
+    for index in first_transform..runs.len() {
+        let Component::Transform(config) = runs[index].component else {
             unreachable!("only transforms are fused after the head")
         };
-        match guarded(|| config.build(&run.context)) {
+        let building = Instant::now();
+        let built = guarded(|| config.build(&runs[index].context));
+        // Building is the transform's work, and the source's waiting when one heads the chain.
+        let took = building.elapsed();
+        *runs[index].output.worked.get_or_insert_default() += took;
+        if first_transform == 1 {
+            runs[0].output.waited += took;
+        }
+        match built {
             Ok(transform) => transforms.push(transform),
             Err(error) => {
                 failure = Some((index, error));
@@ -103,16 +111,16 @@ pub(super) fn run_chain(mut runs: Vec<NodeRun<'_>>) -> Vec<NodeOutcome> {
     }
     if failure.is_none() {
         failure = if first_transform == 1 {
-            read_beside_source(&mut runs, transforms)
+            read_beside_source(&mut runs, std::mem::take(&mut transforms))
         } else {
             let input = std::mem::take(&mut runs[0].input);
-            let names: Vec<&str> = runs.iter().map(|run| run.node_id).collect();
-            let mut outputs: Vec<&mut Output> =
-                runs.iter_mut().map(|run| &mut run.output).collect();
+            let (names, mut outputs) = names_and_outputs(&mut runs);
             guarded(|| Ok(drive(&mut transforms, &mut outputs, &names, input)))
                 .unwrap_or_else(|panic| Some((0, panic)))
         };
     }
+    // What the transforms hold goes before the nodes conclude and the run decides.
+    drop(transforms);
     // The node that failed concludes first, so the others see the run stopping.
     let stopped = failure.is_some();
     let mut outcomes: Vec<Option<NodeOutcome>> = runs.iter().map(|_| None).collect();
@@ -188,9 +196,7 @@ impl Tail<'_> {
         if self.stopped.is_some() || self.runs[0].control.is_stopping() {
             return Err(ComponentError::Halted);
         }
-        let names: Vec<&str> = self.runs.iter().map(|run| run.node_id).collect();
-        let mut outputs: Vec<&mut Output> =
-            self.runs.iter_mut().map(|run| &mut run.output).collect();
+        let (names, mut outputs) = names_and_outputs(&mut self.runs);
         let pushed = guarded(|| {
             Ok(push(
                 &mut self.transforms,
@@ -216,11 +222,18 @@ impl Tail<'_> {
 
     /// Finishes each node in order once the source is done.
     fn finish(&mut self) -> Option<(usize, ComponentError)> {
-        let names: Vec<&str> = self.runs.iter().map(|run| run.node_id).collect();
-        let mut outputs: Vec<&mut Output> =
-            self.runs.iter_mut().map(|run| &mut run.output).collect();
+        let (names, mut outputs) = names_and_outputs(&mut self.runs);
         finish_chain(&mut self.transforms, &mut outputs, &names)
     }
+}
+
+/// The nodes' names and outputs, as the chain's steps take them.
+fn names_and_outputs<'a, 'run>(
+    runs: &'a mut [NodeRun<'run>],
+) -> (Vec<&'run str>, Vec<&'a mut Output<'run>>) {
+    let names = runs.iter().map(|run| run.node_id).collect();
+    let outputs = runs.iter_mut().map(|run| &mut run.output).collect();
+    (names, outputs)
 }
 
 /// Feeds every batch through the chain, then finishes each node in order. The node that stopped

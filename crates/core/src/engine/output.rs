@@ -47,6 +47,9 @@ struct Port {
 }
 
 /// Where a component sends its records. Given to every source, transform and sink.
+///
+/// Not `Sync` (it may carry the transforms fused after a source): a component that works on
+/// several threads gives them [`Output::control`] and sends from one.
 pub struct Output<'run> {
     node: String,
     ports: Vec<Port>,
@@ -342,6 +345,8 @@ impl<'run> Output<'run> {
     /// Sends whatever is buffered now. Sources call it when records arrive slowly (after each
     /// page of an API); the engine calls it after every batch a transform handles.
     pub fn flush(&mut self) -> Result<(), ComponentError> {
+        // A source has a tail only when its one edge goes to it (`fused::plan`): it has no
+        // other port and no error edge whose records a stopping tail could leave unsent.
         if self.tail.is_some() {
             self.hand_to_tail()?;
         }
