@@ -183,10 +183,11 @@ impl Record {
         &self.schema
     }
 
-    /// About how much memory the record takes: its values and their text or bytes.
+    /// About how much memory the record takes: its vector with the room it leaves for more
+    /// fields ([`SPARE_FIELDS`]), and what its values hold on the heap.
     pub fn memory_bytes(&self) -> u64 {
-        let values = self.values.len() * std::mem::size_of::<Value>();
-        let content: usize = self.values.iter().map(Value::size_in_bytes).sum();
+        let values = self.values.capacity() * std::mem::size_of::<Value>() + 16;
+        let content: usize = self.values.iter().map(Value::heap_bytes).sum();
         (std::mem::size_of::<Record>() + values + content) as u64
     }
 
@@ -427,5 +428,31 @@ mod tests {
         assert!(!Arc::ptr_eq(first.schema(), second.schema()));
         assert_eq!(first.keys().count(), 2);
         assert_eq!(second.get("extra"), Some(&Value::Int(1)));
+    }
+
+    #[test]
+    fn a_records_memory_counts_the_room_it_leaves_and_only_text_kept_off_line() {
+        let schema = Arc::new(Schema::new(["id", "short", "long"]));
+        let long = "x".repeat(100);
+        let values = || {
+            vec![
+                Value::Int(1),
+                Value::from("short"),
+                Value::from(long.as_str()),
+            ]
+        };
+        let tight = Record::from_parts(schema.clone(), values());
+        let mut roomy_values = Vec::with_capacity(3 + SPARE_FIELDS);
+        roomy_values.extend(values());
+        let roomy = Record::from_parts(schema, roomy_values);
+        let value_size = std::mem::size_of::<Value>() as u64;
+        assert_eq!(
+            roomy.memory_bytes() - tight.memory_bytes(),
+            SPARE_FIELDS as u64 * value_size
+        );
+        // The vector's values, the 100 bytes of text on the heap; "short" is kept inline.
+        assert!(tight.memory_bytes() >= 3 * value_size + 100);
+        assert!(tight.memory_bytes() < 3 * value_size + 100 + 100);
+        assert_eq!(Value::from("short").heap_bytes(), 0);
     }
 }

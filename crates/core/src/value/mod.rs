@@ -141,6 +141,18 @@ impl Value {
         }
     }
 
+    /// About how much memory the value holds beyond its own 24 bytes: text too long to be kept
+    /// inline, bytes and JSON, each with what the allocator adds to an allocation.
+    pub fn heap_bytes(&self) -> usize {
+        /// What an allocation costs beyond the bytes asked for (its header and rounding).
+        const PER_ALLOCATION: usize = 16;
+        match self {
+            Value::String(text) if text.is_heap_allocated() => text.capacity() + PER_ALLOCATION,
+            Value::Bytes(_) | Value::Json(_) => self.size_in_bytes() + PER_ALLOCATION,
+            _ => 0,
+        }
+    }
+
     /// The value as text, as CSV writes it: text as is, null as empty, numbers and booleans as
     /// JSON writes them, dates and times as ISO 8601, bytes as hex, arrays and objects as JSON.
     pub fn to_text(&self) -> Cow<'_, str> {

@@ -160,7 +160,7 @@ impl Aggregate {
                 + 2 * (size_of::<Vec<u8>>() + key.len())
                 + 16
                 + values.len() * size_of::<Value>()
-                + values.iter().map(Value::size_in_bytes).sum::<usize>()
+                + values.iter().map(Value::heap_bytes).sum::<usize>()
                 + self.config.compute.len() * size_of::<State>();
             added += bytes as u64;
             let states = (self.config.compute.iter())

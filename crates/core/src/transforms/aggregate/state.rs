@@ -307,7 +307,7 @@ impl State {
             State::Min(Some(value))
             | State::Max(Some(value))
             | State::First(Some(value))
-            | State::Last(Some(value)) => value.size_in_bytes(),
+            | State::Last(Some(value)) => value.heap_bytes(),
             _ => 0,
         }) as u64
     }
