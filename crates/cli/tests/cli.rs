@@ -1,20 +1,10 @@
 //! The `sluice` binary as a script would use it: exit codes, messages and JSON output.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-fn sluice(home: &Path, arguments: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(arguments)
-        .env("SLUICE_HOME", home)
-        .env_remove("SLUICE_LOG")
-        .output()
-        .expect("sluice runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{run, text};
 
 /// A copy of an example folder, so runs write their output into a temporary place.
 fn example(name: &str) -> (tempfile::TempDir, PathBuf) {
@@ -36,7 +26,7 @@ fn example(name: &str) -> (tempfile::TempDir, PathBuf) {
 fn a_successful_run_exits_0_and_summarises_each_node() {
     let home = tempfile::tempdir().unwrap();
     let (folder, flow) = example("customers-to-sqlite");
-    let output = sluice(home.path(), &["run", flow.to_str().unwrap()]);
+    let output = run(home.path(), &["run", flow.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     assert!(
@@ -63,7 +53,7 @@ fn a_failed_run_exits_1_with_one_readable_paragraph() {
     let home = tempfile::tempdir().unwrap();
     let (folder, flow) = example("customers-to-sqlite");
     std::fs::remove_file(folder.path().join("customers.csv")).unwrap();
-    let output = sluice(home.path(), &["run", flow.to_str().unwrap()]);
+    let output = run(home.path(), &["run", flow.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
     assert!(
@@ -88,7 +78,7 @@ fn an_invalid_flow_exits_2_and_lists_every_problem() {
     let path = folder.path().join("broken.sluice.json");
     std::fs::write(&path, broken).unwrap();
     for command in ["run", "validate"] {
-        let output = sluice(home.path(), &[command, path.to_str().unwrap()]);
+        let output = run(home.path(), &[command, path.to_str().unwrap()]);
         assert_eq!(output.status.code(), Some(2), "{command}");
         let stderr = text(&output.stderr);
         assert!(stderr.contains("the flow has 1 problem:"), "{stderr}");
@@ -111,7 +101,7 @@ fn a_file_that_is_not_json_is_refused_with_line_and_column() {
         "{\n  \"format\": \"sluice.flow/1\",\n  \"id\": 7,\n}",
     )
     .unwrap();
-    let output = sluice(home.path(), &["validate", path.to_str().unwrap()]);
+    let output = run(home.path(), &["validate", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
     assert!(
@@ -119,7 +109,7 @@ fn a_file_that_is_not_json_is_refused_with_line_and_column() {
         "{stderr}"
     );
 
-    let output = sluice(home.path(), &["--json", "validate", path.to_str().unwrap()]);
+    let output = run(home.path(), &["--json", "validate", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["valid"], false);
@@ -129,15 +119,15 @@ fn a_file_that_is_not_json_is_refused_with_line_and_column() {
 #[test]
 fn misuse_exits_2() {
     let home = tempfile::tempdir().unwrap();
-    assert_eq!(sluice(home.path(), &["run"]).status.code(), Some(2));
-    assert_eq!(sluice(home.path(), &["frobnicate"]).status.code(), Some(2));
-    let output = sluice(home.path(), &["run", "no-such-file.json"]);
+    assert_eq!(run(home.path(), &["run"]).status.code(), Some(2));
+    assert_eq!(run(home.path(), &["frobnicate"]).status.code(), Some(2));
+    let output = run(home.path(), &["run", "no-such-file.json"]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         text(&output.stderr),
         "error: there is no flow file no-such-file.json\n"
     );
-    let output = sluice(home.path(), &["runs", "show", "nope"]);
+    let output = run(home.path(), &["runs", "show", "nope"]);
     assert_eq!(output.status.code(), Some(2));
 }
 
@@ -145,7 +135,7 @@ fn misuse_exits_2() {
 fn validate_accepts_a_good_flow() {
     let home = tempfile::tempdir().unwrap();
     let (_folder, flow) = example("orders-incremental");
-    let output = sluice(home.path(), &["validate", flow.to_str().unwrap()]);
+    let output = run(home.path(), &["validate", flow.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0));
     assert!(text(&output.stdout).ends_with(": valid (4 nodes, 3 edges)\n"));
 }
@@ -154,7 +144,7 @@ fn validate_accepts_a_good_flow() {
 fn flows_and_runs_are_managed_from_the_command_line() {
     let home = tempfile::tempdir().unwrap();
     let (folder, flow) = example("orders-incremental");
-    let imported = sluice(
+    let imported = run(
         home.path(),
         &["--json", "flows", "import", flow.to_str().unwrap()],
     );
@@ -167,7 +157,7 @@ fn flows_and_runs_are_managed_from_the_command_line() {
     let imported: serde_json::Value = serde_json::from_slice(&imported.stdout).unwrap();
     assert_eq!(imported["name"], "New orders to NDJSON");
 
-    let list = text(&sluice(home.path(), &["flows", "list"]).stdout);
+    let list = text(&run(home.path(), &["flows", "list"]).stdout);
     assert!(
         list.contains("New orders to NDJSON  1        never run"),
         "{list}"
@@ -177,7 +167,7 @@ fn flows_and_runs_are_managed_from_the_command_line() {
     assert_eq!(imported["review"]["files"][1]["writes"], true);
 
     // Imported from elsewhere, it runs only once approved: `run` says what it touches, exit 2.
-    let refused = sluice(home.path(), &["run", "New orders to NDJSON"]);
+    let refused = run(home.path(), &["run", "New orders to NDJSON"]);
     let message = text(&refused.stderr);
     assert_eq!(refused.status.code(), Some(2), "{message}");
     assert!(
@@ -194,7 +184,7 @@ fn flows_and_runs_are_managed_from_the_command_line() {
         (4, vec!["--json", "run", "--trust", name]),
         (0, vec!["--json", "run", name]),
     ] {
-        let output = sluice(home.path(), &arguments);
+        let output = run(home.path(), &arguments);
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
         let outcome: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(
@@ -210,7 +200,7 @@ fn flows_and_runs_are_managed_from_the_command_line() {
     );
 
     let runs: serde_json::Value = serde_json::from_slice(
-        &sluice(
+        &run(
             home.path(),
             &["--json", "runs", "list", "--flow", "New orders to NDJSON"],
         )
@@ -219,17 +209,17 @@ fn flows_and_runs_are_managed_from_the_command_line() {
     .unwrap();
     assert_eq!(runs.as_array().unwrap().len(), 2);
     let run_id = runs[0]["id"].as_str().unwrap();
-    let shown = text(&sluice(home.path(), &["runs", "show", &run_id[..13]]).stdout);
+    let shown = text(&run(home.path(), &["runs", "show", &run_id[..13]]).stdout);
     assert!(shown.contains("status   succeeded (cli)"), "{shown}");
     assert!(shown.contains("run started (cli)"), "{shown}");
     // The first run's sample records, node by node.
     let first_run = runs[1]["id"].as_str().unwrap();
-    let shown = text(&sluice(home.path(), &["runs", "show", first_run]).stdout);
+    let shown = text(&run(home.path(), &["runs", "show", first_run]).stdout);
     assert!(shown.contains("sample records)"), "{shown}");
     assert!(shown.contains("ada@example.org"), "{shown}");
 
     let exported = folder.path().join("shared.sluice.json");
-    let output = sluice(
+    let output = run(
         home.path(),
         &[
             "flows",
@@ -247,19 +237,19 @@ fn flows_and_runs_are_managed_from_the_command_line() {
     assert_eq!(original, shared);
 
     assert_eq!(
-        sluice(home.path(), &["flows", "delete", "New orders to NDJSON"])
+        run(home.path(), &["flows", "delete", "New orders to NDJSON"])
             .status
             .code(),
         Some(0)
     );
-    assert!(text(&sluice(home.path(), &["flows", "list"]).stdout).starts_with("no stored flows"));
+    assert!(text(&run(home.path(), &["flows", "list"]).stdout).starts_with("no stored flows"));
 }
 
 #[test]
 fn preview_shows_samples_and_writes_nothing() {
     let home = tempfile::tempdir().unwrap();
     let (folder, flow) = example("customers-to-sqlite");
-    let output = sluice(
+    let output = run(
         home.path(),
         &["--json", "preview", flow.to_str().unwrap(), "--limit", "3"],
     );
@@ -271,7 +261,7 @@ fn preview_shows_samples_and_writes_nothing() {
         "Ada Lovelace"
     );
     assert!(!folder.path().join("out").exists());
-    let runs = text(&sluice(home.path(), &["runs", "list"]).stdout);
+    let runs = text(&run(home.path(), &["runs", "list"]).stdout);
     assert_eq!(runs, "no runs yet\n", "previews are not run history");
 }
 
@@ -283,9 +273,9 @@ fn preview_upto_a_node_runs_part_of_an_unfinished_flow_file() {
     let text_of_flow = std::fs::read_to_string(&flow).unwrap();
     std::fs::write(&flow, text_of_flow.replace("\"table\"", "\"tabel\"")).unwrap();
     let flow = flow.to_str().unwrap();
-    let whole = sluice(home.path(), &["preview", flow]);
+    let whole = run(home.path(), &["preview", flow]);
     assert_eq!(whole.status.code(), Some(2), "{}", text(&whole.stdout));
-    let output = sluice(
+    let output = run(
         home.path(),
         &["--json", "preview", flow, "--upto", "active"],
     );
@@ -312,14 +302,14 @@ fn appending_to_a_table_that_has_rows_says_so_in_the_summary() {
     });
     let file = folder.path().join("flow.sluice.json");
     std::fs::write(&file, flow.to_string()).unwrap();
-    let first = sluice(home.path(), &["run", file.to_str().unwrap()]);
+    let first = run(home.path(), &["run", file.to_str().unwrap()]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     assert!(
         !text(&first.stdout).contains("warning"),
         "{}",
         text(&first.stdout)
     );
-    let second = text(&sluice(home.path(), &["run", file.to_str().unwrap()]).stdout);
+    let second = text(&run(home.path(), &["run", file.to_str().unwrap()]).stdout);
     assert!(
         second.contains("warning: save: table `t` already had rows") && second.contains("upsert"),
         "{second}"
@@ -329,9 +319,8 @@ fn appending_to_a_table_that_has_rows_says_so_in_the_summary() {
 #[test]
 fn output_into_a_closed_pipe_ends_quietly() {
     let home = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+    let mut child = common::sluice(home.path())
         .arg("components")
-        .env("SLUICE_HOME", home.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -347,7 +336,7 @@ fn output_into_a_closed_pipe_ends_quietly() {
 fn components_and_schema_describe_the_format() {
     let home = tempfile::tempdir().unwrap();
     let components: serde_json::Value =
-        serde_json::from_slice(&sluice(home.path(), &["--json", "components"]).stdout).unwrap();
+        serde_json::from_slice(&run(home.path(), &["--json", "components"]).stdout).unwrap();
     let types: Vec<&str> = components
         .as_array()
         .unwrap()
@@ -375,130 +364,6 @@ fn components_and_schema_describe_the_format() {
         );
     }
     let schema: serde_json::Value =
-        serde_json::from_slice(&sluice(home.path(), &["schema"]).stdout).unwrap();
+        serde_json::from_slice(&run(home.path(), &["schema"]).stdout).unwrap();
     assert_eq!(schema["properties"]["format"]["const"], "sluice.flow/1");
-}
-
-/// `sluice credentials …` with `stdin` on standard input and the environment adjusted.
-fn credentials_command(
-    home: &Path,
-    arguments: &[&str],
-    stdin: &str,
-    env: &[(&str, &str)],
-) -> Output {
-    use std::io::Write;
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"));
-    command
-        .arg("credentials")
-        .args(arguments)
-        .env("SLUICE_HOME", home)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-#[test]
-fn without_a_keychain_adding_a_credential_says_what_to_do_and_the_file_store_works() {
-    let home = tempfile::tempdir().unwrap();
-    let no_bus = [
-        ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"),
-        ("SLUICE_SECRETS", "keychain"),
-    ];
-    let refused = credentials_command(
-        home.path(),
-        &["add", "gh", "--type", "http.bearer"],
-        "ghp_token\n",
-        &no_bus,
-    );
-    assert_eq!(refused.status.code(), Some(1));
-    let message = text(&refused.stderr);
-    assert!(
-        message.contains("OS keychain") && message.contains("SLUICE_SECRETS=file"),
-        "{message}"
-    );
-    let listed = credentials_command(home.path(), &["list"], "", &no_bus);
-    assert!(
-        text(&listed.stdout).contains("no credentials yet"),
-        "a refused secret leaves nothing behind"
-    );
-
-    // A server without a keychain: a file only the user can read; the secret comes from stdin.
-    let file_store = [("SLUICE_SECRETS", "file")];
-    let added = credentials_command(
-        home.path(),
-        &[
-            "add",
-            "gh",
-            "--type",
-            "http.bearer",
-            "--field",
-            "test_url=http://127.0.0.1:9/user",
-        ],
-        "ghp_token\n",
-        &file_store,
-    );
-    assert!(added.status.success(), "{}", text(&added.stderr));
-    assert!(
-        text(&added.stdout).contains("secret file"),
-        "{}",
-        text(&added.stdout)
-    );
-    let secrets = std::fs::read_to_string(home.path().join("secrets.json")).unwrap();
-    assert!(secrets.contains("ghp_token"));
-    let database = std::fs::read(home.path().join("sluice.db")).unwrap();
-    assert!(!String::from_utf8_lossy(&database).contains("ghp_token"));
-    let listed = credentials_command(home.path(), &["list"], "", &file_store);
-    assert!(
-        text(&listed.stdout).contains("gh  Bearer token (http.bearer)  secrets set: token"),
-        "{}",
-        text(&listed.stdout)
-    );
-
-    // A secret on the command line is refused.
-    let in_argv = credentials_command(
-        home.path(),
-        &[
-            "add",
-            "leak",
-            "--type",
-            "http.bearer",
-            "--field",
-            "token=ghp_token",
-        ],
-        "",
-        &file_store,
-    );
-    assert_eq!(in_argv.status.code(), Some(1));
-    assert!(
-        text(&in_argv.stderr).contains("'token' is a secret"),
-        "{}",
-        text(&in_argv.stderr)
-    );
-
-    // Test connection reports an unreachable service plainly.
-    let tested = credentials_command(home.path(), &["test", "gh"], "", &file_store);
-    assert_eq!(tested.status.code(), Some(1));
-    assert!(
-        text(&tested.stderr).contains("could not reach http://127.0.0.1:9/user"),
-        "{}",
-        text(&tested.stderr)
-    );
-    let removed = credentials_command(home.path(), &["remove", "gh"], "", &file_store);
-    assert!(removed.status.success());
-    assert!(
-        !std::fs::read_to_string(home.path().join("secrets.json"))
-            .unwrap()
-            .contains("ghp_token")
-    );
 }

@@ -1,21 +1,9 @@
 //! `sluice connectors`: importing a folder of manifests reports each refusal, and what is
 //! imported is listed, becomes a node type and can be removed.
 
-use std::path::Path;
-use std::process::Output;
+mod common;
 
-fn run(home: &Path, arguments: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(arguments)
-        .env("SLUICE_HOME", home)
-        .env_remove("SLUICE_LOG")
-        .output()
-        .expect("sluice runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{run, text};
 
 #[test]
 fn connectors_import_a_folder_reporting_each_refusal_then_list_and_remove() {

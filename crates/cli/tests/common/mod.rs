@@ -1,9 +1,11 @@
 //! What the process tests share: a `sluice` command on a home, runs paused at a named step of
 //! the commit protocol (`SLUICE_TEST_PAUSE`, honoured by debug builds), an incremental source.
+// Each test binary uses part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 /// `sluice` with `home` as its home and none of the caller's logging or test settings.
 pub fn sluice(home: &Path) -> Command {
@@ -14,6 +16,16 @@ pub fn sluice(home: &Path) -> Command {
         .env_remove("SLUICE_TEST_PAUSE")
         .env_remove("SLUICE_TEST_RESUME");
     command
+}
+
+/// `sluice arguments…` on `home`, run to its end.
+pub fn run(home: &Path, arguments: &[&str]) -> Output {
+    sluice(home).args(arguments).output().expect("sluice runs")
+}
+
+/// What a process wrote, as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Starts `command` (a `sluice run`) paused at `point` and returns once it is there. It goes on
