@@ -202,8 +202,13 @@ pub fn run_start_time() -> chrono::DateTime<chrono::Utc> {
 
 /// Runs a flow through the engine with every connector and the default options.
 pub fn run_engine(flow: serde_json::Value, base_dir: &Path) -> RunReport {
+    run_engine_on(&sluice_connectors::registry(), flow, base_dir)
+}
+
+/// Runs a flow through the engine with `registry`'s components and the default options.
+pub fn run_engine_on(registry: &Registry, flow: serde_json::Value, base_dir: &Path) -> RunReport {
     run_engine_with(
-        &sluice_connectors::registry(),
+        registry,
         flow,
         base_dir,
         &RunOptions::default(),

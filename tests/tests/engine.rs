@@ -12,7 +12,8 @@ use sluice_core::engine::{
 use sluice_core::registry::ComponentDescriptor;
 use sluice_core::{ComponentError, Flow};
 use sluice_tests::{
-    flow_json, ndjson_records, run_engine, run_engine_with, sqlite_rows, write_customers,
+    flow_json, ndjson_records, run_engine, run_engine_on, run_engine_with, sqlite_rows,
+    write_customers,
 };
 
 fn shaping_flow(on_error: &str, mode: &str) -> serde_json::Value {
@@ -325,13 +326,7 @@ fn a_source_that_fails_once_its_filter_stops_it_fails_the_run() {
             {"from": "first", "to": "save"}
         ]),
     );
-    let report = run_engine_with(
-        &endless_registry(),
-        flow,
-        folder.path(),
-        &RunOptions::default(),
-        RunControl::new(),
-    );
+    let report = run_engine_on(&endless_registry(), flow, folder.path());
     assert_eq!(report.status, RunStatus::Failed);
     let failure = report.failure.unwrap();
     assert_eq!(failure.node.as_deref(), Some("read"));
@@ -486,13 +481,7 @@ fn a_panicking_component_fails_the_run_instead_of_hanging_or_crashing() {
             ]),
             json!([{"from": "read", "to": "bug"}, {"from": "bug", "to": "save"}]),
         );
-        let report = run_engine_with(
-            &registry,
-            flow,
-            folder.path(),
-            &RunOptions::default(),
-            RunControl::new(),
-        );
+        let report = run_engine_on(&registry, flow, folder.path());
         assert_eq!(report.status, RunStatus::Failed, "beside: {beside_source}");
         let failure = report.failure.unwrap();
         assert_eq!(failure.node.as_deref(), Some("bug"));

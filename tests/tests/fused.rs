@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use serde_json::json;
 use sluice_core::component::{BuildContext, ComponentConfig, Input, Transform, TransformConfig};
-use sluice_core::engine::{Output, RunControl, RunOptions, RunStatus};
+use sluice_core::engine::{Output, RunStatus};
 use sluice_core::registry::ComponentDescriptor;
 use sluice_core::{Batch, ComponentError};
-use sluice_tests::{flow_json, ndjson_records, run_engine, run_engine_with, write_customers};
+use sluice_tests::{flow_json, ndjson_records, run_engine, run_engine_on, write_customers};
 
 /// filter → map → select run fused in one thread: each node still counts its own records, a
 /// record the map rejects is routed from the middle of the chain, and the results are those of
@@ -162,13 +162,7 @@ fn a_transform_beside_its_source_counts_its_own_build_time() {
         ]),
         json!([{"from": "read", "to": "slow"}, {"from": "slow", "to": "save"}]),
     );
-    let report = run_engine_with(
-        &registry,
-        flow,
-        folder.path(),
-        &RunOptions::default(),
-        RunControl::new(),
-    );
+    let report = run_engine_on(&registry, flow, folder.path());
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
     assert_eq!(ndjson_records(&folder.path().join("out.ndjson")).len(), 10);
     let busy = |node: &str| report.node(node).unwrap().stats.busy_ms;

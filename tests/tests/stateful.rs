@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use serde_json::json;
-use sluice_core::engine::{RunControl, RunOptions, RunStatus};
+use sluice_core::engine::RunStatus;
 
 /// `rows` orders: a country among a few, an amount (empty for some), in a scrambled order.
 fn write_orders(path: &Path, rows: u64) {
@@ -86,12 +86,10 @@ fn sort_orders_as_sqlite_does_in_memory_and_when_it_spills() {
     let registry = sluice_connectors::registry();
     for (name, memory_mb) in [("memory", None), ("spilled", Some(1))] {
         let database = data.path().join(format!("{name}.db"));
-        let report = sluice_tests::run_engine_with(
+        let report = sluice_tests::run_engine_on(
             &registry,
             sort_flow(&csv, &database, memory_mb),
             data.path(),
-            &RunOptions::default(),
-            RunControl::new(),
         );
         assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
         let sorted: Vec<i64> =
@@ -177,13 +175,7 @@ fn aggregate_groups_as_sqlite_does_in_memory_and_when_it_spills() {
         if let Some(memory_mb) = memory_mb {
             flow["memory_mb"] = json!(memory_mb);
         }
-        let report = sluice_tests::run_engine_with(
-            &registry,
-            flow,
-            data.path(),
-            &RunOptions::default(),
-            RunControl::new(),
-        );
+        let report = sluice_tests::run_engine_on(&registry, flow, data.path());
         assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
         let connection = rusqlite::Connection::open(&database).unwrap();
         let got = per_customer(
@@ -224,13 +216,7 @@ fn the_sales_example_joins_routes_totals_and_sorts() {
         &std::fs::read_to_string(data.path().join("flow.sluice.json")).unwrap(),
     )
     .unwrap();
-    let report = sluice_tests::run_engine_with(
-        &sluice_connectors::registry(),
-        flow,
-        data.path(),
-        &RunOptions::default(),
-        RunControl::new(),
-    );
+    let report = sluice_tests::run_engine_on(&sluice_connectors::registry(), flow, data.path());
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failure);
     let sales = sluice_tests::sqlite_rows(
         &data.path().join("out/sales.db"),

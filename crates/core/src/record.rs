@@ -186,7 +186,8 @@ impl Record {
     /// About how much memory the record takes: its vector with the room it leaves for more
     /// fields ([`SPARE_FIELDS`]), and what its values hold on the heap.
     pub fn memory_bytes(&self) -> u64 {
-        let values = self.values.capacity() * std::mem::size_of::<Value>() + 16;
+        let values = self.values.capacity() * std::mem::size_of::<Value>()
+            + crate::value::ALLOCATION_OVERHEAD;
         let content: usize = self.values.iter().map(Value::heap_bytes).sum();
         (std::mem::size_of::<Record>() + values + content) as u64
     }

@@ -15,6 +15,10 @@ use serde_json::value::RawValue;
 
 use crate::nested::Nested;
 
+/// What an allocation costs beyond the bytes asked for (its header and rounding), for memory
+/// estimates.
+pub const ALLOCATION_OVERHEAD: usize = 16;
+
 /// Text in a value: inline up to 24 bytes, on the heap beyond.
 pub type Text = compact_str::CompactString;
 
@@ -144,11 +148,11 @@ impl Value {
     /// About how much memory the value holds beyond its own 24 bytes: text too long to be kept
     /// inline, bytes and JSON, each with what the allocator adds to an allocation.
     pub fn heap_bytes(&self) -> usize {
-        /// What an allocation costs beyond the bytes asked for (its header and rounding).
-        const PER_ALLOCATION: usize = 16;
         match self {
-            Value::String(text) if text.is_heap_allocated() => text.capacity() + PER_ALLOCATION,
-            Value::Bytes(_) | Value::Json(_) => self.size_in_bytes() + PER_ALLOCATION,
+            Value::String(text) if text.is_heap_allocated() => {
+                text.capacity() + ALLOCATION_OVERHEAD
+            }
+            Value::Bytes(_) | Value::Json(_) => self.size_in_bytes() + ALLOCATION_OVERHEAD,
             _ => 0,
         }
     }
